@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs every test: the release build's tests, then the AddressSanitizer +
+# UndefinedBehaviorSanitizer build's tests. Exits non-zero on any failure.
+#   scripts/test.sh            everything
+#   LAMINAR_TEST_PRESETS=asan scripts/test.sh   one preset only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup-debian.sh
+
+presets=${LAMINAR_TEST_PRESETS:-"release asan"}
+jobs=${LAMINAR_BUILD_JOBS:-$(nproc)}
+for preset in $presets; do
+  echo "== $preset: configure and build"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j "$jobs"
+  echo "== $preset: test"
+  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
+  UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+    ctest --preset "$preset"
+done
+echo "== all tests passed (${presets})"
