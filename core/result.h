@@ -38,4 +38,10 @@ using status = std::expected<void, errc>;
 
 inline std::unexpected<errc> fail(errc code) noexcept { return std::unexpected<errc>(code); }
 
+// The error of a result, or errc::ok when it holds a value.
+template <typename T>
+errc error_of(const std::expected<T, errc>& outcome) noexcept {
+    return outcome ? errc::ok : outcome.error();
+}
+
 }  // namespace laminar
