@@ -18,7 +18,8 @@
 // - Overrides (--set key=value, or flags the daemon maps to keys) are applied after the file and
 //   always win over it; among overrides the last one wins, like repeated command-line flags.
 // - Every problem is reported at once, each with file:line (or the flag), up to
-//   config_problems_max.
+//   config_problems_max; except that syntax errors (a malformed \u escape) stop the run before
+//   keys and values are checked.
 // Value syntax per type: bool is true/false (any case); int64 and float64 are decimal; duration is
 // milliseconds, or a number with a unit ms, s, m, h, d; size is bytes, or a number with a unit
 // KiB, MiB, GiB, TiB; enum is one of the declared strings (exact case); list is comma-separated,

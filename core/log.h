@@ -83,7 +83,9 @@ void log_register_thread();
 
 namespace detail {
 
-constinit inline std::atomic<std::uint8_t> log_threshold{static_cast<std::uint8_t>(log_level::info)};
+// The lowest enabled level; read with a relaxed load on every log call.
+constinit inline std::atomic<std::uint8_t> log_threshold{
+    static_cast<std::uint8_t>(log_level::info)};
 
 struct alignas(64) log_record {
     std::uint64_t time_ns;         // CLOCK_REALTIME at the call

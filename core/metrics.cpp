@@ -3,8 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
-#include <set>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -206,14 +204,12 @@ metrics_registry::entry& metrics_registry::add(metric_type type, unsigned shard,
     case metric_type::histogram: created->histogram_metric = std::make_unique<histogram>(); break;
     }
     std::lock_guard lock(_mutex);
-    for (const auto& existing : _entries) {
-        if (existing->name != created->name) continue;
-        if (existing->type != type || existing->help != created->help) {
-            on_internal_error("metric registered twice with different types or help");
-        }
-        if (existing->shard == shard && existing->labels == created->labels) {
-            on_internal_error("metric registered twice with the same labels and shard");
-        }
+    auto [family, new_family] = _families.try_emplace(created->name, type, created->help);
+    if (!new_family && family->second != std::pair(type, created->help)) {
+        on_internal_error("metric registered twice with different types or help");
+    }
+    if (!_series.emplace(created->name, created->labels, shard).second) {
+        on_internal_error("metric registered twice with the same labels and shard");
     }
     _entries.push_back(std::move(created));
     return *_entries.back();

@@ -31,7 +31,9 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <variant>
+#include <map>
+#include <set>
+#include <tuple>
 #include <vector>
 
 #include "core/shard_id.h"
@@ -82,7 +84,7 @@ constexpr std::size_t histogram_bucket_index(std::uint64_t value_us) noexcept {
     return (std::size_t{shift} << histogram_sub_bucket_bits) + (offset >> shift);
 }
 
-// Bucket `index` holds the values in (histogram_bucket_lower(index), histogram_bucket_upper(index)].
+// Bucket `index` holds the values in (lower, upper], as returned by these two.
 constexpr std::uint64_t histogram_bucket_lower(std::size_t index) noexcept {
     constexpr std::size_t sub_buckets = std::size_t{1} << histogram_sub_bucket_bits;
     if (index < 2 * sub_buckets) return index;
@@ -221,6 +223,9 @@ private:
 
     mutable std::mutex _mutex;
     std::vector<std::unique_ptr<entry>> _entries;
+    // For the registration checks: type and help per name, and every (name, labels, shard).
+    std::map<std::string, std::pair<metric_type, std::string>, std::less<>> _families;
+    std::set<std::tuple<std::string, metric_labels, unsigned>> _series;
 };
 
 }  // namespace laminar

@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <fstream>
 #include <mutex>
-#include <regex>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -49,6 +48,19 @@ public:
 private:
     captured_output& _output;
 };
+
+// "2024-05-01T12:00:00.123456Z": UTC, microseconds.
+constexpr std::size_t timestamp_size = 27;
+
+bool has_timestamp(const std::string& line) {
+    constexpr std::string_view shape = "dddd-dd-ddTdd:dd:dd.ddddddZ";
+    if (line.size() < shape.size()) return false;
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+        bool digit = line[i] >= '0' && line[i] <= '9';
+        if (shape[i] == 'd' ? !digit : line[i] != shape[i]) return false;
+    }
+    return true;
+}
 
 class log_test : public testing::Test {
 protected:
@@ -111,11 +123,13 @@ TEST_F(log_test, line_has_time_level_and_shard) {
     log_flush();
     auto all = lines();
     ASSERT_EQ(all.size(), 2u);
-    std::regex shard_line(
-        R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z INFO  \[shard 3\] listening on 127.0.0.1:9092$)");
-    std::regex thread_line(R"(^\S+Z ERROR \[thread \d+\] disk /data is full$)");
-    EXPECT_TRUE(std::regex_match(all[0], shard_line)) << all[0];
-    EXPECT_TRUE(std::regex_match(all[1], thread_line)) << all[1];
+    EXPECT_TRUE(has_timestamp(all[0])) << all[0];
+    EXPECT_EQ(all[0].substr(timestamp_size),
+              " INFO  [shard 3] listening on 127.0.0.1:9092");
+    EXPECT_TRUE(has_timestamp(all[1])) << all[1];
+    std::string thread_prefix = " ERROR [thread ";
+    EXPECT_EQ(all[1].substr(timestamp_size, thread_prefix.size()), thread_prefix);
+    EXPECT_TRUE(all[1].ends_with("] disk /data is full")) << all[1];
 }
 
 TEST_F(log_test, disabled_levels_skip_formatting_and_arguments) {

@@ -74,7 +74,8 @@ TEST(histogram, percentiles_match_a_sorted_oracle) {
         std::uint64_t sum = 0;
         for (std::uint64_t v : values) sum += v;
         EXPECT_EQ(s.sum_us(), sum);
-        EXPECT_DOUBLE_EQ(s.mean_us(), static_cast<double>(sum) / static_cast<double>(values.size()));
+        EXPECT_DOUBLE_EQ(s.mean_us(),
+                         static_cast<double>(sum) / static_cast<double>(values.size()));
         for (double p : {0.1, 1.0, 25.0, 50.0, 90.0, 99.0, 99.9, 99.99, 100.0}) {
             std::uint64_t exact = oracle_percentile(values, p);
             std::uint64_t estimate = s.percentile_us(p);
