@@ -31,8 +31,10 @@ std::string_view to_string(errc code) noexcept;
 // Maps a positive errno value to errc; the errno itself is kept by callers that need it.
 errc errc_from_errno(int error_number) noexcept;
 
-template <typename T>
-using result = std::expected<T, errc>;
+// The error type defaults to errc; startup paths that need a human message (configuration) use
+// their own error type, e.g. result<config, config_error>.
+template <typename T, typename E = errc>
+using result = std::expected<T, E>;
 
 using status = std::expected<void, errc>;
 
