@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <expected>
 #include <optional>
 #include <system_error>
 #include <unordered_map>
@@ -74,7 +73,7 @@ std::optional<std::int64_t> parse_scaled(std::string_view text, std::span<const 
     return std::nullopt;
 }
 
-using parsed_value = std::expected<config_value, std::string>;
+using parsed_value = result<config_value, std::string>;
 
 parsed_value parse_integer(const config_key& key, std::string_view text) {
     std::span<const unit_scale> units = std::span(duration_units).first(1);
@@ -91,7 +90,7 @@ parsed_value parse_integer(const config_key& key, std::string_view text) {
     }
     std::optional<std::int64_t> number = parse_scaled(text, units);
     if (number && *number >= key.min && *number <= key.max) return *number;
-    return std::unexpected(fmt::format("expected {}{}, got {}", expected,
+    return fail(fmt::format("expected {}{}, got {}", expected,
                                        range_text(key.min, key.max, unit_name), quoted(text)));
 }
 
@@ -102,7 +101,7 @@ parsed_value parse_float(const config_key& key, std::string_view text) {
     if (whole && std::isfinite(number) && number >= key.min_float && number <= key.max_float) {
         return number;
     }
-    return std::unexpected(fmt::format("expected a number in [{}, {}], got {}", key.min_float,
+    return fail(fmt::format("expected a number in [{}, {}], got {}", key.min_float,
                                        key.max_float, quoted(text)));
 }
 
@@ -118,7 +117,7 @@ parsed_value parse_enum(const config_key& key, std::string_view text) {
             break;
         }
     }
-    return std::unexpected(std::move(message));
+    return fail(std::move(message));
 }
 
 parsed_value parse_list(std::string_view text) {
@@ -128,7 +127,7 @@ parsed_value parse_list(std::string_view text) {
         std::size_t comma = text.find(',');
         std::string_view item = trim(text.substr(0, comma));
         if (item.empty()) {
-            return std::unexpected("expected a comma-separated list without empty items");
+            return fail("expected a comma-separated list without empty items");
         }
         items.emplace_back(item);
         if (comma == std::string_view::npos) return items;
@@ -141,7 +140,7 @@ parsed_value parse_value(const config_key& key, std::string_view text) {
     case config_type::boolean:
         if (equals_ignoring_case(text, "true")) return true;
         if (equals_ignoring_case(text, "false")) return false;
-        return std::unexpected(fmt::format("expected true or false, got {}", quoted(text)));
+        return fail(fmt::format("expected true or false, got {}", quoted(text)));
     case config_type::int64:
     case config_type::duration:
     case config_type::size: return parse_integer(key, text);
@@ -159,15 +158,15 @@ std::string read_error(const std::string& path, int error_number) {
 }
 
 // The whole file, or a message saying why not.
-std::expected<std::string, std::string> read_file(const std::string& path) {
+result<std::string, std::string> read_file(const std::string& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return std::unexpected(read_error(path, errno));
+    if (fd < 0) return fail(read_error(path, errno));
     std::string text;
     struct stat info{};
     if (::fstat(fd, &info) == 0 && static_cast<std::uint64_t>(info.st_size) >
                                        config_file_bytes_max) {
         ::close(fd);
-        return std::unexpected(fmt::format("{} is larger than {} bytes", path,
+        return fail(fmt::format("{} is larger than {} bytes", path,
                                            config_file_bytes_max));
     }
     char buffer[64 * 1024];
@@ -178,13 +177,13 @@ std::expected<std::string, std::string> read_file(const std::string& path) {
         if (count < 0) {
             int error_number = errno;
             ::close(fd);
-            return std::unexpected(read_error(path, error_number));
+            return fail(read_error(path, error_number));
         }
         text.append(buffer, static_cast<std::size_t>(count));
     }
     ::close(fd);
     if (text.size() > config_file_bytes_max) {
-        return std::unexpected(fmt::format("{} is larger than {} bytes", path,
+        return fail(fmt::format("{} is larger than {} bytes", path,
                                            config_file_bytes_max));
     }
     return text;
@@ -349,7 +348,7 @@ result<config_override, config_error> parse_override(std::string_view text, std:
         config_error error;
         error.problems.push_back(
             {std::move(origin), fmt::format("expected key=value, got {}", quoted(text))});
-        return std::unexpected(std::move(error));
+        return fail(std::move(error));
     }
     return config_override{std::string(text.substr(0, equals)),
                            std::string(text.substr(equals + 1)), std::move(origin)};
@@ -457,7 +456,7 @@ public:
     }
 
     result<config, config_error> finish() {
-        if (!_error.problems.empty()) return std::unexpected(std::move(_error));
+        if (!_error.problems.empty()) return fail(std::move(_error));
         return std::move(_config);
     }
 
@@ -516,7 +515,7 @@ result<config, config_error> parse_config(const config_schema& schema, std::stri
                                           std::span<const config_override> overrides) {
     config_builder builder(schema);
     auto properties = parse_properties(text, file_name);
-    if (!properties) return std::unexpected(std::move(properties.error()));
+    if (!properties) return fail(std::move(properties.error()));
     builder.apply_file(*properties, file_name);
     builder.apply_overrides(overrides);
     return builder.finish();
@@ -528,7 +527,7 @@ result<config, config_error> load_config(const config_schema& schema, const std:
     if (!text) {
         config_error error;
         error.problems.push_back({"", std::move(text.error())});
-        return std::unexpected(std::move(error));
+        return fail(std::move(error));
     }
     return parse_config(schema, *text, path, overrides);
 }

@@ -199,7 +199,7 @@ result<std::vector<property>, config_error> parse_properties(std::string_view te
         value.text.resize(value.kept_size);
         entries.push_back({std::move(key.text), std::move(value.text), first_line});
     }
-    if (!error.problems.empty()) return std::unexpected(std::move(error));
+    if (!error.problems.empty()) return fail(std::move(error));
     return entries;
 }
 

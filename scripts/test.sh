@@ -3,6 +3,7 @@
 # UndefinedBehaviorSanitizer build's tests. Exits non-zero on any failure.
 #   scripts/test.sh            everything
 #   LAMINAR_TEST_PRESETS=asan scripts/test.sh   one preset only
+#   LAMINAR_FUZZ_SECONDS=0 scripts/test.sh      skip the short fuzz runs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,4 +20,8 @@ for preset in $presets; do
   UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
     ctest --preset "$preset"
 done
-echo "== all tests passed (${presets})"
+if [ "${LAMINAR_FUZZ_SECONDS:-20}" -gt 0 ]; then
+  echo "== fuzz: a short run of every libFuzzer target"
+  scripts/fuzz.sh --seconds "${LAMINAR_FUZZ_SECONDS:-20}"
+fi
+echo "== all tests passed (${presets}, fuzz)"

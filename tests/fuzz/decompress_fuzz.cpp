@@ -6,12 +6,7 @@
 // those uninstrumented libraries, so every input ends right before an inaccessible page:
 // a read past its end faults instead of passing silently.
 //
-// Build by hand until CMake wires it (clang 14's __cpp_concepts is too old for libstdc++ 12's
-// <expected>; the define below is the workaround):
-//   clang++-14 -std=c++2b -D__cpp_concepts=202002L -Wno-macro-redefined \
-//     -fsanitize=fuzzer,address,undefined -I. tests/fuzz/decompress_fuzz.cpp \
-//     core/compression.cpp core/result.cpp core/assert.cpp \
-//     -lisal -lsnappy -llz4 -lzstd -o /tmp/decompress_fuzz
+// Built by the fuzz preset (tests/fuzz/CMakeLists.txt); run with scripts/fuzz.sh.
 #include <sys/mman.h>
 #include <unistd.h>
 

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (the `fuzz` preset, clang 14) and runs each for a while.
+#   scripts/fuzz.sh                 every target, 20 s each (what CI runs)
+#   scripts/fuzz.sh --seconds 3600  long runs
+#   scripts/fuzz.sh --seconds 600 decompress_fuzz   one target
+# Seeds come from tests/fuzz/seeds/<target>/ (committed); new corpus entries and crash
+# reproducers go to build/fuzz/corpus/<target>/ and build/fuzz/artifacts/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=20
+targets=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seconds) seconds="$2"; shift 2 ;;
+    *) targets+=("$1"); shift ;;
+  esac
+done
+
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz
+if [ ${#targets[@]} -eq 0 ]; then
+  for binary in build/fuzz/tests/fuzz/*_fuzz; do targets+=("$(basename "$binary")"); done
+fi
+
+mkdir -p build/fuzz/artifacts
+for target in "${targets[@]}"; do
+  corpus=build/fuzz/corpus/$target
+  mkdir -p "$corpus"
+  seeds=()
+  [ -d "tests/fuzz/seeds/$target" ] && seeds=("tests/fuzz/seeds/$target")
+  echo "== fuzz $target for ${seconds}s"
+  log=build/fuzz/$target.log
+  status=0
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    "build/fuzz/tests/fuzz/$target" -max_total_time="$seconds" -print_final_stats=1 \
+      -artifact_prefix=build/fuzz/artifacts/"$target"- "$corpus" "${seeds[@]}" >"$log" 2>&1 ||
+    status=$?
+  grep -E "^(stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY)" "$log" || true
+  if [ "$status" -ne 0 ]; then
+    tail -40 "$log" >&2
+    echo "fuzz: $target failed (exit $status); reproducer in build/fuzz/artifacts/" >&2
+    exit 1
+  fi
+done
+echo "== fuzz: no failures in ${targets[*]}"
