@@ -1,0 +1,79 @@
+// A response on its way out: a chain of memory slices (headers, encoded fields) and file ranges
+// (record batches in segment files). send_chain writes runs of memory with one sendmsg (writev
+// semantics) and moves file ranges to the socket with splice through a pipe, so record bytes go
+// from the page cache to the socket without passing through user space.
+//
+// @locality owning shard.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/buffer_pool.h"
+#include "core/result.h"
+#include "core/task.h"
+#include "core/unique_fd.h"
+
+namespace laminar::net {
+
+class outbound_chain {
+public:
+    struct slice {
+        const std::byte* data = nullptr;  // memory slice, or nullptr for a file range
+        int fd = -1;                      // file range
+        std::uint64_t offset = 0;
+        std::size_t size = 0;
+        bool is_file() const noexcept { return data == nullptr; }
+    };
+
+    // Memory the caller keeps alive until the chain is sent.
+    void append_view(std::span<const std::byte> bytes);
+    // Memory the chain keeps alive.
+    void append(std::vector<std::byte> bytes);
+    void append(pooled_buffer buffer, std::size_t used_bytes);
+    // `size` bytes of `fd` from `offset`; the fd must stay open until the chain is sent.
+    void append_file(int fd, std::uint64_t offset, std::size_t size);
+
+    std::span<const slice> slices() const noexcept { return _slices; }
+    std::size_t total_bytes() const noexcept { return _total_bytes; }
+    bool empty() const noexcept { return _total_bytes == 0; }
+    void clear();
+
+private:
+    std::vector<slice> _slices;
+    std::vector<std::vector<std::byte>> _owned_vectors;
+    std::vector<pooled_buffer> _owned_buffers;
+    std::size_t _total_bytes = 0;
+};
+
+// Pipes for splice, reused across sends. A pipe is returned only when empty; one left holding
+// bytes by a failed send is closed instead.
+//
+// @locality owning shard.
+class splice_pipes {
+public:
+    explicit splice_pipes(std::size_t pipes_max = 16, std::size_t pipe_bytes = 1 << 20)
+        : _pipes_max(pipes_max), _pipe_bytes(pipe_bytes) {}
+
+    struct pipe {
+        unique_fd read_end;
+        unique_fd write_end;
+        std::size_t capacity = 0;
+    };
+    result<pipe> acquire();
+    void release(pipe&& empty_pipe);
+    std::size_t idle() const noexcept { return _idle.size(); }
+
+private:
+    std::size_t _pipes_max;
+    std::size_t _pipe_bytes;
+    std::vector<pipe> _idle;
+};
+
+// Sends the whole chain on `socket_fd` (a connected stream socket). Fails with the first error;
+// then the connection is unusable (a partial response may have gone out).
+task<status> send_chain(int socket_fd, const outbound_chain& chain, splice_pipes& pipes);
+
+}  // namespace laminar::net
