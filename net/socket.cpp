@@ -77,15 +77,19 @@ status set_nodelay(int fd) {
     return {};
 }
 
-result<unique_fd> listen_tcp(const endpoint& address, int backlog) {
+result<unique_fd> listen_tcp(const endpoint& address, listen_options options) {
     auto resolved = resolve(address, true);
     if (!resolved) return fail(resolved.error());
     unique_fd fd(::socket(resolved->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!fd) return fail(errc_from_errno(errno));
     int one = 1;
     ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (options.reuse_port &&
+        ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
+        return fail(errc_from_errno(errno));
+    }
     if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&resolved->storage), resolved->length) != 0 ||
-        ::listen(fd.get(), backlog) != 0) {
+        ::listen(fd.get(), options.backlog) != 0) {
         return fail(errc_from_errno(errno));
     }
     return fd;

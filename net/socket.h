@@ -23,8 +23,14 @@ struct endpoint {
 result<endpoint> parse_endpoint(std::string_view text);
 std::string to_string(const endpoint& address);
 
+struct listen_options {
+    int backlog = 1024;
+    // Several sockets (one per shard) on one port; the kernel spreads connections over them.
+    bool reuse_port = false;
+};
+
 // A listening socket, non-blocking, SO_REUSEADDR; port 0 picks a free port (see local_port).
-result<unique_fd> listen_tcp(const endpoint& address, int backlog = 1024);
+result<unique_fd> listen_tcp(const endpoint& address, listen_options options = {});
 result<std::uint16_t> local_port(int fd);
 // Connects through the reactor; the socket gets TCP_NODELAY.
 task<result<unique_fd>> connect_tcp(endpoint address);

@@ -1,0 +1,43 @@
+// Reads length-prefixed frames (int32 big-endian size, then that many bytes: Kafka's framing)
+// from a stream socket. The size is checked against frame_bytes_max before any memory is set
+// aside for the frame, so a hostile size costs nothing; a negative or oversized size is an
+// error and the caller closes the connection, as Kafka does.
+//
+// @locality owning shard.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/result.h"
+#include "core/task.h"
+
+namespace laminar::net {
+
+class frame_reader {
+public:
+    // initial_bytes is the buffer kept for small frames; larger frames grow it up to their size.
+    frame_reader(int socket_fd, std::size_t frame_bytes_max, std::size_t initial_bytes = 16384);
+
+    // The next frame's payload (without the size prefix), valid until the next call.
+    // errc::connection_closed at a clean end of stream between frames; errc::too_large for a
+    // size above frame_bytes_max; errc::corrupt_data for a negative size or a stream cut
+    // inside a frame.
+    task<result<std::span<const std::byte>>> next();
+
+    std::size_t buffered_bytes() const noexcept { return _end - _begin; }
+
+private:
+    task<status> fill(std::size_t bytes_needed);
+
+    int _fd;
+    std::size_t _frame_bytes_max;
+    std::size_t _initial_bytes;
+    std::vector<std::byte> _buffer;
+    std::size_t _begin = 0;  // first unconsumed byte
+    std::size_t _end = 0;    // one past the last received byte
+};
+
+}  // namespace laminar::net
