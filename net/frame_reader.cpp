@@ -11,8 +11,9 @@ namespace {
 constexpr std::size_t size_prefix_bytes = 4;
 }
 
-frame_reader::frame_reader(int socket_fd, std::size_t frame_bytes_max, std::size_t initial_bytes)
-    : _fd(socket_fd), _frame_bytes_max(frame_bytes_max), _initial_bytes(initial_bytes),
+frame_reader::frame_reader(int socket_fd, std::size_t frame_bytes_max, std::size_t initial_bytes,
+                           cancel_token* cancel)
+    : _fd(socket_fd), _cancel(cancel), _frame_bytes_max(frame_bytes_max), _initial_bytes(initial_bytes),
       _buffer(initial_bytes) {}
 
 task<status> frame_reader::fill(std::size_t bytes_needed) {
@@ -25,7 +26,9 @@ task<status> frame_reader::fill(std::size_t bytes_needed) {
     if (_buffer.size() < bytes_needed) _buffer.resize(bytes_needed);
     while (_end - _begin < bytes_needed) {
         auto free_space = std::span(_buffer).subspan(_end);
-        auto received = co_await io::recv(_fd, free_space);
+        auto receive = io::recv(_fd, free_space);
+        if (_cancel) receive.attach(*_cancel);
+        auto received = co_await std::move(receive);
         if (!received) co_return fail(received.error());
         if (*received == 0) {
             co_return fail(_end == _begin ? errc::connection_closed : errc::corrupt_data);

@@ -11,6 +11,7 @@
 #include <span>
 #include <vector>
 
+#include "core/reactor.h"
 #include "core/result.h"
 #include "core/task.h"
 
@@ -19,7 +20,9 @@ namespace laminar::net {
 class frame_reader {
 public:
     // initial_bytes is the buffer kept for small frames; larger frames grow it up to their size.
-    frame_reader(int socket_fd, std::size_t frame_bytes_max, std::size_t initial_bytes = 16384);
+    // With `cancel`, a read waiting for data ends with errc::cancelled when the token fires.
+    frame_reader(int socket_fd, std::size_t frame_bytes_max, std::size_t initial_bytes = 16384,
+                 cancel_token* cancel = nullptr);
 
     // The next frame's payload (without the size prefix), valid until the next call.
     // errc::connection_closed at a clean end of stream between frames; errc::too_large for a
@@ -33,6 +36,7 @@ private:
     task<status> fill(std::size_t bytes_needed);
 
     int _fd;
+    cancel_token* _cancel;
     std::size_t _frame_bytes_max;
     std::size_t _initial_bytes;
     std::vector<std::byte> _buffer;

@@ -1,0 +1,125 @@
+#include "broker/broker_config.h"
+
+#include <fmt/format.h>
+
+namespace laminar::broker {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+config_schema make_schema() {
+    config_schema schema;
+    const auto int32_max = std::int64_t{INT32_MAX};
+    schema.add_int64("node.id", 1, 0, int32_max, "This broker's id in the cluster.")
+        .add_string("listeners", "PLAINTEXT://127.0.0.1:9092",
+                    "Comma-separated NAME://HOST:PORT addresses the broker listens on.")
+        .add_string("advertised.listeners", "",
+                    "Addresses given to clients in Metadata; empty: the listeners.")
+        .add_list("log.dirs", {"./laminar-data"}, "Directory holding the partition logs.")
+        .add_int64("num.partitions", 1, 1, 100000, "Partitions of an auto-created topic.")
+        .add_int64("default.replication.factor", 1, 1, 32767,
+                   "Replication factor of an auto-created topic.")
+        .add_bool("auto.create.topics.enable", true,
+                  "Create a topic when a client asks for metadata of or produces to it.")
+        .add_size("socket.request.max.bytes", 104857600, 1024, int32_max,
+                  "Largest request frame accepted; larger frames close the connection.")
+        .add_int64("max.connections", 0, 0, int32_max,
+                   "Connections accepted at once across all shards; 0: unbounded.")
+        .add_size("laminar.connection.inflight.bytes.max", 0, 0, int32_max,
+                  "Request bytes a shard holds in flight before it stops reading sockets; "
+                  "0: 4 x socket.request.max.bytes.")
+        .add_string("laminar.cpus", "", "CPUs to run shards on, e.g. 0-3,8; empty: one per core.")
+        .add_int64("laminar.numa.node", -1, -1, 4096, "Run shards on this NUMA node only; -1: all.")
+        .add_int64("laminar.shards", 0, 0, 4096, "Number of shards; 0: one per chosen core.")
+        .add_enum("laminar.idle.strategy", "sleep", {"sleep", "backoff", "spin"},
+                  "How an idle shard waits: sleep in the ring, spin then sleep, or busy-spin.")
+        .add_duration("laminar.spin.before.sleep.ms", milliseconds(0), milliseconds(0),
+                      milliseconds(10000),
+                      "With backoff: how long to spin before sleeping (0 means 50 us).")
+        .add_enum("laminar.log.level", "info", {"trace", "debug", "info", "warn", "error"},
+                  "Least severe log level written.")
+        .add_ignored("broker.id", "use node.id")
+        .add_ignored("zookeeper.connect", "Laminar has no ZooKeeper")
+        .add_ignored("process.roles", "Laminar's controller runs in laminar-ctld or --dev");
+    return schema;
+}
+
+std::optional<unsigned> optional_unsigned(std::int64_t value, std::int64_t none) {
+    if (value == none) return std::nullopt;
+    return static_cast<unsigned>(value);
+}
+
+}  // namespace
+
+const config_schema& broker_config_schema() {
+    static const config_schema schema = make_schema();
+    return schema;
+}
+
+result<std::vector<listener>, std::string> parse_listeners(std::string_view text) {
+    std::vector<listener> parsed;
+    while (!text.empty()) {
+        const auto comma = text.find(',');
+        std::string_view item = text.substr(0, comma);
+        text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+        if (item.empty()) continue;
+        const auto scheme_end = item.find("://");
+        if (scheme_end == std::string_view::npos || scheme_end == 0) {
+            return fail(fmt::format("listener '{}' is not NAME://HOST:PORT", item));
+        }
+        auto address = net::parse_endpoint(item.substr(scheme_end + 3));
+        if (!address) return fail(fmt::format("listener '{}' has no valid HOST:PORT", item));
+        parsed.push_back({std::string(item.substr(0, scheme_end)), *address});
+    }
+    if (parsed.empty()) return fail(std::string("no listener given"));
+    for (const auto& entry : parsed) {
+        if (entry.name != "PLAINTEXT") {
+            return fail(fmt::format("listener {}: only PLAINTEXT is supported", entry.name));
+        }
+    }
+    return parsed;
+}
+
+result<broker_settings, std::string> read_broker_settings(const config& values) {
+    broker_settings settings;
+    settings.node_id = static_cast<std::int32_t>(values.get_int64("node.id"));
+    auto listeners = parse_listeners(values.get_string("listeners"));
+    if (!listeners) return fail("listeners: " + listeners.error());
+    settings.listeners = std::move(*listeners);
+    const auto& advertised = values.get_string("advertised.listeners");
+    if (advertised.empty()) {
+        settings.advertised_listeners = settings.listeners;
+    } else {
+        auto parsed = parse_listeners(advertised);
+        if (!parsed) return fail("advertised.listeners: " + parsed.error());
+        settings.advertised_listeners = std::move(*parsed);
+    }
+    const auto& dirs = values.get_list("log.dirs");
+    if (dirs.size() != 1) return fail(std::string("log.dirs: give exactly one directory"));
+    settings.data_dir = dirs.front();
+    settings.num_partitions = static_cast<std::int32_t>(values.get_int64("num.partitions"));
+    settings.default_replication_factor =
+        static_cast<std::int16_t>(values.get_int64("default.replication.factor"));
+    settings.auto_create_topics = values.get_bool("auto.create.topics.enable");
+    settings.socket_request_bytes_max =
+        static_cast<std::size_t>(values.get_size("socket.request.max.bytes"));
+    settings.connections_max = values.get_int64("max.connections");
+    settings.connection_inflight_bytes_max =
+        static_cast<std::size_t>(values.get_size("laminar.connection.inflight.bytes.max"));
+    if (settings.connection_inflight_bytes_max == 0) {
+        settings.connection_inflight_bytes_max = 4 * settings.socket_request_bytes_max;
+    }
+    if (const auto& cpus = values.get_string("laminar.cpus"); !cpus.empty()) settings.cpus = cpus;
+    settings.numa_node = optional_unsigned(values.get_int64("laminar.numa.node"), -1);
+    settings.shard_count = optional_unsigned(values.get_int64("laminar.shards"), 0);
+    settings.idle = *parse_idle_strategy(values.get_string("laminar.idle.strategy"));
+    const auto spin = values.get_duration("laminar.spin.before.sleep.ms");
+    if (spin.count() > 0) settings.spin_before_sleep = spin;
+    settings.log_level = values.get_string("laminar.log.level");
+    return settings;
+}
+
+}  // namespace laminar::broker

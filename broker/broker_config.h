@@ -1,0 +1,53 @@
+// The broker's configuration keys, by Kafka's names where Kafka has the setting (listeners,
+// log.dirs, num.partitions, socket.request.max.bytes, ...) and under laminar.* where the setting
+// is ours (shards, CPU set, idle strategy). broker_settings is the typed snapshot the daemon reads
+// once at start.
+//
+// @locality startup (main thread).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/reactor.h"
+#include "net/socket.h"
+
+namespace laminar::broker {
+
+const config_schema& broker_config_schema();
+
+struct listener {
+    std::string name;  // "PLAINTEXT"
+    net::endpoint address;
+};
+
+struct broker_settings {
+    std::int32_t node_id = 1;
+    std::vector<listener> listeners;
+    std::vector<listener> advertised_listeners;
+    std::string data_dir;
+    std::int32_t num_partitions = 1;
+    std::int16_t default_replication_factor = 1;
+    bool auto_create_topics = true;
+    std::size_t socket_request_bytes_max = 100 * 1024 * 1024;
+    std::size_t connection_inflight_bytes_max = 0;
+    std::int64_t connections_max = 0;
+    std::optional<std::string> cpus;
+    std::optional<unsigned> numa_node;
+    std::optional<unsigned> shard_count;
+    idle_strategy idle = idle_strategy::sleep;
+    std::chrono::microseconds spin_before_sleep{50};
+    std::string log_level;
+};
+
+// "PLAINTEXT://127.0.0.1:9092,PLAINTEXT2://:9093". Only PLAINTEXT security is supported yet.
+result<std::vector<listener>, std::string> parse_listeners(std::string_view text);
+
+// Reads the typed settings; errors name the key and say what is wrong.
+result<broker_settings, std::string> read_broker_settings(const config& values);
+
+}  // namespace laminar::broker

@@ -1,0 +1,115 @@
+#include "broker/daemon.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "broker/kafka_handler.h"
+#include "broker/server.h"
+#include "core/log.h"
+#include "core/memory.h"
+#include "core/runtime.h"
+#include "core/shard_id.h"
+#include "core/shard_placement.h"
+#include "core/topology.h"
+
+namespace laminar::broker {
+
+namespace {
+
+// Pins the shard thread, gives it its NUMA-local arena and its identity for logs and metrics.
+void init_shard_thread(const topology& machine, const shard_placement& placement) {
+    set_current_shard(placement.shard_id);
+    log_register_thread();
+    if (auto pinned = pin_current_thread(machine, placement.cpu); !pinned) {
+        LAMINAR_LOG_WARN("shard {}: could not pin to cpu {}: {}", placement.shard_id,
+                         placement.cpu, to_string(pinned.error()));
+    }
+    auto arena = create_shard_arena(machine, static_cast<int>(placement.numa_node));
+    if (arena) (void)use_arena_for_current_thread(*arena);
+}
+
+result<std::vector<unique_fd>, std::string> bind_listeners(const net::endpoint& address,
+                                                           std::size_t count) {
+    std::vector<unique_fd> listeners;
+    for (std::size_t i = 0; i < count; ++i) {
+        auto bound = net::listen_tcp(address, {.backlog = 1024, .reuse_port = true});
+        if (!bound) {
+            return fail(fmt::format("cannot listen on {}: {}", net::to_string(address),
+                                    to_string(bound.error())));
+        }
+        listeners.push_back(std::move(*bound));
+    }
+    return listeners;
+}
+
+// Blocks the stop signals in every thread (the shards inherit the mask) and waits for one here.
+void wait_for_stop_signal(const sigset_t& stop_signals) {
+    int received = 0;
+    sigwait(&stop_signals, &received);
+    LAMINAR_LOG_INFO("received {}, stopping", received == SIGTERM ? "SIGTERM" : "SIGINT");
+}
+
+}  // namespace
+
+result<void, std::string> run_broker(const broker_settings& settings) {
+    auto machine = topology::load_live();
+    if (!machine) return fail(std::string("cannot read the machine's topology"));
+    shard_placement_options placement_options{settings.cpus, settings.numa_node,
+                                              settings.shard_count};
+    auto shards = choose_shards(*machine, placement_options);
+    if (!shards) {
+        return fail(fmt::format("cannot choose shards (--cpus/--numa-node/--shards): {}",
+                                to_string(shards.error())));
+    }
+    std::error_code dir_error;
+    std::filesystem::create_directories(settings.data_dir, dir_error);
+    if (dir_error) {
+        return fail(fmt::format("cannot create data dir {}: {}", settings.data_dir,
+                                dir_error.message()));
+    }
+    const auto& address = settings.listeners.front().address;
+    auto listeners = bind_listeners(address, shards->size());
+    if (!listeners) return fail(listeners.error());
+
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    runtime_options options;
+    options.shard_count = static_cast<unsigned>(shards->size());
+    options.reactor.idle = settings.idle;
+    options.reactor.spin_before_sleep = settings.spin_before_sleep;
+    options.thread_init = [&](unsigned shard) { init_shard_thread(*machine, (*shards)[shard]); };
+    runtime shard_runtime(std::move(options));
+    std::vector<server_counters> counters(shards->size());
+    auto shard_main = [&](unsigned shard) -> task<void> {
+        kafka_handler handler(settings);
+        server_options serving{.frame_bytes_max = settings.socket_request_bytes_max};
+        co_await serve((*listeners)[shard].get(), handler, serving, counters[shard]);
+    };
+    if (auto started = shard_runtime.start(shard_main); !started) {
+        return fail(fmt::format("cannot start shards: {}", to_string(started.error())));
+    }
+    LAMINAR_LOG_INFO("laminar-broker node {} listening on {} with {} shard(s), idle {}, data in {}",
+                     settings.node_id, net::to_string(address), shards->size(),
+                     to_string(settings.idle), settings.data_dir);
+    std::fprintf(stdout, "laminar-broker listening on %s (%zu shards, data in %s)\n",
+                 net::to_string(address).c_str(), shards->size(), settings.data_dir.c_str());
+    std::fflush(stdout);
+    wait_for_stop_signal(stop_signals);
+    shard_runtime.request_stop();
+    shard_runtime.wait();
+    LAMINAR_LOG_INFO("stopped cleanly");
+    return {};
+}
+
+}  // namespace laminar::broker

@@ -1,0 +1,68 @@
+#include "broker/server.h"
+
+#include "core/log.h"
+#include "core/reactor.h"
+#include "core/wait_group.h"
+#include "net/frame_reader.h"
+#include "net/socket.h"
+
+namespace laminar::broker {
+
+namespace {
+
+task<void> serve_connection(unique_fd connection, request_handler& handler,
+                            server_options options, server_counters& counters,
+                            net::splice_pipes& pipes, wait_group& connections) {
+    ++counters.connections_open;
+    (void)net::set_nodelay(connection.get());
+    cancel_token stop;
+    reactor::current().cancel_on_stop(stop);
+    net::frame_reader reader(connection.get(), options.frame_bytes_max, 16384, &stop);
+    net::outbound_chain response;
+    while (!stop.cancelled()) {
+        auto frame = co_await reader.next();
+        if (!frame) {
+            if (frame.error() == errc::too_large || frame.error() == errc::corrupt_data) {
+                ++counters.frames_refused;
+                LAMINAR_LOG_WARN("closing connection: {} request frame",
+                                 frame.error() == errc::too_large ? "oversized" : "malformed");
+            }
+            break;
+        }
+        ++counters.requests;
+        response.clear();
+        auto handled = co_await handler.handle(*frame, response);
+        if (!handled) break;
+        if (response.empty()) continue;
+        auto sent = co_await net::send_chain(connection.get(), response, pipes);
+        if (!sent) break;
+    }
+    --counters.connections_open;
+    connections.done();
+}
+
+}  // namespace
+
+task<void> serve(int listener, request_handler& handler, server_options options,
+                 server_counters& counters) {
+    cancel_token stop;
+    reactor::current().cancel_on_stop(stop);
+    net::splice_pipes pipes;
+    wait_group connections;  // pipes and this frame outlive every connection task
+    while (true) {
+        auto accepted = co_await io::accept(listener).with_cancel(stop);
+        if (!accepted) {
+            if (stop.cancelled()) break;
+            LAMINAR_LOG_WARN("accept failed: {}", to_string(accepted.error()));
+            co_await io::sleep_for(std::chrono::milliseconds(10));  // e.g. EMFILE: let fds free up
+            continue;
+        }
+        ++counters.connections_accepted;
+        connections.add();
+        reactor::current().spawn(serve_connection(unique_fd(static_cast<int>(*accepted)), handler,
+                                                  options, counters, pipes, connections));
+    }
+    co_await connections.wait();
+}
+
+}  // namespace laminar::broker

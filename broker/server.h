@@ -1,0 +1,45 @@
+// The broker's network front: each shard accepts on its own SO_REUSEPORT listener (the kernel
+// spreads connections over shards) and serves each connection as Kafka does: one request at a
+// time per connection, in order, the next read only after the response has gone out.
+//
+// @locality owning shard.
+#pragma once
+
+#include <cstddef>
+#include <span>
+
+#include "core/result.h"
+#include "core/task.h"
+#include "core/unique_fd.h"
+#include "net/outbound_chain.h"
+
+namespace laminar::broker {
+
+// What a connection does with a request frame.
+class request_handler {
+public:
+    virtual ~request_handler() = default;
+    // Handles one request frame (without its size prefix) and appends the whole response frame,
+    // size prefix included, to `response`; leaves it empty when no response is due (Produce
+    // with acks=0). An error closes the connection.
+    virtual task<status> handle(std::span<const std::byte> frame,
+                                net::outbound_chain& response) = 0;
+};
+
+struct server_options {
+    std::size_t frame_bytes_max = 100 * 1024 * 1024;  // socket.request.max.bytes
+};
+
+struct server_counters {
+    std::uint64_t connections_accepted = 0;
+    std::uint64_t connections_open = 0;
+    std::uint64_t requests = 0;
+    std::uint64_t frames_refused = 0;  // oversized, negative or cut short
+};
+
+// Accepts on `listener` until the shard stops, serving each connection with `handler`; returns
+// once every connection it accepted has closed.
+task<void> serve(int listener, request_handler& handler, server_options options,
+                 server_counters& counters);
+
+}  // namespace laminar::broker
