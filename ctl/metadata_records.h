@@ -1,0 +1,122 @@
+// The records of the cluster metadata log, after KRaft's: a broker registers, a topic and its
+// partitions are created, a config is set, a partition changes leader or ISR, a topic is
+// removed. Records are appended in batches (creating a topic is one batch: the topic, its
+// partitions, its configs), applied in order to a metadata_image, and will be what the Raft
+// quorum replicates. Encoding: our own versioned binary layout, big-endian, bounds-checked on
+// decode (a batch from disk or the network is untrusted input).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace laminar::ctl {
+
+using uuid = std::array<std::uint8_t, 16>;
+inline constexpr uuid zero_uuid{};
+// Kafka's topic ids are random v4 UUIDs, printed base64url without padding by its tools.
+uuid random_uuid();
+std::string to_base64url(const uuid& id);
+
+enum class metadata_record_type : std::uint8_t {
+    register_broker = 1,
+    topic = 2,
+    partition = 3,
+    config = 4,
+    partition_change = 5,
+    remove_topic = 6,
+};
+
+// Kafka's ConfigResource types.
+enum class config_resource_type : std::uint8_t { topic = 2, broker = 4 };
+
+struct broker_endpoint {
+    std::string listener;  // "PLAINTEXT"
+    std::string host;
+    std::uint16_t port = 0;
+    friend bool operator==(const broker_endpoint&, const broker_endpoint&) = default;
+};
+
+struct register_broker_record {
+    std::int32_t node_id = 0;
+    uuid incarnation_id{};
+    std::vector<broker_endpoint> endpoints;
+    std::string rack;  // empty: none
+    friend bool operator==(const register_broker_record&, const register_broker_record&) = default;
+};
+
+struct topic_record {
+    std::string name;
+    uuid topic_id{};
+    friend bool operator==(const topic_record&, const topic_record&) = default;
+};
+
+struct partition_record {
+    uuid topic_id{};
+    std::int32_t partition = 0;
+    std::vector<std::int32_t> replicas;
+    std::vector<std::int32_t> isr;
+    std::int32_t leader = -1;
+    std::int32_t leader_epoch = 0;
+    std::int32_t partition_epoch = 0;
+    friend bool operator==(const partition_record&, const partition_record&) = default;
+};
+
+struct config_record {
+    config_resource_type resource_type = config_resource_type::topic;
+    std::string resource_name;  // topic name, or the broker id as text ("" = cluster default)
+    std::string key;
+    std::optional<std::string> value;  // nullopt: remove the key (back to its default)
+    friend bool operator==(const config_record&, const config_record&) = default;
+};
+
+struct partition_change_record {
+    uuid topic_id{};
+    std::int32_t partition = 0;
+    std::optional<std::int32_t> leader;
+    std::optional<std::vector<std::int32_t>> isr;
+    std::optional<std::vector<std::int32_t>> replicas;
+    friend bool operator==(const partition_change_record&,
+                           const partition_change_record&) = default;
+};
+
+struct remove_topic_record {
+    uuid topic_id{};
+    friend bool operator==(const remove_topic_record&, const remove_topic_record&) = default;
+};
+
+// One record; `type` says which member is meaningful. (Not a std::variant: the fuzz build's
+// clang 14 cannot compile libstdc++ 12's variant.)
+struct metadata_record {
+    metadata_record_type type = metadata_record_type::topic;
+    register_broker_record broker;
+    topic_record topic;
+    partition_record partition;
+    config_record config;
+    partition_change_record partition_change;
+    remove_topic_record remove_topic;
+
+    static metadata_record of(register_broker_record record);
+    static metadata_record of(topic_record record);
+    static metadata_record of(partition_record record);
+    static metadata_record of(config_record record);
+    static metadata_record of(partition_change_record record);
+    static metadata_record of(remove_topic_record record);
+    friend bool operator==(const metadata_record&, const metadata_record&) = default;
+};
+
+// Bounds on decoding untrusted bytes.
+inline constexpr std::size_t metadata_batch_records_max = 1 << 20;
+inline constexpr std::size_t metadata_string_bytes_max = 1 << 16;
+inline constexpr std::size_t metadata_list_items_max = 1 << 16;
+
+// A batch's payload (records back to back, without framing).
+std::vector<std::byte> encode_records(std::span<const metadata_record> records);
+result<std::vector<metadata_record>> decode_records(std::span<const std::byte> payload);
+
+}  // namespace laminar::ctl
