@@ -1,0 +1,133 @@
+// laminar-broker as a process: starts with --dev, refuses bad frames by closing the connection,
+// stops cleanly on SIGTERM and SIGINT, and rejects bad configuration with a clear message.
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "core/endian.h"
+#include "net/socket.h"
+#include "tests/integration/process.h"
+
+namespace laminar {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+struct temp_dir {
+    std::string path;
+    temp_dir() {
+        char name[] = "/tmp/laminar-broker-XXXXXX";
+        path = ::mkdtemp(name);
+    }
+    ~temp_dir() { fs::remove_all(path); }
+};
+
+std::uint16_t free_port() {
+    auto listener = net::listen_tcp({"127.0.0.1", 0});
+    return *net::local_port(listener->get());
+}
+
+int connect_blocking(std::uint16_t port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    timeval timeout{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    return fd;
+}
+
+// True when the broker closed the connection (recv returns 0) rather than timing out.
+bool closed_by_peer(int fd) {
+    char byte;
+    return ::recv(fd, &byte, 1, 0) == 0;
+}
+
+TEST(broker_process, dev_mode_listens_and_stops_cleanly_on_sigterm_and_sigint) {
+    for (int stop_signal : {SIGTERM, SIGINT}) {
+        temp_dir dir;
+        const auto port = free_port();
+        const std::string listen = "127.0.0.1:" + std::to_string(port);
+        testing::process broker({LAMINAR_BROKER_BINARY, "--dev", "--listen", listen}, dir.path);
+        ASSERT_TRUE(broker.wait_for_output("listening on " + listen, 10s))
+            << broker.stdout_text() << broker.stderr_text();
+        EXPECT_TRUE(fs::is_directory(dir.path + "/laminar-data"));
+        int idle = connect_blocking(port);  // an idle connection must not hold up the stop
+        ASSERT_GE(idle, 0);
+        broker.signal(stop_signal);
+        auto status = broker.wait_for_exit(10s);
+        ASSERT_TRUE(status.has_value()) << "did not stop";
+        EXPECT_EQ(*status, 0) << broker.stderr_text();
+        EXPECT_NE(broker.stderr_text().find("stopped cleanly"), std::string::npos);
+        ::close(idle);
+    }
+}
+
+TEST(broker_process, oversized_and_negative_frames_close_the_connection) {
+    temp_dir dir;
+    const auto port = free_port();
+    testing::process broker({LAMINAR_BROKER_BINARY, "--dev", "--listen",
+                             "127.0.0.1:" + std::to_string(port), "--set",
+                             "socket.request.max.bytes=4096"},
+                            dir.path);
+    ASSERT_TRUE(broker.wait_for_output("listening", 10s)) << broker.stderr_text();
+    for (std::int32_t size : {4097, 1 << 30, -1}) {
+        int fd = connect_blocking(port);
+        ASSERT_GE(fd, 0);
+        std::byte prefix[4];
+        store_be(prefix, size);
+        ASSERT_EQ(::send(fd, prefix, 4, 0), 4);
+        EXPECT_TRUE(closed_by_peer(fd)) << size;
+        ::close(fd);
+    }
+    // Still serving: a new connection is accepted.
+    int fd = connect_blocking(port);
+    EXPECT_GE(fd, 0);
+    ::close(fd);
+    broker.signal(SIGTERM);
+    EXPECT_EQ(broker.wait_for_exit(10s), 0);
+}
+
+TEST(broker_process, bad_configuration_is_refused_with_the_key_named) {
+    temp_dir dir;
+    testing::process typo({LAMINAR_BROKER_BINARY, "--dev", "--set", "num.partition=3"}, dir.path);
+    EXPECT_EQ(typo.wait_for_exit(10s), 2);
+    EXPECT_NE(typo.stderr_text().find("num.partitions"), std::string::npos) << typo.stderr_text();
+
+    testing::process range({LAMINAR_BROKER_BINARY, "--dev", "--set", "num.partitions=0"},
+                           dir.path);
+    EXPECT_EQ(range.wait_for_exit(10s), 2);
+    EXPECT_NE(range.stderr_text().find("num.partitions"), std::string::npos);
+
+    testing::process neither({LAMINAR_BROKER_BINARY}, dir.path);
+    EXPECT_EQ(neither.wait_for_exit(10s), 2);
+    EXPECT_NE(neither.stderr_text().find("--dev"), std::string::npos);
+
+    testing::process print({LAMINAR_BROKER_BINARY, "--dev", "--print-config"}, dir.path);
+    EXPECT_EQ(print.wait_for_exit(10s), 0);
+    EXPECT_NE(print.stdout_text().find("socket.request.max.bytes"), std::string::npos);
+}
+
+TEST(broker_process, a_port_in_use_is_a_clear_startup_error) {
+    temp_dir dir;
+    auto taken = net::listen_tcp({"127.0.0.1", 0});
+    const auto port = *net::local_port(taken->get());
+    testing::process broker({LAMINAR_BROKER_BINARY, "--dev", "--listen",
+                             "127.0.0.1:" + std::to_string(port)},
+                            dir.path);
+    EXPECT_EQ(broker.wait_for_exit(10s), 2);
+    EXPECT_NE(broker.stderr_text().find("cannot listen"), std::string::npos)
+        << broker.stderr_text();
+}
+
+}  // namespace
+}  // namespace laminar
