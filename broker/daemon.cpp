@@ -10,7 +10,9 @@
 #include <fmt/format.h>
 
 #include "broker/kafka_handler.h"
+#include "broker/metadata_controller.h"
 #include "broker/server.h"
+#include "broker/shard_context.h"
 #include "core/log.h"
 #include "core/memory.h"
 #include "core/runtime.h"
@@ -48,6 +50,35 @@ result<std::vector<unique_fd>, std::string> bind_listeners(const net::endpoint& 
     return listeners;
 }
 
+// Reads the metadata log (plain syscalls: startup) into the image every shard starts from.
+result<ctl::metadata_log::opened, std::string> load_metadata(const broker_settings& settings,
+                                                             ctl::metadata_image& image) {
+    auto opened = ctl::metadata_log::open(std::filesystem::path(settings.data_dir) /
+                                          "__cluster_metadata");
+    if (!opened) return fail("metadata log: " + opened.error());
+    if (opened->log.truncated_bytes() > 0) {
+        LAMINAR_LOG_WARN("metadata log: cut {} bytes of torn tail",
+                         opened->log.truncated_bytes());
+    }
+    for (const auto& batch : opened->batches) {
+        if (auto applied = image.apply(batch); !applied) {
+            return fail("metadata log does not replay: " + applied.error());
+        }
+    }
+    return opened;
+}
+
+ctl::register_broker_record registration_of(const broker_settings& settings) {
+    ctl::register_broker_record record;
+    record.node_id = settings.node_id;
+    record.incarnation_id = ctl::random_uuid();
+    for (const auto& advertised : settings.advertised_listeners) {
+        record.endpoints.push_back(
+            {advertised.name, advertised.address.host, advertised.address.port});
+    }
+    return record;
+}
+
 // Blocks the stop signals in every thread (the shards inherit the mask) and waits for one here.
 void wait_for_stop_signal(const sigset_t& stop_signals) {
     int received = 0;
@@ -73,6 +104,12 @@ result<void, std::string> run_broker(const broker_settings& settings) {
         return fail(fmt::format("cannot create data dir {}: {}", settings.data_dir,
                                 dir_error.message()));
     }
+    ctl::metadata_image image;
+    auto metadata = load_metadata(settings, image);
+    if (!metadata) return fail(metadata.error());
+    LAMINAR_LOG_INFO("metadata: {} batches replayed, {} topics, {} brokers",
+                     metadata->batches.size(), image.topics().size(), image.brokers().size());
+
     const auto& address = settings.listeners.front().address;
     auto listeners = bind_listeners(address, shards->size());
     if (!listeners) return fail(listeners.error());
@@ -88,11 +125,32 @@ result<void, std::string> run_broker(const broker_settings& settings) {
     options.shard_count = static_cast<unsigned>(shards->size());
     options.reactor.idle = settings.idle;
     options.reactor.spin_before_sleep = settings.spin_before_sleep;
-    options.thread_init = [&](unsigned shard) { init_shard_thread(*machine, (*shards)[shard]); };
+    const auto shard_count = static_cast<unsigned>(shards->size());
+    std::vector<shard_context> contexts(shard_count);
+    for (unsigned shard = 0; shard < shard_count; ++shard) {
+        contexts[shard].shard_id = shard;
+        contexts[shard].settings = &settings;
+        contexts[shard].metadata = image;
+    }
+    ctl::topic_defaults defaults{settings.num_partitions, settings.default_replication_factor};
+    metadata_controller controller(std::move(metadata->log), std::move(image), defaults,
+                                   shard_count);
+    contexts[controller_shard].controller = &controller;
+    options.thread_init = [&](unsigned shard) {
+        init_shard_thread(*machine, (*shards)[shard]);
+        shard_context::set_current(&contexts[shard]);
+    };
     runtime shard_runtime(std::move(options));
-    std::vector<server_counters> counters(shards->size());
+    std::vector<server_counters> counters(shard_count);
     auto shard_main = [&](unsigned shard) -> task<void> {
-        kafka_handler handler(settings);
+        if (shard == controller_shard) {
+            auto registered = co_await controller.register_broker(registration_of(settings));
+            if (!registered) {
+                LAMINAR_LOG_ERROR("cannot register broker {}: {}", settings.node_id,
+                                  registered.error().message);
+            }
+        }
+        kafka_handler handler(contexts[shard]);
         server_options serving{.frame_bytes_max = settings.socket_request_bytes_max};
         co_await serve((*listeners)[shard].get(), handler, serving, counters[shard]);
     };

@@ -4,19 +4,19 @@
 // @locality owning shard.
 #pragma once
 
-#include "broker/broker_config.h"
 #include "broker/server.h"
+#include "broker/shard_context.h"
 
 namespace laminar::broker {
 
 class kafka_handler final : public request_handler {
 public:
-    explicit kafka_handler(const broker_settings& settings) : _settings(settings) {}
+    explicit kafka_handler(shard_context& context) : _context(context) {}
 
     task<status> handle(std::span<const std::byte> frame, net::outbound_chain& response) override;
 
 private:
-    const broker_settings& _settings;
+    shard_context& _context;
 };
 
 }  // namespace laminar::broker

@@ -1,0 +1,109 @@
+#include "broker/metadata_controller.h"
+
+#include "broker/shard_context.h"
+#include "core/cross_shard.h"
+#include "core/log.h"
+
+namespace laminar::broker {
+
+namespace {
+
+thread_local shard_context* current_context = nullptr;
+
+failure<ctl::command_error> storage_failure(errc error) {
+    // The metadata log could not be written: the change is not made (and not acknowledged).
+    return fail(ctl::command_error{ctl::command_errc::invalid_request,
+                                   std::string("metadata log write failed: ") +
+                                       std::string(to_string(error))});
+}
+
+}  // namespace
+
+shard_context& shard_context::current() noexcept {
+    LAMINAR_ASSERT(current_context != nullptr);
+    return *current_context;
+}
+
+void shard_context::set_current(shard_context* context) noexcept { current_context = context; }
+
+metadata_controller::metadata_controller(ctl::metadata_log log, ctl::metadata_image image,
+                                         ctl::topic_defaults defaults, unsigned shard_count)
+    : _log(std::move(log)), _image(std::move(image)), _defaults(defaults),
+      _shard_count(shard_count), _next_random([this] { return _random(); }) {}
+
+task<ctl::command_result<void>> metadata_controller::commit(
+    std::vector<ctl::metadata_record> batch) {
+    if (auto appended = co_await _log.append(batch); !appended) {
+        LAMINAR_LOG_ERROR("metadata log append failed: {}", to_string(appended.error()));
+        co_return storage_failure(appended.error());
+    }
+    if (auto applied = _image.apply(batch); !applied) {
+        // Planned against this image under the lock: failing here is a bug.
+        on_internal_error("a planned metadata batch did not apply");
+    }
+    const auto* shared = &batch;  // read-only on every shard until the last one has applied it
+    for (unsigned shard = 0; shard < _shard_count; ++shard) {
+        co_await submit_to(shard, [shared] {
+            if (!shard_context::current().metadata.apply(*shared)) {
+                on_internal_error("a committed metadata batch did not apply to a shard's copy");
+            }
+        });
+    }
+    co_return ctl::command_result<void>{};
+}
+
+task<ctl::command_result<void>> metadata_controller::register_broker(
+    ctl::register_broker_record broker) {
+    auto held = co_await _changes.lock();
+    const auto* known = _image.find_broker(broker.node_id);
+    if (known && known->endpoints == broker.endpoints && known->rack == broker.rack) {
+        co_return ctl::command_result<void>{};
+    }
+    std::vector<ctl::metadata_record> batch{ctl::metadata_record::of(std::move(broker))};
+    co_return co_await commit(std::move(batch));
+}
+
+task<ctl::command_result<ctl::uuid>> metadata_controller::create_topic(
+    ctl::create_topic_request request, bool validate_only) {
+    auto held = co_await _changes.lock();
+    auto planned = ctl::plan_create_topic(_image, request, _defaults, _next_random);
+    if (!planned) co_return fail(planned.error());
+    const auto topic_id = planned->front().topic.topic_id;
+    if (validate_only) co_return topic_id;
+    auto committed = co_await commit(std::move(*planned));
+    if (!committed) co_return fail(committed.error());
+    co_return topic_id;
+}
+
+task<ctl::command_result<ctl::uuid>> metadata_controller::delete_topic(std::string name) {
+    auto held = co_await _changes.lock();
+    auto planned = ctl::plan_delete_topic(_image, name);
+    if (!planned) co_return fail(planned.error());
+    const auto topic_id = planned->front().remove_topic.topic_id;
+    auto committed = co_await commit(std::move(*planned));
+    if (!committed) co_return fail(committed.error());
+    co_return topic_id;
+}
+
+task<ctl::command_result<void>> metadata_controller::create_partitions(
+    std::string name, std::int32_t total_partitions,
+    std::vector<std::vector<std::int32_t>> assignment, bool validate_only) {
+    auto held = co_await _changes.lock();
+    auto planned =
+        ctl::plan_create_partitions(_image, name, total_partitions, assignment, _next_random);
+    if (!planned) co_return fail(planned.error());
+    if (validate_only) co_return ctl::command_result<void>{};
+    co_return co_await commit(std::move(*planned));
+}
+
+task<ctl::command_result<void>> metadata_controller::alter_topic_configs(
+    std::string name, std::map<std::string, std::optional<std::string>> changes,
+    bool validate_only) {
+    auto held = co_await _changes.lock();
+    auto planned = ctl::plan_alter_topic_configs(_image, name, changes);
+    if (!planned) co_return fail(planned.error());
+    if (validate_only) co_return ctl::command_result<void>{};
+    co_return co_await commit(std::move(*planned));
+}
+
+}  // namespace laminar::broker

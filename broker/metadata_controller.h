@@ -1,0 +1,58 @@
+// The --dev controller: the single voter of the metadata log, running on controller_shard. It
+// turns requests into record batches (ctl/metadata_commands.h), appends each batch durably to the
+// metadata log, applies it to its image, then to every shard's copy before answering, so a client
+// that created a topic sees it in the next Metadata response from any shard.
+//
+// Changes are serialized (one batch at a time): planning reads the image, which must not change
+// between the check and the append.
+//
+// @locality controller_shard; other shards reach it with submit_to(controller_shard, ...).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/async_mutex.h"
+#include "core/task.h"
+#include "ctl/metadata_commands.h"
+#include "ctl/metadata_log.h"
+
+namespace laminar::broker {
+
+class metadata_controller {
+public:
+    metadata_controller(ctl::metadata_log log, ctl::metadata_image image,
+                        ctl::topic_defaults defaults, unsigned shard_count);
+
+    const ctl::metadata_image& image() const noexcept { return _image; }
+
+    // Registers (or re-registers, when its endpoints changed) a broker.
+    task<ctl::command_result<void>> register_broker(ctl::register_broker_record broker);
+    task<ctl::command_result<ctl::uuid>> create_topic(ctl::create_topic_request request,
+                                                      bool validate_only);
+    task<ctl::command_result<ctl::uuid>> delete_topic(std::string name);
+    task<ctl::command_result<void>> create_partitions(
+        std::string name, std::int32_t total_partitions,
+        std::vector<std::vector<std::int32_t>> assignment, bool validate_only);
+    task<ctl::command_result<void>> alter_topic_configs(
+        std::string name, std::map<std::string, std::optional<std::string>> changes,
+        bool validate_only);
+
+private:
+    // Appends, applies, and spreads one planned batch to every shard.
+    task<ctl::command_result<void>> commit(std::vector<ctl::metadata_record> batch);
+
+    ctl::metadata_log _log;
+    ctl::metadata_image _image;
+    ctl::topic_defaults _defaults;
+    unsigned _shard_count;
+    async_mutex _changes;
+    std::mt19937 _random{std::random_device{}()};
+    std::function<std::uint32_t()> _next_random;
+};
+
+}  // namespace laminar::broker

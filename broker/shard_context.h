@@ -1,0 +1,30 @@
+// What one shard of the broker owns: its copy of the cluster metadata (kept in step with the
+// controller's log), and on the controller shard the controller itself. Shards share nothing:
+// each reads its own copy; changes arrive as metadata batches through the cross-shard queues.
+//
+// @locality owning shard; current() is the calling shard's context.
+#pragma once
+
+#include <memory>
+
+#include "broker/broker_config.h"
+#include "ctl/metadata_image.h"
+
+namespace laminar::broker {
+
+class metadata_controller;
+
+// The shard that runs the (single-voter, --dev) controller.
+inline constexpr unsigned controller_shard = 0;
+
+struct shard_context {
+    unsigned shard_id = 0;
+    const broker_settings* settings = nullptr;
+    ctl::metadata_image metadata;                  // this shard's copy
+    metadata_controller* controller = nullptr;     // on controller_shard only
+
+    static shard_context& current() noexcept;
+    static void set_current(shard_context* context) noexcept;
+};
+
+}  // namespace laminar::broker
