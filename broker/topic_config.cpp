@@ -1,0 +1,118 @@
+#include "broker/topic_config.h"
+
+#include <vector>
+
+namespace laminar::broker {
+
+namespace {
+
+using std::chrono::milliseconds;
+constexpr std::int64_t long_max = INT64_MAX;
+constexpr std::int64_t int_max = INT32_MAX;
+
+config_schema make_schema() {
+    config_schema schema;
+    const milliseconds forever(long_max);
+    schema
+        .add_enum("cleanup.policy", "delete",
+                  {"delete", "compact", "compact,delete", "delete,compact"},
+                  "delete: drop old segments; compact: keep the latest record per key.")
+        .add_enum("compression.type", "producer",
+                  {"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"},
+                  "Codec stored batches use; producer keeps what the producer sent.")
+        .add_duration("delete.retention.ms", milliseconds(86400000), milliseconds(0), forever,
+                      "How long tombstones stay readable in a compacted topic.")
+        .add_duration("file.delete.delay.ms", milliseconds(60000), milliseconds(0), forever,
+                      "Delay before a deleted segment's files are removed.")
+        .add_int64("flush.messages", long_max, 1, long_max,
+                   "Force fdatasync after this many messages (1: every batch, group commit).")
+        .add_duration("flush.ms", forever, milliseconds(0), forever,
+                      "Force fdatasync when the oldest unflushed message is this old.")
+        .add_int64("index.interval.bytes", 4096, 0, int_max,
+                   "Bytes of log between offset index entries.")
+        .add_duration("max.compaction.lag.ms", forever, milliseconds(1), forever,
+                      "Longest a record may stay uncompacted.")
+        .add_int64("max.message.bytes", 1048588, 0, int_max, "Largest record batch accepted.")
+        .add_enum("message.timestamp.type", "CreateTime", {"CreateTime", "LogAppendTime"},
+                  "Record timestamps: the producer's, or the broker's append time.")
+        .add_duration("message.timestamp.difference.max.ms", forever, milliseconds(0), forever,
+                      "Deprecated: largest allowed distance of a CreateTime from now.")
+        .add_duration("message.timestamp.before.max.ms", forever, milliseconds(0), forever,
+                      "Largest allowed age of a CreateTime timestamp.")
+        .add_duration("message.timestamp.after.max.ms", forever, milliseconds(0), forever,
+                      "Largest allowed distance of a CreateTime timestamp into the future.")
+        .add_bool("message.downconversion.enable", true, "Accepted for compatibility.")
+        .add_float64("min.cleanable.dirty.ratio", 0.5, 0.0, 1.0,
+                     "Dirty share of a log that triggers compaction.")
+        .add_duration("min.compaction.lag.ms", milliseconds(0), milliseconds(0), forever,
+                      "Shortest a record stays uncompacted.")
+        .add_int64("min.insync.replicas", 1, 1, int_max,
+                   "Replicas that must acknowledge an acks=all write.")
+        .add_bool("preallocate", false, "Accepted for compatibility (Laminar always preallocates).")
+        .add_int64("retention.bytes", -1, -1, long_max,
+                   "Largest size of a partition before old segments go; -1: no limit.")
+        .add_duration("retention.ms", milliseconds(604800000), milliseconds(-1), forever,
+                      "Oldest data kept; -1: forever.")
+        .add_size("segment.bytes", 1073741824, 14, int_max, "Size at which a segment rolls.")
+        .add_size("segment.index.bytes", 10485760, 4, int_max, "Size of an offset index file.")
+        .add_duration("segment.jitter.ms", milliseconds(0), milliseconds(0), forever,
+                      "Random jitter subtracted from segment.ms.")
+        .add_duration("segment.ms", milliseconds(604800000), milliseconds(1), forever,
+                      "Age at which a segment rolls.")
+        .add_bool("unclean.leader.election.enable", false,
+                  "Allow an out-of-sync replica to become leader (may lose data).")
+        .add_bool("remote.storage.enable", false, "Tiered storage (not supported).")
+        .add_duration("local.retention.ms", milliseconds(-2), milliseconds(-2), forever,
+                      "Tiered storage (not supported).")
+        .add_int64("local.retention.bytes", -2, -2, long_max, "Tiered storage (not supported).");
+    return schema;
+}
+
+}  // namespace
+
+const config_schema& topic_config_schema() {
+    static const config_schema schema = make_schema();
+    return schema;
+}
+
+result<void, std::string> validate_topic_configs(const std::map<std::string, std::string>& set) {
+    std::vector<config_override> overrides;
+    for (const auto& [key, value] : set) overrides.push_back({key, value, key});
+    auto parsed = parse_config(topic_config_schema(), "", "(topic)", overrides);
+    if (!parsed) {
+        const auto& problem = parsed.error().problems.front();
+        return fail(problem.message);
+    }
+    if (auto remote = set.find("remote.storage.enable");
+        remote != set.end() && remote->second == "true") {
+        return fail(std::string("remote.storage.enable: tiered storage is not supported"));
+    }
+    return {};
+}
+
+topic_settings resolve_topic_settings(const std::map<std::string, std::string>& set) {
+    std::vector<config_override> overrides;
+    for (const auto& [key, value] : set) overrides.push_back({key, value, key});
+    auto values = parse_config(topic_config_schema(), "", "(topic)", overrides);
+    LAMINAR_ASSERT(values.has_value());  // validated before it was stored
+    topic_settings settings;
+    const auto& policy = values->get_string("cleanup.policy");
+    settings.cleanup = policy == "delete"    ? cleanup_policy::remove
+                       : policy == "compact" ? cleanup_policy::compact
+                                             : cleanup_policy::compact_and_remove;
+    settings.retention_ms = values->get_duration("retention.ms").count();
+    settings.retention_bytes = values->get_int64("retention.bytes");
+    settings.segment_bytes = values->get_size("segment.bytes");
+    settings.segment_ms = values->get_duration("segment.ms").count();
+    settings.delete_retention_ms = values->get_duration("delete.retention.ms").count();
+    settings.max_message_bytes = values->get_int64("max.message.bytes");
+    settings.log_append_time = values->get_string("message.timestamp.type") == "LogAppendTime";
+    settings.min_insync_replicas =
+        static_cast<std::int32_t>(values->get_int64("min.insync.replicas"));
+    settings.flush_messages = values->get_int64("flush.messages");
+    settings.flush_ms = values->get_duration("flush.ms").count();
+    settings.compression_type = values->get_string("compression.type");
+    return settings;
+}
+
+}  // namespace laminar::broker

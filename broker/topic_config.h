@@ -1,0 +1,43 @@
+// Topic configuration: Kafka's topic-level keys with Kafka's defaults and bounds, validated when a
+// topic is created or altered (INVALID_CONFIG names the key and the problem), and the effective
+// settings of a topic read from its explicitly set keys plus defaults.
+//
+// @locality any shard; the schema is immutable after first use.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "core/compression.h"
+#include "core/config.h"
+
+namespace laminar::broker {
+
+const config_schema& topic_config_schema();
+
+// Checks explicitly given keys and values; the error names the first bad key.
+result<void, std::string> validate_topic_configs(const std::map<std::string, std::string>& set);
+
+enum class cleanup_policy : std::uint8_t { remove = 1, compact = 2, compact_and_remove = 3 };
+
+// The settings storage and the produce path read, resolved from a topic's configs.
+struct topic_settings {
+    cleanup_policy cleanup = cleanup_policy::remove;
+    std::int64_t retention_ms = 604800000;
+    std::int64_t retention_bytes = -1;
+    std::int64_t segment_bytes = 1073741824;
+    std::int64_t segment_ms = 604800000;
+    std::int64_t delete_retention_ms = 86400000;
+    std::int64_t max_message_bytes = 1048588;
+    bool log_append_time = false;  // message.timestamp.type=LogAppendTime
+    std::int32_t min_insync_replicas = 1;
+    std::int64_t flush_messages = INT64_MAX;
+    std::int64_t flush_ms = INT64_MAX;
+    std::string compression_type = "producer";
+};
+
+// Effective settings from the explicitly set keys (already validated).
+topic_settings resolve_topic_settings(const std::map<std::string, std::string>& set);
+
+}  // namespace laminar::broker

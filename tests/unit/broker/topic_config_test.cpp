@@ -1,0 +1,48 @@
+#include "broker/topic_config.h"
+
+#include <gtest/gtest.h>
+
+namespace laminar::broker {
+namespace {
+
+TEST(topic_config, defaults_are_kafkas) {
+    auto settings = resolve_topic_settings({});
+    EXPECT_EQ(settings.retention_ms, 604800000);
+    EXPECT_EQ(settings.retention_bytes, -1);
+    EXPECT_EQ(settings.segment_bytes, 1073741824);
+    EXPECT_EQ(settings.max_message_bytes, 1048588);
+    EXPECT_EQ(settings.cleanup, cleanup_policy::remove);
+    EXPECT_FALSE(settings.log_append_time);
+    EXPECT_EQ(settings.compression_type, "producer");
+}
+
+TEST(topic_config, explicit_values_resolve) {
+    std::map<std::string, std::string> set{{"cleanup.policy", "compact,delete"},
+                                           {"retention.ms", "-1"},
+                                           {"message.timestamp.type", "LogAppendTime"},
+                                           {"flush.messages", "1"},
+                                           {"segment.bytes", "1048576"}};
+    ASSERT_TRUE(validate_topic_configs(set));
+    auto settings = resolve_topic_settings(set);
+    EXPECT_EQ(settings.cleanup, cleanup_policy::compact_and_remove);
+    EXPECT_EQ(settings.retention_ms, -1);
+    EXPECT_TRUE(settings.log_append_time);
+    EXPECT_EQ(settings.flush_messages, 1);
+    EXPECT_EQ(settings.segment_bytes, 1048576);
+}
+
+TEST(topic_config, bad_keys_and_values_name_the_key) {
+    auto unknown = validate_topic_configs({{"retention.msec", "1"}});
+    ASSERT_FALSE(unknown);
+    EXPECT_NE(unknown.error().find("retention.msec"), std::string::npos) << unknown.error();
+    auto bad = validate_topic_configs({{"cleanup.policy", "shred"}});
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().find("cleanup.policy"), std::string::npos) << bad.error();
+    auto range = validate_topic_configs({{"min.insync.replicas", "0"}});
+    ASSERT_FALSE(range);
+    EXPECT_NE(range.error().find("min.insync.replicas"), std::string::npos) << range.error();
+    EXPECT_FALSE(validate_topic_configs({{"remote.storage.enable", "true"}}));
+}
+
+}  // namespace
+}  // namespace laminar::broker
