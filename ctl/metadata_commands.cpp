@@ -111,7 +111,9 @@ command_result<std::vector<std::vector<std::int32_t>>> replicas_for(
 }  // namespace
 
 command_result<void> validate_topic_name(std::string_view name) {
-    if (name.empty()) return refuse(command_errc::invalid_topic, "Topic name is illegal, it can't be empty");
+    if (name.empty()) {
+        return refuse(command_errc::invalid_topic, "Topic name is illegal, it can't be empty");
+    }
     if (name == "." || name == "..") {
         return refuse(command_errc::invalid_topic, "Topic name cannot be \".\" or \"..\"");
     }

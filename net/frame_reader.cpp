@@ -13,7 +13,10 @@ constexpr std::size_t size_prefix_bytes = 4;
 
 frame_reader::frame_reader(int socket_fd, std::size_t frame_bytes_max, std::size_t initial_bytes,
                            cancel_token* cancel)
-    : _fd(socket_fd), _cancel(cancel), _frame_bytes_max(frame_bytes_max), _initial_bytes(initial_bytes),
+    : _fd(socket_fd),
+      _cancel(cancel),
+      _frame_bytes_max(frame_bytes_max),
+      _initial_bytes(initial_bytes),
       _buffer(initial_bytes) {}
 
 task<status> frame_reader::fill(std::size_t bytes_needed) {

@@ -54,8 +54,9 @@ result<endpoint> parse_endpoint(std::string_view text) {
         return fail(errc::invalid_argument);  // IPv6 needs brackets
     }
     unsigned port = 0;
-    auto [end, error] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (error != std::errc{} || end != port_text.data() + port_text.size() || port > 65535 ||
+    const char* text_end = port_text.data() + port_text.size();
+    auto [end, error] = std::from_chars(port_text.data(), text_end, port);
+    if (error != std::errc{} || end != text_end || port > 65535 ||
         port_text.empty()) {
         return fail(errc::invalid_argument);
     }

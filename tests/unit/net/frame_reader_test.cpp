@@ -63,7 +63,8 @@ TEST(frame_reader, reassembles_frames_split_anywhere) {
     std::string stream;
     std::vector<std::string> expected;
     for (int i = 0; i < 50; ++i) {
-        expected.push_back(std::string(static_cast<std::size_t>(i * 37), static_cast<char>('a' + i % 26)));
+        const auto letter = static_cast<char>('a' + i % 26);
+        expected.push_back(std::string(static_cast<std::size_t>(i * 37), letter));
         stream += frame(expected.back());
     }
     for (std::size_t piece : {1u, 3u, 7u, 1000u, 100000u}) {
