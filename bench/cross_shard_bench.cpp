@@ -61,8 +61,15 @@ double per_second(long operations, clock_type::time_point start, clock_type::tim
 
 struct strategy_run {
     latency_summary sequential;
+    double sleeps_per_round_trip = 0;  // both shards' reactor sleeps in the sequential phase
     double burst_per_second = 0;
 };
+
+// Reactor sleeps so far on the calling shard 0 and on shard 1.
+task<std::uint64_t> sleeps_of_both_shards() {
+    const std::uint64_t remote = co_await submit_to(1, [] { return reactor::current().sleeps(); });
+    co_return reactor::current().sleeps() + remote;
+}
 
 strategy_run run_once(idle_strategy idle, long round_trips, long burst_round_trips) {
     runtime_options options;
@@ -86,6 +93,7 @@ strategy_run run_once(idle_strategy idle, long round_trips, long burst_round_tri
         for (int i = 0; i < warm_up_round_trips; ++i) {
             checksum += co_await submit_to(1, [] { return 1; });
         }
+        const std::uint64_t sleeps_before = co_await sleeps_of_both_shards();
         const auto sequential_start = clock_type::now();
         for (long i = 0; i < round_trips; ++i) {
             const auto sent = clock_type::now();
@@ -93,6 +101,8 @@ strategy_run run_once(idle_strategy idle, long round_trips, long burst_round_tri
             samples_ns.push_back(nanoseconds_between(sent, clock_type::now()));
         }
         const auto sequential_end = clock_type::now();
+        const std::uint64_t sleeps_after = co_await sleeps_of_both_shards();
+        outcome.sleeps_per_round_trip = double(sleeps_after - sleeps_before) / double(round_trips);
         outcome.sequential = summarize(samples_ns, per_second(round_trips, sequential_start,
                                                               sequential_end));
 
@@ -135,21 +145,23 @@ int main(int argc, char** argv) {
     std::printf("cross-shard submit_to round trip, shard 0 -> shard 1 -> shard 0 (CPUs 0, 1)\n");
     std::printf("%ld sequential round trips + %ld in a burst of %d in flight; median of %ld runs\n",
                 round_trips, burst, burst_in_flight, runs);
-    std::printf("%-8s %9s %9s %9s %9s %10s %12s %12s\n", "idle", "p50_ns", "p90_ns", "p99_ns",
-                "p99.9_ns", "max_ns", "seq_rt/s", "burst_rt/s");
+    std::printf("%-8s %9s %9s %9s %9s %10s %12s %9s %12s\n", "idle", "p50_ns", "p90_ns", "p99_ns",
+                "p99.9_ns", "max_ns", "seq_rt/s", "sleeps/rt", "burst_rt/s");
     std::fflush(stdout);
     for (auto idle : {idle_strategy::sleep, idle_strategy::backoff, idle_strategy::spin}) {
         std::vector<latency_summary> sequential;
         std::vector<double> burst_rates;
+        std::vector<double> sleeps;
         for (long run = 0; run < runs; ++run) {
             auto outcome = run_once(idle, round_trips, burst);
             sequential.push_back(outcome.sequential);
             burst_rates.push_back(outcome.burst_per_second);
+            sleeps.push_back(outcome.sleeps_per_round_trip);
         }
         const auto row = median_of_runs(sequential);
-        std::printf("%-8s %9.0f %9.0f %9.0f %9.0f %10.0f %12.0f %12.0f\n",
+        std::printf("%-8s %9.0f %9.0f %9.0f %9.0f %10.0f %12.0f %9.2f %12.0f\n",
                     std::string(to_string(idle)).c_str(), row.p50_ns, row.p90_ns, row.p99_ns,
-                    row.p999_ns, row.max_ns, row.per_second, median(burst_rates));
+                    row.p999_ns, row.max_ns, row.per_second, median(sleeps), median(burst_rates));
         std::fflush(stdout);
     }
     return 0;
