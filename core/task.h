@@ -7,6 +7,9 @@
 // g++ 12 destroys temporaries with non-trivial destructors twice when they appear inside a
 // co_await expression (GCC bug 100611): write `endpoint e{...}; co_await f(e);`, never
 // `co_await f(endpoint{...})` or `co_await f({"host", port})` with a std::string inside.
+// It also copies an awaiter reached through a lambda coroutine's capture (`co_await *captured`)
+// into the frame, so await_suspend runs on the copy: await locals, parameters or members, or
+// give such awaiters pointer semantics.
 #pragma once
 
 #include <coroutine>
