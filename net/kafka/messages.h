@@ -1,0 +1,38 @@
+// Every message Laminar declares, and the dispatch from an API key to its request type.
+#pragma once
+
+#include <span>
+
+#include "net/kafka/api_versions.h"
+#include "net/kafka/fetch.h"
+#include "net/kafka/header.h"
+#include "net/kafka/list_offsets.h"
+#include "net/kafka/metadata.h"
+#include "net/kafka/produce.h"
+
+namespace laminar::kafka {
+
+// Calls fn(request_type{}, response_type{}) for the API, with value-initialised messages to
+// deduce their types from; returns false when the API has no declared messages. The broker's
+// dispatch and the fuzz target use it; it costs one switch.
+template <typename F>
+bool with_messages(std::int16_t key, F&& fn) {
+    switch (static_cast<api_key>(key)) {
+    case api_key::produce: fn(produce_request{}, produce_response{}); return true;
+    case api_key::fetch: fn(fetch_request{}, fetch_response{}); return true;
+    case api_key::list_offsets: fn(list_offsets_request{}, list_offsets_response{}); return true;
+    case api_key::metadata: fn(metadata_request{}, metadata_response{}); return true;
+    case api_key::api_versions: fn(api_versions_request{}, api_versions_response{}); return true;
+    default: return false;
+    }
+}
+
+// Decodes a request body of any declared API and version and discards it: for validation and
+// the fuzz target. unknown_api for keys without declared messages.
+codec_status check_request_body(std::int16_t key, std::int16_t version,
+                                std::span<const std::byte> body);
+
+// A whole request frame payload (header + body), decoded: header and validated body.
+codec_result<request_header> check_request(std::span<const std::byte> payload);
+
+}  // namespace laminar::kafka
