@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "broker/kafka_handler.h"
+#include "broker/meta_properties.h"
 #include "broker/metadata_controller.h"
 #include "broker/server.h"
 #include "broker/shard_context.h"
@@ -104,6 +105,8 @@ result<void, std::string> run_broker(const broker_settings& settings) {
         return fail(fmt::format("cannot create data dir {}: {}", settings.data_dir,
                                 dir_error.message()));
     }
+    auto meta = load_or_create_meta_properties(settings.data_dir, settings.node_id);
+    if (!meta) return fail(meta.error());
     ctl::metadata_image image;
     auto metadata = load_metadata(settings, image);
     if (!metadata) return fail(metadata.error());
@@ -130,6 +133,7 @@ result<void, std::string> run_broker(const broker_settings& settings) {
     for (unsigned shard = 0; shard < shard_count; ++shard) {
         contexts[shard].shard_id = shard;
         contexts[shard].settings = &settings;
+        contexts[shard].cluster_id = meta->cluster_id;
         contexts[shard].metadata = image;
     }
     ctl::topic_defaults defaults{settings.num_partitions, settings.default_replication_factor};
