@@ -67,7 +67,7 @@ struct fetch_request {
     static constexpr api_key key = api_key::fetch;
     std::optional<std::string> cluster_id;
     std::int32_t replica_id = -1;
-    replica_state replica_state_;
+    replica_state replica;  // v15+ (Kafka: ReplicaState)
     std::int32_t max_wait_ms = 0;
     std::int32_t min_bytes = 0;
     std::int32_t max_bytes = 0x7fffffff;
@@ -83,7 +83,7 @@ template <typename V>
 void visit(V& v, fetch_request& m) {
     v.field(m.cluster_id, {.min = 12, .nullable_min = 12, .tag = 0});
     v.field(m.replica_id, {.max = 14, .default_value = -1});
-    v.field(m.replica_state_, {.min = 15, .tag = 1});
+    v.field(m.replica, {.min = 15, .tag = 1});
     v.field(m.max_wait_ms, {});
     v.field(m.min_bytes, {});
     v.field(m.max_bytes, {.min = 3, .default_value = 0x7fffffff});
@@ -137,7 +137,8 @@ struct fetch_response_partition {
     epoch_end_offset diverging_epoch;
     leader_id_and_epoch current_leader;
     snapshot_id snapshot;
-    std::optional<std::vector<aborted_transaction>> aborted_transactions;
+    std::optional<std::vector<aborted_transaction>> aborted_transactions =
+        std::vector<aborted_transaction>{};
     std::int32_t preferred_read_replica = -1;
     std::optional<bytes> records;  // the broker sends file ranges in place of these bytes
     bool operator==(const fetch_response_partition&) const = default;

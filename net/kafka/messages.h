@@ -3,7 +3,9 @@
 
 #include <span>
 
+#include "net/kafka/admin_topics.h"
 #include "net/kafka/api_versions.h"
+#include "net/kafka/cluster_admin.h"
 #include "net/kafka/fetch.h"
 #include "net/kafka/header.h"
 #include "net/kafka/list_offsets.h"
@@ -23,6 +25,26 @@ bool with_messages(std::int16_t key, F&& fn) {
     case api_key::list_offsets: fn(list_offsets_request{}, list_offsets_response{}); return true;
     case api_key::metadata: fn(metadata_request{}, metadata_response{}); return true;
     case api_key::api_versions: fn(api_versions_request{}, api_versions_response{}); return true;
+    case api_key::find_coordinator:
+        fn(find_coordinator_request{}, find_coordinator_response{});
+        return true;
+    case api_key::create_topics: fn(create_topics_request{}, create_topics_response{}); return true;
+    case api_key::delete_topics: fn(delete_topics_request{}, delete_topics_response{}); return true;
+    case api_key::init_producer_id:
+        fn(init_producer_id_request{}, init_producer_id_response{});
+        return true;
+    case api_key::offset_for_leader_epoch:
+        fn(offset_for_leader_epoch_request{}, offset_for_leader_epoch_response{});
+        return true;
+    case api_key::describe_configs:
+        fn(describe_configs_request{}, describe_configs_response{});
+        return true;
+    case api_key::create_partitions:
+        fn(create_partitions_request{}, create_partitions_response{});
+        return true;
+    case api_key::describe_cluster:
+        fn(describe_cluster_request{}, describe_cluster_response{});
+        return true;
     default: return false;
     }
 }

@@ -14,7 +14,8 @@
 // end every struct with a tagged-field section; a field with a `tag` lives in that section
 // (flexible versions only), is written only when it differs from its default, and unknown tags
 // are skipped. Fields absent in a version are not written and decode as their default: the
-// struct's member initializer, which must equal `default_value` (integers and bools) or T{}.
+// struct's member initializer, which must equal schema_detail::default_of (Kafka's defaults;
+// the round-trip tests check that they agree).
 //
 // Visitors: decoder (reader -> struct), encoder (struct -> writer), normalizer (resets the
 // fields a version lacks, what a round trip through that version gives back).
@@ -59,6 +60,12 @@ template <typename E>
 struct is_optional<std::optional<E>> : std::true_type {};
 
 template <typename T>
+struct is_nullable_array : std::false_type {};
+template <typename E, typename A>
+struct is_nullable_array<std::optional<std::vector<E, A>>>
+    : std::bool_constant<!std::is_same_v<E, std::byte>> {};
+
+template <typename T>
 inline constexpr bool is_integer = std::is_integral_v<T> && !std::is_same_v<T, bool>;
 template <typename T>
 inline constexpr bool is_scalar = std::is_arithmetic_v<T> || std::is_same_v<T, uuid>;
@@ -70,10 +77,14 @@ template <typename T>
 inline constexpr bool is_struct = !is_scalar<T> && !is_blob<T> && !is_array<T> &&
                                   !is_optional<T>::value;
 
+// Kafka's defaults: default_value for numbers and bools, empty for arrays (nullable ones
+// too), null for nullable strings and bytes, empty strings, zero uuids, structs' own defaults.
 template <typename T>
 T default_of(const field_spec& spec) {
     if constexpr (std::is_arithmetic_v<T>) return static_cast<T>(spec.default_value);
-    else return T{};
+    else if constexpr (is_nullable_array<T>::value) {
+        return T(std::in_place);
+    } else return T{};
 }
 }  // namespace schema_detail
 

@@ -16,7 +16,12 @@ class messages_test : public ::testing::Test {};
 using all_messages = ::testing::Types<
     api_versions_request, api_versions_response, metadata_request, metadata_response,
     produce_request, produce_response, fetch_request, fetch_response, list_offsets_request,
-    list_offsets_response>;
+    list_offsets_response, find_coordinator_request, find_coordinator_response,
+    create_topics_request, create_topics_response, delete_topics_request, delete_topics_response,
+    init_producer_id_request, init_producer_id_response, offset_for_leader_epoch_request,
+    offset_for_leader_epoch_response, describe_configs_request, describe_configs_response,
+    create_partitions_request, create_partitions_response, describe_cluster_request,
+    describe_cluster_response>;
 TYPED_TEST_SUITE(messages_test, all_messages);
 
 template <typename M>
