@@ -5,6 +5,7 @@
 #include "broker/kafka_errors.h"
 #include "broker/kafka_handler.h"
 #include "broker/metadata_controller.h"
+#include "broker/wire_uuid.h"
 #include "core/cross_shard.h"
 #include "core/log.h"
 
@@ -21,20 +22,6 @@ constexpr std::int32_t topic_operations_all =
 constexpr std::int32_t cluster_operations_all =
     (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12);
 
-kafka::uuid to_wire(const ctl::uuid& id) {
-    kafka::uuid wire;
-    for (std::size_t i = 0; i < id.size(); ++i) wire.value[i] = std::byte{id[i]};
-    return wire;
-}
-
-ctl::uuid from_wire(const kafka::uuid& id) {
-    ctl::uuid internal{};
-    for (std::size_t i = 0; i < internal.size(); ++i) {
-        internal[i] = static_cast<std::uint8_t>(id.value[i]);
-    }
-    return internal;
-}
-
 bool is_internal_topic(std::string_view name) {
     return name == "__consumer_offsets" || name == "__transaction_state";
 }
@@ -44,7 +31,7 @@ kafka::metadata_response_topic describe_topic(const ctl::topic_state& topic,
                                               bool with_operations) {
     kafka::metadata_response_topic out;
     out.name = topic.name;
-    out.topic_id = to_wire(topic.topic_id);
+    out.topic_id = to_wire_uuid(topic.topic_id);
     out.is_internal = is_internal_topic(topic.name);
     if (with_operations) out.topic_authorized_operations = topic_operations_all;
     for (const auto& partition : topic.partitions) {
@@ -135,7 +122,7 @@ task<kafka::metadata_response> handle_metadata(shard_context& context,
     const bool may_create = request.allow_auto_topic_creation && settings.auto_create_topics;
     for (const auto& wanted : *request.topics) {
         if (!wanted.name) {
-            const auto* topic = context.metadata.find_topic(from_wire(wanted.topic_id));
+            const auto* topic = context.metadata.find_topic(from_wire_uuid(wanted.topic_id));
             response.topics.push_back(
                 topic ? describe_topic(*topic, context.metadata, operations)
                       : topic_error(std::nullopt, wanted.topic_id, kafka_error::unknown_topic_id));

@@ -1,6 +1,7 @@
 #include "broker/kafka_handler.h"
 
 #include "broker/api_metadata.h"
+#include "broker/api_topics.h"
 #include "broker/kafka_response.h"
 #include "core/log.h"
 #include "net/kafka/messages.h"
@@ -23,6 +24,10 @@ bool broker_handles(std::int16_t key) noexcept {
     switch (static_cast<api_key>(key)) {
     case api_key::api_versions:
     case api_key::metadata:
+    case api_key::create_topics:
+    case api_key::delete_topics:
+    case api_key::create_partitions:
+    case api_key::describe_cluster:
         return true;
     default:
         return false;
@@ -67,6 +72,29 @@ task<status> kafka_handler::dispatch(const kafka::request_header& header,
         if (!request) co_return fail(errc::corrupt_data);
         auto answer = co_await handle_metadata(_context, header, std::move(*request));
         co_return append_response(header, answer, response);
+    }
+    case api_key::create_topics: {
+        auto request = decode<kafka::create_topics_request>(header, body);
+        if (!request) co_return fail(errc::corrupt_data);
+        auto answer = co_await handle_create_topics(_context, header, std::move(*request));
+        co_return append_response(header, answer, response);
+    }
+    case api_key::delete_topics: {
+        auto request = decode<kafka::delete_topics_request>(header, body);
+        if (!request) co_return fail(errc::corrupt_data);
+        auto answer = co_await handle_delete_topics(_context, header, std::move(*request));
+        co_return append_response(header, answer, response);
+    }
+    case api_key::create_partitions: {
+        auto request = decode<kafka::create_partitions_request>(header, body);
+        if (!request) co_return fail(errc::corrupt_data);
+        auto answer = co_await handle_create_partitions(_context, header, std::move(*request));
+        co_return append_response(header, answer, response);
+    }
+    case api_key::describe_cluster: {
+        auto request = decode<kafka::describe_cluster_request>(header, body);
+        if (!request) co_return fail(errc::corrupt_data);
+        co_return append_response(header, handle_describe_cluster(_context, *request), response);
     }
     default:
         co_return fail(errc::unsupported);

@@ -26,11 +26,12 @@ def free_port():
 
 
 class Broker:
-    def __init__(self, extra_args=()):
-        self.directory = tempfile.mkdtemp(prefix="laminar-compat-")
-        self.port = free_port()
+    def __init__(self, extra_args=(), directory=None, port=None):
+        """A new broker; with `directory` (and `port`), a restart on an existing data dir."""
+        self.directory = directory or tempfile.mkdtemp(prefix="laminar-compat-")
+        self.port = port or free_port()
         self.bootstrap = f"127.0.0.1:{self.port}"
-        self.stderr = open(os.path.join(self.directory, "stderr.log"), "w+")
+        self.stderr = open(os.path.join(self.directory, "stderr.log"), "a+")
         self.process = subprocess.Popen(
             [BROKER, "--dev", "--listen", self.bootstrap, *extra_args],
             cwd=self.directory, stdout=subprocess.PIPE, stderr=self.stderr, text=True)
@@ -43,11 +44,12 @@ class Broker:
         with open(self.stderr.name) as text:
             return text.read()
 
-    def stop(self):
+    def stop(self, keep_data=False):
         self.process.send_signal(signal.SIGTERM)
         code = self.process.wait(timeout=30)
         log = self.log()
-        shutil.rmtree(self.directory, ignore_errors=True)
+        if not keep_data:
+            shutil.rmtree(self.directory, ignore_errors=True)
         assert code == 0, f"broker exited {code}: {log}"
 
 
