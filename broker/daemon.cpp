@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "broker/kafka_handler.h"
+#include "broker/meta_properties.h"
 #include "broker/metadata_controller.h"
 #include "broker/server.h"
 #include "broker/shard_context.h"
@@ -79,7 +80,7 @@ ctl::register_broker_record registration_of(const broker_settings& settings) {
     return record;
 }
 
-// Blocks the stop signals in every thread (the shards inherit the mask) and waits for one here.
+// Waits for SIGTERM or SIGINT, which block_stop_signals() blocked in every thread.
 void wait_for_stop_signal(const sigset_t& stop_signals) {
     int received = 0;
     sigwait(&stop_signals, &received);
@@ -87,6 +88,16 @@ void wait_for_stop_signal(const sigset_t& stop_signals) {
 }
 
 }  // namespace
+
+sigset_t block_stop_signals() {
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+    return stop_signals;
+}
 
 result<void, std::string> run_broker(const broker_settings& settings) {
     auto machine = topology::load_live();
@@ -104,6 +115,8 @@ result<void, std::string> run_broker(const broker_settings& settings) {
         return fail(fmt::format("cannot create data dir {}: {}", settings.data_dir,
                                 dir_error.message()));
     }
+    auto meta = load_or_create_meta_properties(settings.data_dir, settings.node_id);
+    if (!meta) return fail(meta.error());
     ctl::metadata_image image;
     auto metadata = load_metadata(settings, image);
     if (!metadata) return fail(metadata.error());
@@ -114,12 +127,7 @@ result<void, std::string> run_broker(const broker_settings& settings) {
     auto listeners = bind_listeners(address, shards->size());
     if (!listeners) return fail(listeners.error());
 
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-    signal(SIGPIPE, SIG_IGN);
+    const sigset_t stop_signals = block_stop_signals();
 
     runtime_options options;
     options.shard_count = static_cast<unsigned>(shards->size());
@@ -130,6 +138,7 @@ result<void, std::string> run_broker(const broker_settings& settings) {
     for (unsigned shard = 0; shard < shard_count; ++shard) {
         contexts[shard].shard_id = shard;
         contexts[shard].settings = &settings;
+        contexts[shard].cluster_id = meta->cluster_id;
         contexts[shard].metadata = image;
     }
     ctl::topic_defaults defaults{settings.num_partitions, settings.default_replication_factor};

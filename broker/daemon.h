@@ -5,6 +5,8 @@
 // @locality the main thread; returns when the broker has stopped.
 #pragma once
 
+#include <signal.h>
+
 #include <string>
 
 #include "broker/broker_config.h"
@@ -13,5 +15,10 @@
 namespace laminar::broker {
 
 result<void, std::string> run_broker(const broker_settings& settings);
+
+// Blocks SIGTERM and SIGINT in the calling thread and every thread it starts afterwards (call it
+// first in main, before any thread exists: a thread without the mask would take the signal and
+// the process would die of it instead of stopping cleanly). Ignores SIGPIPE.
+sigset_t block_stop_signals();
 
 }  // namespace laminar::broker

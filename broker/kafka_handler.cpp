@@ -1,18 +1,104 @@
 #include "broker/kafka_handler.h"
 
+#include "broker/api_metadata.h"
+#include "broker/api_topics.h"
+#include "broker/kafka_response.h"
 #include "core/log.h"
+#include "net/kafka/messages.h"
 
 namespace laminar::broker {
 
+namespace {
+
+using kafka::api_key;
+
+template <typename M>
+kafka::codec_result<M> decode(const kafka::request_header& header,
+                              std::span<const std::byte> body) {
+    return kafka::decode_message<M>(body, header.api_version);
+}
+
+}  // namespace
+
+bool broker_handles(std::int16_t key) noexcept {
+    switch (static_cast<api_key>(key)) {
+    case api_key::api_versions:
+    case api_key::metadata:
+    case api_key::create_topics:
+    case api_key::delete_topics:
+    case api_key::create_partitions:
+    case api_key::describe_cluster:
+        return true;
+    default:
+        return false;
+    }
+}
+
 task<status> kafka_handler::handle(std::span<const std::byte> frame,
                                    net::outbound_chain& response) {
-    (void)response;
-    (void)_context;
-    // No API is served yet (the codec lands next): Kafka closes the connection on a request it
-    // cannot parse or an API it does not know, and so do we.
-    LAMINAR_LOG_DEBUG("closing connection: request of {} bytes for an API not served yet",
-                      frame.size());
-    co_return fail(errc::unsupported);
+    kafka::reader in(frame);
+    auto header = kafka::decode_request_header(in);
+    if (!header) {
+        LAMINAR_LOG_DEBUG("closing connection: undecodable request header ({})",
+                          kafka::to_string(header.error()));
+        co_return fail(errc::corrupt_data);
+    }
+    const auto body = frame.subspan(in.position());
+    if (header->api_key == static_cast<std::int16_t>(api_key::api_versions) &&
+        !kafka::is_version_supported(header->api_key, header->api_version)) {
+        // KIP-511: answer in v0 so an older or newer client learns what we speak.
+        co_return append_response_in(*header, 0, unsupported_api_versions(), response);
+    }
+    if (!broker_handles(header->api_key) ||
+        !kafka::is_version_supported(header->api_key, header->api_version)) {
+        LAMINAR_LOG_DEBUG("closing connection: api {} v{} not served", header->api_key,
+                          header->api_version);
+        co_return fail(errc::unsupported);
+    }
+    co_return co_await dispatch(*header, body, response);
+}
+
+task<status> kafka_handler::dispatch(const kafka::request_header& header,
+                                     std::span<const std::byte> body,
+                                     net::outbound_chain& response) {
+    switch (static_cast<api_key>(header.api_key)) {
+    case api_key::api_versions: {
+        auto request = decode<kafka::api_versions_request>(header, body);
+        if (!request) co_return fail(errc::corrupt_data);
+        co_return append_response(header, handle_api_versions(header, *request), response);
+    }
+    case api_key::metadata: {
+        auto request = decode<kafka::metadata_request>(header, body);
+        if (!request) co_return fail(errc::corrupt_data);
+        auto answer = co_await handle_metadata(_context, header, std::move(*request));
+        co_return append_response(header, answer, response);
+    }
+    case api_key::create_topics: {
+        auto request = decode<kafka::create_topics_request>(header, body);
+        if (!request) co_return fail(errc::corrupt_data);
+        auto answer = co_await handle_create_topics(_context, header, std::move(*request));
+        co_return append_response(header, answer, response);
+    }
+    case api_key::delete_topics: {
+        auto request = decode<kafka::delete_topics_request>(header, body);
+        if (!request) co_return fail(errc::corrupt_data);
+        auto answer = co_await handle_delete_topics(_context, header, std::move(*request));
+        co_return append_response(header, answer, response);
+    }
+    case api_key::create_partitions: {
+        auto request = decode<kafka::create_partitions_request>(header, body);
+        if (!request) co_return fail(errc::corrupt_data);
+        auto answer = co_await handle_create_partitions(_context, header, std::move(*request));
+        co_return append_response(header, answer, response);
+    }
+    case api_key::describe_cluster: {
+        auto request = decode<kafka::describe_cluster_request>(header, body);
+        if (!request) co_return fail(errc::corrupt_data);
+        co_return append_response(header, handle_describe_cluster(_context, *request), response);
+    }
+    default:
+        co_return fail(errc::unsupported);
+    }
 }
 
 }  // namespace laminar::broker

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "broker/broker_config.h"
 #include "ctl/metadata_image.h"
@@ -20,6 +21,7 @@ inline constexpr unsigned controller_shard = 0;
 struct shard_context {
     unsigned shard_id = 0;
     const broker_settings* settings = nullptr;
+    std::string cluster_id;                        // from meta.properties
     ctl::metadata_image metadata;                  // this shard's copy
     metadata_controller* controller = nullptr;     // on controller_shard only
 

@@ -65,6 +65,8 @@ public:
 
     submit_to_operation(unsigned target, Work&& work)
         : _target(target), _work(std::forward<Work>(work)) {}
+    submit_to_operation(const submit_to_operation&) = delete;
+    submit_to_operation& operator=(const submit_to_operation&) = delete;
 
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<> waiter) {
@@ -116,8 +118,16 @@ private:
 
 // Runs work() on shard `target` and resumes the caller with its result. Work may return T, void,
 // or task<T>. The work must not capture anything the target shard may not touch.
+//
+// g++ 12 destroys a temporary lambda in a co_await expression twice (GCC bug 100611), so work
+// with captures that need destruction (a std::string, a vector) must be a named variable:
+//   auto work = [name] { ... };  co_await submit_to(shard, work);
+// The static_assert turns the crash into a compile error.
 template <typename Work>
 submit_to_operation<Work> submit_to(unsigned target, Work&& work) {
+    static_assert(std::is_lvalue_reference_v<Work> ||
+                      std::is_trivially_destructible_v<std::remove_cvref_t<Work>>,
+                  "name the work lambda before co_await submit_to(...) (GCC bug 100611)");
     return submit_to_operation<Work>(target, std::forward<Work>(work));
 }
 

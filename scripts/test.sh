@@ -8,6 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup-debian.sh
+# The JS client of the compatibility tests (versions pinned by tests/compat/package-lock.json).
+(cd tests/compat && npm ci --no-audit --no-fund --loglevel=error)
 
 presets=${LAMINAR_TEST_PRESETS:-"release asan"}
 jobs=${LAMINAR_BUILD_JOBS:-$(nproc)}

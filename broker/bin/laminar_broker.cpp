@@ -61,6 +61,7 @@ int fail_start(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    broker::block_stop_signals();  // before the log writer or any shard thread starts
     CLI::App app{"laminar-broker: a Kafka-compatible event-streaming broker"};
     command_line args;
     app.add_flag("--dev", args.dev,

@@ -1,0 +1,60 @@
+// Every message Laminar declares, and the dispatch from an API key to its request type.
+#pragma once
+
+#include <span>
+
+#include "net/kafka/admin_topics.h"
+#include "net/kafka/api_versions.h"
+#include "net/kafka/cluster_admin.h"
+#include "net/kafka/fetch.h"
+#include "net/kafka/header.h"
+#include "net/kafka/list_offsets.h"
+#include "net/kafka/metadata.h"
+#include "net/kafka/produce.h"
+
+namespace laminar::kafka {
+
+// Calls fn(request_type{}, response_type{}) for the API, with value-initialised messages to
+// deduce their types from; returns false when the API has no declared messages. The broker's
+// dispatch and the fuzz target use it; it costs one switch.
+template <typename F>
+bool with_messages(std::int16_t key, F&& fn) {
+    switch (static_cast<api_key>(key)) {
+    case api_key::produce: fn(produce_request{}, produce_response{}); return true;
+    case api_key::fetch: fn(fetch_request{}, fetch_response{}); return true;
+    case api_key::list_offsets: fn(list_offsets_request{}, list_offsets_response{}); return true;
+    case api_key::metadata: fn(metadata_request{}, metadata_response{}); return true;
+    case api_key::api_versions: fn(api_versions_request{}, api_versions_response{}); return true;
+    case api_key::find_coordinator:
+        fn(find_coordinator_request{}, find_coordinator_response{});
+        return true;
+    case api_key::create_topics: fn(create_topics_request{}, create_topics_response{}); return true;
+    case api_key::delete_topics: fn(delete_topics_request{}, delete_topics_response{}); return true;
+    case api_key::init_producer_id:
+        fn(init_producer_id_request{}, init_producer_id_response{});
+        return true;
+    case api_key::offset_for_leader_epoch:
+        fn(offset_for_leader_epoch_request{}, offset_for_leader_epoch_response{});
+        return true;
+    case api_key::describe_configs:
+        fn(describe_configs_request{}, describe_configs_response{});
+        return true;
+    case api_key::create_partitions:
+        fn(create_partitions_request{}, create_partitions_response{});
+        return true;
+    case api_key::describe_cluster:
+        fn(describe_cluster_request{}, describe_cluster_response{});
+        return true;
+    default: return false;
+    }
+}
+
+// Decodes a request body of any declared API and version and discards it: for validation and
+// the fuzz target. unknown_api for keys without declared messages.
+codec_status check_request_body(std::int16_t key, std::int16_t version,
+                                std::span<const std::byte> body);
+
+// A whole request frame payload (header + body), decoded: header and validated body.
+codec_result<request_header> check_request(std::span<const std::byte> payload);
+
+}  // namespace laminar::kafka
