@@ -3,9 +3,11 @@
 // Faults tolerated: a crash at any point of any earlier run (see partition_log.h). Recovery
 // trusts only what an earlier run made durable on purpose: segments wholly below the
 // recovery-point checkpoint (sealed by a roll: trimmed, synced, indexes persisted), or every
-// segment when the clean-shutdown marker is present. Everything else is scanned batch by batch
-// (length, magic, CRC32C, increasing offsets); the log is cut at the first batch that fails, and
-// every later segment is removed. Index files that are missing or fail their checks are rebuilt.
+// segment when the clean-shutdown marker is present (the active segment's last index interval is
+// still checked, so bytes added after the close are caught). Everything else is scanned batch by
+// batch (length, magic, CRC32C, increasing offsets); the log is cut at the first batch that
+// fails, and every later segment is removed. Index files that are missing or fail their checks
+// are rebuilt.
 // Promises: after open() every non-active segment is sealed again and the marker is gone
 // (durably) before the first append, so a crash after open never trusts unsynced data.
 #include <dirent.h>
@@ -171,6 +173,10 @@ task<status> partition_log::recover_segments(std::int64_t recovery_point, bool c
         if (trusted) {
             if (next_base >= current->base_offset()) {
                 auto loaded = co_await current->load_indexes(next_base);
+                if (!loaded) co_return fail(loaded.error());
+                // The active segment's end is also checked: garbage written after a clean close
+                // must not be served or appended after.
+                if (*loaded && last) loaded = co_await current->verify_tail(batch_bytes_max);
                 if (!loaded) co_return fail(loaded.error());
                 if (*loaded) continue;
             }

@@ -236,23 +236,19 @@ void segment::reset_indexes() noexcept {
     _bytes_since_index_entry = 0;
 }
 
-task<result<segment_recovery>> segment::recover(std::int64_t first_offset_min,
-                                                std::uint32_t batch_bytes_max,
-                                                std::uint32_t index_interval_bytes) {
-    struct stat info {};
-    if (::fstat(_log.get(), &info) != 0) co_return fail(last_errno());
-    const auto file_size = static_cast<std::uint64_t>(info.st_size);
-    reset_indexes();
-    _size = 0;
-    _next_offset = std::max(_base_offset, first_offset_min);
-    segment_recovery report;
+task<result<segment::scan_outcome>> segment::scan(std::uint64_t from, std::uint64_t file_size,
+                                                   std::int64_t first_offset_min,
+                                                   std::uint32_t batch_bytes_max,
+                                                   std::uint32_t index_interval_bytes,
+                                                   bool rebuild) {
+    scan_outcome outcome{from, first_offset_min, 0, false};
     file_window window(_log.get(), file_size, recovery_chunk_bytes);
-    std::uint64_t position = 0;
-    while (position < file_size) {
+    while (outcome.end < file_size) {
+        const std::uint64_t position = outcome.end;
         auto prefix = co_await window.view(position, layout::length_field_end);
         if (!prefix) co_return fail(prefix.error());
         if (all_zero(*prefix)) {
-            report.zero_tail = true;
+            outcome.zero_tail = true;
             break;
         }
         if (prefix->size() < layout::length_field_end) break;
@@ -263,18 +259,36 @@ task<result<segment_recovery>> segment::recover(std::int64_t first_offset_min,
         auto bytes = co_await window.view(position, total);
         if (!bytes) co_return fail(bytes.error());
         auto header = validate_record_batch(*bytes, batch_bytes_max);
-        if (!header || header->base_offset < _next_offset || header->records_count == 0) break;
+        if (!header || header->base_offset < outcome.next_offset || header->records_count == 0) {
+            break;
+        }
         if (header->last_offset() - _base_offset > std::numeric_limits<std::uint32_t>::max() ||
             position > std::numeric_limits<std::uint32_t>::max()) {
             break;
         }
-        record_batch(position, *header, index_interval_bytes);
-        position += total;
-        ++report.batches;
+        if (rebuild) record_batch(position, *header, index_interval_bytes);
+        outcome.end = position + total;
+        outcome.next_offset = header->last_offset() + 1;
+        ++outcome.batches;
     }
-    if (report.batches == 0) _next_offset = _base_offset;
-    report.valid_bytes = position;
-    report.dropped_bytes = file_size - position;
+    co_return outcome;
+}
+
+task<result<segment_recovery>> segment::recover(std::int64_t first_offset_min,
+                                                std::uint32_t batch_bytes_max,
+                                                std::uint32_t index_interval_bytes) {
+    struct stat info {};
+    if (::fstat(_log.get(), &info) != 0) co_return fail(last_errno());
+    const auto file_size = static_cast<std::uint64_t>(info.st_size);
+    reset_indexes();
+    _size = 0;
+    _next_offset = std::max(_base_offset, first_offset_min);
+    auto scanned = co_await scan(0, file_size, _next_offset, batch_bytes_max,
+                                 index_interval_bytes, true);
+    if (!scanned) co_return fail(scanned.error());
+    const std::uint64_t position = scanned->end;
+    if (scanned->batches == 0) _next_offset = _base_offset;
+    segment_recovery report{position, scanned->batches, file_size - position, scanned->zero_tail};
     if (position < file_size) {
         // Cut the tail off rather than leave it: bytes past the write head must be zeros, or a
         // later append that ends where an old batch began would bring that batch back.
@@ -285,6 +299,15 @@ task<result<segment_recovery>> segment::recover(std::int64_t first_offset_min,
     _size = position;
     _allocated = position;
     co_return report;
+}
+
+task<result<bool>> segment::verify_tail(std::uint32_t batch_bytes_max) {
+    if (_size == 0) co_return _next_offset == _base_offset;
+    const std::uint64_t from = _offsets.empty() ? 0 : _offsets.back().position;
+    auto scanned = co_await scan(from, _size, _base_offset, batch_bytes_max, 0, false);
+    if (!scanned) co_return fail(scanned.error());
+    co_return scanned->batches > 0 && scanned->end == _size &&
+        scanned->next_offset == _next_offset;
 }
 
 task<result<bool>> segment::load_indexes(std::int64_t next_offset) {

@@ -104,6 +104,9 @@ public:
     task<result<segment_recovery>> recover(std::int64_t first_offset_min,
                                            std::uint32_t batch_bytes_max,
                                            std::uint32_t index_interval_bytes);
+    // After load_indexes: checks the batches from the last index entry to the end of the file
+    // (CRC, offsets, nothing after them), a cheap check of a segment not scanned in full.
+    task<result<bool>> verify_tail(std::uint32_t batch_bytes_max);
     // Loads the index files of a segment closed cleanly and checks them against the log;
     // false when they are missing or inconsistent (then call recover()).
     task<result<bool>> load_indexes(std::int64_t next_offset);
@@ -128,6 +131,17 @@ public:
                                                   std::uint64_t size_limit) const;
 
 private:
+    struct scan_outcome {
+        std::uint64_t end = 0;        // after the last valid batch
+        std::int64_t next_offset = 0;  // its last offset + 1
+        std::uint64_t batches = 0;
+        bool zero_tail = false;
+    };
+    // Walks valid batches from `from` (length, magic, CRC, increasing offsets); with `rebuild`
+    // records each one (size, offsets, indexes).
+    task<result<scan_outcome>> scan(std::uint64_t from, std::uint64_t file_size,
+                                    std::int64_t first_offset_min, std::uint32_t batch_bytes_max,
+                                    std::uint32_t index_interval_bytes, bool rebuild);
     segment(std::string dir, std::int64_t base_offset, unique_fd log);
     void record_batch(std::uint64_t position, const record_batch_header& header,
                       std::uint32_t index_interval_bytes);
