@@ -292,7 +292,9 @@ task<result<segment_recovery>> segment::recover(std::int64_t first_offset_min,
     if (position < file_size) {
         // Cut the tail off rather than leave it: bytes past the write head must be zeros, or a
         // later append that ends where an old batch began would bring that batch back.
-        if (::ftruncate(_log.get(), static_cast<off_t>(position)) != 0) co_return fail(last_errno());
+        if (::ftruncate(_log.get(), static_cast<off_t>(position)) != 0) {
+            co_return fail(last_errno());
+        }
         auto synced = co_await sync();
         if (!synced) co_return fail(synced.error());
     }
@@ -473,7 +475,9 @@ task<result<std::optional<located_batch>>> segment::find_timestamp(
                                       return entry.timestamp < value;
                                   });
     std::uint64_t from = 0;
-    if (after != _times.begin()) from = floor_position(_base_offset + std::prev(after)->relative_offset);
+    if (after != _times.begin()) {
+        from = floor_position(_base_offset + std::prev(after)->relative_offset);
+    }
     from = std::min(from, size_limit);
     co_return co_await walk(from, size_limit, std::numeric_limits<std::int64_t>::min(), timestamp);
 }

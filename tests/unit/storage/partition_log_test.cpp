@@ -432,7 +432,8 @@ TEST(partition_log, unclean_restart_scans_past_the_recovery_point_only) {
         };
         run_on_reactor(body);
         // No close: as after a crash. The active segment still has its preallocated zeros.
-        EXPECT_GT(file_size(log->segments().back()->log_path()), log->active_segment().size_bytes());
+        EXPECT_GT(file_size(log->segments().back()->log_path()),
+                  log->active_segment().size_bytes());
     }
     auto log = open_log(options);
     ASSERT_TRUE(log);
