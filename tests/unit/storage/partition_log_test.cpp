@@ -287,6 +287,46 @@ TEST(partition_log, reads_across_segments_and_by_timestamp) {
     run_on_reactor(body);
 }
 
+TEST(partition_log, reads_run_alongside_appends_and_see_only_whole_batches) {
+    temporary_directory dir;
+    auto options = options_in(dir.path());
+    options.config.segment_bytes = 16 << 10;
+    auto log = open_log(options);
+    ASSERT_TRUE(log);
+    bool appending = true;
+    int reads = 0;
+    auto reader = [&]() -> task<void> {
+        while (appending) {
+            auto read = co_await log->read(log->log_start_offset(), 1 << 20);
+            EXPECT_TRUE(read);
+            if (!read) break;
+            auto bytes = bytes_of(read->range);
+            std::span<const std::byte> rest(bytes);
+            while (!rest.empty()) {
+                auto header = validate_record_batch(rest, 1 << 20);
+                EXPECT_TRUE(header);
+                if (!header) co_return;
+                rest = rest.subspan(header->total_bytes());
+            }
+            ++reads;
+            co_await io::yield();  // an empty log answers without suspending
+        }
+    };
+    auto body = [&]() -> task<void> {
+        reactor::current().spawn(reader());
+        for (int i = 0; i < 300; ++i) {
+            auto batch = make_batch(2, 200 + i % 50, 1, i);
+            EXPECT_TRUE(co_await log->append(batch));
+        }
+        appending = false;
+        co_await io::yield();
+        EXPECT_TRUE(co_await log->close());
+    };
+    run_on_reactor(body);
+    EXPECT_GT(reads, 0);
+    EXPECT_GT(log->segment_count(), 3u);
+}
+
 TEST(partition_log, group_commit_covers_concurrent_appends_with_few_fdatasyncs) {
     temporary_directory dir;
     auto options = options_in(dir.path());
