@@ -111,7 +111,9 @@ public:
     task<result<std::optional<timestamp_lookup>>> offset_for_timestamp(
         std::int64_t timestamp) const;
 
-    // Removes every batch at and above `offset` (the batch containing it included).
+    // Removes every batch at and above `offset` (the batch containing it included); the log end
+    // becomes that batch's base offset. At or below the log start offset (or cutting the batch
+    // that holds it) the log restarts empty at `offset`.
     task<status> truncate_to(std::int64_t offset);
     // DeleteRecords: offsets below `offset` are no longer served; whole segments below it go.
     task<status> advance_log_start_offset(std::int64_t offset);

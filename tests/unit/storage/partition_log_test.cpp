@@ -534,6 +534,27 @@ TEST(partition_log, truncate_to_removes_everything_at_and_above) {
     run_on_reactor(close);
 }
 
+TEST(partition_log, truncating_the_batch_holding_the_start_offset_empties_the_log) {
+    temporary_directory dir;
+    auto log = open_log(options_in(dir.path()));
+    ASSERT_TRUE(log);
+    auto body = [&]() -> task<void> {
+        for (int i = 0; i < 4; ++i) {
+            auto batch = make_batch(3, 50, 1, i);
+            EXPECT_TRUE(co_await log->append(batch));
+        }
+        EXPECT_TRUE(co_await log->advance_log_start_offset(4));  // inside batch [3, 5]
+        EXPECT_TRUE(co_await log->truncate_to(5));
+        EXPECT_EQ(log->log_start_offset(), 5);
+        EXPECT_EQ(log->log_end_offset(), 5);
+        auto batch = make_batch(1, 50, 1, 9);
+        auto appended = co_await log->append(batch);
+        EXPECT_EQ(appended.value().base_offset, 5);
+        EXPECT_TRUE(co_await log->close());
+    };
+    run_on_reactor(body);
+}
+
 TEST(partition_log, truncation_survives_an_unclean_restart) {
     temporary_directory dir;
     auto options = options_in(dir.path());
