@@ -1,0 +1,70 @@
+// Faults and promises: see checkpoint.h.
+#include "storage/checkpoint.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <array>
+#include <charconv>
+#include <cstdio>
+
+#include "core/reactor.h"
+#include "core/unique_fd.h"
+
+namespace laminar::storage {
+
+std::string format_checkpoint(std::int64_t value) { return std::to_string(value) + "\n"; }
+
+std::optional<std::int64_t> parse_checkpoint(std::string_view text) noexcept {
+    if (text.size() < 2 || text.back() != '\n') return std::nullopt;
+    text.remove_suffix(1);
+    std::int64_t value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc{} || end != text.data() + text.size() || value < 0) return std::nullopt;
+    return value;
+}
+
+task<status> sync_directory(int dir_fd) {
+    auto synced = co_await io::fsync(dir_fd);
+    if (!synced) co_return fail(errc_from_core(synced.error()));
+    co_return status{};
+}
+
+task<status> write_checkpoint(const std::string& dir, int dir_fd, const std::string& name,
+                              std::int64_t value) {
+    const std::string target = dir + "/" + name;
+    const std::string temporary = target + std::string(checkpoint_temporary_suffix);
+    const std::string text = format_checkpoint(value);
+    unique_fd fd(::open(temporary.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644));
+    if (!fd) co_return fail(errc_from_core(errc_from_errno(errno)));
+    auto bytes = std::as_bytes(std::span(text.data(), text.size()));
+    auto written = co_await io::write(fd.get(), bytes, 0);
+    if (!written) co_return fail(errc_from_core(written.error()));
+    if (*written != bytes.size()) co_return fail(errc::io_error);
+    auto synced = co_await io::fsync(fd.get());
+    if (!synced) co_return fail(errc_from_core(synced.error()));
+    fd.reset();
+    if (::rename(temporary.c_str(), target.c_str()) != 0) {
+        co_return fail(errc_from_core(errc_from_errno(errno)));
+    }
+    co_return co_await sync_directory(dir_fd);
+}
+
+task<result<std::optional<std::int64_t>>> read_checkpoint(const std::string& dir,
+                                                          const std::string& name) {
+    const std::string path = dir + "/" + name;
+    unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+        if (errno == ENOENT) co_return std::optional<std::int64_t>{};
+        co_return fail(errc_from_core(errc_from_errno(errno)));
+    }
+    std::array<std::byte, 32> buffer{};
+    auto got = co_await io::read(fd.get(), buffer, 0);
+    if (!got) co_return fail(errc_from_core(got.error()));
+    auto value = parse_checkpoint(
+        std::string_view(reinterpret_cast<const char*>(buffer.data()), *got));
+    if (!value) co_return fail(errc::corrupt_log);
+    co_return value;
+}
+
+}  // namespace laminar::storage

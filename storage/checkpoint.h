@@ -1,0 +1,35 @@
+// Small text files holding one offset each (recovery-point, log-start-offset), replaced
+// crash-safely: write a temporary file, fsync it, rename it over the old one, fsync the directory.
+//
+// Faults tolerated: a crash at any point leaves either the old file or the new one, whole (rename
+// is atomic; a leftover temporary is ignored and removed on open). Promises: once
+// write_checkpoint returns success the new value survives a crash or power loss.
+//
+// @locality owning shard (I/O through the reactor's ring).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/task.h"
+#include "storage/errc.h"
+
+namespace laminar::storage {
+
+inline constexpr std::string_view checkpoint_temporary_suffix = ".tmp";
+
+// Replaces <dir>/<name> with `value`. dir_fd is an open descriptor of dir.
+task<status> write_checkpoint(const std::string& dir, int dir_fd, const std::string& name,
+                              std::int64_t value);
+// The value, nullopt if the file does not exist, corrupt_log if it does not parse.
+task<result<std::optional<std::int64_t>>> read_checkpoint(const std::string& dir,
+                                                          const std::string& name);
+// fsync of a directory, so created, renamed and removed names are durable.
+task<status> sync_directory(int dir_fd);
+
+// Text form: decimal digits and a newline; parse rejects anything else.
+std::string format_checkpoint(std::int64_t value);
+std::optional<std::int64_t> parse_checkpoint(std::string_view text) noexcept;
+
+}  // namespace laminar::storage

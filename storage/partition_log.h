@@ -1,0 +1,197 @@
+// The log of one partition: segments laid out as Kafka lays them out in
+// <data_dir>/<topic>-<partition>/, appends of record batches as received (offsets assigned in the
+// header), reads as file ranges for splice, flush policies with group commit, recovery on open,
+// truncation, log start offset and retention. It knows batches and offsets, nothing of requests.
+//
+// Faults tolerated: a crash or power loss at any moment (torn or half-written batches, a zero
+// preallocated tail, stale or missing index files, a crash in the middle of a roll, truncation,
+// retention or checkpoint); bit flips and garbage in the log files (detected by the CRC, the log
+// is cut at the first invalid batch and nothing after it is served); a failed write, fallocate
+// (ENOSPC) or fdatasync (the append fails with the error and nothing acknowledged is touched).
+//
+// Promises:
+// - Offsets are assigned in the order the append() tasks start (tasks are lazy: when first
+//   awaited or spawned); appends never interleave.
+// - Under flush.messages=1 (every batch) append() completes only after an fdatasync that covers
+//   the batch: an acknowledged batch survives power loss. One fdatasync covers every batch
+//   appended while the previous one was in flight (group commit). Under other policies
+//   acknowledged batches survive a process crash (they are in the page cache) and power loss
+//   once flush() or a roll has synced them.
+// - After open(), the log is exactly a prefix of what was appended: every batch in it has a
+//   valid CRC and increasing offsets; recovery keeps every synced batch.
+// - A failed write or sync puts the log in the failed state: every later write returns
+//   errc::log_failed until it is reopened (recovery then decides what the disk holds). A failed
+//   fallocate (disk full) fails only that append.
+// - truncate_to, advance_log_start_offset and enforce_retention are durable when they return,
+//   and a crash part-way leaves a consistent log (at worst holding more of the old prefix).
+// - A clean close() leaves a marker so the next open trusts the files and scans nothing.
+//
+// @locality owning shard: every member runs on the shard that opened the log.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/task.h"
+#include "core/unique_fd.h"
+#include "storage/errc.h"
+#include "storage/fifo_mutex.h"
+#include "storage/log_config.h"
+#include "storage/segment.h"
+
+namespace laminar::storage {
+
+inline constexpr std::string_view recovery_point_file = "recovery-point";
+inline constexpr std::string_view log_start_offset_file = "log-start-offset";
+inline constexpr std::string_view clean_shutdown_file = "clean-shutdown";
+
+struct append_result {
+    std::int64_t base_offset = 0;
+    std::int64_t last_offset = 0;
+    std::int64_t log_append_time_ms = -1;  // -1 unless message.timestamp.type=LogAppendTime
+};
+
+// Bytes of a segment file to send as they are (splice/sendfile). `owner` keeps the descriptor
+// open even if retention or truncation removes the segment meanwhile. A truncate_to that cuts
+// into the range after it was returned leaves it covering removed bytes: the caller must not
+// send ranges across a truncation (replication truncates only while it is not serving).
+// Reads never take the append lock and do their I/O through the ring, so a cold catch-up read
+// does not hold up appends on the shard.
+struct file_range {
+    std::shared_ptr<const segment> owner;
+    int fd = -1;
+    std::uint64_t position = 0;
+    std::uint64_t length = 0;
+};
+
+struct read_result {
+    file_range range;              // length 0: nothing at that offset yet (it is the end)
+    std::int64_t first_offset = 0;  // base offset of the first batch in the range
+};
+
+struct timestamp_lookup {
+    std::int64_t offset = 0;      // base offset of the first batch with max_timestamp >= t
+    std::int64_t timestamp = 0;   // that batch's max_timestamp
+};
+
+struct log_recovery_report {
+    bool clean_shutdown = false;
+    std::uint64_t segments_scanned = 0;
+    std::uint64_t batches_scanned = 0;
+    std::uint64_t bytes_dropped = 0;        // cut off torn or invalid tails (zeros included)
+    std::uint64_t segments_dropped = 0;     // after an invalid batch, or below the start offset
+    std::uint64_t indexes_rebuilt = 0;
+};
+
+class partition_log {
+public:
+    static task<result<std::unique_ptr<partition_log>>> open(log_options options);
+    ~partition_log();
+    partition_log(const partition_log&) = delete;
+    partition_log& operator=(const partition_log&) = delete;
+
+    // Appends one record batch (magic 2) given as the bytes received, rewriting its base offset
+    // (and, for LogAppendTime, its max timestamp and CRC) in place. `batch` must stay alive
+    // until the task completes. Under the every-batch policy returns once durable.
+    task<result<append_result>> append(std::span<std::byte> batch);
+    // Makes everything appended so far durable (joins an fdatasync in flight if any).
+    task<status> flush();
+    // For the interval policy: flushes if flush.ms has passed since the last flush. The owner
+    // calls it from its periodic tick; appends also check it.
+    task<status> flush_if_due();
+
+    // Whole batches from the one containing `offset`, up to max_bytes (at least one batch),
+    // within one segment as Kafka does. offset == log end: an empty range.
+    task<result<read_result>> read(std::int64_t offset, std::uint64_t max_bytes) const;
+    // The first batch whose max timestamp is >= timestamp; nullopt when there is none.
+    task<result<std::optional<timestamp_lookup>>> offset_for_timestamp(
+        std::int64_t timestamp) const;
+
+    // Removes every batch at and above `offset` (the batch containing it included); the log end
+    // becomes that batch's base offset. At or below the log start offset (or cutting the batch
+    // that holds it) the log restarts empty at `offset`.
+    task<status> truncate_to(std::int64_t offset);
+    // DeleteRecords: offsets below `offset` are no longer served; whole segments below it go.
+    task<status> advance_log_start_offset(std::int64_t offset);
+    // Removes whole old segments past retention.ms / retention.bytes; returns how many.
+    task<result<std::size_t>> enforce_retention();
+
+    // Clean shutdown: waits for appends and flushes, syncs, persists indexes and checkpoints,
+    // leaves the clean-shutdown marker. Later writes fail with errc::closed.
+    task<status> close();
+
+    std::int64_t log_start_offset() const noexcept { return _log_start_offset; }
+    std::int64_t log_end_offset() const noexcept { return _log_end_offset; }
+    std::int64_t recovery_point() const noexcept { return _recovery_point; }
+    std::uint64_t size_bytes() const noexcept;
+    std::size_t segment_count() const noexcept { return _segments.size(); }
+    const segment& active_segment() const noexcept { return *_segments.back(); }
+    const std::vector<std::shared_ptr<segment>>& segments() const noexcept { return _segments; }
+    const log_recovery_report& recovery_report() const noexcept { return _recovery; }
+    const std::string& dir() const noexcept { return _dir; }
+    bool failed() const noexcept { return _failed; }
+    std::uint64_t fdatasync_count() const noexcept { return _fdatasync_count; }
+
+private:
+    struct durable_waiter;
+    class durable_operation;
+    struct appended {
+        append_result offsets;
+        std::uint64_t sequence = 0;
+    };
+
+    explicit partition_log(log_options options);
+
+    // partition_log.cpp
+    result<record_batch_header> validate_for_append(std::span<const std::byte> batch) const;
+    task<result<appended>> append_in_order(std::span<std::byte> batch,
+                                           record_batch_header header);
+    task<status> roll_if_needed(const record_batch_header& header, std::int64_t now_ms);
+    task<status> roll(std::int64_t now_ms);
+    durable_operation wait_durable(std::uint64_t sequence) noexcept;
+    void start_flush() noexcept;
+    task<void> flush_loop();
+    void mark_durable(std::uint64_t sequence) noexcept;
+    void fail_waiters(errc error) noexcept;
+    std::size_t segment_index_for(std::int64_t offset) const noexcept;
+
+    // partition_log_open.cpp
+    task<status> load(log_recovery_report& report);
+    task<status> recover_segments(std::int64_t recovery_point, bool clean,
+                                  log_recovery_report& report);
+    task<status> write_checkpoint_value(std::string_view name, std::int64_t value);
+
+    // partition_log_maintenance.cpp
+    task<status> truncate_fully(std::int64_t offset);
+    task<status> remove_front_segments(std::size_t count);
+
+    log_options _options;
+    const log_clock* _clock;
+    std::string _dir;
+    unique_fd _dir_fd;
+    std::vector<std::shared_ptr<segment>> _segments;
+    std::int64_t _log_start_offset = 0;
+    std::int64_t _log_end_offset = 0;
+    std::int64_t _recovery_point = 0;
+    std::int64_t _active_created_ms = 0;
+    log_recovery_report _recovery;
+
+    fifo_mutex _append_mutex;
+    // Group commit: batches are numbered as their writes complete; an fdatasync started when
+    // _appended_sequence was N makes 1..N durable.
+    std::uint64_t _appended_sequence = 0;
+    std::uint64_t _durable_sequence = 0;
+    std::uint64_t _unflushed_messages = 0;
+    std::int64_t _last_flush_ms = 0;
+    durable_waiter* _waiters = nullptr;
+    bool _flush_running = false;
+    std::uint64_t _fdatasync_count = 0;
+    bool _failed = false;
+    bool _closed = false;
+};
+
+}  // namespace laminar::storage

@@ -1,0 +1,238 @@
+// Opening (recovery) and clean close of a partition log.
+//
+// Faults tolerated: a crash at any point of any earlier run (see partition_log.h). Recovery
+// trusts only what an earlier run made durable on purpose: segments wholly below the
+// recovery-point checkpoint (sealed by a roll: trimmed, synced, indexes persisted), or every
+// segment when the clean-shutdown marker is present (the active segment's last index interval is
+// still checked, so bytes added after the close are caught). Everything else is scanned batch by
+// batch (length, magic, CRC32C, increasing offsets); the log is cut at the first batch that
+// fails, and every later segment is removed. Index files that are missing or fail their checks
+// are rebuilt.
+// Promises: after open() every non-active segment is sealed again and the marker is gone
+// (durably) before the first append, so a crash after open never trusts unsynced data.
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "storage/checkpoint.h"
+#include "storage/partition_log.h"
+
+namespace laminar::storage {
+
+namespace {
+
+// Recovery reads batches whole; a batch written under a larger max.message.bytes than the
+// current one must still be recognised, so the bound is generous.
+constexpr std::uint32_t recovery_batch_bytes_floor = 64u << 20;
+
+errc last_errno() noexcept { return errc_from_core(errc_from_errno(errno)); }
+
+status make_directory(const std::string& path) {
+    if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) return fail(last_errno());
+    return {};
+}
+
+struct directory_listing {
+    std::vector<std::int64_t> segment_bases;
+    std::vector<std::string> leftovers;  // temporaries and index files without a log
+};
+
+result<directory_listing> list_directory(const std::string& dir) {
+    DIR* handle = ::opendir(dir.c_str());
+    if (handle == nullptr) return fail(last_errno());
+    directory_listing listing;
+    std::vector<std::int64_t> index_bases;
+    while (const dirent* entry = ::readdir(handle)) {
+        const std::string_view name = entry->d_name;
+        if (auto base = parse_segment_file_name(name, log_suffix)) {
+            listing.segment_bases.push_back(*base);
+        } else if (name.ends_with(checkpoint_temporary_suffix)) {
+            listing.leftovers.emplace_back(name);
+        } else if (auto indexed = parse_segment_file_name(name, index_suffix)) {
+            index_bases.push_back(*indexed);
+        } else if (auto timed = parse_segment_file_name(name, time_index_suffix)) {
+            index_bases.push_back(*timed);
+        }
+    }
+    ::closedir(handle);
+    std::sort(listing.segment_bases.begin(), listing.segment_bases.end());
+    for (auto base : index_bases) {
+        if (!std::binary_search(listing.segment_bases.begin(), listing.segment_bases.end(),
+                                base)) {
+            listing.leftovers.push_back(segment_file_name(base, index_suffix));
+            listing.leftovers.push_back(segment_file_name(base, time_index_suffix));
+        }
+    }
+    return listing;
+}
+
+status validate_config(const log_options& options) {
+    const auto& config = options.config;
+    const bool valid = !options.topic.empty() && options.partition >= 0 &&
+                       config.segment_bytes >= record_batch_layout::header_bytes &&
+                       config.segment_bytes <= std::numeric_limits<std::int32_t>::max() &&
+                       config.index_interval_bytes > 0 && config.preallocate_extent_bytes > 0 &&
+                       config.segment_ms > 0 && config.max_message_bytes > 0;
+    if (!valid) return fail(errc::invalid_argument);
+    return {};
+}
+
+}  // namespace
+
+task<result<std::unique_ptr<partition_log>>> partition_log::open(log_options options) {
+    auto valid = validate_config(options);
+    if (!valid) co_return fail(valid.error());
+    std::unique_ptr<partition_log> log(new partition_log(std::move(options)));
+    auto loaded = co_await log->load(log->_recovery);
+    if (!loaded) co_return fail(loaded.error());
+    co_return std::move(log);
+}
+
+task<status> partition_log::write_checkpoint_value(std::string_view name, std::int64_t value) {
+    const std::string file(name);
+    auto written = co_await write_checkpoint(_dir, _dir_fd.get(), file, value);
+    if (!written) _failed = true;
+    co_return written;
+}
+
+task<status> partition_log::load(log_recovery_report& report) {
+    auto made = make_directory(_options.data_dir);
+    if (made) made = make_directory(_dir);
+    if (!made) co_return made;
+    _dir_fd.reset(::open(_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!_dir_fd) co_return fail(last_errno());
+    auto listing = list_directory(_dir);
+    if (!listing) co_return fail(listing.error());
+    for (const auto& name : listing->leftovers) ::unlink((_dir + "/" + name).c_str());
+
+    const std::string marker = _dir + "/" + std::string(clean_shutdown_file);
+    const std::string recovery_name(recovery_point_file);
+    const std::string start_name(log_start_offset_file);
+    auto recovery_point = co_await read_checkpoint(_dir, recovery_name);
+    auto start_offset = co_await read_checkpoint(_dir, start_name);
+    // A missing or unreadable checkpoint only costs a longer scan (or an earlier start offset).
+    const bool have_recovery_point = recovery_point && recovery_point->has_value();
+    const std::int64_t recovery_value = have_recovery_point ? **recovery_point : 0;
+    const std::int64_t start_value = start_offset && start_offset->has_value() ? **start_offset : 0;
+    const bool clean = have_recovery_point && ::access(marker.c_str(), F_OK) == 0;
+    report.clean_shutdown = clean;
+
+    for (auto base : listing->segment_bases) {
+        auto opened = segment::open(_dir, base);
+        if (!opened) co_return fail(opened.error());
+        _segments.push_back(std::move(*opened));
+    }
+    if (_segments.empty()) {
+        auto created = segment::create(_dir, start_value);
+        if (!created) co_return fail(created.error());
+        _segments.push_back(std::move(*created));
+    }
+    auto recovered = co_await recover_segments(recovery_value, clean, report);
+    if (!recovered) co_return recovered;
+
+    // Segments wholly below the start offset: removal was interrupted by a crash.
+    std::size_t below = 0;
+    while (below + 1 < _segments.size() && _segments[below + 1]->base_offset() <= start_value) {
+        ++below;
+    }
+    report.segments_dropped += below;
+    for (std::size_t i = 0; i < below; ++i) _segments[i]->remove_files();
+    _segments.erase(_segments.begin(), _segments.begin() + static_cast<std::ptrdiff_t>(below));
+
+    _log_end_offset = _segments.back()->next_offset();
+    _log_start_offset = std::min(std::max(start_value, _segments.front()->base_offset()),
+                                 _log_end_offset);
+    _recovery_point = clean ? _log_end_offset
+                            : std::max(std::min(recovery_value, _log_end_offset),
+                                       _segments.back()->base_offset());
+    if (clean && ::unlink(marker.c_str()) != 0) co_return fail(last_errno());
+    auto dir_synced = co_await sync_directory(_dir_fd.get());
+    if (!dir_synced) co_return dir_synced;
+    if (_recovery_point != recovery_value || !have_recovery_point) {
+        auto written = co_await write_checkpoint_value(recovery_point_file, _recovery_point);
+        if (!written) co_return written;
+    }
+    _active_created_ms = _clock->now_ms();
+    _last_flush_ms = _active_created_ms;
+    co_return status{};
+}
+
+task<status> partition_log::recover_segments(std::int64_t recovery_point, bool clean,
+                                             log_recovery_report& report) {
+    const auto& config = _options.config;
+    const std::uint32_t batch_bytes_max = std::max(config.max_message_bytes,
+                                                   recovery_batch_bytes_floor);
+    for (std::size_t i = 0; i < _segments.size(); ++i) {
+        auto current = _segments[i];
+        const bool last = i + 1 == _segments.size();
+        const std::int64_t next_base = last ? recovery_point : _segments[i + 1]->base_offset();
+        const bool trusted = clean || (!last && next_base <= recovery_point);
+        if (trusted) {
+            if (next_base >= current->base_offset()) {
+                auto loaded = co_await current->load_indexes(next_base);
+                if (!loaded) co_return fail(loaded.error());
+                // The active segment's end is also checked: garbage written after a clean close
+                // must not be served or appended after.
+                if (*loaded && last) loaded = co_await current->verify_tail(batch_bytes_max);
+                if (!loaded) co_return fail(loaded.error());
+                if (*loaded) continue;
+            }
+            ++report.indexes_rebuilt;
+        }
+        ++report.segments_scanned;
+        const std::int64_t first_offset_min = i == 0 ? 0 : _segments[i - 1]->next_offset();
+        auto scanned = co_await current->recover(first_offset_min, batch_bytes_max,
+                                                 config.index_interval_bytes);
+        if (!scanned) co_return fail(scanned.error());
+        report.batches_scanned += scanned->batches;
+        report.bytes_dropped += scanned->dropped_bytes;
+        if (last) break;
+        // Cut at the first invalid batch: nothing after it in this or a later segment is kept.
+        if (scanned->dropped_bytes > 0 || current->next_offset() > next_base) {
+            while (_segments.size() > i + 1) {
+                _segments.back()->remove_files();
+                _segments.pop_back();
+                ++report.segments_dropped;
+            }
+            break;
+        }
+        // Seal it again (as a roll would have) so the recovery point may pass it.
+        auto synced = co_await current->sync();
+        if (!synced) co_return synced;
+        auto persisted = co_await current->persist_indexes();
+        if (!persisted) co_return persisted;
+    }
+    co_return status{};
+}
+
+task<status> partition_log::close() {
+    co_await _append_mutex.lock();
+    fifo_lock_guard guard(_append_mutex);
+    if (_closed) co_return status{};
+    _closed = true;
+    if (_failed) co_return fail(errc::log_failed);
+    auto flushed = co_await flush();
+    if (!flushed) co_return flushed;
+    LAMINAR_ASSERT(!_flush_running);
+    auto active = _segments.back();
+    auto trimmed = active->trim();
+    if (!trimmed) co_return trimmed;
+    auto synced = co_await active->sync();
+    if (!synced) co_return synced;
+    auto persisted = co_await active->persist_indexes();
+    if (!persisted) co_return persisted;
+    _recovery_point = _log_end_offset;
+    auto checkpointed = co_await write_checkpoint_value(recovery_point_file, _recovery_point);
+    if (!checkpointed) co_return checkpointed;
+    checkpointed = co_await write_checkpoint_value(log_start_offset_file, _log_start_offset);
+    if (!checkpointed) co_return checkpointed;
+    const std::string marker = _dir + "/" + std::string(clean_shutdown_file);
+    unique_fd created(::open(marker.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+    if (!created) co_return fail(last_errno());
+    co_return co_await sync_directory(_dir_fd.get());
+}
+
+}  // namespace laminar::storage

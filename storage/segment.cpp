@@ -1,0 +1,524 @@
+// Faults and promises: see segment.h.
+#include "storage/segment.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <limits>
+
+#include "core/endian.h"
+#include "core/reactor.h"
+
+namespace laminar::storage {
+
+namespace layout = record_batch_layout;
+
+namespace {
+
+constexpr std::size_t header_walk_chunk_bytes = 64 << 10;
+constexpr std::size_t recovery_chunk_bytes = 1 << 20;
+constexpr std::size_t segment_name_digits = 20;
+
+errc last_errno() noexcept { return errc_from_core(errc_from_errno(errno)); }
+
+// Reads a file region through one buffer, so walks over many small batches cost few reads.
+class file_window {
+public:
+    file_window(int fd, std::uint64_t end, std::size_t chunk_bytes) noexcept
+        : _fd(fd), _end(end), _chunk_bytes(chunk_bytes) {}
+
+    // Up to `length` bytes at `position`; fewer only where the region ends.
+    task<result<std::span<const std::byte>>> view(std::uint64_t position, std::size_t length) {
+        const std::uint64_t want_end = std::min<std::uint64_t>(position + length, _end);
+        if (position >= want_end) co_return std::span<const std::byte>{};
+        if (position >= _start && want_end <= _start + _filled) {
+            co_return std::span<const std::byte>(_buffer).subspan(position - _start,
+                                                                  want_end - position);
+        }
+        const std::size_t wanted = std::min<std::uint64_t>(std::max(length, _chunk_bytes),
+                                                           _end - position);
+        if (_buffer.size() < wanted) _buffer.resize(wanted);
+        std::size_t filled = 0;
+        while (filled < wanted) {
+            auto target = std::span(_buffer).subspan(filled, wanted - filled);
+            auto got = co_await io::read(_fd, target, position + filled);
+            if (!got) co_return fail(errc_from_core(got.error()));
+            if (*got == 0) break;
+            filled += *got;
+        }
+        _start = position;
+        _filled = filled;
+        co_return std::span<const std::byte>(_buffer).first(
+            std::min<std::uint64_t>(filled, want_end - position));
+    }
+
+private:
+    int _fd;
+    std::uint64_t _end;
+    std::size_t _chunk_bytes;
+    std::vector<std::byte> _buffer;
+    std::uint64_t _start = 0;
+    std::size_t _filled = 0;
+};
+
+bool all_zero(std::span<const std::byte> bytes) noexcept {
+    return std::all_of(bytes.begin(), bytes.end(), [](std::byte b) { return b == std::byte{0}; });
+}
+
+// Writes `bytes` whole at `position`.
+task<status> write_fully(int fd, std::span<const std::byte> bytes, std::uint64_t position) {
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        auto rest = bytes.subspan(done);
+        auto written = co_await io::write(fd, rest, position + done);
+        if (!written) co_return fail(errc_from_core(written.error()));
+        if (*written == 0) co_return fail(errc::io_error);
+        done += *written;
+    }
+    co_return status{};
+}
+
+// Replaces the file at `path` with `bytes` and syncs it. A crash leaves a prefix at worst, which
+// the checks of load_indexes catch or accept (a prefix of a sparse index is still correct).
+task<status> write_whole_file(const std::string& path, std::span<const std::byte> bytes) {
+    unique_fd fd(::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644));
+    if (!fd) co_return fail(last_errno());
+    auto written = co_await write_fully(fd.get(), bytes, 0);
+    if (!written) co_return written;
+    auto synced = co_await io::fdatasync(fd.get());
+    if (!synced) co_return fail(errc_from_core(synced.error()));
+    co_return status{};
+}
+
+// The whole file, or nullopt if it does not exist.
+task<result<std::optional<std::vector<std::byte>>>> read_whole_file(const std::string& path) {
+    unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+        if (errno == ENOENT) co_return std::optional<std::vector<std::byte>>{};
+        co_return fail(last_errno());
+    }
+    struct stat info {};
+    if (::fstat(fd.get(), &info) != 0) co_return fail(last_errno());
+    std::vector<std::byte> bytes(static_cast<std::size_t>(info.st_size));
+    std::size_t filled = 0;
+    while (filled < bytes.size()) {
+        auto target = std::span(bytes).subspan(filled);
+        auto got = co_await io::read(fd.get(), target, filled);
+        if (!got) co_return fail(errc_from_core(got.error()));
+        if (*got == 0) break;
+        filled += *got;
+    }
+    bytes.resize(filled);
+    co_return std::optional<std::vector<std::byte>>(std::move(bytes));
+}
+
+}  // namespace
+
+std::string segment_file_name(std::int64_t base_offset, std::string_view suffix) {
+    char digits[32];
+    std::snprintf(digits, sizeof digits, "%020lld", static_cast<long long>(base_offset));
+    return std::string(digits) + std::string(suffix);
+}
+
+std::optional<std::int64_t> parse_segment_file_name(std::string_view name,
+                                                    std::string_view suffix) noexcept {
+    if (name.size() != segment_name_digits + suffix.size() || !name.ends_with(suffix)) {
+        return std::nullopt;
+    }
+    std::int64_t value = 0;
+    const char* end = name.data() + segment_name_digits;
+    auto [parsed_end, error] = std::from_chars(name.data(), end, value);
+    if (error != std::errc{} || parsed_end != end || value < 0) return std::nullopt;
+    return value;
+}
+
+segment::segment(std::string dir, std::int64_t base_offset, unique_fd log)
+    : _dir(std::move(dir)),
+      _base_offset(base_offset),
+      _log(std::move(log)),
+      _next_offset(base_offset) {
+    _log_path = path_of(log_suffix);
+}
+
+std::string segment::path_of(std::string_view suffix) const {
+    return _dir + "/" + segment_file_name(_base_offset, suffix);
+}
+
+result<std::shared_ptr<segment>> segment::create(const std::string& dir,
+                                                 std::int64_t base_offset) {
+    const std::string base = dir + "/" + segment_file_name(base_offset, "");
+    for (auto suffix : {index_suffix, time_index_suffix}) {
+        const std::string path = base + std::string(suffix);
+        unique_fd index(::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644));
+        if (!index) return fail(last_errno());
+    }
+    const std::string path = base + std::string(log_suffix);
+    unique_fd log(::open(path.c_str(), O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0644));
+    if (!log) return fail(last_errno());
+    return std::shared_ptr<segment>(new segment(dir, base_offset, std::move(log)));
+}
+
+result<std::shared_ptr<segment>> segment::open(const std::string& dir, std::int64_t base_offset) {
+    const std::string path = dir + "/" + segment_file_name(base_offset, log_suffix);
+    unique_fd log(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+    if (!log) return fail(last_errno());
+    struct stat info {};
+    if (::fstat(log.get(), &info) != 0) return fail(last_errno());
+    std::shared_ptr<segment> opened(new segment(dir, base_offset, std::move(log)));
+    opened->_size = static_cast<std::uint64_t>(info.st_size);
+    opened->_allocated = opened->_size;
+    return opened;
+}
+
+task<status> segment::preallocate(std::uint64_t end, std::uint64_t extent_bytes,
+                                  std::uint64_t limit_bytes) {
+    if (end <= _allocated) co_return status{};
+    LAMINAR_ASSERT(extent_bytes > 0);
+    if (_preallocation_unsupported) {
+        _allocated = end;  // the write itself extends the file
+        co_return status{};
+    }
+    const std::uint64_t extents = (end - _allocated + extent_bytes - 1) / extent_bytes;
+    const std::uint64_t target = std::min(_allocated + extents * extent_bytes,
+                                          std::max(limit_bytes, end));
+    auto reserved = co_await io::fallocate(_log.get(), 0, _allocated, target - _allocated);
+    if (!reserved && reserved.error() == laminar::errc::unsupported) {
+        // A file system without fallocate: appends extend the file (and its metadata).
+        _preallocation_unsupported = true;
+        _allocated = end;
+        co_return status{};
+    }
+    if (!reserved) co_return fail(errc_from_core(reserved.error()));
+    _allocated = target;
+    co_return status{};
+}
+
+task<status> segment::append(std::span<const std::byte> batch, const record_batch_header& header,
+                             std::uint32_t index_interval_bytes) {
+    LAMINAR_ASSERT(batch.size() == header.total_bytes());
+    LAMINAR_ASSERT(_size + batch.size() <= _allocated);
+    auto written = co_await write_fully(_log.get(), batch, _size);
+    if (!written) co_return written;
+    record_batch(_size, header, index_interval_bytes);
+    co_return status{};
+}
+
+task<status> segment::sync() {
+    auto synced = co_await io::fdatasync(_log.get());
+    if (!synced) co_return fail(errc_from_core(synced.error()));
+    co_return status{};
+}
+
+void segment::record_batch(std::uint64_t position, const record_batch_header& header,
+                           std::uint32_t index_interval_bytes) {
+    const std::int64_t relative = header.last_offset() - _base_offset;
+    LAMINAR_ASSERT(relative >= 0 && relative <= std::numeric_limits<std::uint32_t>::max());
+    LAMINAR_ASSERT(position <= std::numeric_limits<std::uint32_t>::max());
+    LAMINAR_ASSERT(header.base_offset >= _next_offset);
+    if (header.max_timestamp > _max_timestamp) {
+        _max_timestamp = header.max_timestamp;
+        _offset_of_max_timestamp = header.last_offset();
+    }
+    // As Kafka: an entry once more than index.interval.bytes were appended since the last one.
+    if (_bytes_since_index_entry > index_interval_bytes) {
+        _offsets.push_back({static_cast<std::uint32_t>(relative),
+                            static_cast<std::uint32_t>(position)});
+        if (_times.empty() || _max_timestamp > _times.back().timestamp) {
+            _times.push_back({_max_timestamp,
+                              static_cast<std::uint32_t>(_offset_of_max_timestamp - _base_offset)});
+        }
+        _bytes_since_index_entry = 0;
+    }
+    _bytes_since_index_entry += header.total_bytes();
+    _size = position + header.total_bytes();
+    _next_offset = header.last_offset() + 1;
+}
+
+void segment::reset_indexes() noexcept {
+    _offsets.clear();
+    _times.clear();
+    _max_timestamp = -1;
+    _offset_of_max_timestamp = -1;
+    _bytes_since_index_entry = 0;
+}
+
+task<result<segment::scan_outcome>> segment::scan(std::uint64_t from, std::uint64_t file_size,
+                                                   std::int64_t first_offset_min,
+                                                   std::uint32_t batch_bytes_max,
+                                                   std::uint32_t index_interval_bytes,
+                                                   bool rebuild) {
+    scan_outcome outcome{from, first_offset_min, 0, false};
+    file_window window(_log.get(), file_size, recovery_chunk_bytes);
+    while (outcome.end < file_size) {
+        const std::uint64_t position = outcome.end;
+        auto prefix = co_await window.view(position, layout::length_field_end);
+        if (!prefix) co_return fail(prefix.error());
+        if (all_zero(*prefix)) {
+            outcome.zero_tail = true;
+            break;
+        }
+        if (prefix->size() < layout::length_field_end) break;
+        const auto length = load_be<std::int32_t>(prefix->data() + layout::batch_length);
+        const std::uint64_t total = layout::length_field_end + static_cast<std::uint64_t>(
+                                                                   std::max(length, 0));
+        if (length <= 0 || total > batch_bytes_max || position + total > file_size) break;
+        auto bytes = co_await window.view(position, total);
+        if (!bytes) co_return fail(bytes.error());
+        auto header = validate_record_batch(*bytes, batch_bytes_max);
+        if (!header || header->base_offset < outcome.next_offset || header->records_count == 0) {
+            break;
+        }
+        if (header->last_offset() - _base_offset > std::numeric_limits<std::uint32_t>::max() ||
+            position > std::numeric_limits<std::uint32_t>::max()) {
+            break;
+        }
+        if (rebuild) record_batch(position, *header, index_interval_bytes);
+        outcome.end = position + total;
+        outcome.next_offset = header->last_offset() + 1;
+        ++outcome.batches;
+    }
+    co_return outcome;
+}
+
+task<result<segment_recovery>> segment::recover(std::int64_t first_offset_min,
+                                                std::uint32_t batch_bytes_max,
+                                                std::uint32_t index_interval_bytes) {
+    struct stat info {};
+    if (::fstat(_log.get(), &info) != 0) co_return fail(last_errno());
+    const auto file_size = static_cast<std::uint64_t>(info.st_size);
+    reset_indexes();
+    _size = 0;
+    _next_offset = std::max(_base_offset, first_offset_min);
+    auto scanned = co_await scan(0, file_size, _next_offset, batch_bytes_max,
+                                 index_interval_bytes, true);
+    if (!scanned) co_return fail(scanned.error());
+    const std::uint64_t position = scanned->end;
+    if (scanned->batches == 0) _next_offset = _base_offset;
+    segment_recovery report{position, scanned->batches, file_size - position, scanned->zero_tail};
+    if (position < file_size) {
+        // Cut the tail off rather than leave it: bytes past the write head must be zeros, or a
+        // later append that ends where an old batch began would bring that batch back.
+        if (::ftruncate(_log.get(), static_cast<off_t>(position)) != 0) {
+            co_return fail(last_errno());
+        }
+        auto synced = co_await sync();
+        if (!synced) co_return fail(synced.error());
+    }
+    _size = position;
+    _allocated = position;
+    co_return report;
+}
+
+task<result<bool>> segment::verify_tail(std::uint32_t batch_bytes_max) {
+    if (_size == 0) co_return _next_offset == _base_offset;
+    const std::uint64_t from = _offsets.empty() ? 0 : _offsets.back().position;
+    auto scanned = co_await scan(from, _size, _base_offset, batch_bytes_max, 0, false);
+    if (!scanned) co_return fail(scanned.error());
+    co_return scanned->batches > 0 && scanned->end == _size &&
+        scanned->next_offset == _next_offset;
+}
+
+task<result<bool>> segment::load_indexes(std::int64_t next_offset) {
+    reset_indexes();
+    _next_offset = next_offset;
+    const std::string offsets_path = path_of(index_suffix);
+    const std::string times_path = path_of(time_index_suffix);
+    auto offsets = co_await read_whole_file(offsets_path);
+    if (!offsets) co_return fail(offsets.error());
+    auto times = co_await read_whole_file(times_path);
+    if (!times) co_return fail(times.error());
+    if (!*offsets || !*times) co_return false;
+    const auto& offset_bytes = **offsets;
+    const auto& time_bytes = **times;
+    if (offset_bytes.size() % offset_index_entry_bytes != 0 ||
+        time_bytes.size() % time_index_entry_bytes != 0) {
+        co_return false;
+    }
+    const std::int64_t span_offsets = next_offset - _base_offset;
+    for (std::size_t at = 0; at < offset_bytes.size(); at += offset_index_entry_bytes) {
+        offset_index_entry entry{load_be<std::uint32_t>(offset_bytes.data() + at),
+                                 load_be<std::uint32_t>(offset_bytes.data() + at + 4)};
+        const bool ordered = _offsets.empty() || (entry.relative_offset >
+                                                      _offsets.back().relative_offset &&
+                                                  entry.position > _offsets.back().position);
+        if (!ordered || entry.relative_offset >= span_offsets || entry.position >= _size) {
+            co_return false;
+        }
+        _offsets.push_back(entry);
+    }
+    for (std::size_t at = 0; at < time_bytes.size(); at += time_index_entry_bytes) {
+        time_index_entry entry{load_be<std::int64_t>(time_bytes.data() + at),
+                               load_be<std::uint32_t>(time_bytes.data() + at + 8)};
+        const bool ordered = _times.empty() || entry.timestamp > _times.back().timestamp;
+        if (!ordered || entry.relative_offset >= span_offsets) co_return false;
+        _times.push_back(entry);
+    }
+    // persist_indexes ends the time index with the segment's max timestamp, so a segment with
+    // batches has at least one time entry.
+    if (_size > 0 && _times.empty()) co_return false;
+    if (!_times.empty()) {
+        _max_timestamp = _times.back().timestamp;
+        _offset_of_max_timestamp = _base_offset + _times.back().relative_offset;
+    }
+    _bytes_since_index_entry = _size - (_offsets.empty() ? 0 : _offsets.back().position);
+    co_return true;
+}
+
+task<status> segment::persist_indexes() {
+    if (_max_timestamp >= 0 && (_times.empty() || _max_timestamp > _times.back().timestamp)) {
+        _times.push_back(
+            {_max_timestamp, static_cast<std::uint32_t>(_offset_of_max_timestamp - _base_offset)});
+    }
+    std::vector<std::byte> offset_bytes(_offsets.size() * offset_index_entry_bytes);
+    for (std::size_t i = 0; i < _offsets.size(); ++i) {
+        store_be(offset_bytes.data() + i * offset_index_entry_bytes, _offsets[i].relative_offset);
+        store_be(offset_bytes.data() + i * offset_index_entry_bytes + 4, _offsets[i].position);
+    }
+    std::vector<std::byte> time_bytes(_times.size() * time_index_entry_bytes);
+    for (std::size_t i = 0; i < _times.size(); ++i) {
+        store_be(time_bytes.data() + i * time_index_entry_bytes, _times[i].timestamp);
+        store_be(time_bytes.data() + i * time_index_entry_bytes + 8, _times[i].relative_offset);
+    }
+    const std::string offsets_path = path_of(index_suffix);
+    auto offsets_written = co_await write_whole_file(offsets_path, offset_bytes);
+    if (!offsets_written) co_return offsets_written;
+    const std::string times_path = path_of(time_index_suffix);
+    co_return co_await write_whole_file(times_path, time_bytes);
+}
+
+status segment::trim() {
+    if (_allocated == _size) return {};
+    if (::ftruncate(_log.get(), static_cast<off_t>(_size)) != 0) return fail(last_errno());
+    _allocated = _size;
+    return {};
+}
+
+task<status> segment::truncate_to_position(std::uint64_t position, std::int64_t next_offset) {
+    LAMINAR_ASSERT(position <= _size);
+    if (::ftruncate(_log.get(), static_cast<off_t>(position)) != 0) co_return fail(last_errno());
+    auto synced = co_await sync();
+    if (!synced) co_return synced;
+    _size = position;
+    _allocated = position;
+    _next_offset = position == 0 ? _base_offset : next_offset;
+    std::erase_if(_offsets, [&](const offset_index_entry& e) { return e.position >= position; });
+    std::erase_if(_times, [&](const time_index_entry& e) {
+        return _base_offset + e.relative_offset >= _next_offset;
+    });
+    // The max timestamp of what is left: from the last time entry on, walk the headers.
+    _max_timestamp = _times.empty() ? -1 : _times.back().timestamp;
+    _offset_of_max_timestamp = _times.empty() ? -1 : _base_offset + _times.back().relative_offset;
+    std::uint64_t at = _times.empty() ? 0 : floor_position(_offset_of_max_timestamp);
+    file_window window(_log.get(), _size, header_walk_chunk_bytes);
+    while (at < _size) {
+        auto bytes = co_await window.view(at, layout::header_bytes);
+        if (!bytes) co_return fail(bytes.error());
+        auto header = read_record_batch_header(*bytes);
+        if (!header || header->magic != record_batch_magic) co_return fail(errc::corrupt_log);
+        if (header->max_timestamp > _max_timestamp) {
+            _max_timestamp = header->max_timestamp;
+            _offset_of_max_timestamp = header->last_offset();
+        }
+        at += header->total_bytes();
+    }
+    _bytes_since_index_entry = _size - (_offsets.empty() ? 0 : _offsets.back().position);
+    co_return status{};
+}
+
+void segment::remove_files() noexcept {
+    for (auto suffix : {log_suffix, index_suffix, time_index_suffix}) {
+        const std::string path = path_of(suffix);
+        ::unlink(path.c_str());
+    }
+}
+
+std::uint64_t segment::floor_position(std::int64_t offset) const noexcept {
+    const std::int64_t relative = offset - _base_offset;
+    auto after = std::upper_bound(_offsets.begin(), _offsets.end(), relative,
+                                  [](std::int64_t value, const offset_index_entry& entry) {
+                                      return value < entry.relative_offset;
+                                  });
+    return after == _offsets.begin() ? 0 : std::prev(after)->position;
+}
+
+task<result<std::optional<located_batch>>> segment::walk(std::uint64_t from,
+                                                         std::uint64_t size_limit,
+                                                         std::int64_t offset,
+                                                         std::int64_t timestamp) const {
+    file_window window(_log.get(), size_limit, header_walk_chunk_bytes);
+    std::uint64_t at = from;
+    while (at < size_limit) {
+        auto bytes = co_await window.view(at, layout::header_bytes);
+        if (!bytes) co_return fail(bytes.error());
+        auto header = read_record_batch_header(*bytes);
+        // Batches were validated when appended or recovered; a bad header here is a broken index
+        // or a file changed under us, and is never served.
+        if (!header || header->magic != record_batch_magic ||
+            header->batch_length < static_cast<std::int32_t>(layout::header_bytes -
+                                                             layout::length_field_end) ||
+            at + header->total_bytes() > size_limit) {
+            co_return fail(errc::corrupt_log);
+        }
+        if (header->last_offset() >= offset && header->max_timestamp >= timestamp) {
+            co_return std::optional<located_batch>(located_batch{at, *header});
+        }
+        at += header->total_bytes();
+    }
+    co_return std::optional<located_batch>{};
+}
+
+task<result<std::optional<located_batch>>> segment::find_offset(std::int64_t offset,
+                                                                std::uint64_t size_limit) const {
+    const std::uint64_t from = std::min(floor_position(offset), size_limit);
+    co_return co_await walk(from, size_limit, offset, std::numeric_limits<std::int64_t>::min());
+}
+
+task<result<std::optional<located_batch>>> segment::find_timestamp(
+    std::int64_t timestamp, std::uint64_t size_limit) const {
+    // The last entry with a timestamp below the target: every batch up to its offset is older.
+    auto after = std::lower_bound(_times.begin(), _times.end(), timestamp,
+                                  [](const time_index_entry& entry, std::int64_t value) {
+                                      return entry.timestamp < value;
+                                  });
+    std::uint64_t from = 0;
+    if (after != _times.begin()) {
+        from = floor_position(_base_offset + std::prev(after)->relative_offset);
+    }
+    from = std::min(from, size_limit);
+    co_return co_await walk(from, size_limit, std::numeric_limits<std::int64_t>::min(), timestamp);
+}
+
+task<result<std::uint64_t>> segment::whole_batches_end(std::uint64_t start, std::uint64_t max_bytes,
+                                                       std::uint64_t size_limit) const {
+    auto first = co_await walk(start, size_limit, std::numeric_limits<std::int64_t>::min(),
+                               std::numeric_limits<std::int64_t>::min());
+    if (!first) co_return fail(first.error());
+    if (!*first) co_return start;
+    std::uint64_t end = start + (*first)->header.total_bytes();
+    const std::uint64_t bound = std::min(size_limit, start + max_bytes);
+    if (end >= bound) co_return end;
+    // Index entries point at batch starts: jump to the last one within the bound, then walk.
+    auto after = std::upper_bound(_offsets.begin(), _offsets.end(), bound,
+                                  [](std::uint64_t value, const offset_index_entry& entry) {
+                                      return value < entry.position;
+                                  });
+    if (after != _offsets.begin() && std::prev(after)->position > end) {
+        end = std::prev(after)->position;
+    }
+    file_window window(_log.get(), size_limit, header_walk_chunk_bytes);
+    while (end < bound) {
+        auto bytes = co_await window.view(end, layout::header_bytes);
+        if (!bytes) co_return fail(bytes.error());
+        auto header = read_record_batch_header(*bytes);
+        if (!header || header->magic != record_batch_magic) co_return fail(errc::corrupt_log);
+        if (end + header->total_bytes() > bound) break;
+        end += header->total_bytes();
+    }
+    co_return end;
+}
+
+}  // namespace laminar::storage

@@ -1,0 +1,174 @@
+// One segment of a partition log: <base_offset>.log holding whole record batches back to back,
+// its sparse offset index (.index) and time index (.timeindex), named and formatted as Kafka's.
+//
+// Faults tolerated: a crash with the log file's tail torn, zero-filled (preallocated but never
+// written) or holding garbage; index files missing, short, stale or inconsistent (they are
+// rebuilt from the log, which is the only source of truth). Promises: recover() leaves exactly
+// the longest prefix of valid, offset-ordered batches (anything after it cut off the file and
+// synced), with indexes rebuilt to match; persist_indexes() makes the index files durable and
+// consistent with the log as it is at that moment.
+//
+// Index formats (big-endian, as Kafka): .index entries are 8 bytes, relative offset u32 then
+// position u32, one per index.interval.bytes of log, mapping the last offset of a batch to the
+// position where that batch starts. .timeindex entries are 12 bytes, timestamp i64 then relative
+// offset u32, with strictly increasing timestamps (the max timestamp so far and its offset).
+// Both are kept in memory (8 bytes per 4 KiB of log) and written whole at roll and close.
+//
+// @locality owning shard of the partition.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/record_batch.h"
+#include "core/task.h"
+#include "core/unique_fd.h"
+#include "storage/errc.h"
+
+namespace laminar::storage {
+
+inline constexpr std::string_view log_suffix = ".log";
+inline constexpr std::string_view index_suffix = ".index";
+inline constexpr std::string_view time_index_suffix = ".timeindex";
+inline constexpr std::size_t offset_index_entry_bytes = 8;
+inline constexpr std::size_t time_index_entry_bytes = 12;
+
+// In memory; on disk each is encoded big-endian field by field (no struct is written as is).
+struct offset_index_entry {
+    std::uint32_t relative_offset = 0;
+    std::uint32_t position = 0;
+    bool operator==(const offset_index_entry&) const = default;
+};
+struct time_index_entry {
+    std::int64_t timestamp = 0;
+    std::uint32_t relative_offset = 0;
+    bool operator==(const time_index_entry&) const = default;
+};
+
+static_assert(offset_index_entry_bytes == sizeof(std::uint32_t) + sizeof(std::uint32_t));
+static_assert(time_index_entry_bytes == sizeof(std::int64_t) + sizeof(std::uint32_t));
+
+// "00000000000000000042.log" for (42, ".log"); parse gives the base offset back.
+std::string segment_file_name(std::int64_t base_offset, std::string_view suffix);
+std::optional<std::int64_t> parse_segment_file_name(std::string_view name,
+                                                    std::string_view suffix) noexcept;
+
+// What recover() found.
+struct segment_recovery {
+    std::uint64_t valid_bytes = 0;
+    std::uint64_t batches = 0;
+    std::uint64_t dropped_bytes = 0;  // cut off after the last valid batch (torn, garbage, zeros)
+    bool zero_tail = false;           // the scan ended on zeros (preallocated, never written)
+};
+
+// A batch located by a walk over headers.
+struct located_batch {
+    std::uint64_t position = 0;
+    record_batch_header header;
+};
+
+class segment {
+public:
+    // Creates empty files (truncating leftovers) for a new segment.
+    static result<std::shared_ptr<segment>> create(const std::string& dir,
+                                                   std::int64_t base_offset);
+    // Opens an existing segment; its size is the file size until recover() or load_indexes()
+    // says otherwise.
+    static result<std::shared_ptr<segment>> open(const std::string& dir, std::int64_t base_offset);
+
+    segment(const segment&) = delete;
+    segment& operator=(const segment&) = delete;
+
+    std::int64_t base_offset() const noexcept { return _base_offset; }
+    std::int64_t next_offset() const noexcept { return _next_offset; }  // last offset + 1
+    std::uint64_t size_bytes() const noexcept { return _size; }
+    std::uint64_t allocated_bytes() const noexcept { return _allocated; }
+    bool empty() const noexcept { return _size == 0; }
+    std::int64_t max_timestamp() const noexcept { return _max_timestamp; }
+    int fd() const noexcept { return _log.get(); }
+    const std::string& log_path() const noexcept { return _log_path; }
+    const std::vector<offset_index_entry>& offset_entries() const noexcept { return _offsets; }
+    const std::vector<time_index_entry>& time_entries() const noexcept { return _times; }
+
+    // Makes [allocated, end) exist as zero-filled file space, in whole extents.
+    task<status> preallocate(std::uint64_t end, std::uint64_t extent_bytes,
+                             std::uint64_t limit_bytes);
+    // Writes one whole batch at the write head; on success records it (size, offsets, indexes).
+    task<status> append(std::span<const std::byte> batch, const record_batch_header& header,
+                        std::uint32_t index_interval_bytes);
+    task<status> sync();  // fdatasync of the log file
+
+    // Scans the whole log file, keeps the valid prefix (batches with offsets from
+    // `first_offset_min` on, increasing), cuts the rest off and rebuilds the indexes.
+    task<result<segment_recovery>> recover(std::int64_t first_offset_min,
+                                           std::uint32_t batch_bytes_max,
+                                           std::uint32_t index_interval_bytes);
+    // After load_indexes: checks the batches from the last index entry to the end of the file
+    // (CRC, offsets, nothing after them), a cheap check of a segment not scanned in full.
+    task<result<bool>> verify_tail(std::uint32_t batch_bytes_max);
+    // Loads the index files of a segment closed cleanly and checks them against the log;
+    // false when they are missing or inconsistent (then call recover()).
+    task<result<bool>> load_indexes(std::int64_t next_offset);
+    // Writes both index files whole and syncs them (with a last time entry for the max).
+    task<status> persist_indexes();
+    // Gives back the preallocated tail: the file ends at the last batch.
+    status trim();
+    // Removes every batch at or after `position` (a batch boundary), durably.
+    task<status> truncate_to_position(std::uint64_t position, std::int64_t next_offset);
+    // Unlinks the three files; open descriptors (readers) keep working until released.
+    void remove_files() noexcept;
+
+    // The first batch with last offset >= offset, among batches before `size_limit`.
+    task<result<std::optional<located_batch>>> find_offset(std::int64_t offset,
+                                                           std::uint64_t size_limit) const;
+    // The first batch with max_timestamp >= timestamp.
+    task<result<std::optional<located_batch>>> find_timestamp(std::int64_t timestamp,
+                                                              std::uint64_t size_limit) const;
+    // End of the run of whole batches from `start` (a batch boundary) that fits in max_bytes,
+    // and always at least the first batch.
+    task<result<std::uint64_t>> whole_batches_end(std::uint64_t start, std::uint64_t max_bytes,
+                                                  std::uint64_t size_limit) const;
+
+private:
+    struct scan_outcome {
+        std::uint64_t end = 0;        // after the last valid batch
+        std::int64_t next_offset = 0;  // its last offset + 1
+        std::uint64_t batches = 0;
+        bool zero_tail = false;
+    };
+    // Walks valid batches from `from` (length, magic, CRC, increasing offsets); with `rebuild`
+    // records each one (size, offsets, indexes).
+    task<result<scan_outcome>> scan(std::uint64_t from, std::uint64_t file_size,
+                                    std::int64_t first_offset_min, std::uint32_t batch_bytes_max,
+                                    std::uint32_t index_interval_bytes, bool rebuild);
+    segment(std::string dir, std::int64_t base_offset, unique_fd log);
+    void record_batch(std::uint64_t position, const record_batch_header& header,
+                      std::uint32_t index_interval_bytes);
+    void reset_indexes() noexcept;
+    std::uint64_t floor_position(std::int64_t offset) const noexcept;
+    std::string path_of(std::string_view suffix) const;
+    task<result<std::optional<located_batch>>> walk(std::uint64_t from, std::uint64_t size_limit,
+                                                    std::int64_t offset,
+                                                    std::int64_t timestamp) const;
+
+    std::string _dir;
+    std::string _log_path;
+    std::int64_t _base_offset;
+    unique_fd _log;
+    std::uint64_t _size = 0;
+    std::uint64_t _allocated = 0;
+    std::int64_t _next_offset;
+    std::int64_t _max_timestamp = -1;
+    std::int64_t _offset_of_max_timestamp = -1;
+    std::uint64_t _bytes_since_index_entry = 0;
+    std::vector<offset_index_entry> _offsets;
+    std::vector<time_index_entry> _times;
+    bool _preallocation_unsupported = false;
+};
+
+}  // namespace laminar::storage
