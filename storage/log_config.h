@@ -45,7 +45,7 @@ struct log_options {
     std::string topic;
     std::int32_t partition = 0;
     log_config config;
-    const log_clock* clock = nullptr;  // null: system_log_clock()
+    const log_clock* clock = nullptr;  // null: system_log_clock(); must outlive the log
 };
 
 }  // namespace laminar::storage

@@ -10,7 +10,8 @@
 // (ENOSPC) or fdatasync (the append fails with the error and nothing acknowledged is touched).
 //
 // Promises:
-// - Offsets are assigned in the order append() is called; appends never interleave.
+// - Offsets are assigned in the order the append() tasks start (tasks are lazy: when first
+//   awaited or spawned); appends never interleave.
 // - Under flush.messages=1 (every batch) append() completes only after an fdatasync that covers
 //   the batch: an acknowledged batch survives power loss. One fdatasync covers every batch
 //   appended while the previous one was in flight (group commit). Under other policies
@@ -55,7 +56,11 @@ struct append_result {
 };
 
 // Bytes of a segment file to send as they are (splice/sendfile). `owner` keeps the descriptor
-// open even if retention or truncation removes the segment meanwhile.
+// open even if retention or truncation removes the segment meanwhile. A truncate_to that cuts
+// into the range after it was returned leaves it covering removed bytes: the caller must not
+// send ranges across a truncation (replication truncates only while it is not serving).
+// Reads never take the append lock and do their I/O through the ring, so a cold catch-up read
+// does not hold up appends on the shard.
 struct file_range {
     std::shared_ptr<const segment> owner;
     int fd = -1;
@@ -106,7 +111,9 @@ public:
     task<result<std::optional<timestamp_lookup>>> offset_for_timestamp(
         std::int64_t timestamp) const;
 
-    // Removes every batch at and above `offset` (the batch containing it included).
+    // Removes every batch at and above `offset` (the batch containing it included); the log end
+    // becomes that batch's base offset. At or below the log start offset (or cutting the batch
+    // that holds it) the log restarts empty at `offset`.
     task<status> truncate_to(std::int64_t offset);
     // DeleteRecords: offsets below `offset` are no longer served; whole segments below it go.
     task<status> advance_log_start_offset(std::int64_t offset);

@@ -21,6 +21,13 @@ task<status> partition_log::truncate_to(std::int64_t offset) {
     if (offset < 0) co_return fail(errc::invalid_argument);
     if (offset >= _log_end_offset) co_return status{};
     if (offset <= _log_start_offset) co_return co_await truncate_fully(offset);
+    // Batches go whole: cutting the one that holds the log start offset leaves nothing to serve.
+    auto holder = _segments[segment_index_for(offset)];
+    auto cut = co_await holder->find_offset(offset, holder->size_bytes());
+    if (!cut) co_return fail(cut.error());
+    if (*cut && (*cut)->header.base_offset < _log_start_offset) {
+        co_return co_await truncate_fully(offset);
+    }
     if (_recovery_point > offset) {
         _recovery_point = offset;
         auto written = co_await write_checkpoint_value(recovery_point_file, _recovery_point);

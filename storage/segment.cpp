@@ -178,10 +178,20 @@ task<status> segment::preallocate(std::uint64_t end, std::uint64_t extent_bytes,
                                   std::uint64_t limit_bytes) {
     if (end <= _allocated) co_return status{};
     LAMINAR_ASSERT(extent_bytes > 0);
+    if (_preallocation_unsupported) {
+        _allocated = end;  // the write itself extends the file
+        co_return status{};
+    }
     const std::uint64_t extents = (end - _allocated + extent_bytes - 1) / extent_bytes;
     const std::uint64_t target = std::min(_allocated + extents * extent_bytes,
                                           std::max(limit_bytes, end));
     auto reserved = co_await io::fallocate(_log.get(), 0, _allocated, target - _allocated);
+    if (!reserved && reserved.error() == laminar::errc::unsupported) {
+        // A file system without fallocate: appends extend the file (and its metadata).
+        _preallocation_unsupported = true;
+        _allocated = end;
+        co_return status{};
+    }
     if (!reserved) co_return fail(errc_from_core(reserved.error()));
     _allocated = target;
     co_return status{};

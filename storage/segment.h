@@ -38,6 +38,7 @@ inline constexpr std::string_view time_index_suffix = ".timeindex";
 inline constexpr std::size_t offset_index_entry_bytes = 8;
 inline constexpr std::size_t time_index_entry_bytes = 12;
 
+// In memory; on disk each is encoded big-endian field by field (no struct is written as is).
 struct offset_index_entry {
     std::uint32_t relative_offset = 0;
     std::uint32_t position = 0;
@@ -48,6 +49,9 @@ struct time_index_entry {
     std::uint32_t relative_offset = 0;
     bool operator==(const time_index_entry&) const = default;
 };
+
+static_assert(offset_index_entry_bytes == sizeof(std::uint32_t) + sizeof(std::uint32_t));
+static_assert(time_index_entry_bytes == sizeof(std::int64_t) + sizeof(std::uint32_t));
 
 // "00000000000000000042.log" for (42, ".log"); parse gives the base offset back.
 std::string segment_file_name(std::int64_t base_offset, std::string_view suffix);
@@ -164,6 +168,7 @@ private:
     std::uint64_t _bytes_since_index_entry = 0;
     std::vector<offset_index_entry> _offsets;
     std::vector<time_index_entry> _times;
+    bool _preallocation_unsupported = false;
 };
 
 }  // namespace laminar::storage

@@ -287,6 +287,46 @@ TEST(partition_log, reads_across_segments_and_by_timestamp) {
     run_on_reactor(body);
 }
 
+TEST(partition_log, reads_run_alongside_appends_and_see_only_whole_batches) {
+    temporary_directory dir;
+    auto options = options_in(dir.path());
+    options.config.segment_bytes = 16 << 10;
+    auto log = open_log(options);
+    ASSERT_TRUE(log);
+    bool appending = true;
+    int reads = 0;
+    auto reader = [&]() -> task<void> {
+        while (appending) {
+            auto read = co_await log->read(log->log_start_offset(), 1 << 20);
+            EXPECT_TRUE(read);
+            if (!read) break;
+            auto bytes = bytes_of(read->range);
+            std::span<const std::byte> rest(bytes);
+            while (!rest.empty()) {
+                auto header = validate_record_batch(rest, 1 << 20);
+                EXPECT_TRUE(header);
+                if (!header) co_return;
+                rest = rest.subspan(header->total_bytes());
+            }
+            ++reads;
+            co_await io::yield();  // an empty log answers without suspending
+        }
+    };
+    auto body = [&]() -> task<void> {
+        reactor::current().spawn(reader());
+        for (int i = 0; i < 300; ++i) {
+            auto batch = make_batch(2, 200 + i % 50, 1, i);
+            EXPECT_TRUE(co_await log->append(batch));
+        }
+        appending = false;
+        co_await io::yield();
+        EXPECT_TRUE(co_await log->close());
+    };
+    run_on_reactor(body);
+    EXPECT_GT(reads, 0);
+    EXPECT_GT(log->segment_count(), 3u);
+}
+
 TEST(partition_log, group_commit_covers_concurrent_appends_with_few_fdatasyncs) {
     temporary_directory dir;
     auto options = options_in(dir.path());
@@ -492,6 +532,27 @@ TEST(partition_log, truncate_to_removes_everything_at_and_above) {
     EXPECT_EQ(reopened->log_end_offset(), 0);
     auto close = [&]() -> task<void> { EXPECT_TRUE(co_await reopened->close()); };
     run_on_reactor(close);
+}
+
+TEST(partition_log, truncating_the_batch_holding_the_start_offset_empties_the_log) {
+    temporary_directory dir;
+    auto log = open_log(options_in(dir.path()));
+    ASSERT_TRUE(log);
+    auto body = [&]() -> task<void> {
+        for (int i = 0; i < 4; ++i) {
+            auto batch = make_batch(3, 50, 1, i);
+            EXPECT_TRUE(co_await log->append(batch));
+        }
+        EXPECT_TRUE(co_await log->advance_log_start_offset(4));  // inside batch [3, 5]
+        EXPECT_TRUE(co_await log->truncate_to(5));
+        EXPECT_EQ(log->log_start_offset(), 5);
+        EXPECT_EQ(log->log_end_offset(), 5);
+        auto batch = make_batch(1, 50, 1, 9);
+        auto appended = co_await log->append(batch);
+        EXPECT_EQ(appended.value().base_offset, 5);
+        EXPECT_TRUE(co_await log->close());
+    };
+    run_on_reactor(body);
 }
 
 TEST(partition_log, truncation_survives_an_unclean_restart) {
