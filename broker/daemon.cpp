@@ -12,6 +12,7 @@
 #include "broker/kafka_handler.h"
 #include "broker/meta_properties.h"
 #include "broker/metadata_controller.h"
+#include "broker/partition_manager.h"
 #include "broker/server.h"
 #include "broker/shard_context.h"
 #include "core/log.h"
@@ -135,7 +136,12 @@ result<void, std::string> run_broker(const broker_settings& settings) {
     options.reactor.spin_before_sleep = settings.spin_before_sleep;
     const auto shard_count = static_cast<unsigned>(shards->size());
     std::vector<shard_context> contexts(shard_count);
+    std::vector<std::unique_ptr<partition_manager>> partitions;
     for (unsigned shard = 0; shard < shard_count; ++shard) {
+        partitions.push_back(
+            std::make_unique<partition_manager>(settings.data_dir, shard, shard_count));
+        contexts[shard].partitions = partitions.back().get();
+        contexts[shard].shard_count = shard_count;
         contexts[shard].shard_id = shard;
         contexts[shard].settings = &settings;
         contexts[shard].cluster_id = meta->cluster_id;
@@ -159,9 +165,13 @@ result<void, std::string> run_broker(const broker_settings& settings) {
                                   registered.error().message);
             }
         }
-        kafka_handler handler(contexts[shard]);
+        auto& context = contexts[shard];
+        // Directories of topics deleted while the broker was down.
+        co_await context.partitions->drop_removed(context.metadata);
+        kafka_handler handler(context);
         server_options serving{.frame_bytes_max = settings.socket_request_bytes_max};
         co_await serve((*listeners)[shard].get(), handler, serving, counters[shard]);
+        co_await context.partitions->close_all();
     };
     if (auto started = shard_runtime.start(shard_main); !started) {
         return fail(fmt::format("cannot start shards: {}", to_string(started.error())));

@@ -1,6 +1,8 @@
 #include "broker/kafka_handler.h"
 
+#include "broker/api_list_offsets.h"
 #include "broker/api_metadata.h"
+#include "broker/api_produce.h"
 #include "broker/api_topics.h"
 #include "broker/kafka_response.h"
 #include "core/log.h"
@@ -22,6 +24,8 @@ kafka::codec_result<M> decode(const kafka::request_header& header,
 
 bool broker_handles(std::int16_t key) noexcept {
     switch (static_cast<api_key>(key)) {
+    case api_key::produce:
+    case api_key::list_offsets:
     case api_key::api_versions:
     case api_key::metadata:
     case api_key::create_topics:
@@ -71,6 +75,19 @@ task<status> kafka_handler::dispatch(const kafka::request_header& header,
         auto request = decode<kafka::metadata_request>(header, body);
         if (!request) co_return fail(errc::corrupt_data);
         auto answer = co_await handle_metadata(_context, header, std::move(*request));
+        co_return append_response(header, answer, response);
+    }
+    case api_key::produce: {
+        auto request = decode<kafka::produce_request>(header, body);
+        if (!request) co_return fail(errc::corrupt_data);
+        auto answer = co_await handle_produce(_context, header, *request);
+        if (request->acks == 0) co_return status{};  // acks=0: no response, as in Kafka
+        co_return append_response(header, answer, response);
+    }
+    case api_key::list_offsets: {
+        auto request = decode<kafka::list_offsets_request>(header, body);
+        if (!request) co_return fail(errc::corrupt_data);
+        auto answer = co_await handle_list_offsets(header, *request);
         co_return append_response(header, answer, response);
     }
     case api_key::create_topics: {

@@ -1,5 +1,6 @@
 #include "broker/metadata_controller.h"
 
+#include "broker/partition_manager.h"
 #include "broker/shard_context.h"
 #include "core/cross_shard.h"
 #include "core/log.h"
@@ -42,10 +43,18 @@ task<ctl::command_result<void>> metadata_controller::commit(
         on_internal_error("a planned metadata batch did not apply");
     }
     const auto* shared = &batch;  // read-only on every shard until the last one has applied it
+    bool removes_topics = false;
+    for (const auto& record : batch) {
+        removes_topics |= record.type == ctl::metadata_record_type::remove_topic;
+    }
     for (unsigned shard = 0; shard < _shard_count; ++shard) {
-        co_await submit_to(shard, [shared] {
-            if (!shard_context::current().metadata.apply(*shared)) {
+        co_await submit_to(shard, [shared, removes_topics] {
+            auto& here = shard_context::current();
+            if (!here.metadata.apply(*shared)) {
                 on_internal_error("a committed metadata batch did not apply to a shard's copy");
+            }
+            if (removes_topics && here.partitions != nullptr) {
+                reactor::current().spawn(here.partitions->drop_removed(here.metadata));
             }
         });
     }

@@ -14,16 +14,19 @@
 namespace laminar::broker {
 
 class metadata_controller;
+class partition_manager;
 
 // The shard that runs the (single-voter, --dev) controller.
 inline constexpr unsigned controller_shard = 0;
 
 struct shard_context {
     unsigned shard_id = 0;
+    unsigned shard_count = 1;
     const broker_settings* settings = nullptr;
     std::string cluster_id;                        // from meta.properties
     ctl::metadata_image metadata;                  // this shard's copy
     metadata_controller* controller = nullptr;     // on controller_shard only
+    partition_manager* partitions = nullptr;       // the logs this shard owns
 
     static shard_context& current() noexcept;
     static void set_current(shard_context* context) noexcept;

@@ -237,6 +237,31 @@ std::string to_base64url(const uuid& id) {
     return text;
 }
 
+std::optional<uuid> from_base64url(std::string_view text) {
+    if (text.size() != 22) return std::nullopt;
+    uuid id{};
+    std::uint32_t bits = 0;
+    int held = 0;
+    std::size_t out = 0;
+    for (char c : text) {
+        int value = -1;
+        if (c >= 'A' && c <= 'Z') value = c - 'A';
+        else if (c >= 'a' && c <= 'z') value = c - 'a' + 26;
+        else if (c >= '0' && c <= '9') value = c - '0' + 52;
+        else if (c == '-') value = 62;
+        else if (c == '_') value = 63;
+        if (value < 0) return std::nullopt;
+        bits = (bits << 6) | static_cast<std::uint32_t>(value);
+        held += 6;
+        if (held >= 8) {
+            held -= 8;
+            if (out < id.size()) id[out++] = static_cast<std::uint8_t>(bits >> held);
+        }
+    }
+    if (out != id.size()) return std::nullopt;
+    return id;
+}
+
 metadata_record metadata_record::of(register_broker_record record) {
     metadata_record r;
     r.type = metadata_record_type::register_broker;

@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
@@ -22,6 +23,8 @@ inline constexpr uuid zero_uuid{};
 // Kafka's topic ids are random v4 UUIDs, printed base64url without padding by its tools.
 uuid random_uuid();
 std::string to_base64url(const uuid& id);
+// The inverse of to_base64url; nullopt for text that is not 22 base64url characters.
+std::optional<uuid> from_base64url(std::string_view text);
 
 enum class metadata_record_type : std::uint8_t {
     register_broker = 1,

@@ -63,6 +63,9 @@ TEST(metadata_records, uuid_is_v4_and_prints_like_kafka) {
     EXPECT_EQ(id[8] >> 6, 2);
     EXPECT_EQ(to_base64url(id).size(), 22u);
     EXPECT_EQ(to_base64url(zero_uuid), "AAAAAAAAAAAAAAAAAAAAAA");
+    EXPECT_EQ(from_base64url(to_base64url(id)), id);
+    EXPECT_FALSE(from_base64url("short"));
+    EXPECT_FALSE(from_base64url("AAAAAAAAAAAAAAAAAAAAA*"));
 }
 
 TEST(metadata_commands, create_topic_assigns_replicas_round_robin) {

@@ -1,0 +1,132 @@
+#include "broker/api_produce.h"
+
+#include "broker/partition_access.h"
+#include "broker/topic_config.h"
+#include "core/log.h"
+#include "core/record_batch.h"
+#include "core/wait_group.h"
+
+namespace laminar::broker {
+
+namespace {
+
+struct append_outcome {
+    kafka_error error = kafka_error::none;
+    std::int64_t base_offset = -1;
+    std::int64_t log_append_time_ms = -1;
+    std::int64_t log_start_offset = -1;
+    explicit append_outcome(kafka_error failed = kafka_error::none) : error(failed) {}
+};
+
+// What Kafka checks before a batch reaches the log (ProduceRequest and LogValidator): exactly
+// one magic-2 batch, a valid CRC, dense offsets, within max.message.bytes.
+kafka_error check_batch(const std::optional<kafka::bytes>& records, std::int64_t max_bytes,
+                        std::string& message) {
+    if (!records || records->empty()) {
+        message = "Produce requests must have at least one record batch per partition";
+        return kafka_error::invalid_record;
+    }
+    if (static_cast<std::int64_t>(records->size()) > max_bytes + 12) {
+        message = "The record batch is larger than max.message.bytes";
+        return kafka_error::message_too_large;
+    }
+    auto header = validate_record_batch(*records, records->size());
+    if (!header) {
+        message = std::string(to_string(header.error()));
+        switch (header.error()) {
+        case batch_error::bad_magic:
+        case batch_error::bad_count: return kafka_error::invalid_record;
+        default: return kafka_error::corrupt_message;
+        }
+    }
+    if (header->total_bytes() != records->size()) {
+        message = "Produce requests must carry exactly one record batch per partition";
+        return kafka_error::invalid_record;
+    }
+    if (!check_produced_batch_offsets(*header)) {
+        message = "Inconsistent batch offset range and record count";
+        return kafka_error::invalid_record;
+    }
+    return kafka_error::none;
+}
+
+// Fills `answer` for one partition. Copies what it needs from the shard's metadata before its
+// first suspension: the image may be replaced by a metadata change while it waits.
+task<void> produce_one(const std::string& topic_name, kafka::produce_request_partition& data,
+                       kafka::produce_response_partition& answer, wait_group& pending) {
+    answer.index = data.index;
+    const ctl::topic_state* topic = shard_context::current().metadata.find_topic(topic_name);
+    if (topic == nullptr || data.index < 0 ||
+        data.index >= static_cast<std::int32_t>(topic->partitions.size())) {
+        answer.error_code = code(kafka_error::unknown_topic_or_partition);
+        answer.base_offset = -1;
+        pending.done();
+        co_return;
+    }
+    const auto settings = resolve_topic_settings(topic->configs);
+    std::string message;
+    if (auto invalid = check_batch(data.records, settings.max_message_bytes, message);
+        invalid != kafka_error::none) {
+        answer.error_code = code(invalid);
+        LAMINAR_LOG_DEBUG("produce to {}-{} refused: {}", topic_name, data.index, message);
+        answer.error_message = message;
+        answer.base_offset = -1;
+        pending.done();
+        co_return;
+    }
+    std::span<std::byte> batch(*data.records);
+    auto append = [batch](storage::partition_log& log) -> task<append_outcome> {
+        auto appended = co_await log.append(batch);
+        if (!appended) co_return append_outcome(to_kafka_error(appended.error()));
+        append_outcome outcome;
+        outcome.base_offset = appended->base_offset;
+        outcome.log_append_time_ms = appended->log_append_time_ms;
+        outcome.log_start_offset = log.log_start_offset();
+        co_return outcome;
+    };
+    auto outcome = co_await on_partition<append_outcome>(topic->topic_id, topic->name, data.index,
+                                                         append);
+    answer.error_code = code(outcome.error);
+    answer.base_offset = outcome.base_offset;
+    answer.log_append_time_ms = outcome.log_append_time_ms;
+    answer.log_start_offset = outcome.log_start_offset;
+    pending.done();
+}
+
+}  // namespace
+
+task<kafka::produce_response> handle_produce(shard_context&, const kafka::request_header&,
+                                             kafka::produce_request& request) {
+    kafka::produce_response response;
+    if (request.acks != 0 && request.acks != 1 && request.acks != -1) {
+        for (const auto& topic : request.topic_data) {
+            auto& out = response.responses.emplace_back();
+            out.name = topic.name;
+            for (const auto& partition : topic.partition_data) {
+                auto& answer = out.partition_responses.emplace_back();
+                answer.index = partition.index;
+                answer.error_code = code(kafka_error::invalid_required_acks);
+                answer.base_offset = -1;
+            }
+        }
+        co_return response;
+    }
+    // Fan out: every partition appends concurrently on its owner; gather before answering.
+    wait_group pending;
+    response.responses.resize(request.topic_data.size());
+    for (std::size_t t = 0; t < request.topic_data.size(); ++t) {
+        auto& topic = request.topic_data[t];
+        auto& out = response.responses[t];
+        out.name = topic.name;
+        out.partition_responses.resize(topic.partition_data.size());
+        for (std::size_t p = 0; p < topic.partition_data.size(); ++p) {
+            pending.add();
+            reactor::current().spawn(produce_one(topic.name, topic.partition_data[p],
+                                                 out.partition_responses[p], pending));
+        }
+    }
+    co_await pending.wait();
+    co_return response;
+}
+
+}  // namespace laminar::broker

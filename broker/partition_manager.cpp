@@ -1,0 +1,175 @@
+#include "broker/partition_manager.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/crc32c.h"
+#include "core/log.h"
+
+namespace laminar::broker {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string partition_dir(const std::string& data_dir, const std::string& topic,
+                          std::int32_t partition) {
+    return data_dir + "/" + topic + "-" + std::to_string(partition);
+}
+
+// Kafka's partition.metadata: "version: 0" and "topic_id: <base64url>".
+std::string read_topic_id(const std::string& dir) {
+    std::ifstream in(dir + "/partition.metadata");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("topic_id: ", 0) == 0) return line.substr(10);
+    }
+    return {};
+}
+
+bool write_topic_id(const std::string& dir, const ctl::uuid& topic_id) {
+    std::ofstream out(dir + "/partition.metadata", std::ios::trunc);
+    out << "version: 0\ntopic_id: " << ctl::to_base64url(topic_id) << "\n";
+    return static_cast<bool>(out.flush());
+}
+
+void remove_dir(const std::string& dir) {
+    std::error_code error;
+    fs::remove_all(dir, error);
+    if (error) LAMINAR_LOG_WARN("cannot remove {}: {}", dir, error.message());
+}
+
+}  // namespace
+
+unsigned owner_shard(const ctl::uuid& topic_id, std::int32_t partition, unsigned shard_count) {
+    auto bytes = std::as_bytes(std::span(topic_id));
+    std::uint32_t hash = crc32c(bytes);
+    hash = crc32c_extend(hash, std::as_bytes(std::span(&partition, 1)));
+    return hash % shard_count;
+}
+
+storage::log_config log_config_of(const topic_settings& settings) {
+    storage::log_config config;
+    config.segment_bytes = static_cast<std::uint64_t>(settings.segment_bytes);
+    config.segment_ms = settings.segment_ms;
+    config.max_message_bytes = static_cast<std::uint32_t>(settings.max_message_bytes);
+    config.message_timestamp_type = settings.log_append_time ? timestamp_type::log_append_time
+                                                             : timestamp_type::create_time;
+    config.flush_messages = settings.flush_messages == INT64_MAX
+                                ? 0
+                                : static_cast<std::uint64_t>(settings.flush_messages);
+    config.flush_ms = settings.flush_ms == INT64_MAX ? 0 : settings.flush_ms;
+    config.retention_ms = settings.retention_ms;
+    config.retention_bytes = settings.retention_bytes;
+    return config;
+}
+
+task<result<storage::partition_log*, partition_errc>> partition_manager::get(
+    const ctl::metadata_image& image, std::string topic, std::int32_t partition) {
+    if (auto found = _logs.find({topic, partition}); found != _logs.end()) {
+        co_return found->second.log.get();
+    }
+    const ctl::topic_state* state = image.find_topic(topic);
+    if (state == nullptr || partition < 0 ||
+        partition >= static_cast<std::int32_t>(state->partitions.size())) {
+        co_return fail(partition_errc::unknown_topic_or_partition);
+    }
+    if (owner_shard(state->topic_id, partition, _shard_count) != _shard_id) {
+        co_return fail(partition_errc::not_owner);
+    }
+    auto held = co_await _opening.lock();
+    if (_closed) co_return fail(partition_errc::not_owner);
+    if (auto found = _logs.find({topic, partition}); found != _logs.end()) {
+        co_return found->second.log.get();  // opened while we waited
+    }
+    co_return co_await open(*state, partition);
+}
+
+task<result<storage::partition_log*, partition_errc>> partition_manager::open(
+    const ctl::topic_state& topic, std::int32_t partition) {
+    const auto dir = partition_dir(_data_dir, topic.name, partition);
+    const auto wanted_id = ctl::to_base64url(topic.topic_id);
+    const auto existing_id = read_topic_id(dir);
+    if (!existing_id.empty() && existing_id != wanted_id) {
+        LAMINAR_LOG_INFO("{} belonged to an earlier topic {}: removing it", dir, existing_id);
+        remove_dir(dir);
+    }
+    storage::log_options options;
+    options.data_dir = _data_dir;
+    options.topic = topic.name;
+    options.partition = partition;
+    options.config = log_config_of(resolve_topic_settings(topic.configs));
+    auto opened = co_await storage::partition_log::open(options);
+    if (!opened) {
+        LAMINAR_LOG_ERROR("cannot open the log of {}-{}: {}", topic.name, partition,
+                          storage::to_string(opened.error()));
+        co_return fail(partition_errc::storage_failed);
+    }
+    if (existing_id != wanted_id && !write_topic_id(dir, topic.topic_id)) {
+        LAMINAR_LOG_ERROR("cannot write {}/partition.metadata", dir);
+        co_return fail(partition_errc::storage_failed);
+    }
+    auto* log = opened->get();
+    _logs[{topic.name, partition}] = open_log{topic.topic_id, std::move(*opened)};
+    co_return log;
+}
+
+// "<topic>-<partition>" -> partition, or -1 when the name does not end in a partition index.
+std::int32_t partition_of_dir(const std::string& name) {
+    const auto dash = name.rfind('-');
+    if (dash == std::string::npos || dash + 1 == name.size()) return -1;
+    std::int32_t partition = 0;
+    for (char c : name.substr(dash + 1)) {
+        if (c < '0' || c > '9' || partition > 100'000'000) return -1;
+        partition = partition * 10 + (c - '0');
+    }
+    return partition;
+}
+
+task<void> partition_manager::drop_removed(const ctl::metadata_image& image) {
+    auto held = co_await _opening.lock();
+    // Directories of topics that are gone (deleted while this broker was down, or never
+    // opened since), claimed by the shard their topic id and partition hash to.
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(_data_dir, error)) {
+        const auto name = entry.path().filename().string();
+        const auto partition = partition_of_dir(name);
+        const auto id_text = partition < 0 ? std::string() : read_topic_id(entry.path().string());
+        if (id_text.empty() || _logs.contains({name.substr(0, name.rfind('-')), partition})) {
+            continue;
+        }
+        const auto* topic = image.find_topic(name.substr(0, name.rfind('-')));
+        if (topic != nullptr && ctl::to_base64url(topic->topic_id) == id_text) continue;
+        // Hash the directory's own topic id to pick the one shard that removes it.
+        const auto id = ctl::from_base64url(id_text);
+        if (!id || owner_shard(*id, partition, _shard_count) != _shard_id) continue;
+        LAMINAR_LOG_INFO("removing {}: its topic was deleted", entry.path().string());
+        remove_dir(entry.path().string());
+    }
+    for (auto it = _logs.begin(); it != _logs.end();) {
+        const ctl::topic_state* topic = image.find_topic(it->first.first);
+        if (topic != nullptr && topic->topic_id == it->second.topic_id) {
+            ++it;
+            continue;
+        }
+        (void)co_await it->second.log->close();
+        const auto dir = it->second.log->dir();
+        it = _logs.erase(it);
+        remove_dir(dir);
+    }
+}
+
+task<void> partition_manager::close_all() {
+    auto held = co_await _opening.lock();
+    _closed = true;
+    for (auto& [key, entry] : _logs) {
+        if (auto closed = co_await entry.log->close(); !closed) {
+            LAMINAR_LOG_WARN("closing {}-{}: {}", key.first, key.second,
+                             storage::to_string(closed.error()));
+        }
+    }
+    _logs.clear();
+}
+
+}  // namespace laminar::broker

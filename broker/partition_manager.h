@@ -1,0 +1,73 @@
+// The partition logs a shard owns. A partition belongs to one shard, chosen by hashing its topic
+// id and index; every request touching it hops there (submit_to). Logs open lazily on first use,
+// so a broker with many partitions starts without opening them all, and a topic created a moment
+// ago is usable at once. Deleted topics' logs are closed and their directories removed.
+//
+// Each partition directory holds partition.metadata (Kafka's file: the topic id), so a directory
+// left by a deleted topic is never served as a new topic of the same name.
+//
+// @locality owning shard.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "broker/topic_config.h"
+#include "core/async_mutex.h"
+#include "ctl/metadata_image.h"
+#include "storage/partition_log.h"
+
+namespace laminar::broker {
+
+// The shard that owns partition `partition` of the topic with `topic_id`.
+unsigned owner_shard(const ctl::uuid& topic_id, std::int32_t partition, unsigned shard_count);
+
+// Storage settings of a topic from its configs.
+storage::log_config log_config_of(const topic_settings& settings);
+
+enum class partition_errc : std::uint8_t {
+    unknown_topic_or_partition,
+    not_owner,        // asked on a shard that does not own the partition (a bug in routing)
+    storage_failed,   // the log could not be opened
+};
+
+class partition_manager {
+public:
+    partition_manager(std::string data_dir, unsigned shard_id, unsigned shard_count)
+        : _data_dir(std::move(data_dir)), _shard_id(shard_id), _shard_count(shard_count) {}
+
+    // The open log of a partition this shard owns, opening it if needed. `image` is this
+    // shard's metadata: the partition must exist there.
+    task<result<storage::partition_log*, partition_errc>> get(const ctl::metadata_image& image,
+                                                             std::string topic,
+                                                             std::int32_t partition);
+
+    // Closes and removes the logs of topics no longer in `image`.
+    task<void> drop_removed(const ctl::metadata_image& image);
+
+    // Clean shutdown of every open log; later get() calls fail (the broker is stopping).
+    task<void> close_all();
+
+    std::size_t open_logs() const noexcept { return _logs.size(); }
+
+private:
+    struct open_log {
+        ctl::uuid topic_id{};
+        std::unique_ptr<storage::partition_log> log;
+    };
+
+    task<result<storage::partition_log*, partition_errc>> open(const ctl::topic_state& topic,
+                                                              std::int32_t partition);
+
+    std::string _data_dir;
+    unsigned _shard_id;
+    unsigned _shard_count;
+    bool _closed = false;
+    async_mutex _opening;  // one open or drop at a time: a directory is never half-made twice
+    std::map<std::pair<std::string, std::int32_t>, open_log> _logs;
+};
+
+}  // namespace laminar::broker
