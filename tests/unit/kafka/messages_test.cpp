@@ -116,6 +116,20 @@ TEST(messages, hostile_array_count_is_refused_before_allocating) {
     EXPECT_EQ(decode_message<metadata_request>(body, 1).error(), codec_error::invalid_length);
 }
 
+TEST(messages, decoded_memory_is_bounded) {
+    // DescribeConfigs v4: one resource whose configuration_keys are 1000 empty compact strings.
+    bytes body = {std::byte{0x02}, std::byte{0x00}, std::byte{0x01}, std::byte{0xe9},
+                  std::byte{0x07}};  // resources: 1; type 0; name ""; keys: 1000 (varint 1001)
+    body.insert(body.end(), 1000, std::byte{0x01});
+    body.insert(body.end(), {std::byte{0x00}, std::byte{0x00}, std::byte{0x00},
+                             std::byte{0x00}});  // resource tags, synonyms, docs, tags
+    auto decoded = decode_message<describe_configs_request>(body, 4);
+    ASSERT_TRUE(decoded) << to_string(decoded.error());
+    EXPECT_EQ(decoded->resources[0].configuration_keys->size(), 1000u);
+    EXPECT_EQ(decode_message<describe_configs_request>(body, 4, 16 * 1024).error(),
+              codec_error::too_large);
+}
+
 TEST(messages, check_request_body_dispatches_by_key) {
     bytes encoded;
     ASSERT_TRUE(encode_message(metadata_request{}, 12, encoded));
