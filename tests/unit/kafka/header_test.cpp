@@ -155,6 +155,35 @@ TEST(header, api_versions_v3_response_bytes) {
     EXPECT_TRUE(*body == response);
 }
 
+TEST(header, response_frames_carry_size_and_header_version) {
+    auto advertised = make_api_versions_response();
+    ASSERT_EQ(advertised.api_keys.size(), 13u);
+    EXPECT_EQ(advertised.api_keys[0].api_key, 0);
+    EXPECT_EQ(advertised.api_keys[0].min_version, 0);
+    bytes out = of({0xee});
+    ASSERT_TRUE(encode_response_frame(9, 3, advertised, out));
+    auto size = read_frame_size(std::span(out).subspan(1), 1 << 20);
+    ASSERT_TRUE(size);
+    EXPECT_EQ(static_cast<std::size_t>(*size), out.size() - 5);
+    reader in{std::span(out).subspan(5)};
+    EXPECT_EQ(decode_response_header(in, 0)->correlation_id, 9);
+    auto body = decode_message<api_versions_response>(*in.read_span(in.remaining()), 3);
+    ASSERT_TRUE(body);
+    EXPECT_TRUE(*body == advertised);
+
+    bytes flexible;
+    ASSERT_TRUE(encode_response_frame(4, 12, metadata_response{}, flexible));
+    EXPECT_EQ(flexible[8], std::byte{0x00});  // response header v1: empty tagged fields
+
+    // A body that cannot be encoded (null where v0 forbids it) leaves the buffer as it was.
+    bytes refused = of({0x01});
+    metadata_request all_topics;
+    all_topics.topics.reset();
+    EXPECT_EQ(encode_response_frame(1, 0, all_topics, refused).error(),
+              codec_error::invalid_value);
+    EXPECT_EQ(refused, of({0x01}));
+}
+
 TEST(header, tagged_header_fields_are_skipped) {
     bytes payload = of({0x00, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, 0xff, 0xff,
                         0x01, 0x05, 0x01, 0xaa});
