@@ -13,7 +13,8 @@
 // flexible_from in api_keys.cpp) switch strings, bytes and arrays to their compact forms and
 // end every struct with a tagged-field section; a field with a `tag` lives in that section
 // (flexible versions only), is written only when it differs from its default, and unknown tags
-// are skipped. Fields absent in a version are not written and decode as their default: the
+// are skipped. Fields absent in a version are not written (silently, where Kafka's generated
+// code refuses a non-default value of a non-ignorable field) and decode as their default: the
 // struct's member initializer, which must equal schema_detail::default_of (Kafka's defaults;
 // the round-trip tests check that they agree).
 //
