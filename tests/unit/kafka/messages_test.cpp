@@ -3,6 +3,8 @@
 // defaults), re-encode to the same bytes, and every truncation or extra byte is an error.
 #include "net/kafka/messages.h"
 
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include "tests/unit/kafka/populate.h"
@@ -84,6 +86,20 @@ TYPED_TEST(messages_test, versions_outside_the_range_are_refused) {
               codec_error::unsupported_version);
     EXPECT_EQ(decode_message<TypeParam>(encoded, info.laminar_min - 1).error(),
               codec_error::unsupported_version);
+}
+
+template <typename... M>
+std::multiset<std::int16_t> keys_of(::testing::Types<M...>*) {
+    return {static_cast<std::int16_t>(M::key)...};
+}
+
+// Every implemented API has its request and its response in the round-trip list above.
+TEST(messages, every_implemented_api_is_round_tripped) {
+    std::multiset<std::int16_t> expected;
+    for (const api_info& info : all_apis()) {
+        if (info.implemented()) expected.insert({info.key, info.key});
+    }
+    EXPECT_EQ(keys_of(static_cast<all_messages*>(nullptr)), expected);
 }
 
 TEST(messages, unknown_tagged_fields_are_skipped) {
