@@ -72,7 +72,9 @@ std::span<const api_info> all_apis() noexcept;
 
 // The entry for a key, or nullptr when Kafka 3.7 has no such key.
 const api_info* find_api(std::int16_t key) noexcept;
-inline const api_info& api(api_key key) noexcept { return *find_api(static_cast<std::int16_t>(key)); }
+inline const api_info& api(api_key key) noexcept {
+    return *find_api(static_cast<std::int16_t>(key));
+}
 
 // Whether Laminar implements (decodes and handles) this API at this version.
 bool is_version_supported(std::int16_t key, std::int16_t version) noexcept;

@@ -1,5 +1,6 @@
 #include "net/kafka/header.h"
 
+#include "core/assert.h"
 #include "core/endian.h"
 #include "net/kafka/api_keys.h"
 
@@ -12,6 +13,18 @@ codec_result<std::int32_t> read_frame_size(std::span<const std::byte> bytes,
     if (size < 0) return fail(codec_error::invalid_length);
     if (static_cast<std::size_t>(size) > payload_bytes_max) return fail(codec_error::too_large);
     return size;
+}
+
+std::size_t begin_frame(writer& out) {
+    std::size_t start = out.size();
+    out.write_int32(0);
+    return start;
+}
+
+void finish_frame(writer& out, std::size_t frame_start) {
+    std::size_t payload = out.size() - frame_start - frame_size_bytes;
+    LAMINAR_ASSERT(payload <= 0x7fffffff);
+    out.patch_int32(frame_start, static_cast<std::int32_t>(payload));
 }
 
 codec_status skip_tagged_fields(reader& in) {

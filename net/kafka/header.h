@@ -24,6 +24,10 @@ inline constexpr std::size_t frame_size_bytes = 4;
 codec_result<std::int32_t> read_frame_size(std::span<const std::byte> bytes,
                                            std::size_t payload_bytes_max) noexcept;
 
+// Writing a frame: reserve the size, write header and body, then patch the size in.
+std::size_t begin_frame(writer& out);
+void finish_frame(writer& out, std::size_t frame_start);
+
 struct request_header {
     std::int16_t api_key = 0;
     std::int16_t api_version = 0;

@@ -1,6 +1,19 @@
 #include "net/kafka/messages.h"
 
+#include <array>
+
 namespace laminar::kafka {
+
+api_versions_response make_api_versions_response() {
+    std::array<advertised_api, api_keys_count> advertised{};
+    std::size_t count = advertised_apis(advertised);
+    api_versions_response response;
+    for (std::size_t index = 0; index < count; ++index) {
+        response.api_keys.push_back(
+            {advertised[index].key, advertised[index].min_version, advertised[index].max_version});
+    }
+    return response;
+}
 
 codec_status check_request_body(std::int16_t key, std::int16_t version,
                                 std::span<const std::byte> body) {

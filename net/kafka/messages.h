@@ -49,6 +49,28 @@ bool with_messages(std::int16_t key, F&& fn) {
     }
 }
 
+// Appends a whole response frame: size, the response header of the version this API version
+// uses, the body. On failure `out` is as it was.
+template <typename M>
+codec_status encode_response_frame(std::int32_t correlation_id, std::int16_t version,
+                                   const M& message, bytes& out) {
+    std::size_t start = out.size();
+    writer framed(out);
+    std::size_t frame = begin_frame(framed);
+    auto key = static_cast<std::int16_t>(M::key);
+    encode_response_header({correlation_id}, response_header_version(key, version), framed);
+    auto body = encode_message(message, version, out);
+    if (!body) {
+        out.resize(start);
+        return body;
+    }
+    finish_frame(framed, frame);
+    return {};
+}
+
+// The ApiVersions response listing what api_keys.cpp advertises.
+api_versions_response make_api_versions_response();
+
 // Decodes a request body of any declared API and version and discards it: for validation and
 // the fuzz target. unknown_api for keys without declared messages.
 codec_status check_request_body(std::int16_t key, std::int16_t version,

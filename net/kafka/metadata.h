@@ -20,8 +20,9 @@ void visit(V& v, metadata_request_topic& m) {
 
 struct metadata_request {
     static constexpr api_key key = api_key::metadata;
-    // null: all topics (v1+); empty: none.
-    std::optional<std::vector<metadata_request_topic>> topics = std::vector<metadata_request_topic>{};
+    // v1+: null asks for all topics, empty for none; v0: empty asks for all (null invalid).
+    std::optional<std::vector<metadata_request_topic>> topics =
+        std::vector<metadata_request_topic>{};
     bool allow_auto_topic_creation = true;
     bool include_cluster_authorized_operations = false;
     bool include_topic_authorized_operations = false;

@@ -13,7 +13,8 @@
 // flexible_from in api_keys.cpp) switch strings, bytes and arrays to their compact forms and
 // end every struct with a tagged-field section; a field with a `tag` lives in that section
 // (flexible versions only), is written only when it differs from its default, and unknown tags
-// are skipped. Fields absent in a version are not written and decode as their default: the
+// are skipped. Fields absent in a version are not written (silently, where Kafka's generated
+// code refuses a non-default value of a non-ignorable field) and decode as their default: the
 // struct's member initializer, which must equal schema_detail::default_of (Kafka's defaults;
 // the round-trip tests check that they agree).
 //
@@ -24,6 +25,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -88,10 +90,21 @@ T default_of(const field_spec& spec) {
 }
 }  // namespace schema_detail
 
+// Memory a decode may allocate (array elements at sizeof, strings and bytes at their length),
+// so that input that is cheap on the wire but expensive in memory (arrays of empty strings are
+// 1 byte each on the wire, 32 in a std::vector<std::string>) cannot multiply a frame's size.
+// The default for a body of n bytes, 8 n + 1 MiB, is far above what real messages need.
+inline std::size_t decoded_bytes_max_default(std::size_t body_bytes) noexcept {
+    return body_bytes * 8 + 1024 * 1024;
+}
+
 class decoder {
 public:
-    decoder(reader& in, std::int16_t version, bool flexible, std::int32_t tag_pass = -1) noexcept
-        : _in(&in), _version(version), _flexible(flexible), _tag_pass(tag_pass) {}
+    // budget: the bytes this decode may still allocate, shared by nested decoders.
+    decoder(reader& in, std::int16_t version, bool flexible, std::size_t& budget,
+            std::int32_t tag_pass = -1) noexcept
+        : _in(&in), _version(version), _flexible(flexible), _budget(&budget),
+          _tag_pass(tag_pass) {}
 
     std::int16_t version() const noexcept { return _version; }
     const std::optional<codec_error>& error() const noexcept { return _error; }
@@ -111,7 +124,7 @@ public:
     // A struct: its fields, then in flexible versions its tagged-field section.
     template <typename S>
     void read_struct(S& value) {
-        decoder inner(*_in, _version, _flexible);
+        decoder inner(*_in, _version, _flexible, *_budget);
         visit(inner, value);
         if (!inner._error && _flexible) inner.read_tagged(value);
         if (inner._error) set_error(*inner._error);
@@ -120,6 +133,14 @@ public:
 private:
     void set_error(codec_error error) noexcept {
         if (!_error) _error = error;
+    }
+    bool charge(std::size_t bytes_count) noexcept {
+        if (bytes_count > *_budget) {
+            set_error(codec_error::too_large);
+            return false;
+        }
+        *_budget -= bytes_count;
+        return true;
     }
     template <typename R, typename T>
     bool take(R&& outcome, T& value) {
@@ -183,6 +204,7 @@ private:
         if constexpr (is_blob<T>) {
             auto view = _in->read_span(static_cast<std::size_t>(*length));
             if (!view) return set_error(view.error());
+            if (!charge(view->size())) return;
             auto* first = reinterpret_cast<const typename T::value_type*>(view->data());
             value.emplace(first, first + view->size());
         } else {
@@ -190,6 +212,7 @@ private:
             value.emplace();
             // No reserve from the count: each element must first be read.
             for (std::int32_t index = 0; index < *length && !_error; ++index) {
+                if (!charge(sizeof(element))) return;
                 element item{};
                 read(item, field_spec{});
                 value->push_back(std::move(item));
@@ -211,7 +234,7 @@ private:
             if (!payload) return set_error(payload.error());
             if (*tag > 0x7fffffff) continue;
             reader tagged_in(*payload);
-            decoder tagged(tagged_in, _version, true, static_cast<std::int32_t>(*tag));
+            decoder tagged(tagged_in, _version, true, *_budget, static_cast<std::int32_t>(*tag));
             visit(tagged, value);
             if (tagged._error) return set_error(*tagged._error);
             if (tagged._tag_matched && tagged_in.remaining() != 0) {
@@ -223,6 +246,7 @@ private:
     reader* _in;
     std::int16_t _version;
     bool _flexible;
+    std::size_t* _budget;
     std::int32_t _tag_pass;
     bool _tag_matched = false;
     std::optional<codec_error> _error;
@@ -382,18 +406,25 @@ private:
 // is a request or response only through its type; the version range and flexible threshold
 // come from api_keys.cpp.
 template <typename M>
-codec_result<M> decode_message(std::span<const std::byte> body, std::int16_t version) {
+codec_result<M> decode_message(std::span<const std::byte> body, std::int16_t version,
+                               std::size_t decoded_bytes_max) {
     const api_info& info = api(M::key);
     if (version < info.laminar_min || version > info.laminar_max) {
         return fail(codec_error::unsupported_version);
     }
     reader in(body);
-    decoder outer(in, version, info.flexible(version));
+    std::size_t budget = decoded_bytes_max;
+    decoder outer(in, version, info.flexible(version), budget);
     M message{};
     outer.read_struct(message);
     if (outer.error()) return fail(*outer.error());
     if (in.remaining() != 0) return fail(codec_error::trailing_bytes);
     return message;
+}
+
+template <typename M>
+codec_result<M> decode_message(std::span<const std::byte> body, std::int16_t version) {
+    return decode_message<M>(body, version, decoded_bytes_max_default(body.size()));
 }
 
 template <typename M>

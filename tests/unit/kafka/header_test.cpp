@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "net/kafka/messages.h"
+#include "net/kafka/records.h"
 
 namespace laminar::kafka {
 namespace {
@@ -153,6 +154,70 @@ TEST(header, api_versions_v3_response_bytes) {
     auto body = decode_message<api_versions_response>(*in.read_span(in.remaining()), 3);
     ASSERT_TRUE(body);
     EXPECT_TRUE(*body == response);
+}
+
+TEST(header, response_frames_carry_size_and_header_version) {
+    auto advertised = make_api_versions_response();
+    ASSERT_EQ(advertised.api_keys.size(), 13u);
+    EXPECT_EQ(advertised.api_keys[0].api_key, 0);
+    EXPECT_EQ(advertised.api_keys[0].min_version, 0);
+    bytes out = of({0xee});
+    ASSERT_TRUE(encode_response_frame(9, 3, advertised, out));
+    auto size = read_frame_size(std::span(out).subspan(1), 1 << 20);
+    ASSERT_TRUE(size);
+    EXPECT_EQ(static_cast<std::size_t>(*size), out.size() - 5);
+    reader in{std::span(out).subspan(5)};
+    EXPECT_EQ(decode_response_header(in, 0)->correlation_id, 9);
+    auto body = decode_message<api_versions_response>(*in.read_span(in.remaining()), 3);
+    ASSERT_TRUE(body);
+    EXPECT_TRUE(*body == advertised);
+
+    bytes flexible;
+    ASSERT_TRUE(encode_response_frame(4, 12, metadata_response{}, flexible));
+    EXPECT_EQ(flexible[8], std::byte{0x00});  // response header v1: empty tagged fields
+
+    // A body that cannot be encoded (null where v0 forbids it) leaves the buffer as it was.
+    bytes refused = of({0x01});
+    metadata_request all_topics;
+    all_topics.topics.reset();
+    EXPECT_EQ(encode_response_frame(1, 0, all_topics, refused).error(),
+              codec_error::invalid_value);
+    EXPECT_EQ(refused, of({0x01}));
+}
+
+// Produce v3 (acks=-1, timeout 30000, no transactional id) carrying one real batch: the request
+// keeps the batch bytes as they came, and they parse as the records they were built from.
+TEST(header, produce_v3_request_carries_a_batch) {
+    std::vector<record> records(2);
+    records[0].value = bytes(3, std::byte{'a'});
+    records[1].offset_delta = 1;
+    records[1].key = bytes(1, std::byte{'k'});
+    auto batch = build_record_batch({}, records);
+    ASSERT_TRUE(batch);
+
+    bytes body = of({0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x75, 0x30, 0x00, 0x00, 0x00, 0x01,
+                     0x00, 0x01, 't', 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02});
+    writer(body).write_int32(static_cast<std::int32_t>(batch->size()));
+    body.insert(body.end(), batch->begin(), batch->end());
+
+    auto request = decode_message<produce_request>(body, 3);
+    ASSERT_TRUE(request) << to_string(request.error());
+    EXPECT_FALSE(request->transactional_id);
+    EXPECT_EQ(request->acks, -1);
+    EXPECT_EQ(request->timeout_ms, 30000);
+    ASSERT_EQ(request->topic_data.size(), 1u);
+    EXPECT_EQ(request->topic_data[0].name, "t");
+    const auto& partition = request->topic_data[0].partition_data.at(0);
+    EXPECT_EQ(partition.index, 2);
+    ASSERT_TRUE(partition.records);
+    EXPECT_EQ(*partition.records, *batch);
+    auto parsed = parse_record_batch(*partition.records);
+    ASSERT_TRUE(parsed);
+    EXPECT_TRUE(parsed->records == records);
+
+    bytes encoded;
+    ASSERT_TRUE(encode_message(*request, 3, encoded));
+    EXPECT_EQ(encoded, body);
 }
 
 TEST(header, tagged_header_fields_are_skipped) {

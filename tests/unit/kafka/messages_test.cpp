@@ -3,6 +3,8 @@
 // defaults), re-encode to the same bytes, and every truncation or extra byte is an error.
 #include "net/kafka/messages.h"
 
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include "tests/unit/kafka/populate.h"
@@ -86,6 +88,20 @@ TYPED_TEST(messages_test, versions_outside_the_range_are_refused) {
               codec_error::unsupported_version);
 }
 
+template <typename... M>
+std::multiset<std::int16_t> keys_of(::testing::Types<M...>*) {
+    return {static_cast<std::int16_t>(M::key)...};
+}
+
+// Every implemented API has its request and its response in the round-trip list above.
+TEST(messages, every_implemented_api_is_round_tripped) {
+    std::multiset<std::int16_t> expected;
+    for (const api_info& info : all_apis()) {
+        if (info.implemented()) expected.insert({info.key, info.key});
+    }
+    EXPECT_EQ(keys_of(static_cast<all_messages*>(nullptr)), expected);
+}
+
 TEST(messages, unknown_tagged_fields_are_skipped) {
     // ApiVersions v3 request: two compact strings, then one tagged field with unknown tag 9.
     const bytes body = {std::byte{0x02}, std::byte{'a'}, std::byte{0x02}, std::byte{'b'},
@@ -114,6 +130,20 @@ TEST(messages, hostile_array_count_is_refused_before_allocating) {
     const bytes body = {std::byte{0x7f}, std::byte{0xff}, std::byte{0xff}, std::byte{0xff},
                         std::byte{0}, std::byte{0}, std::byte{0}, std::byte{0}};
     EXPECT_EQ(decode_message<metadata_request>(body, 1).error(), codec_error::invalid_length);
+}
+
+TEST(messages, decoded_memory_is_bounded) {
+    // DescribeConfigs v4: one resource whose configuration_keys are 1000 empty compact strings.
+    bytes body = {std::byte{0x02}, std::byte{0x00}, std::byte{0x01}, std::byte{0xe9},
+                  std::byte{0x07}};  // resources: 1; type 0; name ""; keys: 1000 (varint 1001)
+    body.insert(body.end(), 1000, std::byte{0x01});
+    body.insert(body.end(), {std::byte{0x00}, std::byte{0x00}, std::byte{0x00},
+                             std::byte{0x00}});  // resource tags, synonyms, docs, tags
+    auto decoded = decode_message<describe_configs_request>(body, 4);
+    ASSERT_TRUE(decoded) << to_string(decoded.error());
+    EXPECT_EQ(decoded->resources[0].configuration_keys->size(), 1000u);
+    EXPECT_EQ(decode_message<describe_configs_request>(body, 4, 16 * 1024).error(),
+              codec_error::too_large);
 }
 
 TEST(messages, check_request_body_dispatches_by_key) {

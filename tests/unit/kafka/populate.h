@@ -27,7 +27,9 @@ public:
         else if constexpr (std::is_same_v<T, uuid>) {
             for (auto& b : value.value) b = static_cast<std::byte>(next());
         } else if constexpr (std::is_same_v<T, std::string>) value = "s" + std::to_string(next());
-        else if constexpr (std::is_same_v<T, bytes>) value.assign(3, static_cast<std::byte>(next()));
+        else if constexpr (std::is_same_v<T, bytes>) {
+            value.assign(3, static_cast<std::byte>(next()));
+        }
         else if constexpr (is_optional<T>::value) {
             if (_use_nulls && _version >= spec.nullable_min) value.reset();
             else fill(value.emplace(), spec);
