@@ -1,6 +1,6 @@
-// Fetch (key 1), versions 4-16 (message format v2), flexible from 12. The response's records
-// are raw bytes here; the broker's send path replaces them with file ranges (sendfile/splice),
-// writing the same length prefix this codec writes.
+// Fetch (key 1), versions 4-16 (message format v2), flexible from 12. The response's records are
+// spliced_bytes: decoded as bytes, encoded either as bytes or as a length prefix and a splice
+// point where the broker's send path puts a file range (splice), without copying.
 #pragma once
 
 #include "net/kafka/common_structs.h"
@@ -140,7 +140,7 @@ struct fetch_response_partition {
     std::optional<std::vector<aborted_transaction>> aborted_transactions =
         std::vector<aborted_transaction>{};
     std::int32_t preferred_read_replica = -1;
-    std::optional<bytes> records;  // the broker sends file ranges in place of these bytes
+    spliced_bytes records;  // the broker splices file ranges in place of these bytes
     bool operator==(const fetch_response_partition&) const = default;
 };
 template <typename V>

@@ -76,8 +76,10 @@ inline constexpr bool is_blob = std::is_same_v<T, std::string> || std::is_same_v
 template <typename T>
 inline constexpr bool is_array = is_vector<T>::value && !std::is_same_v<T, bytes>;
 template <typename T>
+inline constexpr bool is_spliced = std::is_same_v<T, spliced_bytes>;
+template <typename T>
 inline constexpr bool is_struct = !is_scalar<T> && !is_blob<T> && !is_array<T> &&
-                                  !is_optional<T>::value;
+                                  !is_optional<T>::value && !is_spliced<T>;
 
 // Kafka's defaults: default_value for numbers and bools, empty for arrays (nullable ones
 // too), null for nullable strings and bytes, empty strings, zero uuids, structs' own defaults.
@@ -177,6 +179,8 @@ private:
             if (held) value = std::move(*held);
         } else if constexpr (is_optional<T>::value) {
             read_nullable(value, spec);
+        } else if constexpr (is_spliced<T>) {
+            read_nullable(value.data, spec);
         } else if constexpr (is_array<T>) {
             std::optional<T> held;
             read_nullable(held, spec);
@@ -257,8 +261,9 @@ public:
     enum class pass : std::uint8_t { regular, collect_tags, one_tag };
 
     encoder(bytes& out, std::int16_t version, bool flexible, pass mode = pass::regular,
-            std::int32_t tag = -1) noexcept
-        : _out(out), _version(version), _flexible(flexible), _pass(mode), _tag(tag) {}
+            std::int32_t tag = -1, std::vector<splice_point>* splices = nullptr) noexcept
+        : _out(out), _version(version), _flexible(flexible), _pass(mode), _tag(tag),
+          _splices(splices) {}
 
     std::int16_t version() const noexcept { return _version; }
     const std::optional<codec_error>& error() const noexcept { return _error; }
@@ -285,7 +290,7 @@ public:
     template <typename S>
     void write_struct(const S& value) {
         S& fields = const_cast<S&>(value);
-        encoder inner(_out.buffer(), _version, _flexible);
+        encoder inner(_out.buffer(), _version, _flexible, pass::regular, -1, _splices);
         visit(inner, fields);
         if (!inner._error && _flexible) inner.write_tagged(fields);
         if (inner._error) set_error(*inner._error);
@@ -309,6 +314,7 @@ private:
         else if constexpr (std::is_same_v<T, double>) _out.write_float64(value);
         else if constexpr (std::is_same_v<T, uuid>) _out.write_uuid(value);
         else if constexpr (is_blob<T> || is_array<T>) write_present(value);
+        else if constexpr (is_spliced<T>) write_spliced(value, spec);
         else if constexpr (is_optional<T>::value) {
             if (value) write_present(*value);
             else if (_version >= spec.nullable_min) write_length<typename T::value_type>(-1);
@@ -341,6 +347,21 @@ private:
         }
     }
 
+    void write_spliced(const spliced_bytes& value, const field_spec& spec) {
+        if (value.splice_bytes == 0) {
+            if (value.data) write_present(*value.data);
+            else if (_version >= spec.nullable_min) write_length<bytes>(-1);
+            else set_error(codec_error::invalid_value);
+            return;
+        }
+        // Only the regular pass writes in place; a tagged field's payload is a side buffer.
+        if (_splices == nullptr || _pass != pass::regular || value.splice_bytes > 0x7ffffffe) {
+            return set_error(codec_error::invalid_value);
+        }
+        write_length<bytes>(static_cast<std::int32_t>(value.splice_bytes));
+        _splices->push_back({_out.size(), value.slot, value.splice_bytes});
+    }
+
     template <typename S>
     void write_tagged(S& value) {
         encoder collect(_out.buffer(), _version, true, pass::collect_tags);
@@ -364,6 +385,7 @@ private:
     bool _flexible;
     pass _pass;
     std::int32_t _tag;
+    std::vector<splice_point>* _splices;
     std::vector<std::int32_t> _tags;
     std::optional<codec_error> _error;
 };
@@ -427,14 +449,17 @@ codec_result<M> decode_message(std::span<const std::byte> body, std::int16_t ver
     return decode_message<M>(body, version, decoded_bytes_max_default(body.size()));
 }
 
+// With `splices`, spliced_bytes fields with splice_bytes > 0 are left to the sender and their
+// positions appended there.
 template <typename M>
-codec_status encode_message(const M& message, std::int16_t version, bytes& out) {
+codec_status encode_message(const M& message, std::int16_t version, bytes& out,
+                            std::vector<splice_point>* splices = nullptr) {
     const api_info& info = api(M::key);
     if (version < info.laminar_min || version > info.laminar_max) {
         return fail(codec_error::unsupported_version);
     }
     std::size_t start = out.size();
-    encoder outer(out, version, info.flexible(version));
+    encoder outer(out, version, info.flexible(version), encoder::pass::regular, -1, splices);
     outer.write_struct(message);
     if (outer.error()) {
         out.resize(start);

@@ -47,6 +47,25 @@ struct uuid {
     bool operator==(const uuid&) const = default;
 };
 
+// Bytes the encoder leaves to the sender: a field (Fetch's records) whose contents stay where they
+// are, in a file, while the message around them is encoded. With splice_bytes > 0 the encoder
+// writes only the length prefix and notes the position (a splice_point); the sender puts the
+// bytes there (splice from the file). Otherwise it is an ordinary nullable bytes field, which is
+// also what decoding yields.
+struct spliced_bytes {
+    std::optional<bytes> data;
+    std::uint64_t splice_bytes = 0;
+    std::uint32_t slot = 0;  // the sender's handle for the bytes
+    bool operator==(const spliced_bytes&) const = default;
+};
+
+// Where the sender must insert spliced bytes into an encoded message.
+struct splice_point {
+    std::size_t position = 0;  // offset in the encoded buffer, after the length prefix
+    std::uint32_t slot = 0;
+    std::uint64_t bytes = 0;
+};
+
 class reader {
 public:
     explicit reader(std::span<const std::byte> data) noexcept : _data(data) {}

@@ -30,7 +30,9 @@ public:
         else if constexpr (std::is_same_v<T, bytes>) {
             value.assign(3, static_cast<std::byte>(next()));
         }
-        else if constexpr (is_optional<T>::value) {
+        else if constexpr (std::is_same_v<T, spliced_bytes>) {
+            fill(value.data, spec);
+        } else if constexpr (is_optional<T>::value) {
             if (_use_nulls && _version >= spec.nullable_min) value.reset();
             else fill(value.emplace(), spec);
         } else if constexpr (is_array<T>) {
