@@ -75,9 +75,11 @@ task<void> produce_one(const std::string& topic_name, kafka::produce_request_par
         co_return;
     }
     std::span<std::byte> batch(*data.records);
-    auto append = [batch](storage::partition_log& log) -> task<append_outcome> {
+    auto append = [batch, &topic_name, index = data.index](
+                      storage::partition_log& log) -> task<append_outcome> {
         auto appended = co_await log.append(batch);
         if (!appended) co_return append_outcome(to_kafka_error(appended.error()));
+        shard_context::current().partitions->appended(topic_name, index);
         append_outcome outcome;
         outcome.base_offset = appended->base_offset;
         outcome.log_append_time_ms = appended->log_append_time_ms;

@@ -1,5 +1,6 @@
 #include "broker/kafka_handler.h"
 
+#include "broker/api_fetch.h"
 #include "broker/api_list_offsets.h"
 #include "broker/api_metadata.h"
 #include "broker/api_produce.h"
@@ -25,6 +26,7 @@ kafka::codec_result<M> decode(const kafka::request_header& header,
 bool broker_handles(std::int16_t key) noexcept {
     switch (static_cast<api_key>(key)) {
     case api_key::produce:
+    case api_key::fetch:
     case api_key::list_offsets:
     case api_key::api_versions:
     case api_key::metadata:
@@ -83,6 +85,11 @@ task<status> kafka_handler::dispatch(const kafka::request_header& header,
         auto answer = co_await handle_produce(_context, header, *request);
         if (request->acks == 0) co_return status{};  // acks=0: no response, as in Kafka
         co_return append_response(header, answer, response);
+    }
+    case api_key::fetch: {
+        auto request = decode<kafka::fetch_request>(header, body);
+        if (!request) co_return fail(errc::corrupt_data);
+        co_return co_await handle_fetch(_context, header, *request, response);
     }
     case api_key::list_offsets: {
         auto request = decode<kafka::list_offsets_request>(header, body);

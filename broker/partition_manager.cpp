@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/crc32c.h"
+#include "broker/shard_context.h"
 #include "core/log.h"
 
 namespace laminar::broker {
@@ -41,6 +42,42 @@ void remove_dir(const std::string& dir) {
 }
 
 }  // namespace
+
+partition_manager::partition_manager(std::string data_dir, unsigned shard_id,
+                                     unsigned shard_count)
+    : _data_dir(std::move(data_dir)), _shard_id(shard_id), _shard_count(shard_count) {
+    for (unsigned target = 0; target < shard_count; ++target) {
+        auto wake = std::make_unique<wake_message>();
+        wake->handler = [](cross_shard_message& message) {
+            // Cleared before waking: an append after this point sends a new message.
+            static_cast<wake_message&>(message).in_flight.store(false);
+            shard_context::current().waiters.wake_all();
+        };
+        _wakes.push_back(std::move(wake));
+    }
+}
+
+void partition_manager::watch(const std::string& topic, std::int32_t partition,
+                              unsigned waiter) {
+    auto found = _logs.find({topic, partition});
+    if (found == _logs.end()) return;
+    auto& watchers = found->second.watchers;
+    if (watchers.size() < _shard_count) watchers.assign(_shard_count, false);
+    watchers[waiter] = true;
+}
+
+void partition_manager::appended(const std::string& topic, std::int32_t partition) {
+    auto found = _logs.find({topic, partition});
+    if (found == _logs.end()) return;
+    auto& watchers = found->second.watchers;
+    for (unsigned target = 0; target < watchers.size(); ++target) {
+        if (!watchers[target]) continue;
+        watchers[target] = false;
+        auto& wake = *_wakes[target];
+        if (wake.in_flight.exchange(true)) continue;  // one already on its way
+        reactor::current().send_message(target, wake);
+    }
+}
 
 unsigned owner_shard(const ctl::uuid& topic_id, std::int32_t partition, unsigned shard_count) {
     auto bytes = std::as_bytes(std::span(topic_id));

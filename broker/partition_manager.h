@@ -15,6 +15,7 @@
 #include <string>
 #include <utility>
 
+#include "broker/fetch_waiters.h"
 #include "broker/topic_config.h"
 #include "core/async_mutex.h"
 #include "ctl/metadata_image.h"
@@ -36,8 +37,7 @@ enum class partition_errc : std::uint8_t {
 
 class partition_manager {
 public:
-    partition_manager(std::string data_dir, unsigned shard_id, unsigned shard_count)
-        : _data_dir(std::move(data_dir)), _shard_id(shard_id), _shard_count(shard_count) {}
+    partition_manager(std::string data_dir, unsigned shard_id, unsigned shard_count);
 
     // The open log of a partition this shard owns, opening it if needed. `image` is this
     // shard's metadata: the partition must exist there.
@@ -53,10 +53,16 @@ public:
 
     std::size_t open_logs() const noexcept { return _logs.size(); }
 
+    // A fetch on shard `waiter` wants to hear of the next append to this partition.
+    void watch(const std::string& topic, std::int32_t partition, unsigned waiter);
+    // After an append: wakes the fetches of every shard watching the partition.
+    void appended(const std::string& topic, std::int32_t partition);
+
 private:
     struct open_log {
         ctl::uuid topic_id{};
         std::unique_ptr<storage::partition_log> log;
+        std::vector<bool> watchers;  // by shard: a fetch there waits for this partition
     };
 
     task<result<storage::partition_log*, partition_errc>> open(const ctl::topic_state& topic,
@@ -68,6 +74,7 @@ private:
     bool _closed = false;
     async_mutex _opening;  // one open or drop at a time: a directory is never half-made twice
     std::map<std::pair<std::string, std::int32_t>, open_log> _logs;
+    std::vector<std::unique_ptr<wake_message>> _wakes;  // by target shard
 };
 
 }  // namespace laminar::broker

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "broker/broker_config.h"
+#include "broker/fetch_waiters.h"
 #include "ctl/metadata_image.h"
 
 namespace laminar::broker {
@@ -27,6 +28,7 @@ struct shard_context {
     ctl::metadata_image metadata;                  // this shard's copy
     metadata_controller* controller = nullptr;     // on controller_shard only
     partition_manager* partitions = nullptr;       // the logs this shard owns
+    fetch_waiters waiters;                         // fetches parked on this shard
 
     static shard_context& current() noexcept;
     static void set_current(shard_context* context) noexcept;

@@ -42,6 +42,7 @@ void outbound_chain::clear() {
     _slices.clear();
     _owned_vectors.clear();
     _owned_buffers.clear();
+    _owned_objects.clear();
     _total_bytes = 0;
 }
 

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -35,6 +36,13 @@ public:
     void append(pooled_buffer buffer, std::size_t used_bytes);
     // `size` bytes of `fd` from `offset`; the fd must stay open until the chain is sent.
     void append_file(int fd, std::uint64_t offset, std::size_t size);
+    // Keeps memory that append_view slices point into alive until the chain is cleared (a
+    // vector's buffer does not move when the vector does).
+    void keep(std::vector<std::byte> bytes) { _owned_vectors.push_back(std::move(bytes)); }
+    // Keeps an object alive until the chain is cleared (what holds a file range's fd open).
+    void keep_alive(std::shared_ptr<const void> owner) {
+        _owned_objects.push_back(std::move(owner));
+    }
 
     std::span<const slice> slices() const noexcept { return _slices; }
     std::size_t total_bytes() const noexcept { return _total_bytes; }
@@ -45,6 +53,7 @@ private:
     std::vector<slice> _slices;
     std::vector<std::vector<std::byte>> _owned_vectors;
     std::vector<pooled_buffer> _owned_buffers;
+    std::vector<std::shared_ptr<const void>> _owned_objects;
     std::size_t _total_bytes = 0;
 };
 
