@@ -1,0 +1,149 @@
+"""Produce and consume through real clients: kcat (keys, headers, every codec), confluent-kafka
+(producer with delivery reports, consumer with assign), kafkajs (producer), and a long-polling
+consumer woken by a produce."""
+import json
+import os
+import threading
+import time
+
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from conftest import run
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CODECS = ["none", "gzip", "snappy", "lz4", "zstd"]
+
+
+def create(broker, topic, partitions=1, config=None):
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    admin.create_topics([NewTopic(topic, partitions, 1, config=config or {})])[topic].result(15)
+
+
+def consume_all(broker, topic, partition, count, timeout=20):
+    consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "unused",
+                         "enable.auto.commit": False, "fetch.wait.max.ms": 100})
+    consumer.assign([TopicPartition(topic, partition, 0)])
+    messages = []
+    deadline = time.monotonic() + timeout
+    while len(messages) < count and time.monotonic() < deadline:
+        message = consumer.poll(0.5)
+        if message is None or message.error():
+            continue
+        messages.append(message)
+    consumer.close()
+    return messages
+
+
+def test_kcat_round_trips_keys_headers_and_every_codec(broker):
+    for codec in CODECS:
+        topic = f"kcat.{codec}"
+        lines = "".join(f"k{i}:{codec}-value-{i}\n" for i in range(50))
+        produced = run(["kcat", "-P", "-b", broker.bootstrap, "-t", topic, "-K:", "-z", codec,
+                        "-H", "h1=v1", "-H", "trace=abc"], input=lines)
+        assert produced.returncode == 0, produced.stderr
+        consumed = run(["kcat", "-C", "-b", broker.bootstrap, "-t", topic, "-o", "beginning",
+                        "-e", "-J"])
+        assert consumed.returncode == 0, consumed.stderr
+        records = [json.loads(line) for line in consumed.stdout.splitlines() if line]
+        assert [r["key"] for r in records] == [f"k{i}" for i in range(50)]
+        assert [r["payload"] for r in records] == [f"{codec}-value-{i}" for i in range(50)]
+        assert [r["offset"] for r in records] == list(range(50))
+        assert records[0]["headers"] == ["h1", "v1", "trace", "abc"]
+
+
+def test_confluent_kafka_produces_and_consumes_across_partitions(broker):
+    create(broker, "python.orders", partitions=4)
+    producer = Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 5,
+                         "compression.type": "lz4", "acks": "all"})
+    delivered = []
+    for i in range(2000):
+        producer.produce("python.orders", key=str(i % 17), value=f"order-{i}",
+                         partition=i % 4, headers=[("n", str(i).encode())],
+                         on_delivery=lambda error, message: delivered.append((error, message)))
+    assert producer.flush(30) == 0
+    assert len(delivered) == 2000
+    assert all(error is None for error, _ in delivered)
+    by_partition = {}
+    for _, message in delivered:
+        by_partition.setdefault(message.partition(), []).append(message.offset())
+    for partition, offsets in by_partition.items():
+        assert sorted(offsets) == list(range(500)), partition
+    for partition in range(4):
+        messages = consume_all(broker, "python.orders", partition, 500)
+        assert [m.offset() for m in messages] == list(range(500))
+        values = [m.value().decode() for m in messages]
+        assert values == [f"order-{i}" for i in range(partition, 2000, 4)]
+        assert messages[0].headers() == [("n", str(partition).encode())]
+
+
+def test_list_offsets_earliest_latest_and_by_time(broker):
+    create(broker, "python.times")
+    producer = Producer({"bootstrap.servers": broker.bootstrap})
+    base = int(time.time() * 1000) - 100000
+    for i in range(10):
+        producer.produce("python.times", value=f"v{i}", timestamp=base + i * 1000)
+        producer.flush(10)
+    consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "unused",
+                         "enable.auto.commit": False})
+    low, high = consumer.get_watermark_offsets(TopicPartition("python.times", 0), timeout=10)
+    assert (low, high) == (0, 10)
+    found = consumer.offsets_for_times([TopicPartition("python.times", 0, base + 4500)],
+                                       timeout=10)
+    assert found[0].offset == 5
+    consumer.close()
+
+
+def test_a_waiting_fetch_is_woken_by_a_produce(broker):
+    create(broker, "python.longpoll")
+    # No offset commits: consumer groups are not served yet, and a commit on close would wait
+    # for a coordinator.
+    consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "unused",
+                         "enable.auto.commit": False, "fetch.wait.max.ms": 5000,
+                         "fetch.min.bytes": 1})
+    consumer.assign([TopicPartition("python.longpoll", 0, 0)])
+    consumer.poll(0.5)  # the consumer is now parked in a long poll
+    producer = Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 0})
+    sent_at = time.monotonic()
+    producer.produce("python.longpoll", value="wake up")
+    producer.flush(10)
+    message = None
+    while message is None and time.monotonic() - sent_at < 10:
+        message = consumer.poll(0.1)
+    received_after = time.monotonic() - sent_at
+    consumer.close()
+    assert message is not None and message.value() == b"wake up"
+    # Woken by the append, not by the 5 s max wait.
+    assert received_after < 2.5, received_after
+
+
+def test_kafkajs_produces_and_kcat_reads_it_back(broker):
+    result = run(["node", os.path.join(HERE, "kafkajs_produce.js"), broker.bootstrap], cwd=HERE)
+    assert result.returncode == 0, result.stdout + result.stderr
+    consumed = run(["kcat", "-C", "-b", broker.bootstrap, "-t", "kafkajs.produced", "-o",
+                    "beginning", "-e", "-J"])
+    records = [json.loads(line) for line in consumed.stdout.splitlines() if line]
+    assert sorted((r["partition"], r["key"], r["payload"]) for r in records) == sorted(
+        (i % 2, f"k{i}", f"js-{i}") for i in range(100))
+
+
+def test_errors_kafka_clients_see(broker):
+    create(broker, "python.small", config={"max.message.bytes": "2000"})
+    producer = Producer({"bootstrap.servers": broker.bootstrap, "message.max.bytes": 100000})
+    errors = []
+    producer.produce("python.small", value=b"x" * 10000,
+                     on_delivery=lambda error, message: errors.append(error))
+    producer.flush(10)
+    assert errors and errors[0] is not None
+    assert errors[0].code() == 10  # MESSAGE_TOO_LARGE
+    consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "unused",
+                         "enable.auto.commit": False, "auto.offset.reset": "error"})
+    consumer.assign([TopicPartition("python.small", 0, 99)])
+    message = None
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        message = consumer.poll(0.5)
+        if message is not None and message.error():
+            break
+    consumer.close()
+    assert message is not None and message.error() is not None  # offset out of range
