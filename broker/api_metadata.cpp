@@ -1,6 +1,5 @@
 #include "broker/api_metadata.h"
 
-#include <array>
 
 #include "broker/kafka_errors.h"
 #include "broker/kafka_handler.h"
@@ -8,6 +7,7 @@
 #include "broker/wire_uuid.h"
 #include "core/cross_shard.h"
 #include "core/log.h"
+#include "net/kafka/messages.h"
 
 namespace laminar::broker {
 
@@ -83,13 +83,11 @@ kafka::api_versions_response unsupported_api_versions() {
 
 kafka::api_versions_response handle_api_versions(const kafka::request_header&,
                                                  const kafka::api_versions_request&) {
-    std::array<kafka::advertised_api, kafka::api_keys_count> apis;
-    const std::size_t count = kafka::advertised_apis(apis);
-    kafka::api_versions_response response;
-    for (std::size_t i = 0; i < count; ++i) {
-        if (!broker_handles(apis[i].key)) continue;
-        response.api_keys.push_back({apis[i].key, apis[i].min_version, apis[i].max_version});
-    }
+    // What the codec advertises, less what the broker does not serve yet.
+    auto response = kafka::make_api_versions_response();
+    std::erase_if(response.api_keys, [](const auto& entry) {
+        return !broker_handles(entry.api_key);
+    });
     return response;
 }
 

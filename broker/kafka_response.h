@@ -1,11 +1,9 @@
-// Framing a response: int32 size, the response header in the version the request's API version
-// calls for, then the body encoded in the request's version.
+// Framing a response into the outbound chain: the codec's encode_response_frame (size, the
+// response header version the request's API version calls for, the body in that version).
 #pragma once
 
-#include "core/endian.h"
-#include "net/kafka/api_keys.h"
 #include "net/kafka/header.h"
-#include "net/kafka/schema.h"
+#include "net/kafka/messages.h"
 #include "net/outbound_chain.h"
 
 namespace laminar::broker {
@@ -13,13 +11,10 @@ namespace laminar::broker {
 template <typename M>
 status append_response_in(const kafka::request_header& header, std::int16_t version,
                           const M& message, net::outbound_chain& response) {
-    kafka::bytes frame(kafka::frame_size_bytes);
-    kafka::writer out(frame);
-    kafka::encode_response_header(
-        {header.correlation_id},
-        kafka::response_header_version(header.api_key, version), out);
-    if (!kafka::encode_message(message, version, frame)) return fail(errc::invalid_argument);
-    store_be(frame.data(), static_cast<std::int32_t>(frame.size() - kafka::frame_size_bytes));
+    kafka::bytes frame;
+    if (!kafka::encode_response_frame(header.correlation_id, version, message, frame)) {
+        return fail(errc::invalid_argument);
+    }
     response.append(std::move(frame));
     return {};
 }

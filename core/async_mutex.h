@@ -1,12 +1,14 @@
 // A mutex for coroutines on one shard: lock() suspends the caller until the holder unlocks, and
-// waiters are served in arrival order. For sequences that must not interleave across awaits
-// (validate, append to a log, apply), never for the per-record hot path.
+// the lock is granted in the order it was asked for (appends to a log take offsets in call order
+// even when some of them suspend on I/O). Waiters are linked through their awaiters, which live
+// in the waiting coroutines' frames: no allocation. For sequences that must not interleave across
+// awaits (validate, append, apply), never for the per-record hot path.
 //
-// @locality owning shard.
+// @locality owning shard (not thread-safe; waking goes through reactor::current()).
 #pragma once
 
 #include <coroutine>
-#include <deque>
+#include <utility>
 
 #include "core/assert.h"
 #include "core/reactor.h"
@@ -15,7 +17,8 @@ namespace laminar {
 
 class async_mutex {
 public:
-    class guard {
+    // Unlocks when destroyed.
+    class [[nodiscard]] guard {
     public:
         explicit guard(async_mutex* owner) noexcept : _owner(owner) {}
         guard(guard&& other) noexcept : _owner(std::exchange(other._owner, nullptr)) {}
@@ -30,36 +33,55 @@ public:
         async_mutex* _owner;
     };
 
-    struct lock_operation {
-        async_mutex& mutex;
+    class [[nodiscard]] lock_operation {
+    public:
+        explicit lock_operation(async_mutex& mutex) noexcept : _mutex(mutex) {}
         bool await_ready() noexcept {
-            if (mutex._locked) return false;
-            mutex._locked = true;
+            if (_mutex._locked) return false;
+            _mutex._locked = true;
             return true;
         }
-        void await_suspend(std::coroutine_handle<> waiter) { mutex._waiters.push_back(waiter); }
-        guard await_resume() noexcept { return guard(&mutex); }
+        void await_suspend(std::coroutine_handle<> waiter) noexcept {
+            _waiter = waiter;
+            if (_mutex._tail) _mutex._tail->_next = this;
+            else _mutex._head = this;
+            _mutex._tail = this;
+        }
+        guard await_resume() const noexcept { return guard(&_mutex); }
+
+    private:
+        friend class async_mutex;
+        async_mutex& _mutex;
+        std::coroutine_handle<> _waiter;
+        lock_operation* _next = nullptr;
     };
 
-    // co_await mutex.lock() yields a guard that unlocks when destroyed.
-    lock_operation lock() noexcept { return {*this}; }
+    async_mutex() = default;
+    async_mutex(const async_mutex&) = delete;
+    async_mutex& operator=(const async_mutex&) = delete;
+    ~async_mutex() { LAMINAR_ASSERT(_head == nullptr); }
+
+    // auto held = co_await mutex.lock();  (unlocks when `held` goes)
+    lock_operation lock() noexcept { return lock_operation(*this); }
     bool locked() const noexcept { return _locked; }
 
 private:
-    void unlock() {
+    // Hands the lock to the oldest waiter (it stays locked), or releases it.
+    void unlock() noexcept {
         LAMINAR_ASSERT(_locked);
-        if (_waiters.empty()) {
+        if (_head == nullptr) {
             _locked = false;
             return;
         }
-        // Ownership passes straight to the next waiter, which resumes on the next tick.
-        auto next = _waiters.front();
-        _waiters.pop_front();
-        reactor::current().schedule(next);
+        lock_operation* next = _head;
+        _head = next->_next;
+        if (_head == nullptr) _tail = nullptr;
+        reactor::current().schedule(next->_waiter);
     }
 
+    lock_operation* _head = nullptr;
+    lock_operation* _tail = nullptr;
     bool _locked = false;
-    std::deque<std::coroutine_handle<>> _waiters;
 };
 
 }  // namespace laminar

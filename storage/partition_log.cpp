@@ -113,8 +113,7 @@ task<result<append_result>> partition_log::append(std::span<std::byte> batch) {
 
 task<result<partition_log::appended>> partition_log::append_in_order(std::span<std::byte> batch,
                                                                      record_batch_header header) {
-    co_await _append_mutex.lock();
-    fifo_lock_guard guard(_append_mutex);
+    auto guard = co_await _append_mutex.lock();
     if (_closed) co_return fail(errc::closed);
     if (_failed) co_return fail(errc::log_failed);
     const auto& config = _options.config;

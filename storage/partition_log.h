@@ -36,10 +36,10 @@
 #include <string>
 #include <vector>
 
+#include "core/async_mutex.h"
 #include "core/task.h"
 #include "core/unique_fd.h"
 #include "storage/errc.h"
-#include "storage/fifo_mutex.h"
 #include "storage/log_config.h"
 #include "storage/segment.h"
 
@@ -180,7 +180,7 @@ private:
     std::int64_t _active_created_ms = 0;
     log_recovery_report _recovery;
 
-    fifo_mutex _append_mutex;
+    async_mutex _append_mutex;
     // Group commit: batches are numbered as their writes complete; an fdatasync started when
     // _appended_sequence was N makes 1..N durable.
     std::uint64_t _appended_sequence = 0;

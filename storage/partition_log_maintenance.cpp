@@ -14,8 +14,7 @@
 namespace laminar::storage {
 
 task<status> partition_log::truncate_to(std::int64_t offset) {
-    co_await _append_mutex.lock();
-    fifo_lock_guard guard(_append_mutex);
+    auto guard = co_await _append_mutex.lock();
     if (_closed) co_return fail(errc::closed);
     if (_failed) co_return fail(errc::log_failed);
     if (offset < 0) co_return fail(errc::invalid_argument);
@@ -82,8 +81,7 @@ task<status> partition_log::truncate_fully(std::int64_t offset) {
 }
 
 task<status> partition_log::advance_log_start_offset(std::int64_t offset) {
-    co_await _append_mutex.lock();
-    fifo_lock_guard guard(_append_mutex);
+    auto guard = co_await _append_mutex.lock();
     if (_closed) co_return fail(errc::closed);
     if (_failed) co_return fail(errc::log_failed);
     if (offset > _log_end_offset || offset < 0) co_return fail(errc::offset_out_of_range);
@@ -99,8 +97,7 @@ task<status> partition_log::advance_log_start_offset(std::int64_t offset) {
 }
 
 task<result<std::size_t>> partition_log::enforce_retention() {
-    co_await _append_mutex.lock();
-    fifo_lock_guard guard(_append_mutex);
+    auto guard = co_await _append_mutex.lock();
     if (_closed) co_return fail(errc::closed);
     if (_failed) co_return fail(errc::log_failed);
     const auto& config = _options.config;

@@ -209,8 +209,7 @@ task<status> partition_log::recover_segments(std::int64_t recovery_point, bool c
 }
 
 task<status> partition_log::close() {
-    co_await _append_mutex.lock();
-    fifo_lock_guard guard(_append_mutex);
+    auto guard = co_await _append_mutex.lock();
     if (_closed) co_return status{};
     _closed = true;
     if (_failed) co_return fail(errc::log_failed);
