@@ -52,6 +52,12 @@ inline constexpr std::int16_t delete_horizon = 0x40;
 
 enum class timestamp_type : std::uint8_t { create_time = 0, log_append_time = 1 };
 
+// Two's-complement addition for fields a hostile batch may set near the int64 limits (base
+// offset + delta, base timestamp + delta): defined behaviour, and the same bits Java computes.
+constexpr std::int64_t wrapping_add(std::int64_t a, std::int64_t b) noexcept {
+    return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
+}
+
 struct record_batch_header {
     std::int64_t base_offset = 0;
     std::int32_t batch_length = 0;
@@ -70,7 +76,9 @@ struct record_batch_header {
     std::size_t total_bytes() const noexcept {
         return record_batch_layout::length_field_end + static_cast<std::size_t>(batch_length);
     }
-    std::int64_t last_offset() const noexcept { return base_offset + last_offset_delta; }
+    std::int64_t last_offset() const noexcept {
+        return wrapping_add(base_offset, last_offset_delta);
+    }
     compression_codec compression() const noexcept {
         return static_cast<compression_codec>(attributes &
                                               record_batch_attributes::compression_mask);

@@ -3,7 +3,8 @@
 #   scripts/fuzz.sh                 every target, 20 s each (what CI runs)
 #   scripts/fuzz.sh --seconds 3600  long runs
 #   scripts/fuzz.sh --seconds 600 decompress_fuzz   one target
-# Seeds come from tests/fuzz/seeds/<target>/ (committed); new corpus entries and crash
+# Seeds come from tests/fuzz/seeds/<target>/ and past findings from tests/fuzz/regressions/
+# <target>/ (both committed); new corpus entries and crash
 # reproducers go to build/fuzz/corpus/<target>/ and build/fuzz/artifacts/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +29,9 @@ for target in "${targets[@]}"; do
   corpus=build/fuzz/corpus/$target
   mkdir -p "$corpus"
   seeds=()
-  [ -d "tests/fuzz/seeds/$target" ] && seeds=("tests/fuzz/seeds/$target")
+  [ -d "tests/fuzz/seeds/$target" ] && seeds+=("tests/fuzz/seeds/$target")
+  # Inputs that once failed, kept so they are run first every time.
+  [ -d "tests/fuzz/regressions/$target" ] && seeds+=("tests/fuzz/regressions/$target")
   echo "== fuzz $target for ${seconds}s"
   log=build/fuzz/$target.log
   status=0

@@ -224,7 +224,7 @@ codec_result<bytes> build_record_batch(const record_batch_options& options,
     store_be<std::int32_t>(p + layout::last_offset_delta, last_offset_delta);
     store_be<std::int64_t>(p + layout::base_timestamp, options.base_timestamp);
     store_be<std::int64_t>(p + layout::max_timestamp,
-                           options.base_timestamp + max_timestamp_delta);
+                           wrapping_add(options.base_timestamp, max_timestamp_delta));
     store_be<std::int64_t>(p + layout::producer_id, options.producer_id);
     store_be<std::int16_t>(p + layout::producer_epoch, options.producer_epoch);
     store_be<std::int32_t>(p + layout::base_sequence, options.base_sequence);
