@@ -3,7 +3,7 @@
 # UndefinedBehaviorSanitizer build's tests. Exits non-zero on any failure.
 #   scripts/test.sh            everything
 #   LAMINAR_TEST_PRESETS=asan scripts/test.sh   one preset only
-#   LAMINAR_FUZZ_SECONDS=0 scripts/test.sh      skip the short fuzz runs
+#   LAMINAR_FUZZ_RUNS=0 scripts/test.sh         skip the short fuzz runs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,8 +22,10 @@ for preset in $presets; do
   UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
     ctest --preset "$preset"
 done
-if [ "${LAMINAR_FUZZ_SECONDS:-20}" -gt 0 ]; then
-  echo "== fuzz: a short run of every libFuzzer target"
-  scripts/fuzz.sh --seconds "${LAMINAR_FUZZ_SECONDS:-20}"
+if [ "${LAMINAR_FUZZ_RUNS:-50000}" -gt 0 ]; then
+  # A fixed number of inputs from a fixed seed: the same inputs every time, so a failure here
+  # is a regression, not luck. Long, open-ended runs: scripts/fuzz.sh --seconds 3600.
+  echo "== fuzz: a short, repeatable run of every libFuzzer target"
+  scripts/fuzz.sh --runs "${LAMINAR_FUZZ_RUNS:-50000}" --seed 1
 fi
 echo "== all tests passed (${presets}, fuzz)"
