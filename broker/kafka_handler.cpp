@@ -64,62 +64,68 @@ task<status> kafka_handler::handle(std::span<const std::byte> frame,
     co_return co_await dispatch(*header, body, response);
 }
 
+// Decodes the request, runs `handler` (returning task<Response>) and frames its answer. The
+// handler lambdas capture by reference only: g++ 12 mishandles temporaries with destructors in
+// co_await expressions (core/task.h).
+template <typename Request, typename Handler>
+task<status> answer(const kafka::request_header& header, std::span<const std::byte> body,
+                    net::outbound_chain& response, Handler handler) {
+    auto request = decode<Request>(header, body);
+    if (!request) co_return fail(errc::corrupt_data);
+    auto reply = co_await handler(*request);
+    co_return append_response(header, reply, response);
+}
+
 task<status> kafka_handler::dispatch(const kafka::request_header& header,
                                      std::span<const std::byte> body,
                                      net::outbound_chain& response) {
+    auto& context = _context;
     switch (static_cast<api_key>(header.api_key)) {
-    case api_key::api_versions: {
-        auto request = decode<kafka::api_versions_request>(header, body);
-        if (!request) co_return fail(errc::corrupt_data);
-        co_return append_response(header, handle_api_versions(header, *request), response);
-    }
-    case api_key::metadata: {
-        auto request = decode<kafka::metadata_request>(header, body);
-        if (!request) co_return fail(errc::corrupt_data);
-        auto answer = co_await handle_metadata(_context, header, std::move(*request));
-        co_return append_response(header, answer, response);
-    }
+    case api_key::api_versions:
+        co_return co_await answer<kafka::api_versions_request>(
+            header, body, response, [&](auto& request) -> task<kafka::api_versions_response> {
+                co_return handle_api_versions(header, request);
+            });
+    case api_key::metadata:
+        co_return co_await answer<kafka::metadata_request>(
+            header, body, response,
+            [&](auto& request) { return handle_metadata(context, header, std::move(request)); });
     case api_key::produce: {
         auto request = decode<kafka::produce_request>(header, body);
         if (!request) co_return fail(errc::corrupt_data);
-        auto answer = co_await handle_produce(_context, header, *request);
+        auto reply = co_await handle_produce(context, header, *request);
         if (request->acks == 0) co_return status{};  // acks=0: no response, as in Kafka
-        co_return append_response(header, answer, response);
+        co_return append_response(header, reply, response);
     }
     case api_key::fetch: {
         auto request = decode<kafka::fetch_request>(header, body);
         if (!request) co_return fail(errc::corrupt_data);
-        co_return co_await handle_fetch(_context, header, *request, response);
+        co_return co_await handle_fetch(context, header, *request, response);
     }
-    case api_key::list_offsets: {
-        auto request = decode<kafka::list_offsets_request>(header, body);
-        if (!request) co_return fail(errc::corrupt_data);
-        auto answer = co_await handle_list_offsets(header, *request);
-        co_return append_response(header, answer, response);
-    }
-    case api_key::create_topics: {
-        auto request = decode<kafka::create_topics_request>(header, body);
-        if (!request) co_return fail(errc::corrupt_data);
-        auto answer = co_await handle_create_topics(_context, header, std::move(*request));
-        co_return append_response(header, answer, response);
-    }
-    case api_key::delete_topics: {
-        auto request = decode<kafka::delete_topics_request>(header, body);
-        if (!request) co_return fail(errc::corrupt_data);
-        auto answer = co_await handle_delete_topics(_context, header, std::move(*request));
-        co_return append_response(header, answer, response);
-    }
-    case api_key::create_partitions: {
-        auto request = decode<kafka::create_partitions_request>(header, body);
-        if (!request) co_return fail(errc::corrupt_data);
-        auto answer = co_await handle_create_partitions(_context, header, std::move(*request));
-        co_return append_response(header, answer, response);
-    }
-    case api_key::describe_cluster: {
-        auto request = decode<kafka::describe_cluster_request>(header, body);
-        if (!request) co_return fail(errc::corrupt_data);
-        co_return append_response(header, handle_describe_cluster(_context, *request), response);
-    }
+    case api_key::list_offsets:
+        co_return co_await answer<kafka::list_offsets_request>(
+            header, body, response,
+            [&](auto& request) { return handle_list_offsets(header, request); });
+    case api_key::create_topics:
+        co_return co_await answer<kafka::create_topics_request>(
+            header, body, response, [&](auto& request) {
+                return handle_create_topics(context, header, std::move(request));
+            });
+    case api_key::delete_topics:
+        co_return co_await answer<kafka::delete_topics_request>(
+            header, body, response, [&](auto& request) {
+                return handle_delete_topics(context, header, std::move(request));
+            });
+    case api_key::create_partitions:
+        co_return co_await answer<kafka::create_partitions_request>(
+            header, body, response, [&](auto& request) {
+                return handle_create_partitions(context, header, std::move(request));
+            });
+    case api_key::describe_cluster:
+        co_return co_await answer<kafka::describe_cluster_request>(
+            header, body, response, [&](auto& request) -> task<kafka::describe_cluster_response> {
+                co_return handle_describe_cluster(context, request);
+            });
     default:
         co_return fail(errc::unsupported);
     }
