@@ -100,7 +100,7 @@ sigset_t block_stop_signals() {
     return stop_signals;
 }
 
-result<void, std::string> run_broker(const broker_settings& settings) {
+result<void, std::string> run_broker(const config& values, const broker_settings& settings) {
     auto machine = topology::load_live();
     if (!machine) return fail(std::string("cannot read the machine's topology"));
     shard_placement_options placement_options{settings.cpus, settings.numa_node,
@@ -144,6 +144,7 @@ result<void, std::string> run_broker(const broker_settings& settings) {
         contexts[shard].shard_count = shard_count;
         contexts[shard].shard_id = shard;
         contexts[shard].settings = &settings;
+        contexts[shard].broker_config = &values;
         contexts[shard].cluster_id = meta->cluster_id;
         contexts[shard].metadata = image;
     }

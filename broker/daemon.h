@@ -14,7 +14,7 @@
 
 namespace laminar::broker {
 
-result<void, std::string> run_broker(const broker_settings& settings);
+result<void, std::string> run_broker(const config& values, const broker_settings& settings);
 
 // Blocks SIGTERM and SIGINT in the calling thread and every thread it starts afterwards (call it
 // first in main, before any thread exists: a thread without the mask would take the signal and

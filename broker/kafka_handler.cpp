@@ -1,5 +1,6 @@
 #include "broker/kafka_handler.h"
 
+#include "broker/api_configs.h"
 #include "broker/api_fetch.h"
 #include "broker/api_list_offsets.h"
 #include "broker/api_metadata.h"
@@ -34,6 +35,7 @@ bool broker_handles(std::int16_t key) noexcept {
     case api_key::delete_topics:
     case api_key::create_partitions:
     case api_key::describe_cluster:
+    case api_key::describe_configs:
         return true;
     default:
         return false;
@@ -125,6 +127,11 @@ task<status> kafka_handler::dispatch(const kafka::request_header& header,
         co_return co_await answer<kafka::describe_cluster_request>(
             header, body, response, [&](auto& request) -> task<kafka::describe_cluster_response> {
                 co_return handle_describe_cluster(context, request);
+            });
+    case api_key::describe_configs:
+        co_return co_await answer<kafka::describe_configs_request>(
+            header, body, response, [&](auto& request) -> task<kafka::describe_configs_response> {
+                co_return handle_describe_configs(context, header, request);
             });
     default:
         co_return fail(errc::unsupported);

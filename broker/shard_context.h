@@ -24,6 +24,7 @@ struct shard_context {
     unsigned shard_id = 0;
     unsigned shard_count = 1;
     const broker_settings* settings = nullptr;
+    const config* broker_config = nullptr;         // every key with its source
     std::string cluster_id;                        // from meta.properties
     ctl::metadata_image metadata;                  // this shard's copy
     metadata_controller* controller = nullptr;     // on controller_shard only

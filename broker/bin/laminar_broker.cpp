@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
         LAMINAR_LOG_WARN("config: {}: {}", warning.origin, warning.message);
     }
 
-    auto started = broker::run_broker(*settings);
+    auto started = broker::run_broker(*values, *settings);
     log_stop();
     if (!started) return fail_start(started.error());
     return 0;

@@ -85,3 +85,30 @@ def test_kafkajs_creates_and_deletes_topics(broker):
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report == {"created": True, "partitions": 2, "listed": True, "deleted": True,
                       "created_again": False}
+
+
+def test_describe_configs_of_a_topic_and_the_broker(broker):
+    from confluent_kafka.admin import ConfigResource
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    assert results(admin.create_topics([
+        NewTopic("configured", 1, 1, config={"retention.ms": "1234", "cleanup.policy": "compact"})
+    ])) == {"configured": None}
+    topic = ConfigResource(ConfigResource.Type.TOPIC, "configured")
+    configs = admin.describe_configs([topic])[topic].result(timeout=15)
+    assert configs["retention.ms"].value == "1234"
+    assert configs["retention.ms"].source == 1           # DYNAMIC_TOPIC_CONFIG
+    assert configs["cleanup.policy"].value == "compact"
+    assert configs["segment.bytes"].value == "1073741824"
+    assert configs["segment.bytes"].is_default
+    assert configs["segment.bytes"].source == 5          # DEFAULT_CONFIG
+    node = ConfigResource(ConfigResource.Type.BROKER, "1")
+    broker_configs = admin.describe_configs([node])[node].result(timeout=15)
+    assert broker_configs["listeners"].value == f"PLAINTEXT://{broker.bootstrap}"
+    assert broker_configs["listeners"].source == 4       # STATIC_BROKER_CONFIG
+    assert broker_configs["num.partitions"].source == 5
+    missing = ConfigResource(ConfigResource.Type.TOPIC, "no-such-topic")
+    try:
+        admin.describe_configs([missing])[missing].result(timeout=15)
+        assert False, "expected UNKNOWN_TOPIC_OR_PARTITION"
+    except KafkaException as error:
+        assert error.args[0].code() == 3
