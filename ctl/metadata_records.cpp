@@ -262,41 +262,39 @@ std::optional<uuid> from_base64url(std::string_view text) {
     return id;
 }
 
+namespace {
+// A record of `type` whose `member` holds `value`.
+template <typename Record>
+metadata_record record_of(metadata_record_type type, Record metadata_record::*member,
+                          Record value) {
+    metadata_record made;
+    made.type = type;
+    made.*member = std::move(value);
+    return made;
+}
+}  // namespace
+
 metadata_record metadata_record::of(register_broker_record record) {
-    metadata_record r;
-    r.type = metadata_record_type::register_broker;
-    r.broker = std::move(record);
-    return r;
+    return record_of(metadata_record_type::register_broker, &metadata_record::broker,
+                     std::move(record));
 }
 metadata_record metadata_record::of(topic_record record) {
-    metadata_record r;
-    r.type = metadata_record_type::topic;
-    r.topic = std::move(record);
-    return r;
+    return record_of(metadata_record_type::topic, &metadata_record::topic, std::move(record));
 }
 metadata_record metadata_record::of(partition_record record) {
-    metadata_record r;
-    r.type = metadata_record_type::partition;
-    r.partition = std::move(record);
-    return r;
+    return record_of(metadata_record_type::partition, &metadata_record::partition,
+                     std::move(record));
 }
 metadata_record metadata_record::of(config_record record) {
-    metadata_record r;
-    r.type = metadata_record_type::config;
-    r.config = std::move(record);
-    return r;
+    return record_of(metadata_record_type::config, &metadata_record::config, std::move(record));
 }
 metadata_record metadata_record::of(partition_change_record record) {
-    metadata_record r;
-    r.type = metadata_record_type::partition_change;
-    r.partition_change = std::move(record);
-    return r;
+    return record_of(metadata_record_type::partition_change, &metadata_record::partition_change,
+                     std::move(record));
 }
 metadata_record metadata_record::of(remove_topic_record record) {
-    metadata_record r;
-    r.type = metadata_record_type::remove_topic;
-    r.remove_topic = std::move(record);
-    return r;
+    return record_of(metadata_record_type::remove_topic, &metadata_record::remove_topic,
+                     std::move(record));
 }
 
 std::vector<std::byte> encode_records(std::span<const metadata_record> records) {
