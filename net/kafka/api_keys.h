@@ -45,7 +45,9 @@ enum class api_key : std::int16_t {
     alter_configs = 33,
     describe_log_dirs = 35,
     create_partitions = 37,
+    delete_groups = 42,
     incremental_alter_configs = 44,
+    offset_delete = 47,
     describe_cluster = 60,
 };
 

@@ -7,6 +7,7 @@
 #include "net/kafka/api_versions.h"
 #include "net/kafka/cluster_admin.h"
 #include "net/kafka/fetch.h"
+#include "net/kafka/groups.h"
 #include "net/kafka/header.h"
 #include "net/kafka/list_offsets.h"
 #include "net/kafka/metadata.h"
@@ -25,9 +26,19 @@ bool with_messages(std::int16_t key, F&& fn) {
     case api_key::list_offsets: fn(list_offsets_request{}, list_offsets_response{}); return true;
     case api_key::metadata: fn(metadata_request{}, metadata_response{}); return true;
     case api_key::api_versions: fn(api_versions_request{}, api_versions_response{}); return true;
+    case api_key::offset_commit: fn(offset_commit_request{}, offset_commit_response{}); return true;
+    case api_key::offset_fetch: fn(offset_fetch_request{}, offset_fetch_response{}); return true;
     case api_key::find_coordinator:
         fn(find_coordinator_request{}, find_coordinator_response{});
         return true;
+    case api_key::join_group: fn(join_group_request{}, join_group_response{}); return true;
+    case api_key::heartbeat: fn(heartbeat_request{}, heartbeat_response{}); return true;
+    case api_key::leave_group: fn(leave_group_request{}, leave_group_response{}); return true;
+    case api_key::sync_group: fn(sync_group_request{}, sync_group_response{}); return true;
+    case api_key::describe_groups:
+        fn(describe_groups_request{}, describe_groups_response{});
+        return true;
+    case api_key::list_groups: fn(list_groups_request{}, list_groups_response{}); return true;
     case api_key::create_topics: fn(create_topics_request{}, create_topics_response{}); return true;
     case api_key::delete_topics: fn(delete_topics_request{}, delete_topics_response{}); return true;
     case api_key::init_producer_id:
@@ -42,6 +53,8 @@ bool with_messages(std::int16_t key, F&& fn) {
     case api_key::create_partitions:
         fn(create_partitions_request{}, create_partitions_response{});
         return true;
+    case api_key::delete_groups: fn(delete_groups_request{}, delete_groups_response{}); return true;
+    case api_key::offset_delete: fn(offset_delete_request{}, offset_delete_response{}); return true;
     case api_key::describe_cluster:
         fn(describe_cluster_request{}, describe_cluster_response{});
         return true;

@@ -23,8 +23,10 @@ namespace {
 
 using seed_set = std::map<std::string, bytes>;
 
+// Not from __FILE__: with ccache's base_dir (the documented build) it is relative to the
+// compiler's working directory, not to where the test runs.
 const std::filesystem::path seeds_dir =
-    std::filesystem::path(__FILE__).parent_path() / "../../fuzz/seeds";
+    std::filesystem::path(LAMINAR_SOURCE_DIR) / "tests/fuzz/seeds";
 
 template <typename M>
 bytes populated_body(std::int16_t version) {

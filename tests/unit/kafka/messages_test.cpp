@@ -23,7 +23,12 @@ using all_messages = ::testing::Types<
     init_producer_id_request, init_producer_id_response, offset_for_leader_epoch_request,
     offset_for_leader_epoch_response, describe_configs_request, describe_configs_response,
     create_partitions_request, create_partitions_response, describe_cluster_request,
-    describe_cluster_response>;
+    describe_cluster_response, offset_commit_request, offset_commit_response,
+    offset_fetch_request, offset_fetch_response, join_group_request, join_group_response,
+    heartbeat_request, heartbeat_response, leave_group_request, leave_group_response,
+    sync_group_request, sync_group_response, describe_groups_request, describe_groups_response,
+    list_groups_request, list_groups_response, delete_groups_request, delete_groups_response,
+    offset_delete_request, offset_delete_response>;
 TYPED_TEST_SUITE(messages_test, all_messages);
 
 template <typename M>
@@ -151,7 +156,7 @@ TEST(messages, check_request_body_dispatches_by_key) {
     ASSERT_TRUE(encode_message(metadata_request{}, 12, encoded));
     EXPECT_TRUE(check_request_body(3, 12, encoded));
     EXPECT_EQ(check_request_body(3, 13, encoded).error(), codec_error::unsupported_version);
-    EXPECT_EQ(check_request_body(42, 0, encoded).error(), codec_error::unknown_api);
+    EXPECT_EQ(check_request_body(21, 0, encoded).error(), codec_error::unknown_api);
     EXPECT_EQ(check_request_body(0, 2, encoded).error(), codec_error::unsupported_version);
 }
 
