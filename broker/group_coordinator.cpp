@@ -942,10 +942,13 @@ void group_coordinator::state::expire_sync(group& g, std::int64_t now_ms) {
 }
 
 // Fires the earliest deadline if it is due; false when none is.
-bool group_coordinator::state::fire_one(std::int64_t now_ms) {
+// A late deadline fires as if on time (a jump of the clock runs the deadlines it passed in
+// order), but never before a request the coordinator has already handled.
+bool group_coordinator::state::fire_one(std::int64_t until_ms) {
     const auto due = next_deadline();
-    if (!due || *due > now_ms) return false;
+    if (!due || *due > until_ms) return false;
     const std::int64_t at = *due;
+    const std::int64_t now_ms = std::max(at, seen_ms);
     if (retention_check_ms == at) {
         retention_check_ms = now_ms + config.offsets_retention_check_interval_ms;
         expire_offsets(now_ms);
@@ -987,24 +990,29 @@ group_coordinator::group_coordinator(coordinator_config config, std::uint64_t ra
 group_coordinator::~group_coordinator() = default;
 
 void group_coordinator::join(request_id id, const join_request& request, std::int64_t now_ms) {
+    _state->saw(now_ms);
     _state->join(id, request, now_ms);
 }
 
 void group_coordinator::sync(request_id id, const sync_request& request, std::int64_t now_ms) {
+    _state->saw(now_ms);
     _state->sync(id, request, now_ms);
 }
 
 void group_coordinator::heartbeat(request_id id, const heartbeat_request& request,
                                   std::int64_t now_ms) {
+    _state->saw(now_ms);
     _state->heartbeat(id, request, now_ms);
 }
 
 void group_coordinator::leave(request_id id, const leave_request& request, std::int64_t now_ms) {
+    _state->saw(now_ms);
     _state->leave(id, request, now_ms);
 }
 
 void group_coordinator::offset_commit(request_id id, const offset_commit_request& request,
                                       std::int64_t now_ms) {
+    _state->saw(now_ms);
     _state->offset_commit(id, request, now_ms);
 }
 
@@ -1012,25 +1020,78 @@ offset_fetch_response group_coordinator::offset_fetch(const offset_fetch_request
     return _state->offset_fetch(request);
 }
 
+// handleDescribeGroup: an unknown group is Dead, without an error.
+describe_response group_coordinator::describe(const std::string& group_id) const {
+    describe_response response;
+    response.group_id = group_id;
+    if (!_state->loaded) {
+        response.error_code = error(kafka_error::coordinator_load_in_progress);
+        return response;
+    }
+    auto found = _state->groups.find(group_id);
+    if (found == _state->groups.end()) {
+        response.state = state_name(group_state::dead);
+        return response;
+    }
+    const group& g = found->second;
+    response.state = state_name(g.state);
+    response.protocol_type = g.protocol_type.value_or("");
+    // Member metadata and assignments only in the Stable state, as Kafka's GroupSummary.
+    const bool stable = g.state == group_state::stable;
+    if (stable) response.protocol_data = g.protocol_name.value_or("");
+    for (const auto& [id, m] : g.members) {
+        described_member member{id, m.group_instance_id, m.client_id, m.client_host, {}, {}};
+        if (stable) {
+            if (const bytes* metadata = m.metadata(*g.protocol_name)) member.metadata = *metadata;
+            member.assignment = m.assignment;
+        }
+        response.members.push_back(std::move(member));
+    }
+    return response;
+}
+
+// handleListGroups: while loading, the error and no groups.
+list_response group_coordinator::list(const list_request& request) const {
+    list_response response;
+    if (!_state->loaded) {
+        response.error_code = error(kafka_error::coordinator_load_in_progress);
+        return response;
+    }
+    for (const auto& [group_id, g] : _state->groups) {
+        const std::string_view name = state_name(g.state);
+        if (!request.states_filter.empty() &&
+            std::find(request.states_filter.begin(), request.states_filter.end(), name) ==
+                request.states_filter.end()) {
+            continue;
+        }
+        response.groups.push_back({group_id, g.protocol_type.value_or(""), std::string(name)});
+    }
+    return response;
+}
+
 std::vector<deleted_group> group_coordinator::delete_groups(
     const std::vector<std::string>& group_ids, std::int64_t now_ms) {
+    _state->saw(now_ms);
     return _state->delete_groups(group_ids, now_ms);
 }
 
 offset_delete_response group_coordinator::offset_delete(const offset_delete_request& request,
                                                         std::int64_t now_ms) {
+    _state->saw(now_ms);
     return _state->offset_delete(request, now_ms);
 }
 
 void group_coordinator::topics_deleted(const std::vector<std::string>& topics,
                                        std::int64_t now_ms) {
+    _state->saw(now_ms);
     _state->topics_deleted(topics, now_ms);
 }
 
 void group_coordinator::advance(std::int64_t now_ms) {
     for (int fired = 0; fired < deadlines_per_advance_max; ++fired) {
-        if (!_state->fire_one(now_ms)) return;
+        if (!_state->fire_one(now_ms)) break;
     }
+    _state->saw(now_ms);
 }
 
 std::optional<std::int64_t> group_coordinator::next_deadline() const {
@@ -1045,6 +1106,7 @@ std::vector<effect> group_coordinator::take_effects() {
 
 void group_coordinator::persisted(std::uint64_t token, std::int16_t error_code,
                                   std::int64_t now_ms) {
+    _state->saw(now_ms);
     auto found = _state->persists.find(token);
     LAMINAR_ASSERT(found != _state->persists.end());
     pending_persist pending = std::move(found->second);
@@ -1063,7 +1125,10 @@ void group_coordinator::load_record(std::span<const std::byte> key,
     _state->load_record(key, value);
 }
 
-void group_coordinator::load_complete(std::int64_t now_ms) { _state->load_complete(now_ms); }
+void group_coordinator::load_complete(std::int64_t now_ms) {
+    _state->saw(now_ms);
+    _state->load_complete(now_ms);
+}
 
 bool group_coordinator::loaded() const noexcept { return _state->loaded; }
 

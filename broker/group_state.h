@@ -7,6 +7,7 @@
 // Locality: owned by one group_coordinator, on its shard.
 #pragma once
 
+#include <algorithm>
 #include <compare>
 #include <cstdint>
 #include <map>
@@ -127,11 +128,14 @@ struct group_coordinator::state {
     std::uint64_t next_token = 1;
     std::map<std::uint64_t, pending_persist> persists;
     std::optional<std::int64_t> retention_check_ms;
+    std::int64_t seen_ms = 0;  // the latest now_ms of any call
     // Loading: the latest record of each key.
     std::map<std::string, std::optional<group_metadata_value>> loading_groups;
     std::map<std::string, std::map<topic_partition, offset_commit_value>> loading_offsets;
 
     state(coordinator_config config_in, std::uint64_t seed) : config(config_in), random(seed) {}
+
+    void saw(std::int64_t now_ms) { seen_ms = std::max(seen_ms, now_ms); }
 
     // effects
     void reply(request_id id, response body);
@@ -184,7 +188,7 @@ struct group_coordinator::state {
 
     // deadlines
     std::optional<std::int64_t> next_deadline() const;
-    bool fire_one(std::int64_t now_ms);
+    bool fire_one(std::int64_t until_ms);
     void expire_member(group& g, const std::string& member_id, std::int64_t now_ms);
     void expire_join(group& g, std::int64_t now_ms);
     void expire_sync(group& g, std::int64_t now_ms);
