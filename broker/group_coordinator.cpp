@@ -154,7 +154,8 @@ std::string group_coordinator::state::generate_member_id(const group& g,
         low = (low & ~(0xC000ull << 48)) | (0x8000ull << 48);   // IETF variant
         char text[40];
         std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx",
-                      static_cast<unsigned>(high >> 32), static_cast<unsigned>((high >> 16) & 0xFFFF),
+                      static_cast<unsigned>(high >> 32),
+                      static_cast<unsigned>((high >> 16) & 0xFFFF),
                       static_cast<unsigned>(high & 0xFFFF), static_cast<unsigned>(low >> 48),
                       static_cast<unsigned long long>(low & 0xFFFFFFFFFFFFull));
         std::string id = prefix + "-" + text;
@@ -791,7 +792,9 @@ void group_coordinator::state::sync(request_id id, const sync_request& request,
     if (g->pending_sync_members.empty()) g->sync_deadline_ms.reset();
     if (g->leader_id != request.member_id) return;  // followers wait for the leader
     pending_group_store pending{g->group_id, g->generation_id, {}};
-    for (const auto& entry : request.assignments) pending.assignment[entry.member_id] = entry.assignment;
+    for (const auto& entry : request.assignments) {
+        pending.assignment[entry.member_id] = entry.assignment;
+    }
     for (const auto& [member_id, member] : g->members) pending.assignment.try_emplace(member_id);
     std::vector<offsets_record> records;
     records.push_back(group_record(*g, pending.assignment));

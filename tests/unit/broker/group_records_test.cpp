@@ -250,7 +250,8 @@ seed_set fuzz_seeds() {
 TEST(group_records, fuzz_seeds_match_the_encoders) {
     // __FILE__ is relative to the build directory when ccache rewrites paths (CCACHE_BASEDIR);
     // CTest runs this from its tests/ subdirectory.
-    auto dir = std::filesystem::path(__FILE__).parent_path() / "../../fuzz/seeds/group_records_fuzz";
+    auto dir = std::filesystem::path(__FILE__).parent_path() / "../../fuzz/seeds" /
+               "group_records_fuzz";
     if (dir.is_relative() && !std::filesystem::exists(dir)) dir = ".." / dir;
     const auto seeds = fuzz_seeds();
     if (std::getenv("LAMINAR_WRITE_FUZZ_SEEDS") != nullptr) {
