@@ -39,6 +39,25 @@ config_schema make_schema() {
                       "With backoff: how long to spin before sleeping (0 means 50 us).")
         .add_enum("laminar.log.level", "info", {"trace", "debug", "info", "warn", "error"},
                   "Least severe log level written.")
+        .add_int64("offsets.topic.num.partitions", 50, 1, 1000,
+                   "Partitions of __consumer_offsets (fixed once the topic exists).")
+        .add_int64("offsets.topic.replication.factor", 1, 1, 32767,
+                   "Replication factor of __consumer_offsets.")
+        .add_size("offsets.topic.segment.bytes", 104857600, 1 << 20, int32_max,
+                  "segment.bytes of __consumer_offsets.")
+        .add_int64("offsets.retention.minutes", 10080, 1, int32_max,
+                   "How long the committed offsets of an empty group are kept.")
+        .add_int64("offsets.retention.check.interval.ms", 600000, 1, int32_max,
+                   "How often expired offsets are looked for.")
+        .add_int64("offset.metadata.max.bytes", 4096, 0, int32_max,
+                   "Largest metadata string of a committed offset.")
+        .add_int64("group.min.session.timeout.ms", 6000, 0, int32_max,
+                   "Smallest session timeout a group member may ask for.")
+        .add_int64("group.max.session.timeout.ms", 1800000, 0, int32_max,
+                   "Largest session timeout a group member may ask for.")
+        .add_int64("group.initial.rebalance.delay.ms", 3000, 0, int32_max,
+                   "How long the first rebalance of an empty group waits for more members.")
+        .add_int64("group.max.size", int32_max, 1, int32_max, "Most members a group may hold.")
         .add_ignored("broker.id", "use node.id")
         .add_ignored("zookeeper.connect", "Laminar has no ZooKeeper")
         .add_ignored("process.roles", "Laminar's controller runs in laminar-ctld or --dev");
@@ -119,6 +138,22 @@ result<broker_settings, std::string> read_broker_settings(const config& values) 
     const auto spin = values.get_duration("laminar.spin.before.sleep.ms");
     if (spin.count() > 0) settings.spin_before_sleep = spin;
     settings.log_level = values.get_string("laminar.log.level");
+    auto& groups = settings.groups;
+    groups.offsets_partitions =
+        static_cast<std::int32_t>(values.get_int64("offsets.topic.num.partitions"));
+    groups.offsets_replication_factor =
+        static_cast<std::int16_t>(values.get_int64("offsets.topic.replication.factor"));
+    groups.offsets_segment_bytes =
+        static_cast<std::uint64_t>(values.get_size("offsets.topic.segment.bytes"));
+    groups.offsets_retention_minutes = values.get_int64("offsets.retention.minutes");
+    groups.offsets_retention_check_interval_ms =
+        values.get_int64("offsets.retention.check.interval.ms");
+    groups.offset_metadata_max_bytes = values.get_int64("offset.metadata.max.bytes");
+    groups.group_min_session_timeout_ms = values.get_int64("group.min.session.timeout.ms");
+    groups.group_max_session_timeout_ms = values.get_int64("group.max.session.timeout.ms");
+    groups.group_initial_rebalance_delay_ms =
+        values.get_int64("group.initial.rebalance.delay.ms");
+    groups.group_max_size = values.get_int64("group.max.size");
     return settings;
 }
 

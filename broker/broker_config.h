@@ -25,6 +25,20 @@ struct listener {
     net::endpoint address;
 };
 
+// The group coordinator's settings, by Kafka's names (offsets.*, group.*).
+struct group_settings {
+    std::int32_t offsets_partitions = 50;
+    std::int16_t offsets_replication_factor = 1;
+    std::uint64_t offsets_segment_bytes = 104857600;
+    std::int64_t offsets_retention_minutes = 10080;
+    std::int64_t offsets_retention_check_interval_ms = 600000;
+    std::int64_t offset_metadata_max_bytes = 4096;
+    std::int64_t group_min_session_timeout_ms = 6000;
+    std::int64_t group_max_session_timeout_ms = 1800000;
+    std::int64_t group_initial_rebalance_delay_ms = 3000;
+    std::int64_t group_max_size = INT32_MAX;
+};
+
 struct broker_settings {
     std::int32_t node_id = 1;
     std::vector<listener> listeners;
@@ -42,6 +56,7 @@ struct broker_settings {
     idle_strategy idle = idle_strategy::sleep;
     std::chrono::microseconds spin_before_sleep{50};
     std::string log_level;
+    group_settings groups;
 };
 
 // "PLAINTEXT://127.0.0.1:9092,PLAINTEXT2://:9093". Only PLAINTEXT security is supported yet.

@@ -11,6 +11,7 @@
 
 #include "broker/kafka_handler.h"
 #include "broker/meta_properties.h"
+#include "broker/group_manager.h"
 #include "broker/metadata_controller.h"
 #include "broker/partition_manager.h"
 #include "broker/server.h"
@@ -137,10 +138,13 @@ result<void, std::string> run_broker(const config& values, const broker_settings
     const auto shard_count = static_cast<unsigned>(shards->size());
     std::vector<shard_context> contexts(shard_count);
     std::vector<std::unique_ptr<partition_manager>> partitions;
+    std::vector<std::unique_ptr<group_manager>> group_managers;
     for (unsigned shard = 0; shard < shard_count; ++shard) {
         partitions.push_back(
             std::make_unique<partition_manager>(settings.data_dir, shard, shard_count));
         contexts[shard].partitions = partitions.back().get();
+        group_managers.push_back(std::make_unique<group_manager>(settings.groups, shard));
+        contexts[shard].groups = group_managers.back().get();
         contexts[shard].shard_count = shard_count;
         contexts[shard].shard_id = shard;
         contexts[shard].settings = &settings;
@@ -169,9 +173,11 @@ result<void, std::string> run_broker(const config& values, const broker_settings
         auto& context = contexts[shard];
         // Directories of topics deleted while the broker was down.
         co_await context.partitions->drop_removed(context.metadata);
+        context.groups->adopt(context);  // loads the group coordinators of this shard
         kafka_handler handler(context);
         server_options serving{.frame_bytes_max = settings.socket_request_bytes_max};
         co_await serve((*listeners)[shard].get(), handler, serving, counters[shard]);
+        co_await context.groups->stop();
         co_await context.partitions->close_all();
     };
     if (auto started = shard_runtime.start(shard_main); !started) {

@@ -2,6 +2,7 @@
 
 #include "broker/api_configs.h"
 #include "broker/api_fetch.h"
+#include "broker/api_groups.h"
 #include "broker/api_list_offsets.h"
 #include "broker/api_metadata.h"
 #include "broker/api_produce.h"
@@ -36,13 +37,25 @@ bool broker_handles(std::int16_t key) noexcept {
     case api_key::create_partitions:
     case api_key::describe_cluster:
     case api_key::describe_configs:
+    case api_key::find_coordinator:
+    case api_key::join_group:
+    case api_key::sync_group:
+    case api_key::heartbeat:
+    case api_key::leave_group:
+    case api_key::offset_commit:
+    case api_key::offset_fetch:
+    case api_key::describe_groups:
+    case api_key::list_groups:
+    case api_key::delete_groups:
+    case api_key::offset_delete:
         return true;
     default:
         return false;
     }
 }
 
-task<status> kafka_handler::handle(std::span<const std::byte> frame,
+task<status> kafka_handler::handle(const connection_info& connection,
+                                   std::span<const std::byte> frame,
                                    net::outbound_chain& response) {
     kafka::reader in(frame);
     auto header = kafka::decode_request_header(in);
@@ -63,7 +76,7 @@ task<status> kafka_handler::handle(std::span<const std::byte> frame,
                           header->api_version);
         co_return fail(errc::unsupported);
     }
-    co_return co_await dispatch(*header, body, response);
+    co_return co_await dispatch(connection, *header, body, response);
 }
 
 // Decodes the request, runs `handler` (returning task<Response>) and frames its answer. The
@@ -78,7 +91,8 @@ task<status> answer(const kafka::request_header& header, std::span<const std::by
     co_return append_response(header, reply, response);
 }
 
-task<status> kafka_handler::dispatch(const kafka::request_header& header,
+task<status> kafka_handler::dispatch(const connection_info& connection,
+                                     const kafka::request_header& header,
                                      std::span<const std::byte> body,
                                      net::outbound_chain& response) {
     auto& context = _context;
@@ -132,6 +146,61 @@ task<status> kafka_handler::dispatch(const kafka::request_header& header,
         co_return co_await answer<kafka::describe_configs_request>(
             header, body, response, [&](auto& request) -> task<kafka::describe_configs_response> {
                 co_return handle_describe_configs(context, header, request);
+            });
+    case api_key::find_coordinator:
+        co_return co_await answer<kafka::find_coordinator_request>(
+            header, body, response, [&](auto& request) {
+                return handle_find_coordinator(context, header, request);
+            });
+    case api_key::join_group:
+        co_return co_await answer<kafka::join_group_request>(
+            header, body, response, [&](auto& request) {
+                return handle_join_group(context, connection, header, std::move(request));
+            });
+    case api_key::sync_group:
+        co_return co_await answer<kafka::sync_group_request>(
+            header, body, response, [&](auto& request) {
+                return handle_sync_group(context, header, std::move(request));
+            });
+    case api_key::heartbeat:
+        co_return co_await answer<kafka::heartbeat_request>(
+            header, body, response, [&](auto& request) {
+                return handle_heartbeat(context, header, std::move(request));
+            });
+    case api_key::leave_group:
+        co_return co_await answer<kafka::leave_group_request>(
+            header, body, response, [&](auto& request) {
+                return handle_leave_group(context, header, std::move(request));
+            });
+    case api_key::offset_commit:
+        co_return co_await answer<kafka::offset_commit_request>(
+            header, body, response, [&](auto& request) {
+                return handle_offset_commit(context, header, std::move(request));
+            });
+    case api_key::offset_fetch:
+        co_return co_await answer<kafka::offset_fetch_request>(
+            header, body, response, [&](auto& request) {
+                return handle_offset_fetch(context, header, std::move(request));
+            });
+    case api_key::describe_groups:
+        co_return co_await answer<kafka::describe_groups_request>(
+            header, body, response, [&](auto& request) {
+                return handle_describe_groups(context, header, std::move(request));
+            });
+    case api_key::list_groups:
+        co_return co_await answer<kafka::list_groups_request>(
+            header, body, response, [&](auto& request) {
+                return handle_list_groups(context, header, std::move(request));
+            });
+    case api_key::delete_groups:
+        co_return co_await answer<kafka::delete_groups_request>(
+            header, body, response, [&](auto& request) {
+                return handle_delete_groups(context, header, std::move(request));
+            });
+    case api_key::offset_delete:
+        co_return co_await answer<kafka::offset_delete_request>(
+            header, body, response, [&](auto& request) {
+                return handle_offset_delete(context, header, std::move(request));
             });
     default:
         co_return fail(errc::unsupported);

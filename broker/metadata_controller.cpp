@@ -1,5 +1,6 @@
 #include "broker/metadata_controller.h"
 
+#include "broker/group_manager.h"
 #include "broker/partition_manager.h"
 #include "broker/shard_context.h"
 #include "core/cross_shard.h"
@@ -56,6 +57,7 @@ task<ctl::command_result<void>> metadata_controller::commit(
             if (removes_topics && here.partitions != nullptr) {
                 reactor::current().spawn(here.partitions->drop_removed(here.metadata));
             }
+            if (here.groups != nullptr) here.groups->adopt(here);
         });
     }
     co_return ctl::command_result<void>{};

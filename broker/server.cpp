@@ -1,5 +1,8 @@
 #include "broker/server.h"
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include "core/log.h"
 #include "core/reactor.h"
 #include "core/wait_group.h"
@@ -10,6 +13,23 @@ namespace laminar::broker {
 
 namespace {
 
+connection_info describe_peer(int fd) {
+    connection_info info;
+    sockaddr_storage address{};
+    socklen_t length = sizeof(address);
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return info;
+    char text[INET6_ADDRSTRLEN] = {};
+    const void* raw = address.ss_family == AF_INET6
+                          ? static_cast<const void*>(
+                                &reinterpret_cast<const sockaddr_in6*>(&address)->sin6_addr)
+                          : static_cast<const void*>(
+                                &reinterpret_cast<const sockaddr_in*>(&address)->sin_addr);
+    if (::inet_ntop(address.ss_family, raw, text, sizeof(text)) != nullptr) {
+        info.client_host = std::string("/") + text;
+    }
+    return info;
+}
+
 task<void> serve_connection(unique_fd connection, request_handler& handler,
                             server_options options, server_counters& counters,
                             net::splice_pipes& pipes, wait_group& connections) {
@@ -19,6 +39,7 @@ task<void> serve_connection(unique_fd connection, request_handler& handler,
     reactor::current().cancel_on_stop(stop);
     net::frame_reader reader(connection.get(), options.frame_bytes_max, 16384, &stop);
     net::outbound_chain response;
+    const connection_info peer = describe_peer(connection.get());
     while (!stop.cancelled()) {
         auto frame = co_await reader.next();
         if (!frame) {
@@ -31,7 +52,7 @@ task<void> serve_connection(unique_fd connection, request_handler& handler,
         }
         ++counters.requests;
         response.clear();
-        auto handled = co_await handler.handle(*frame, response);
+        auto handled = co_await handler.handle(peer, *frame, response);
         if (!handled) break;
         if (response.empty()) continue;
         auto sent = co_await net::send_chain(connection.get(), response, pipes);

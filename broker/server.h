@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <span>
+#include <string>
 
 #include "core/result.h"
 #include "core/task.h"
@@ -15,6 +16,11 @@
 
 namespace laminar::broker {
 
+// What a handler knows of the connection a request came on.
+struct connection_info {
+    std::string client_host;  // the peer's address as Kafka prints it: "/127.0.0.1"
+};
+
 // What a connection does with a request frame.
 class request_handler {
 public:
@@ -22,7 +28,8 @@ public:
     // Handles one request frame (without its size prefix) and appends the whole response frame,
     // size prefix included, to `response`; leaves it empty when no response is due (Produce
     // with acks=0). An error closes the connection.
-    virtual task<status> handle(std::span<const std::byte> frame,
+    virtual task<status> handle(const connection_info& connection,
+                                std::span<const std::byte> frame,
                                 net::outbound_chain& response) = 0;
 };
 

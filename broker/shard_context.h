@@ -14,6 +14,7 @@
 
 namespace laminar::broker {
 
+class group_manager;
 class metadata_controller;
 class partition_manager;
 
@@ -29,6 +30,7 @@ struct shard_context {
     ctl::metadata_image metadata;                  // this shard's copy
     metadata_controller* controller = nullptr;     // on controller_shard only
     partition_manager* partitions = nullptr;       // the logs this shard owns
+    group_manager* groups = nullptr;               // the group coordinators this shard hosts
     fetch_waiters waiters;                         // fetches parked on this shard
 
     static shard_context& current() noexcept;
