@@ -99,6 +99,15 @@ void group_manager::adopt(shard_context& context) {
     }
 }
 
+void group_manager::topics_deleted(const std::vector<std::string>& topics) {
+    if (_stopping) return;
+    for (auto& [partition, target] : _slots) {
+        if (!target->machine->loaded()) continue;
+        target->machine->topics_deleted(topics, now_ms());
+        pump(*target);
+    }
+}
+
 void group_manager::pump(slot& target) {
     for (auto& effect : target.machine->take_effects()) {
         if (auto* reply = std::get_if<groups::reply_effect>(&effect)) {

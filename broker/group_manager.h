@@ -70,6 +70,9 @@ public:
         -> std::optional<decltype(work(std::declval<groups::group_coordinator&>(),
                                        std::int64_t{}))>;
 
+    // Topics deleted from the cluster: every coordinator drops their committed offsets.
+    void topics_deleted(const std::vector<std::string>& topics);
+
     // Every coordinator of this shard, for ListGroups.
     template <typename Visit>
     void for_each(Visit visit) const {

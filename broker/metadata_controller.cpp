@@ -51,13 +51,22 @@ task<ctl::command_result<void>> metadata_controller::commit(
     for (unsigned shard = 0; shard < _shard_count; ++shard) {
         co_await submit_to(shard, [shared, removes_topics] {
             auto& here = shard_context::current();
+            std::vector<std::string> removed;  // names, while the old image still has them
+            for (const auto& record : *shared) {
+                if (record.type != ctl::metadata_record_type::remove_topic) continue;
+                const auto* topic = here.metadata.find_topic(record.remove_topic.topic_id);
+                if (topic != nullptr) removed.push_back(topic->name);
+            }
             if (!here.metadata.apply(*shared)) {
                 on_internal_error("a committed metadata batch did not apply to a shard's copy");
             }
             if (removes_topics && here.partitions != nullptr) {
                 reactor::current().spawn(here.partitions->drop_removed(here.metadata));
             }
-            if (here.groups != nullptr) here.groups->adopt(here);
+            if (here.groups != nullptr) {
+                here.groups->adopt(here);
+                if (!removed.empty()) here.groups->topics_deleted(removed);
+            }
         });
     }
     co_return ctl::command_result<void>{};
