@@ -416,10 +416,11 @@ void group_coordinator::state::update_static_member_and_rebalance(
     group& g, request_id id, const std::string& old_member_id, const std::string& new_member_id,
     const join_request& request, std::int32_t rebalance_timeout_ms, std::int64_t now_ms) {
     const std::string instance_id = *request.group_instance_id;
+    const std::optional<std::string> leader_before = g.leader_id;
     member_state& m = replace_static_member(g, instance_id, old_member_id, new_member_id);
-    pending_static_rejoin pending{g.group_id,  id,          instance_id,
-                                  old_member_id, new_member_id, m.protocols,
-                                  m.rebalance_timeout_ms, m.session_timeout_ms};
+    pending_static_rejoin pending{g.group_id,    id,           instance_id,
+                                  old_member_id, new_member_id, leader_before,
+                                  m.protocols,   m.rebalance_timeout_ms, m.session_timeout_ms};
     m.heartbeat_deadline_ms = now_ms + m.session_timeout_ms;
     update_member(m, request.protocols, rebalance_timeout_ms, request.session_timeout_ms, id,
                   request.support_skip_assignment);
@@ -468,8 +469,15 @@ void group_coordinator::state::finish_static_rejoin(const pending_static_rejoin&
                                                       pending.old_member_id);
             old.heartbeat_deadline_ms = now_ms + old.session_timeout_ms;
         }
-        if (waiting) reply(pending.id, join_error("", static_cast<kafka_error>(
-                                                          store_error(append_error))));
+        if (waiting) {
+            join_response response;
+            response.error_code = store_error(append_error);
+            response.generation_id = g->generation_id;
+            response.protocol_type = g->protocol_type;
+            response.protocol_name = g->protocol_name;
+            response.leader = pending.leader_before.value_or("");
+            reply(pending.id, std::move(response));
+        }
         return;
     }
     if (!m.awaiting_join) return;  // a rebalance answered it meanwhile
@@ -484,10 +492,9 @@ void group_coordinator::state::finish_static_rejoin(const pending_static_rejoin&
         response = generation_response(*g, m);
         response.skip_assignment = is_leader;
     } else {
-        // Older clients are told the old leader id so that a static leader does not assign
-        // (its assignment would not be sent to a Stable group).
-        response.leader = g->leader_id.value_or("");
-        if (is_leader) response.leader = pending.old_member_id;
+        // Older clients are told the leader id from before the replacement, so that a static
+        // leader does not assign (its assignment would not be sent to a Stable group).
+        response.leader = pending.leader_before.value_or("");
     }
     reply(*m.awaiting_join, std::move(response));
     m.awaiting_join.reset();
@@ -573,6 +580,7 @@ void group_coordinator::state::prepare_rebalance(group& g, std::int64_t now_ms) 
         propagate_assignment(g, error(kafka_error::rebalance_in_progress), now_ms);
     }
     g.sync_deadline_ms.reset();
+    g.pending_sync_members.clear();
     const std::int32_t rebalance_timeout_ms = g.rebalance_timeout_ms();
     join_timer timer;
     if (g.state == group_state::empty) {
