@@ -460,9 +460,13 @@ void group_coordinator::state::finish_static_rejoin(const pending_static_rejoin&
     member_state& m = found->second;
     if (append_error != 0) {
         // Revert: the old member id stays the one the log knows.
+        // Only this rejoin's wait is dropped; a newer JoinGroup under the new id is answered by
+        // the replacement below (FENCED_INSTANCE_ID), so no request is left without a reply.
         const bool waiting = m.awaiting_join == pending.id;
+        const std::optional<request_id> newer =
+            waiting ? std::nullopt : m.awaiting_join;
         update_member(m, pending.old_protocols, pending.old_rebalance_timeout_ms,
-                      pending.old_session_timeout_ms, std::nullopt, false);
+                      pending.old_session_timeout_ms, newer, m.awaiting_join_skip_assignment);
         if (g->static_members[pending.instance_id] == pending.new_member_id) {
             member_state& old = replace_static_member(*g, pending.instance_id,
                                                       pending.new_member_id,
@@ -480,7 +484,8 @@ void group_coordinator::state::finish_static_rejoin(const pending_static_rejoin&
         }
         return;
     }
-    if (!m.awaiting_join) return;  // a rebalance answered it meanwhile
+    // A rebalance answered it meanwhile, or a newer JoinGroup now waits for the rebalance.
+    if (m.awaiting_join != pending.id) return;
     const bool is_leader = g->leader_id == m.member_id;
     join_response response;
     response.generation_id = g->generation_id;
