@@ -635,8 +635,10 @@ void group_coordinator::state::complete_join(group& g, std::int64_t now_ms) {
         }
     }
     if (!have_leader && !g.members.empty()) {
-        // Only static members that did not rejoin are left: wait for them (or their sessions).
-        g.join = join_timer{now_ms + g.rebalance_timeout_ms(), false, 0, 0};
+        // Only static members that did not rejoin are left: wait for them (or their sessions,
+        // which are at least group.min.session.timeout.ms). At least 1 ms, so that a zero
+        // rebalance timeout cannot fire again at the same instant forever.
+        g.join = join_timer{now_ms + std::max(g.rebalance_timeout_ms(), 1), false, 0, 0};
         return;
     }
     init_next_generation(g, now_ms);

@@ -752,5 +752,24 @@ TEST(group_coordinator, load_skips_damaged_records_and_keeps_groups_with_only_of
     EXPECT_EQ(h.coordinator->group_count(), 1u);
 }
 
+TEST(group_coordinator, static_members_outlive_the_rebalance_timeout_until_their_session_ends) {
+    harness h;
+    auto first = h.join(h.join_of("", "s", 10'000, 1000));
+    h.advance(3000);
+    const std::string member = h.reply<join_response>(first)->member_id;
+    h.sync(member, 1, {{member, blob("A")}}, "s");
+    h.complete_persists();
+    auto other = h.join(h.join_of("", "", 10'000, 1000));  // a new member: rebalance
+    EXPECT_EQ(h.state(), "PreparingRebalance");
+    h.advance(1000);  // the rebalance timeout: the static member did not rejoin but stays
+    auto joined = h.reply<join_response>(other);
+    ASSERT_TRUE(joined);
+    EXPECT_EQ(joined->members.size(), 2u);
+    EXPECT_EQ(h.coordinator->describe("g").members.size(), 2u);
+    // Nobody syncs and the static member stops: its session and the pending sync end it.
+    h.advance(10'000);
+    EXPECT_EQ(h.heartbeat(member, 2, "s"), err(kafka_error::unknown_member_id));
+}
+
 }  // namespace
 }  // namespace laminar::broker::groups
