@@ -416,10 +416,11 @@ void group_coordinator::state::update_static_member_and_rebalance(
     group& g, request_id id, const std::string& old_member_id, const std::string& new_member_id,
     const join_request& request, std::int32_t rebalance_timeout_ms, std::int64_t now_ms) {
     const std::string instance_id = *request.group_instance_id;
+    const std::optional<std::string> leader_before = g.leader_id;
     member_state& m = replace_static_member(g, instance_id, old_member_id, new_member_id);
-    pending_static_rejoin pending{g.group_id,  id,          instance_id,
-                                  old_member_id, new_member_id, m.protocols,
-                                  m.rebalance_timeout_ms, m.session_timeout_ms};
+    pending_static_rejoin pending{g.group_id,    id,           instance_id,
+                                  old_member_id, new_member_id, leader_before,
+                                  m.protocols,   m.rebalance_timeout_ms, m.session_timeout_ms};
     m.heartbeat_deadline_ms = now_ms + m.session_timeout_ms;
     update_member(m, request.protocols, rebalance_timeout_ms, request.session_timeout_ms, id,
                   request.support_skip_assignment);
@@ -459,20 +460,32 @@ void group_coordinator::state::finish_static_rejoin(const pending_static_rejoin&
     member_state& m = found->second;
     if (append_error != 0) {
         // Revert: the old member id stays the one the log knows.
+        // Only this rejoin's wait is dropped; a newer JoinGroup under the new id is answered by
+        // the replacement below (FENCED_INSTANCE_ID), so no request is left without a reply.
         const bool waiting = m.awaiting_join == pending.id;
+        const std::optional<request_id> newer =
+            waiting ? std::nullopt : m.awaiting_join;
         update_member(m, pending.old_protocols, pending.old_rebalance_timeout_ms,
-                      pending.old_session_timeout_ms, std::nullopt, false);
+                      pending.old_session_timeout_ms, newer, m.awaiting_join_skip_assignment);
         if (g->static_members[pending.instance_id] == pending.new_member_id) {
             member_state& old = replace_static_member(*g, pending.instance_id,
                                                       pending.new_member_id,
                                                       pending.old_member_id);
             old.heartbeat_deadline_ms = now_ms + old.session_timeout_ms;
         }
-        if (waiting) reply(pending.id, join_error("", static_cast<kafka_error>(
-                                                          store_error(append_error))));
+        if (waiting) {
+            join_response response;
+            response.error_code = store_error(append_error);
+            response.generation_id = g->generation_id;
+            response.protocol_type = g->protocol_type;
+            response.protocol_name = g->protocol_name;
+            response.leader = pending.leader_before.value_or("");
+            reply(pending.id, std::move(response));
+        }
         return;
     }
-    if (!m.awaiting_join) return;  // a rebalance answered it meanwhile
+    // A rebalance answered it meanwhile, or a newer JoinGroup now waits for the rebalance.
+    if (m.awaiting_join != pending.id) return;
     const bool is_leader = g->leader_id == m.member_id;
     join_response response;
     response.generation_id = g->generation_id;
@@ -484,10 +497,9 @@ void group_coordinator::state::finish_static_rejoin(const pending_static_rejoin&
         response = generation_response(*g, m);
         response.skip_assignment = is_leader;
     } else {
-        // Older clients are told the old leader id so that a static leader does not assign
-        // (its assignment would not be sent to a Stable group).
-        response.leader = g->leader_id.value_or("");
-        if (is_leader) response.leader = pending.old_member_id;
+        // Older clients are told the leader id from before the replacement, so that a static
+        // leader does not assign (its assignment would not be sent to a Stable group).
+        response.leader = pending.leader_before.value_or("");
     }
     reply(*m.awaiting_join, std::move(response));
     m.awaiting_join.reset();
@@ -573,6 +585,7 @@ void group_coordinator::state::prepare_rebalance(group& g, std::int64_t now_ms) 
         propagate_assignment(g, error(kafka_error::rebalance_in_progress), now_ms);
     }
     g.sync_deadline_ms.reset();
+    g.pending_sync_members.clear();
     const std::int32_t rebalance_timeout_ms = g.rebalance_timeout_ms();
     join_timer timer;
     if (g.state == group_state::empty) {
@@ -622,8 +635,10 @@ void group_coordinator::state::complete_join(group& g, std::int64_t now_ms) {
         }
     }
     if (!have_leader && !g.members.empty()) {
-        // Only static members that did not rejoin are left: wait for them (or their sessions).
-        g.join = join_timer{now_ms + g.rebalance_timeout_ms(), false, 0, 0};
+        // Only static members that did not rejoin are left: wait for them (or their sessions,
+        // which are at least group.min.session.timeout.ms). At least 1 ms, so that a zero
+        // rebalance timeout cannot fire again at the same instant forever.
+        g.join = join_timer{now_ms + std::max(g.rebalance_timeout_ms(), 1), false, 0, 0};
         return;
     }
     init_next_generation(g, now_ms);

@@ -338,4 +338,7 @@ std::int32_t offsets_partition_for(std::string_view group_id, std::int32_t parti
     return positive % partition_count;
 }
 
+#undef GROUP_RECORDS_TRY
+#undef GROUP_RECORDS_CHECK
+
 }  // namespace laminar::broker::groups

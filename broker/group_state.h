@@ -105,6 +105,7 @@ struct pending_static_rejoin {  // a static member replaced in a Stable group
     std::string instance_id;
     std::string old_member_id;
     std::string new_member_id;
+    std::optional<std::string> leader_before;  // the leader id before the replacement
     std::vector<join_protocol> old_protocols;
     std::int32_t old_rebalance_timeout_ms = 0;
     std::int32_t old_session_timeout_ms = 0;

@@ -685,5 +685,91 @@ TEST(group_coordinator, replay_of_the_log_restores_groups_and_offsets) {
     EXPECT_EQ(reloaded.state(), "PreparingRebalance");
 }
 
+TEST(group_coordinator, leave_by_group_instance_id_and_of_a_pending_member) {
+    harness h;
+    auto joined = h.join(h.join_of("", "admin-target"));
+    auto r = h.join_of("");
+    r.require_known_member_id = true;
+    const std::string pending = h.reply<join_response>(h.join(r))->member_id;
+    // Two ways out: a pending member by its id, a static member by its instance id alone.
+    leave_request leave{"g", {{pending, std::nullopt, std::nullopt},
+                              {"", std::string("admin-target"), std::nullopt},
+                              {"", std::string("nobody"), std::nullopt}}};
+    h.coordinator->leave(700, leave, h.now);
+    h.drain();
+    auto left = h.reply<leave_response>(700);
+    EXPECT_EQ(left->members[0].error_code, 0);
+    EXPECT_EQ(left->members[1].error_code, 0);
+    EXPECT_EQ(left->members[2].error_code, err(kafka_error::unknown_member_id));
+    // The removed member's waiting JoinGroup is answered, and the rebalance is over.
+    EXPECT_EQ(h.reply<join_response>(joined)->error_code, err(kafka_error::unknown_member_id));
+    h.advance(3000);
+    EXPECT_EQ(h.state(), "Empty");
+}
+
+TEST(group_coordinator, a_newer_join_from_the_same_member_supersedes_the_older) {
+    harness h;
+    auto [member, first] = h.join_new();
+    auto r = h.join_of(member);
+    const request_id second = h.join(r);
+    EXPECT_EQ(h.reply<join_response>(first)->error_code,
+              err(kafka_error::rebalance_in_progress));
+    h.advance(3000);
+    EXPECT_EQ(h.reply<join_response>(second)->generation_id, 1);
+}
+
+TEST(group_coordinator, deleted_topics_lose_their_offsets) {
+    harness h;
+    h.commit("", -1, 4, "solo");
+    h.complete_persists();
+    h.coordinator->topics_deleted({"t"}, h.now);
+    h.drain();
+    EXPECT_EQ(h.fetched("solo"), -1);
+    EXPECT_EQ(h.coordinator->group_count(), 0u);
+    ASSERT_EQ(h.persists.size(), 1u);
+    EXPECT_EQ(h.persists[0].records.size(), 2u);  // the offset's and the group's tombstones
+}
+
+TEST(group_coordinator, load_skips_damaged_records_and_keeps_groups_with_only_offsets) {
+    harness h({}, false);
+    const bytes garbage = blob("\x00\x07junk");
+    h.coordinator->load_record(garbage, std::nullopt);
+    const auto key = encode_offset_commit_key("offsets-only", "t", 0);
+    const auto value = encode_offset_commit_value({11, -1, "", 5, -1}, 0);
+    h.coordinator->load_record(key, std::span<const std::byte>(value));
+    const auto damaged = encode_offset_commit_key("offsets-only", "t", 1);
+    h.coordinator->load_record(damaged, std::span<const std::byte>(garbage));
+    const auto group_key = encode_group_metadata_key("gone");
+    group_metadata_value gone;
+    gone.protocol_type = "consumer";
+    const auto gone_value = encode_group_metadata_value(gone);
+    h.coordinator->load_record(group_key, std::span<const std::byte>(gone_value));
+    h.coordinator->load_record(group_key, std::nullopt);  // deleted later in the log
+    h.coordinator->load_complete(h.now);
+    EXPECT_EQ(h.fetched("offsets-only"), 11);
+    EXPECT_EQ(h.coordinator->describe("offsets-only").state, "Empty");
+    EXPECT_EQ(h.coordinator->describe("gone").state, "Dead");
+    EXPECT_EQ(h.coordinator->group_count(), 1u);
+}
+
+TEST(group_coordinator, static_members_outlive_the_rebalance_timeout_until_their_session_ends) {
+    harness h;
+    auto first = h.join(h.join_of("", "s", 10'000, 1000));
+    h.advance(3000);
+    const std::string member = h.reply<join_response>(first)->member_id;
+    h.sync(member, 1, {{member, blob("A")}}, "s");
+    h.complete_persists();
+    auto other = h.join(h.join_of("", "", 10'000, 1000));  // a new member: rebalance
+    EXPECT_EQ(h.state(), "PreparingRebalance");
+    h.advance(1000);  // the rebalance timeout: the static member did not rejoin but stays
+    auto joined = h.reply<join_response>(other);
+    ASSERT_TRUE(joined);
+    EXPECT_EQ(joined->members.size(), 2u);
+    EXPECT_EQ(h.coordinator->describe("g").members.size(), 2u);
+    // Nobody syncs and the static member stops: its session and the pending sync end it.
+    h.advance(10'000);
+    EXPECT_EQ(h.heartbeat(member, 2, "s"), err(kafka_error::unknown_member_id));
+}
+
 }  // namespace
 }  // namespace laminar::broker::groups
