@@ -23,7 +23,9 @@ using all_messages = ::testing::Types<
     init_producer_id_request, init_producer_id_response, offset_for_leader_epoch_request,
     offset_for_leader_epoch_response, describe_configs_request, describe_configs_response,
     create_partitions_request, create_partitions_response, describe_cluster_request,
-    describe_cluster_response>;
+    describe_cluster_response, alter_configs_request, alter_configs_response,
+    incremental_alter_configs_request, incremental_alter_configs_response, delete_records_request,
+    delete_records_response, describe_log_dirs_request, describe_log_dirs_response>;
 TYPED_TEST_SUITE(messages_test, all_messages);
 
 template <typename M>
