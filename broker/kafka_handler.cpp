@@ -1,5 +1,6 @@
 #include "broker/kafka_handler.h"
 
+#include "broker/api_alter_configs.h"
 #include "broker/api_configs.h"
 #include "broker/api_fetch.h"
 #include "broker/api_list_offsets.h"
@@ -36,6 +37,8 @@ bool broker_handles(std::int16_t key) noexcept {
     case api_key::create_partitions:
     case api_key::describe_cluster:
     case api_key::describe_configs:
+    case api_key::alter_configs:
+    case api_key::incremental_alter_configs:
         return true;
     default:
         return false;
@@ -132,6 +135,16 @@ task<status> kafka_handler::dispatch(const kafka::request_header& header,
         co_return co_await answer<kafka::describe_configs_request>(
             header, body, response, [&](auto& request) -> task<kafka::describe_configs_response> {
                 co_return handle_describe_configs(context, header, request);
+            });
+    case api_key::alter_configs:
+        co_return co_await answer<kafka::alter_configs_request>(
+            header, body, response, [&](auto& request) {
+                return handle_alter_configs(context, header, std::move(request));
+            });
+    case api_key::incremental_alter_configs:
+        co_return co_await answer<kafka::incremental_alter_configs_request>(
+            header, body, response, [&](auto& request) {
+                return handle_incremental_alter_configs(context, header, std::move(request));
             });
     default:
         co_return fail(errc::unsupported);

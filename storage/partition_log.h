@@ -120,6 +120,12 @@ public:
     // Removes whole old segments past retention.ms / retention.bytes; returns how many.
     task<result<std::size_t>> enforce_retention();
 
+    // New settings (a topic config changed): appends, rolls, flushes and retention use them from
+    // now on; data already written stays as it is (a smaller segment.bytes rolls at the next
+    // append, it does not split segments). invalid_argument leaves the old settings.
+    status reconfigure(const log_config& config);
+    const log_config& config() const noexcept { return _options.config; }
+
     // Clean shutdown: waits for appends and flushes, syncs, persists indexes and checkpoints,
     // leaves the clean-shutdown marker. Later writes fail with errc::closed.
     task<status> close();
