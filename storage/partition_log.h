@@ -111,6 +111,13 @@ public:
     task<result<std::optional<timestamp_lookup>>> offset_for_timestamp(
         std::int64_t timestamp) const;
 
+    // The batches' leader epochs around `epoch` (see epoch_scan), over the whole log: a header
+    // walk, as Laminar keeps no leader-epoch checkpoint file yet.
+    task<result<epoch_scan>> scan_leader_epochs(std::int32_t epoch) const;
+    // The first batch holding the largest timestamp of the log (ListOffsets MAX_TIMESTAMP), read
+    // whole so the caller can find the record; nullopt when the log is empty.
+    task<result<std::optional<std::vector<std::byte>>>> batch_with_max_timestamp() const;
+
     // Removes every batch at and above `offset` (the batch containing it included); the log end
     // becomes that batch's base offset. At or below the log start offset (or cutting the batch
     // that holds it) the log restarts empty at `offset`.

@@ -173,3 +173,11 @@ def test_segment_bytes_reaches_the_open_partition_and_survives_restart():
     finally:
         again.stop()
 
+
+def test_kafkajs_alter_and_describe_configs(broker):
+    result = run(["node", os.path.join(HERE, "kafkajs_configs.js"), broker.bootstrap], cwd=HERE)
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout)
+    assert outcome["retention"] == "86400000"
+    assert outcome["source"] == 1  # DYNAMIC_TOPIC_CONFIG
+    assert outcome["low_watermark"] == "2"
