@@ -137,7 +137,8 @@ ctl::command_result<topic_configs> incremented_topic_configs(
 
 ctl::command_error broker_configs_refusal(const std::vector<std::string>& names) {
     return {ctl::command_errc::invalid_request,
-            fmt::format("Cannot update these configs dynamically: Set({})", fmt::join(names, ", "))};
+            fmt::format("Cannot update these configs dynamically: Set({})",
+                        fmt::join(names, ", "))};
 }
 
 }  // namespace laminar::broker

@@ -20,7 +20,8 @@ async function main() {
   await producer.send({ topic: 'js.configs',
                         messages: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] });
   await producer.disconnect();
-  await admin.deleteTopicRecords({ topic: 'js.configs', partitions: [{ partition: 0, offset: '2' }] });
+  await admin.deleteTopicRecords({ topic: 'js.configs',
+                                  partitions: [{ partition: 0, offset: '2' }] });
   const offsets = await admin.fetchTopicOffsets('js.configs');
   await admin.disconnect();
   console.log(JSON.stringify({ retention: entry.configValue, source: entry.configSource,

@@ -1,5 +1,5 @@
-// OffsetForLeaderEpoch's end offsets (Kafka's leader epoch cache rules) and the record MAX_TIMESTAMP
-// answers with.
+// OffsetForLeaderEpoch's end offsets (Kafka's leader epoch cache rules) and the record that
+// ListOffsets MAX_TIMESTAMP answers with.
 #include "broker/offset_answers.h"
 
 #include <gtest/gtest.h>
