@@ -1,5 +1,6 @@
 #include "broker/api_list_offsets.h"
 
+#include "broker/offset_answers.h"
 #include "broker/partition_access.h"
 #include "core/wait_group.h"
 
@@ -9,6 +10,7 @@ namespace {
 
 constexpr std::int64_t latest_timestamp = -1;
 constexpr std::int64_t earliest_timestamp = -2;
+constexpr std::int64_t max_timestamp = -3;  // KIP-734, v7+
 
 struct lookup_outcome {
     kafka_error error = kafka_error::none;
@@ -44,6 +46,14 @@ task<void> lookup_one(const std::string& topic_name, const kafka::list_offsets_p
             outcome.offset = log.log_start_offset();
         } else if (timestamp == latest_timestamp) {
             outcome.offset = log.log_end_offset();  // one node: the high watermark
+        } else if (timestamp == max_timestamp) {
+            auto batch = co_await log.batch_with_max_timestamp();
+            if (!batch) co_return lookup_outcome(to_kafka_error(batch.error()));
+            if (*batch) {
+                auto header = read_record_batch_header(**batch);
+                outcome.timestamp = header ? header->max_timestamp : -1;
+                outcome.offset = offset_of_max_timestamp(**batch);
+            }
         } else {
             auto found = co_await log.offset_for_timestamp(timestamp);
             if (!found) co_return lookup_outcome(to_kafka_error(found.error()));
@@ -77,14 +87,6 @@ task<kafka::list_offsets_response> handle_list_offsets(const kafka::request_head
         response.topics[t].name = topic.name;
         response.topics[t].partitions.resize(topic.partitions.size());
         for (std::size_t p = 0; p < topic.partitions.size(); ++p) {
-            if (topic.partitions[p].timestamp == -3) {
-                // MAX_TIMESTAMP (v7+) needs the offset of the largest timestamp, which the log
-                // does not track yet: refused rather than answered wrong.
-                auto& answer = response.topics[t].partitions[p];
-                answer.partition_index = topic.partitions[p].partition_index;
-                answer.error_code = code(kafka_error::invalid_request);
-                continue;
-            }
             pending.add();
             reactor::current().spawn(lookup_one(topic.name, topic.partitions[p],
                                                 header.api_version,

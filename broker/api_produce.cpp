@@ -75,6 +75,10 @@ task<void> produce_one(const std::string& topic_name, kafka::produce_request_par
         co_return;
     }
     std::span<std::byte> batch(*data.records);
+    // The leader stamps its epoch (not covered by the CRC), as Kafka does: OffsetForLeaderEpoch
+    // answers from these.
+    set_partition_leader_epoch(
+        batch, topic->partitions[static_cast<std::size_t>(data.index)].leader_epoch);
     auto append = [batch, &topic_name, index = data.index](
                       storage::partition_log& log) -> task<append_outcome> {
         auto appended = co_await log.append(batch);

@@ -1,10 +1,12 @@
 #include "broker/kafka_handler.h"
 
+#include "broker/api_alter_configs.h"
 #include "broker/api_configs.h"
 #include "broker/api_fetch.h"
 #include "broker/api_groups.h"
 #include "broker/api_list_offsets.h"
 #include "broker/api_metadata.h"
+#include "broker/api_partition_admin.h"
 #include "broker/api_produce.h"
 #include "broker/api_topics.h"
 #include "broker/kafka_response.h"
@@ -48,6 +50,11 @@ bool broker_handles(std::int16_t key) noexcept {
     case api_key::list_groups:
     case api_key::delete_groups:
     case api_key::offset_delete:
+    case api_key::alter_configs:
+    case api_key::incremental_alter_configs:
+    case api_key::delete_records:
+    case api_key::describe_log_dirs:
+    case api_key::offset_for_leader_epoch:
         return true;
     default:
         return false;
@@ -202,6 +209,28 @@ task<status> kafka_handler::dispatch(const connection_info& connection,
             header, body, response, [&](auto& request) {
                 return handle_offset_delete(context, header, std::move(request));
             });
+    case api_key::alter_configs:
+        co_return co_await answer<kafka::alter_configs_request>(
+            header, body, response, [&](auto& request) {
+                return handle_alter_configs(context, header, std::move(request));
+            });
+    case api_key::incremental_alter_configs:
+        co_return co_await answer<kafka::incremental_alter_configs_request>(
+            header, body, response, [&](auto& request) {
+                return handle_incremental_alter_configs(context, header, std::move(request));
+            });
+    case api_key::delete_records:
+        co_return co_await answer<kafka::delete_records_request>(
+            header, body, response,
+            [&](auto& request) { return handle_delete_records(header, request); });
+    case api_key::describe_log_dirs:
+        co_return co_await answer<kafka::describe_log_dirs_request>(
+            header, body, response,
+            [&](auto& request) { return handle_describe_log_dirs(context, header, request); });
+    case api_key::offset_for_leader_epoch:
+        co_return co_await answer<kafka::offset_for_leader_epoch_request>(
+            header, body, response,
+            [&](auto& request) { return handle_offset_for_leader_epoch(header, request); });
     default:
         co_return fail(errc::unsupported);
     }

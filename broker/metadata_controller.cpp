@@ -45,11 +45,13 @@ task<ctl::command_result<void>> metadata_controller::commit(
     }
     const auto* shared = &batch;  // read-only on every shard until the last one has applied it
     bool removes_topics = false;
+    bool changes_configs = false;
     for (const auto& record : batch) {
         removes_topics |= record.type == ctl::metadata_record_type::remove_topic;
+        changes_configs |= record.type == ctl::metadata_record_type::config;
     }
     for (unsigned shard = 0; shard < _shard_count; ++shard) {
-        co_await submit_to(shard, [shared, removes_topics] {
+        co_await submit_to(shard, [shared, removes_topics, changes_configs] {
             auto& here = shard_context::current();
             std::vector<std::string> removed;  // names, while the old image still has them
             for (const auto& record : *shared) {
@@ -59,6 +61,9 @@ task<ctl::command_result<void>> metadata_controller::commit(
             }
             if (!here.metadata.apply(*shared)) {
                 on_internal_error("a committed metadata batch did not apply to a shard's copy");
+            }
+            if (changes_configs && here.partitions != nullptr) {
+                here.partitions->reconfigure(here.metadata);
             }
             if (removes_topics && here.partitions != nullptr) {
                 reactor::current().spawn(here.partitions->drop_removed(here.metadata));
@@ -123,6 +128,30 @@ task<ctl::command_result<void>> metadata_controller::alter_topic_configs(
     auto planned = ctl::plan_alter_topic_configs(_image, name, changes);
     if (!planned) co_return fail(planned.error());
     if (validate_only) co_return ctl::command_result<void>{};
+    co_return co_await commit(std::move(*planned));
+}
+
+task<ctl::command_result<void>> metadata_controller::rewrite_topic_configs(
+    std::string name, config_rewrite rewrite, bool validate_only) {
+    auto held = co_await _changes.lock();
+    const auto* topic = _image.find_topic(name);
+    if (topic == nullptr) {
+        co_return fail(ctl::command_error{ctl::command_errc::unknown_topic,
+                                          "This server does not host this topic: " + name});
+    }
+    auto wanted = rewrite(topic->configs);
+    if (!wanted) co_return fail(wanted.error());
+    std::map<std::string, std::optional<std::string>> changes;
+    for (const auto& [key, value] : topic->configs) {
+        if (!wanted->contains(key)) changes[key] = std::nullopt;
+    }
+    for (auto& [key, value] : *wanted) {
+        auto current = topic->configs.find(key);
+        if (current == topic->configs.end() || current->second != value) changes[key] = value;
+    }
+    if (validate_only || changes.empty()) co_return ctl::command_result<void>{};
+    auto planned = ctl::plan_alter_topic_configs(_image, name, changes);
+    if (!planned) co_return fail(planned.error());
     co_return co_await commit(std::move(*planned));
 }
 

@@ -41,6 +41,14 @@ public:
     task<ctl::command_result<void>> alter_topic_configs(
         std::string name, std::map<std::string, std::optional<std::string>> changes,
         bool validate_only);
+    // Replaces a topic's explicit configs by what `rewrite` makes of the current ones (run here,
+    // under the change lock, so concurrent alterations never lose each other's keys), and
+    // commits the difference.
+    using config_rewrite = std::function<ctl::command_result<std::map<std::string, std::string>>(
+        const std::map<std::string, std::string>& current)>;
+    task<ctl::command_result<void>> rewrite_topic_configs(std::string name,
+                                                          config_rewrite rewrite,
+                                                          bool validate_only);
 
 private:
     // Appends, applies, and spreads one planned batch to every shard.

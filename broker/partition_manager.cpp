@@ -197,6 +197,18 @@ task<void> partition_manager::drop_removed(const ctl::metadata_image& image) {
     }
 }
 
+void partition_manager::reconfigure(const ctl::metadata_image& image) {
+    for (auto& [key, entry] : _logs) {
+        const ctl::topic_state* topic = image.find_topic(key.first);
+        if (topic == nullptr || topic->topic_id != entry.topic_id) continue;  // being dropped
+        const auto config = log_config_of(resolve_topic_settings(topic->configs));
+        if (auto changed = entry.log->reconfigure(config); !changed) {
+            LAMINAR_LOG_WARN("{}-{} keeps its old settings: {}", key.first, key.second,
+                             storage::to_string(changed.error()));
+        }
+    }
+}
+
 task<void> partition_manager::close_all() {
     auto held = co_await _opening.lock();
     _closed = true;

@@ -48,6 +48,10 @@ public:
     // Closes and removes the logs of topics no longer in `image`.
     task<void> drop_removed(const ctl::metadata_image& image);
 
+    // Hands every open log the settings its topic's configs in `image` give (after a config
+    // change), so they take effect without reopening.
+    void reconfigure(const ctl::metadata_image& image);
+
     // Clean shutdown of every open log; later get() calls fail (the broker is stopping).
     task<void> close_all();
 

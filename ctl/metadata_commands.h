@@ -24,6 +24,7 @@ enum class command_errc : std::uint8_t {
     invalid_replication_factor,  // INVALID_REPLICATION_FACTOR
     invalid_replica_assignment,  // INVALID_REPLICA_ASSIGNMENT
     invalid_request,             // INVALID_REQUEST
+    invalid_config,              // INVALID_CONFIG
 };
 
 struct command_error {

@@ -331,4 +331,39 @@ task<result<std::optional<timestamp_lookup>>> partition_log::offset_for_timestam
     }
 }
 
+task<result<epoch_scan>> partition_log::scan_leader_epochs(std::int32_t epoch) const {
+    // Holding the segments keeps their files readable if retention removes them meanwhile.
+    const auto segments = _segments;
+    epoch_scan scan;
+    for (const auto& each : segments) {
+        auto walked = co_await each->scan_epochs(epoch, each->size_bytes(), scan);
+        if (!walked) co_return fail(walked.error());
+        if (scan.above) break;
+    }
+    co_return scan;
+}
+
+task<result<std::optional<std::vector<std::byte>>>> partition_log::batch_with_max_timestamp()
+    const {
+    std::shared_ptr<const segment> latest;
+    for (const auto& each : _segments) {
+        if (each->empty()) continue;
+        if (!latest || each->max_timestamp() > latest->max_timestamp()) latest = each;
+    }
+    if (!latest) co_return std::optional<std::vector<std::byte>>{};
+    auto found = co_await latest->find_timestamp(latest->max_timestamp(), latest->size_bytes());
+    if (!found) co_return fail(found.error());
+    if (!*found) co_return fail(errc::corrupt_log);  // the segment's max names no batch
+    std::vector<std::byte> bytes((*found)->header.total_bytes());
+    std::size_t filled = 0;
+    while (filled < bytes.size()) {
+        auto target = std::span(bytes).subspan(filled);
+        auto got = co_await io::read(latest->fd(), target, (*found)->position + filled);
+        if (!got) co_return fail(errc_from_core(got.error()));
+        if (*got == 0) co_return fail(errc::corrupt_log);
+        filled += *got;
+    }
+    co_return std::optional<std::vector<std::byte>>(std::move(bytes));
+}
+
 }  // namespace laminar::storage

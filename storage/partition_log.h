@@ -111,6 +111,13 @@ public:
     task<result<std::optional<timestamp_lookup>>> offset_for_timestamp(
         std::int64_t timestamp) const;
 
+    // The batches' leader epochs around `epoch` (see epoch_scan), over the whole log: a header
+    // walk, as Laminar keeps no leader-epoch checkpoint file yet.
+    task<result<epoch_scan>> scan_leader_epochs(std::int32_t epoch) const;
+    // The first batch holding the largest timestamp of the log (ListOffsets MAX_TIMESTAMP), read
+    // whole so the caller can find the record; nullopt when the log is empty.
+    task<result<std::optional<std::vector<std::byte>>>> batch_with_max_timestamp() const;
+
     // Removes every batch at and above `offset` (the batch containing it included); the log end
     // becomes that batch's base offset. At or below the log start offset (or cutting the batch
     // that holds it) the log restarts empty at `offset`.
@@ -119,6 +126,12 @@ public:
     task<status> advance_log_start_offset(std::int64_t offset);
     // Removes whole old segments past retention.ms / retention.bytes; returns how many.
     task<result<std::size_t>> enforce_retention();
+
+    // New settings (a topic config changed): appends, rolls, flushes and retention use them from
+    // now on; data already written stays as it is (a smaller segment.bytes rolls at the next
+    // append, it does not split segments). invalid_argument leaves the old settings.
+    status reconfigure(const log_config& config);
+    const log_config& config() const noexcept { return _options.config; }
 
     // Clean shutdown: waits for appends and flushes, syncs, persists indexes and checkpoints,
     // leaves the clean-shutdown marker. Later writes fail with errc::closed.

@@ -91,6 +91,14 @@ task<result<std::unique_ptr<partition_log>>> partition_log::open(log_options opt
     co_return std::move(log);
 }
 
+status partition_log::reconfigure(const log_config& config) {
+    log_options changed = _options;
+    changed.config = config;
+    if (auto valid = validate_config(changed); !valid) return valid;
+    _options.config = config;
+    return {};
+}
+
 task<status> partition_log::write_checkpoint_value(std::string_view name, std::int64_t value) {
     const std::string file(name);
     auto written = co_await write_checkpoint(_dir, _dir_fd.get(), file, value);

@@ -492,6 +492,32 @@ task<result<std::optional<located_batch>>> segment::find_timestamp(
     co_return co_await walk(from, size_limit, std::numeric_limits<std::int64_t>::min(), timestamp);
 }
 
+task<status> segment::scan_epochs(std::int32_t epoch, std::uint64_t size_limit,
+                                  epoch_scan& scan) const {
+    file_window window(_log.get(), size_limit, header_walk_chunk_bytes);
+    std::uint64_t at = 0;
+    while (at < size_limit) {
+        auto bytes = co_await window.view(at, layout::header_bytes);
+        if (!bytes) co_return fail(bytes.error());
+        auto header = read_record_batch_header(*bytes);
+        if (!header || header->magic != record_batch_magic ||
+            header->batch_length < static_cast<std::int32_t>(layout::header_bytes -
+                                                             layout::length_field_end) ||
+            at + header->total_bytes() > size_limit) {
+            co_return fail(errc::corrupt_log);
+        }
+        if (header->partition_leader_epoch > epoch) {
+            scan.above = located_batch{at, *header};
+            co_return status{};
+        }
+        if (header->partition_leader_epoch >= 0) {
+            scan.floor_epoch = std::max(scan.floor_epoch, header->partition_leader_epoch);
+        }
+        at += header->total_bytes();
+    }
+    co_return status{};
+}
+
 task<result<std::uint64_t>> segment::whole_batches_end(std::uint64_t start, std::uint64_t max_bytes,
                                                        std::uint64_t size_limit) const {
     auto first = co_await walk(start, size_limit, std::numeric_limits<std::int64_t>::min(),

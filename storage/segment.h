@@ -72,6 +72,13 @@ struct located_batch {
     record_batch_header header;
 };
 
+// A walk for a leader epoch: the largest partition leader epoch at or below the one asked for
+// among the batches before the first batch whose epoch is above it (-1: none), and that batch.
+struct epoch_scan {
+    std::int32_t floor_epoch = -1;
+    std::optional<located_batch> above;
+};
+
 class segment {
 public:
     // Creates empty files (truncating leftovers) for a new segment.
@@ -129,6 +136,11 @@ public:
     // The first batch with max_timestamp >= timestamp.
     task<result<std::optional<located_batch>>> find_timestamp(std::int64_t timestamp,
                                                               std::uint64_t size_limit) const;
+    // Walks batch headers from the start (epochs never decrease along a log) until the first
+    // batch with partition leader epoch > epoch; `scan.floor_epoch` carries over from earlier
+    // segments. Batches without an epoch (-1) count for neither.
+    task<status> scan_epochs(std::int32_t epoch, std::uint64_t size_limit,
+                             epoch_scan& scan) const;
     // End of the run of whole batches from `start` (a batch boundary) that fits in max_bytes,
     // and always at least the first batch.
     task<result<std::uint64_t>> whole_batches_end(std::uint64_t start, std::uint64_t max_bytes,

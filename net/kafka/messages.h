@@ -3,6 +3,7 @@
 
 #include <span>
 
+#include "net/kafka/admin_configs.h"
 #include "net/kafka/admin_topics.h"
 #include "net/kafka/api_versions.h"
 #include "net/kafka/cluster_admin.h"
@@ -57,6 +58,16 @@ bool with_messages(std::int16_t key, F&& fn) {
     case api_key::offset_delete: fn(offset_delete_request{}, offset_delete_response{}); return true;
     case api_key::describe_cluster:
         fn(describe_cluster_request{}, describe_cluster_response{});
+        return true;
+    case api_key::delete_records:
+        fn(delete_records_request{}, delete_records_response{});
+        return true;
+    case api_key::alter_configs: fn(alter_configs_request{}, alter_configs_response{}); return true;
+    case api_key::describe_log_dirs:
+        fn(describe_log_dirs_request{}, describe_log_dirs_response{});
+        return true;
+    case api_key::incremental_alter_configs:
+        fn(incremental_alter_configs_request{}, incremental_alter_configs_response{});
         return true;
     default: return false;
     }

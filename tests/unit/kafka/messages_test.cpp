@@ -28,7 +28,9 @@ using all_messages = ::testing::Types<
     heartbeat_request, heartbeat_response, leave_group_request, leave_group_response,
     sync_group_request, sync_group_response, describe_groups_request, describe_groups_response,
     list_groups_request, list_groups_response, delete_groups_request, delete_groups_response,
-    offset_delete_request, offset_delete_response>;
+    offset_delete_request, offset_delete_response, alter_configs_request, alter_configs_response,
+    incremental_alter_configs_request, incremental_alter_configs_response, delete_records_request,
+    delete_records_response, describe_log_dirs_request, describe_log_dirs_response>;
 TYPED_TEST_SUITE(messages_test, all_messages);
 
 template <typename M>

@@ -1,0 +1,36 @@
+#include "broker/offset_answers.h"
+
+#include <algorithm>
+
+namespace laminar::broker {
+
+epoch_end end_offset_for_epoch(std::int32_t requested, std::int32_t current,
+                               std::int64_t log_start_offset, std::int64_t log_end_offset,
+                               const storage::epoch_scan& scan) {
+    if (requested < 0 || requested > current) return {};
+    if (requested == current) return {current, log_end_offset};
+    // The next epoch starts at the first batch above the requested one; with none, the current
+    // epoch started at the log end (its leader has appended nothing yet).
+    const std::int64_t next_start =
+        scan.above ? std::max(scan.above->header.base_offset, log_start_offset) : log_end_offset;
+    const std::int32_t floor = scan.floor_epoch >= 0 ? scan.floor_epoch : requested;
+    return {floor, next_start};
+}
+
+std::int64_t offset_of_max_timestamp(std::span<const std::byte> batch) {
+    auto parsed = kafka::parse_record_batch(batch);
+    if (!parsed) {
+        auto header = read_record_batch_header(batch);
+        return header ? header->last_offset() : -1;
+    }
+    const auto& header = parsed->header;
+    if (header.time_type() == timestamp_type::log_append_time) return header.base_offset;
+    for (const auto& each : parsed->records) {
+        if (wrapping_add(header.base_timestamp, each.timestamp_delta) == header.max_timestamp) {
+            return wrapping_add(header.base_offset, each.offset_delta);
+        }
+    }
+    return header.last_offset();
+}
+
+}  // namespace laminar::broker
