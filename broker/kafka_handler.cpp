@@ -2,6 +2,7 @@
 
 #include "broker/api_configs.h"
 #include "broker/api_fetch.h"
+#include "broker/api_init_producer_id.h"
 #include "broker/api_list_offsets.h"
 #include "broker/api_metadata.h"
 #include "broker/api_produce.h"
@@ -36,6 +37,7 @@ bool broker_handles(std::int16_t key) noexcept {
     case api_key::create_partitions:
     case api_key::describe_cluster:
     case api_key::describe_configs:
+    case api_key::init_producer_id:
         return true;
     default:
         return false;
@@ -132,6 +134,11 @@ task<status> kafka_handler::dispatch(const kafka::request_header& header,
         co_return co_await answer<kafka::describe_configs_request>(
             header, body, response, [&](auto& request) -> task<kafka::describe_configs_response> {
                 co_return handle_describe_configs(context, header, request);
+            });
+    case api_key::init_producer_id:
+        co_return co_await answer<kafka::init_producer_id_request>(
+            header, body, response, [&](auto& request) {
+                return handle_init_producer_id(context, header, request);
             });
     default:
         co_return fail(errc::unsupported);
