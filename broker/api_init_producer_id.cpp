@@ -10,6 +10,11 @@ namespace laminar::broker {
 task<kafka::init_producer_id_response> handle_init_producer_id(
     shard_context&, const kafka::request_header&, const kafka::init_producer_id_request& request) {
     kafka::init_producer_id_response response;
+    // v3+: the current id and epoch come together or not at all (Kafka's KafkaApis).
+    if ((request.producer_id == -1) != (request.producer_epoch == -1)) {
+        response.error_code = code(kafka_error::invalid_request);
+        co_return response;
+    }
     if (request.transactional_id) {
         response.error_code = code(kafka_error::transactional_id_authorization_failed);
         co_return response;

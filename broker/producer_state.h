@@ -24,6 +24,7 @@
 #include <array>
 #include <cstdint>
 #include <unordered_map>
+#include <utility>
 
 #include "core/record_batch.h"
 #include "core/task.h"
@@ -66,7 +67,7 @@ public:
     void replay(const record_batch_header& batch);
 
     std::size_t size() const noexcept { return _producers.size(); }
-    // P's epoch and last sequence, for tests; nullopt-like (-1, -1) when unknown.
+    // The epoch and last sequence of a producer, for tests; (-1, -1) when it is unknown.
     std::pair<std::int16_t, std::int32_t> last_of(std::int64_t producer_id) const;
 
 private:

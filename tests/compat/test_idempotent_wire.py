@@ -74,6 +74,18 @@ class Connection:
         _, error, producer_id, epoch = struct.unpack(">ihqh", body)
         return error, producer_id, epoch
 
+    def init_producer_id_v3(self, producer_id, epoch):
+        """v3 (flexible: request header v2, compact strings, tagged fields)."""
+        self.correlation += 1
+        payload = (struct.pack(">hhi", 22, 3, self.correlation) + string("wire") + b"\x00" +
+                   b"\x00" + struct.pack(">iqh", 60000, producer_id, epoch) + b"\x00")
+        self.sock.sendall(struct.pack(">i", len(payload)) + payload)
+        size = struct.unpack(">i", self.recv(4))[0]
+        response = self.recv(size)
+        assert struct.unpack(">i", response[:4])[0] == self.correlation
+        _, error, new_id, new_epoch = struct.unpack(">ihqh", response[5:5 + 16])
+        return error, new_id, new_epoch
+
     def produce(self, topic, batch):
         body = (string(None) + struct.pack(">hii", -1, 10000, 1) + string(topic) +
                 struct.pack(">iii", 1, 0, len(batch)) + batch)
@@ -95,6 +107,11 @@ def test_sequence_rules_on_the_wire():
         assert (error, epoch) == (0, 0) and producer >= 0
         assert client.init_producer_id()[1] != producer  # every call a new id
         assert client.init_producer_id("txn")[0] == 53  # TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+        # v3 naming the current id and epoch: a fresh id, epoch 0 (Kafka, null transactional
+        # id); only one of the two given is INVALID_REQUEST.
+        error, renewed, renewed_epoch = client.init_producer_id_v3(producer, 0)
+        assert (error, renewed_epoch) == (0, 0) and renewed not in (producer, -1)
+        assert client.init_producer_id_v3(producer, -1)[0] == 42
 
         topic = "wire.idempotent"
         assert client.produce(topic, record_batch(producer, 0, 0, [b"a", b"b"])) == (0, 0)
