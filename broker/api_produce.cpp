@@ -1,6 +1,7 @@
 #include "broker/api_produce.h"
 
 #include "broker/partition_access.h"
+#include "broker/producer_state.h"
 #include "broker/topic_config.h"
 #include "core/log.h"
 #include "core/record_batch.h"
@@ -50,6 +51,35 @@ kafka_error check_batch(const std::optional<kafka::bytes>& records, std::int64_t
     return kafka_error::none;
 }
 
+// Kafka's checks of a batch with a producer id (producer_state.h): an error, a duplicate's
+// original offset (base_offset >= 0: answer without appending), or go on (none, -1).
+append_outcome check_producer(const record_batch_header& header, producer_state_table* producers,
+                              const storage::partition_log& log) {
+    if (header.is_transactional()) {
+        // No transaction coordinator yet: what Redpanda answers with transactions disabled.
+        return append_outcome(kafka_error::transactional_id_authorization_failed);
+    }
+    if (header.base_sequence < 0) return append_outcome(kafka_error::invalid_record);
+    if (producers == nullptr) return append_outcome(kafka_error::not_leader_or_follower);
+    auto checked = producers->check_and_record(header);
+    switch (checked.verdict) {
+    case sequence_verdict::append: return append_outcome();
+    case sequence_verdict::duplicate: {
+        append_outcome duplicate;
+        duplicate.base_offset = checked.duplicate_base_offset;
+        duplicate.log_start_offset = log.log_start_offset();
+        return duplicate;
+    }
+    // The original is still being written: retriable, the retry will find it appended.
+    case sequence_verdict::in_flight: return append_outcome(kafka_error::request_timed_out);
+    case sequence_verdict::out_of_order:
+        return append_outcome(kafka_error::out_of_order_sequence_number);
+    case sequence_verdict::invalid_epoch:
+        return append_outcome(kafka_error::invalid_producer_epoch);
+    }
+    return append_outcome(kafka_error::unknown_server_error);
+}
+
 // Fills `answer` for one partition. Copies what it needs from the shard's metadata before its
 // first suspension: the image may be replaced by a metadata change while it waits.
 task<void> produce_one(const std::string& topic_name, kafka::produce_request_partition& data,
@@ -81,9 +111,21 @@ task<void> produce_one(const std::string& topic_name, kafka::produce_request_par
         batch, topic->partitions[static_cast<std::size_t>(data.index)].leader_epoch);
     auto append = [batch, &topic_name, index = data.index](
                       storage::partition_log& log) -> task<append_outcome> {
+        auto& partitions = *shard_context::current().partitions;
+        const auto header = read_record_batch_header(batch);  // validated by check_batch
+        const bool idempotent = header->producer_id >= 0;
+        if (idempotent) {
+            auto checked = check_producer(*header, partitions.producers(topic_name, index), log);
+            if (checked.error != kafka_error::none || checked.base_offset >= 0) co_return checked;
+        }
         auto appended = co_await log.append(batch);
-        if (!appended) co_return append_outcome(to_kafka_error(appended.error()));
-        shard_context::current().partitions->appended(topic_name, index);
+        auto* producers = idempotent ? partitions.producers(topic_name, index) : nullptr;
+        if (!appended) {
+            if (producers != nullptr) producers->append_failed(*header);
+            co_return append_outcome(to_kafka_error(appended.error()));
+        }
+        if (producers != nullptr) producers->appended(*header, appended->base_offset);
+        partitions.appended(topic_name, index);
         append_outcome outcome;
         outcome.base_offset = appended->base_offset;
         outcome.log_append_time_ms = appended->log_append_time_ms;

@@ -13,6 +13,7 @@
 #include "broker/meta_properties.h"
 #include "broker/group_manager.h"
 #include "broker/metadata_controller.h"
+#include "broker/producer_ids.h"
 #include "broker/partition_manager.h"
 #include "broker/server.h"
 #include "broker/shard_context.h"
@@ -156,6 +157,8 @@ result<void, std::string> run_broker(const config& values, const broker_settings
     metadata_controller controller(std::move(metadata->log), std::move(image), defaults,
                                    shard_count);
     contexts[controller_shard].controller = &controller;
+    producer_id_allocator producer_ids(settings.data_dir);
+    contexts[controller_shard].producer_ids = &producer_ids;
     options.thread_init = [&](unsigned shard) {
         init_shard_thread(*machine, (*shards)[shard]);
         shard_context::set_current(&contexts[shard]);

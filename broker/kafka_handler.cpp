@@ -4,6 +4,7 @@
 #include "broker/api_configs.h"
 #include "broker/api_fetch.h"
 #include "broker/api_groups.h"
+#include "broker/api_init_producer_id.h"
 #include "broker/api_list_offsets.h"
 #include "broker/api_metadata.h"
 #include "broker/api_partition_admin.h"
@@ -55,6 +56,7 @@ bool broker_handles(std::int16_t key) noexcept {
     case api_key::delete_records:
     case api_key::describe_log_dirs:
     case api_key::offset_for_leader_epoch:
+    case api_key::init_producer_id:
         return true;
     default:
         return false;
@@ -231,6 +233,11 @@ task<status> kafka_handler::dispatch(const connection_info& connection,
         co_return co_await answer<kafka::offset_for_leader_epoch_request>(
             header, body, response,
             [&](auto& request) { return handle_offset_for_leader_epoch(header, request); });
+    case api_key::init_producer_id:
+        co_return co_await answer<kafka::init_producer_id_request>(
+            header, body, response, [&](auto& request) {
+                return handle_init_producer_id(context, header, request);
+            });
     default:
         co_return fail(errc::unsupported);
     }

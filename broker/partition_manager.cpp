@@ -79,6 +79,12 @@ void partition_manager::appended(const std::string& topic, std::int32_t partitio
     }
 }
 
+producer_state_table* partition_manager::producers(const std::string& topic,
+                                                   std::int32_t partition) {
+    auto found = _logs.find({topic, partition});
+    return found == _logs.end() ? nullptr : found->second.producers.get();
+}
+
 unsigned owner_shard(const ctl::uuid& topic_id, std::int32_t partition, unsigned shard_count) {
     auto bytes = std::as_bytes(std::span(topic_id));
     std::uint32_t hash = crc32c(bytes);
@@ -147,8 +153,15 @@ task<result<storage::partition_log*, partition_errc>> partition_manager::open(
         LAMINAR_LOG_ERROR("cannot write {}/partition.metadata", dir);
         co_return fail(partition_errc::storage_failed);
     }
+    auto producers = std::make_unique<producer_state_table>();
+    if (auto rebuilt = co_await rebuild_producer_state(**opened, *producers); !rebuilt) {
+        LAMINAR_LOG_ERROR("cannot read the producers of {}-{}: {}", topic.name, partition,
+                          storage::to_string(rebuilt.error()));
+        co_return fail(partition_errc::storage_failed);
+    }
     auto* log = opened->get();
-    _logs[{topic.name, partition}] = open_log{topic.topic_id, std::move(*opened)};
+    _logs[{topic.name, partition}] =
+        open_log{topic.topic_id, std::move(*opened), {}, std::move(producers)};
     co_return log;
 }
 

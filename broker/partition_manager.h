@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "broker/fetch_waiters.h"
+#include "broker/producer_state.h"
 #include "broker/topic_config.h"
 #include "core/async_mutex.h"
 #include "ctl/metadata_image.h"
@@ -57,6 +58,11 @@ public:
 
     std::size_t open_logs() const noexcept { return _logs.size(); }
 
+    // The idempotent producers of an open partition (rebuilt from its log when it opened);
+    // nullptr when the log is not open here. Look it up again after every suspension: a
+    // deleted topic's log and state go away.
+    producer_state_table* producers(const std::string& topic, std::int32_t partition);
+
     // A fetch on shard `waiter` wants to hear of the next append to this partition.
     void watch(const std::string& topic, std::int32_t partition, unsigned waiter);
     // After an append: wakes the fetches of every shard watching the partition.
@@ -67,6 +73,7 @@ private:
         ctl::uuid topic_id{};
         std::unique_ptr<storage::partition_log> log;
         std::vector<bool> watchers;  // by shard: a fetch there waits for this partition
+        std::unique_ptr<producer_state_table> producers;
     };
 
     task<result<storage::partition_log*, partition_errc>> open(const ctl::topic_state& topic,

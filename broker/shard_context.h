@@ -17,6 +17,7 @@ namespace laminar::broker {
 class group_manager;
 class metadata_controller;
 class partition_manager;
+class producer_id_allocator;
 
 // The shard that runs the (single-voter, --dev) controller.
 inline constexpr unsigned controller_shard = 0;
@@ -29,6 +30,7 @@ struct shard_context {
     std::string cluster_id;                        // from meta.properties
     ctl::metadata_image metadata;                  // this shard's copy
     metadata_controller* controller = nullptr;     // on controller_shard only
+    producer_id_allocator* producer_ids = nullptr; // on controller_shard only
     partition_manager* partitions = nullptr;       // the logs this shard owns
     group_manager* groups = nullptr;               // the group coordinators this shard hosts
     fetch_waiters waiters;                         // fetches parked on this shard

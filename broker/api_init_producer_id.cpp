@@ -1,0 +1,36 @@
+#include "broker/api_init_producer_id.h"
+
+#include "broker/kafka_errors.h"
+#include "broker/producer_ids.h"
+#include "core/cross_shard.h"
+#include "core/log.h"
+
+namespace laminar::broker {
+
+task<kafka::init_producer_id_response> handle_init_producer_id(
+    shard_context&, const kafka::request_header&, const kafka::init_producer_id_request& request) {
+    kafka::init_producer_id_response response;
+    // v3+: the current id and epoch come together or not at all (Kafka's KafkaApis).
+    if ((request.producer_id == -1) != (request.producer_epoch == -1)) {
+        response.error_code = code(kafka_error::invalid_request);
+        co_return response;
+    }
+    if (request.transactional_id) {
+        response.error_code = code(kafka_error::transactional_id_authorization_failed);
+        co_return response;
+    }
+    auto allocate = []() -> task<storage::result<std::int64_t>> {
+        co_return co_await shard_context::current().producer_ids->next();
+    };
+    auto allocated = co_await submit_to(controller_shard, allocate);
+    if (!allocated) {
+        LAMINAR_LOG_ERROR("cannot reserve producer ids: {}", storage::to_string(allocated.error()));
+        response.error_code = code(kafka_error::coordinator_not_available);  // retriable
+        co_return response;
+    }
+    response.producer_id = *allocated;
+    response.producer_epoch = 0;
+    co_return response;
+}
+
+}  // namespace laminar::broker

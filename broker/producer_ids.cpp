@@ -1,0 +1,47 @@
+#include "broker/producer_ids.h"
+
+#include <fcntl.h>
+
+#include <cerrno>
+#include <limits>
+
+#include "core/log.h"
+#include "storage/checkpoint.h"
+
+namespace laminar::broker {
+
+task<storage::status> producer_id_allocator::reserve_block() {
+    if (!_loaded) {
+        _dir_fd.reset(::open(_data_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!_dir_fd) co_return fail(storage::errc_from_core(errc_from_errno(errno)));
+        auto stored = co_await storage::read_checkpoint(_data_dir,
+                                                        std::string(producer_id_block_file));
+        if (!stored) co_return fail(stored.error());
+        _next = stored->value_or(0);
+        _block_end = _next;
+        _loaded = true;
+    }
+    if (_block_end > std::numeric_limits<std::int64_t>::max() - _block_size) {
+        co_return fail(storage::errc::invalid_argument);  // 2^63 ids used: never in practice
+    }
+    const std::int64_t end = _block_end + _block_size;
+    auto written = co_await storage::write_checkpoint(
+        _data_dir, _dir_fd.get(), std::string(producer_id_block_file), end);
+    if (!written) co_return written;
+    _block_end = end;
+    LAMINAR_LOG_DEBUG("producer ids {} to {} reserved", _next, end - 1);
+    co_return storage::status{};
+}
+
+task<storage::result<std::int64_t>> producer_id_allocator::next() {
+    if (_next == _block_end) {
+        auto held = co_await _reserving.lock();
+        if (_next == _block_end) {  // not reserved by a call we waited behind
+            auto reserved = co_await reserve_block();
+            if (!reserved) co_return fail(reserved.error());
+        }
+    }
+    co_return _next++;
+}
+
+}  // namespace laminar::broker

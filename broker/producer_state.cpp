@@ -1,0 +1,185 @@
+#include "broker/producer_state.h"
+
+#include <algorithm>
+#include <limits>
+#include <vector>
+
+#include "core/assert.h"
+#include "core/reactor.h"
+
+namespace laminar::broker {
+
+std::int32_t sequence_after(std::int32_t sequence, std::int32_t delta) noexcept {
+    constexpr std::int32_t max = std::numeric_limits<std::int32_t>::max();
+    if (sequence > max - delta) return delta - (max - sequence) - 1;
+    return sequence + delta;
+}
+
+namespace {
+
+std::int32_t last_sequence_of(const record_batch_header& batch) noexcept {
+    return sequence_after(batch.base_sequence, batch.last_offset_delta);
+}
+
+}  // namespace
+
+const producer_state_table::batch_sequences*
+producer_state_table::producer_entry::newest() const noexcept {
+    if (count == 0) return nullptr;
+    return &batches[(head + count - 1) % batches.size()];
+}
+
+void producer_state_table::producer_entry::push(const batch_sequences& batch) noexcept {
+    if (count == batches.size()) {
+        head = (head + 1) % batches.size();
+        --count;
+    }
+    batches[(head + count) % batches.size()] = batch;
+    ++count;
+}
+
+bool producer_state_table::producer_entry::pop_newest() noexcept {
+    if (count == 0) return false;
+    --count;
+    return true;
+}
+
+producer_state_table::producer_entry& producer_state_table::entry_for(std::int64_t producer_id) {
+    auto found = _producers.find(producer_id);
+    if (found == _producers.end()) {
+        if (_producers.size() >= _producers_max) {
+            // Forget the least recently used producer: linear, but only when the table is full.
+            auto oldest = std::min_element(_producers.begin(), _producers.end(),
+                                           [](const auto& a, const auto& b) {
+                                               return a.second.last_used < b.second.last_used;
+                                           });
+            _producers.erase(oldest);
+        }
+        found = _producers.emplace(producer_id, producer_entry{}).first;
+    }
+    found->second.last_used = ++_clock;
+    return found->second;
+}
+
+void producer_state_table::record(producer_entry& entry, const record_batch_header& batch,
+                                  std::int64_t offset) {
+    if (entry.epoch != batch.producer_epoch) {
+        entry.epoch = batch.producer_epoch;
+        entry.count = 0;
+        entry.head = 0;
+    }
+    entry.push({batch.base_sequence, last_sequence_of(batch), offset});
+}
+
+sequence_check producer_state_table::check_and_record(const record_batch_header& batch) {
+    LAMINAR_ASSERT(batch.producer_id >= 0);
+    auto found = _producers.find(batch.producer_id);
+    if (found != _producers.end()) {
+        const producer_entry& known = found->second;
+        const std::int32_t last = last_sequence_of(batch);
+        if (known.epoch == batch.producer_epoch) {
+            for (std::size_t index = 0; index < known.count; ++index) {
+                const auto& retained = known.batches[(known.head + index) % known.batches.size()];
+                if (retained.first_sequence != batch.base_sequence ||
+                    retained.last_sequence != last) {
+                    continue;
+                }
+                if (retained.base_offset < 0) return {sequence_verdict::in_flight, -1};
+                return {sequence_verdict::duplicate, retained.base_offset};
+            }
+        }
+        if (batch.producer_epoch < known.epoch) return {sequence_verdict::invalid_epoch, -1};
+        if (batch.producer_epoch != known.epoch) {
+            if (batch.base_sequence != 0) return {sequence_verdict::out_of_order, -1};
+        } else {
+            const auto* newest = known.newest();
+            if (newest != nullptr &&
+                batch.base_sequence != sequence_after(newest->last_sequence, 1)) {
+                return {sequence_verdict::out_of_order, -1};
+            }
+        }
+    }
+    record(entry_for(batch.producer_id), batch, -1);
+    return {};
+}
+
+void producer_state_table::appended(const record_batch_header& batch, std::int64_t base_offset) {
+    auto found = _producers.find(batch.producer_id);
+    if (found == _producers.end() || found->second.epoch != batch.producer_epoch) return;
+    producer_entry& entry = found->second;
+    for (std::size_t index = 0; index < entry.count; ++index) {
+        auto& retained = entry.batches[(entry.head + index) % entry.batches.size()];
+        if (retained.first_sequence == batch.base_sequence && retained.base_offset < 0) {
+            retained.base_offset = base_offset;
+            return;
+        }
+    }
+}
+
+void producer_state_table::append_failed(const record_batch_header& batch) {
+    auto found = _producers.find(batch.producer_id);
+    if (found == _producers.end()) return;
+    producer_entry& entry = found->second;
+    const auto* newest = entry.newest();
+    if (entry.epoch == batch.producer_epoch && newest != nullptr &&
+        newest->first_sequence == batch.base_sequence && newest->base_offset < 0 &&
+        entry.count > 1) {
+        entry.pop_newest();
+        return;
+    }
+    // Not the newest (another batch was accepted after it) or the only one: what the producer
+    // may send next is no longer known, so forget it (rule 3 accepts its next batch).
+    _producers.erase(found);
+}
+
+void producer_state_table::replay(const record_batch_header& batch) {
+    if (batch.producer_id < 0 || batch.is_control()) return;
+    auto& entry = entry_for(batch.producer_id);
+    if (batch.producer_epoch < entry.epoch) return;
+    record(entry, batch, batch.base_offset);
+}
+
+std::pair<std::int16_t, std::int32_t> producer_state_table::last_of(
+    std::int64_t producer_id) const {
+    auto found = _producers.find(producer_id);
+    if (found == _producers.end() || found->second.newest() == nullptr) return {-1, -1};
+    return {found->second.epoch, found->second.newest()->last_sequence};
+}
+
+namespace {
+constexpr std::size_t rebuild_chunk_bytes = 64 * 1024;
+}
+
+// Walks the batch headers of the active segment in 64 KiB reads. The log was recovered (or
+// closed cleanly) when it opened, so the segment holds whole valid batches up to its size.
+task<storage::status> rebuild_producer_state(const storage::partition_log& log,
+                                             producer_state_table& table) {
+    const storage::segment& active = log.active_segment();
+    const std::uint64_t end = active.size_bytes();
+    std::vector<std::byte> chunk(rebuild_chunk_bytes);
+    std::uint64_t position = 0;
+    while (position + record_batch_layout::header_bytes <= end) {
+        const std::size_t wanted = std::min<std::uint64_t>(chunk.size(), end - position);
+        std::size_t filled = 0;
+        while (filled < wanted) {
+            auto target = std::span(chunk).subspan(filled, wanted - filled);
+            auto got = co_await io::read(active.fd(), target, position + filled);
+            if (!got) co_return fail(storage::errc_from_core(got.error()));
+            if (*got == 0) co_return fail(storage::errc::corrupt_log);
+            filled += *got;
+        }
+        std::size_t inside = 0;  // at least one header fits: wanted >= header_bytes
+        while (inside + record_batch_layout::header_bytes <= filled) {
+            auto header = read_record_batch_header(std::span(chunk).subspan(inside));
+            if (!header || header->total_bytes() < record_batch_layout::header_bytes) {
+                co_return fail(storage::errc::corrupt_log);
+            }
+            table.replay(*header);
+            inside += header->total_bytes();
+        }
+        position += inside;  // may be past the chunk: the next header is read from there
+    }
+    co_return storage::status{};
+}
+
+}  // namespace laminar::broker

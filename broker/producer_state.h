@@ -1,0 +1,107 @@
+// Idempotent producers on one partition: the sequence rules Kafka 3.7 applies to a produced batch
+// that carries a producer id (ProducerStateManager / ProducerAppendInfo, without transactions),
+// and the state they need, rebuilt from the tail of the log when the partition opens.
+//
+// Rules, in Kafka's order, for a batch of producer P, epoch E, sequences [first, last]:
+// 1. Duplicate: P is known with epoch E and one of its last 5 batches had exactly [first, last]
+//    -> success with that batch's base offset, nothing appended (modern Kafka does not return
+//    DUPLICATE_SEQUENCE_NUMBER for this).
+// 2. E below P's epoch -> INVALID_PRODUCER_EPOCH (47), for every Produce version (Kafka 2.7+).
+// 3. P unknown (never seen, or its batches are older than what was scanned at open) -> accepted
+//    whatever the sequence (Kafka 3.7 no longer answers UNKNOWN_PRODUCER_ID: KIP-360).
+//    E above P's epoch (the client bumped it) -> first must be 0. Same epoch -> first must be
+//    P's last sequence + 1, wrapping from INT32_MAX to 0. Otherwise OUT_OF_ORDER_SEQUENCE_NUMBER.
+// An accepted batch is recorded at once, before its append completes, so that the next batch of
+// the same producer is checked against it (appends of one partition take offsets in call order);
+// a failed append withdraws it.
+//
+// Bounds: 5 batches per producer (Kafka's NUM_BATCHES_TO_RETAIN), producers_max producers per
+// partition (the least recently used is forgotten beyond it: it becomes unknown, rule 3).
+//
+// @locality owning shard of the partition.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <unordered_map>
+#include <utility>
+
+#include "core/record_batch.h"
+#include "core/task.h"
+#include "storage/partition_log.h"
+
+namespace laminar::broker {
+
+inline constexpr std::size_t producer_batches_retained = 5;
+inline constexpr std::size_t producers_max_default = 10'000;
+
+enum class sequence_verdict : std::uint8_t {
+    append,          // in sequence (or the producer is unknown): append it
+    duplicate,       // a retry of a batch already in the log: answer with its offset
+    in_flight,       // a retry of a batch whose append has not completed yet (retriable)
+    out_of_order,    // OUT_OF_ORDER_SEQUENCE_NUMBER
+    invalid_epoch,   // INVALID_PRODUCER_EPOCH
+};
+
+struct sequence_check {
+    sequence_verdict verdict = sequence_verdict::append;
+    std::int64_t duplicate_base_offset = -1;
+};
+
+// The sequence number `delta` after `sequence`, as Kafka counts: INT32_MAX is followed by 0.
+std::int32_t sequence_after(std::int32_t sequence, std::int32_t delta) noexcept;
+
+class producer_state_table {
+public:
+    explicit producer_state_table(std::size_t producers_max = producers_max_default)
+        : _producers_max(producers_max) {}
+
+    // Rules 1-3 for a produced batch with producer_id >= 0; on `append` the batch is recorded
+    // as in flight.
+    sequence_check check_and_record(const record_batch_header& batch);
+    // The append of a batch recorded by check_and_record completed at `base_offset`.
+    void appended(const record_batch_header& batch, std::int64_t base_offset);
+    // The append of a batch recorded by check_and_record failed: withdraw it.
+    void append_failed(const record_batch_header& batch);
+    // A batch already in the log (rebuilding at open): recorded without checks.
+    void replay(const record_batch_header& batch);
+
+    std::size_t size() const noexcept { return _producers.size(); }
+    // The epoch and last sequence of a producer, for tests; (-1, -1) when it is unknown.
+    std::pair<std::int16_t, std::int32_t> last_of(std::int64_t producer_id) const;
+
+private:
+    struct batch_sequences {
+        std::int32_t first_sequence = 0;
+        std::int32_t last_sequence = 0;
+        std::int64_t base_offset = -1;  // -1 while its append is in flight
+    };
+    struct producer_entry {
+        std::int16_t epoch = -1;
+        std::array<batch_sequences, producer_batches_retained> batches{};  // ring, oldest first
+        std::size_t count = 0;
+        std::size_t head = 0;  // index of the oldest
+        std::uint64_t last_used = 0;
+
+        const batch_sequences* newest() const noexcept;
+        void push(const batch_sequences& batch) noexcept;
+        bool pop_newest() noexcept;
+    };
+
+    producer_entry& entry_for(std::int64_t producer_id);
+    void record(producer_entry& entry, const record_batch_header& batch, std::int64_t offset);
+
+    std::size_t _producers_max;
+    std::uint64_t _clock = 0;
+    std::unordered_map<std::int64_t, producer_entry> _producers;
+};
+
+// Replays the producer batches of the log's active segment into `table`: what a partition
+// remembers of its producers after a restart. Bounded to the active segment (Kafka keeps
+// producer snapshots instead); producers whose last batches are older become unknown (rule 3),
+// so a restart never refuses a well-behaved producer, it can only miss a duplicate of a batch
+// written before the last roll.
+task<storage::status> rebuild_producer_state(const storage::partition_log& log,
+                                             producer_state_table& table);
+
+}  // namespace laminar::broker

@@ -1,0 +1,146 @@
+"""The sequence rules of idempotent producers on the wire, with hand-made requests (InitProducerId
+v1, Produce v3 carrying batches with producer ids), so every answer is seen: duplicates,
+gaps, fenced epochs, the state rebuilt after a restart, and a refused transactional id."""
+import socket
+import struct
+
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from conftest import Broker
+
+
+def crc32c(data):
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+
+
+def varint(value):
+    value = (value << 1) ^ (value >> 63)  # zigzag
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def record_batch(producer_id, epoch, sequence, values):
+    records = b""
+    for delta, value in enumerate(values):
+        body = (b"\x00" + varint(0) + varint(delta) + varint(-1) + varint(len(value)) + value +
+                varint(0))
+        records += varint(len(body)) + body
+    after_crc = struct.pack(">hiqqqhii", 0, len(values) - 1, 1000, 1000, producer_id, epoch,
+                            sequence, len(values)) + records
+    header = struct.pack(">iBI", -1, 2, crc32c(after_crc))
+    return struct.pack(">qi", 0, len(header) + len(after_crc)) + header + after_crc
+
+
+def string(text):
+    if text is None:
+        return struct.pack(">h", -1)
+    return struct.pack(">h", len(text)) + text.encode()
+
+
+class Connection:
+    def __init__(self, bootstrap):
+        host, port = bootstrap.split(":")
+        self.sock = socket.create_connection((host, int(port)), timeout=10)
+        self.correlation = 0
+
+    def request(self, key, version, body):
+        self.correlation += 1
+        payload = struct.pack(">hhi", key, version, self.correlation) + string("wire") + body
+        self.sock.sendall(struct.pack(">i", len(payload)) + payload)
+        size = struct.unpack(">i", self.recv(4))[0]
+        response = self.recv(size)
+        assert struct.unpack(">i", response[:4])[0] == self.correlation
+        return response[4:]
+
+    def recv(self, size):
+        data = b""
+        while len(data) < size:
+            chunk = self.sock.recv(size - len(data))
+            assert chunk, "connection closed"
+            data += chunk
+        return data
+
+    def init_producer_id(self, transactional_id=None):
+        body = self.request(22, 1, string(transactional_id) + struct.pack(">i", 60000))
+        _, error, producer_id, epoch = struct.unpack(">ihqh", body)
+        return error, producer_id, epoch
+
+    def init_producer_id_v3(self, producer_id, epoch):
+        """v3 (flexible: request header v2, compact strings, tagged fields)."""
+        self.correlation += 1
+        payload = (struct.pack(">hhi", 22, 3, self.correlation) + string("wire") + b"\x00" +
+                   b"\x00" + struct.pack(">iqh", 60000, producer_id, epoch) + b"\x00")
+        self.sock.sendall(struct.pack(">i", len(payload)) + payload)
+        size = struct.unpack(">i", self.recv(4))[0]
+        response = self.recv(size)
+        assert struct.unpack(">i", response[:4])[0] == self.correlation
+        _, error, new_id, new_epoch = struct.unpack(">ihqh", response[5:5 + 16])
+        return error, new_id, new_epoch
+
+    def produce(self, topic, batch):
+        body = (string(None) + struct.pack(">hii", -1, 10000, 1) + string(topic) +
+                struct.pack(">iii", 1, 0, len(batch)) + batch)
+        answer = self.request(0, 3, body)
+        name_length = struct.unpack(">h", answer[4:6])[0]
+        rest = answer[6 + name_length + 4:]
+        _, error, base_offset, _ = struct.unpack(">ihqq", rest[:22])
+        return error, base_offset
+
+
+def test_sequence_rules_on_the_wire():
+    broker = Broker()
+    directory, port = broker.directory, broker.port
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    admin.create_topics([NewTopic("wire.idempotent", 1, 1)])["wire.idempotent"].result(15)
+    try:
+        client = Connection(broker.bootstrap)
+        error, producer, epoch = client.init_producer_id()
+        assert (error, epoch) == (0, 0) and producer >= 0
+        assert client.init_producer_id()[1] != producer  # every call a new id
+        assert client.init_producer_id("txn")[0] == 53  # TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+        # v3 naming the current id and epoch: a fresh id, epoch 0 (Kafka, null transactional
+        # id); only one of the two given is INVALID_REQUEST.
+        error, renewed, renewed_epoch = client.init_producer_id_v3(producer, 0)
+        assert (error, renewed_epoch) == (0, 0) and renewed not in (producer, -1)
+        assert client.init_producer_id_v3(producer, -1)[0] == 42
+
+        topic = "wire.idempotent"
+        assert client.produce(topic, record_batch(producer, 0, 0, [b"a", b"b"])) == (0, 0)
+        # A retry of the same batch: the original offset, nothing appended.
+        assert client.produce(topic, record_batch(producer, 0, 0, [b"a", b"b"])) == (0, 0)
+        assert client.produce(topic, record_batch(producer, 0, 5, [b"x"]))[0] == 45  # a gap
+        assert client.produce(topic, record_batch(producer, 0, 2, [b"c"])) == (0, 2)
+        # The client bumps its epoch: sequence 0 again; the old epoch is fenced.
+        assert client.produce(topic, record_batch(producer, 1, 1, [b"x"]))[0] == 45
+        assert client.produce(topic, record_batch(producer, 1, 0, [b"d"])) == (0, 3)
+        assert client.produce(topic, record_batch(producer, 0, 3, [b"x"]))[0] == 47
+        # Another producer, unknown to the partition, at any sequence.
+        other = client.init_producer_id()[1]
+        assert client.produce(topic, record_batch(other, 0, 17, [b"e"])) == (0, 4)
+        # Plain batches (no producer id) are not checked.
+        assert client.produce(topic, record_batch(-1, -1, -1, [b"f"])) == (0, 5)
+        client.sock.close()
+    finally:
+        broker.stop(keep_data=True)
+
+    broker = Broker(directory=directory, port=port)
+    try:
+        client = Connection(broker.bootstrap)
+        # Rebuilt from the log at open: the retry is still a duplicate, a gap still a gap.
+        assert client.produce(topic, record_batch(producer, 1, 0, [b"d"])) == (0, 3)
+        assert client.produce(topic, record_batch(producer, 1, 2, [b"x"]))[0] == 45
+        assert client.produce(topic, record_batch(producer, 0, 3, [b"x"]))[0] == 47
+        assert client.produce(topic, record_batch(other, 0, 18, [b"g"])) == (0, 6)
+        assert client.init_producer_id()[1] not in (producer, other)
+        client.sock.close()
+    finally:
+        broker.stop()

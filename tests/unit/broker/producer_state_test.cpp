@@ -1,0 +1,165 @@
+// Kafka's sequence rules for idempotent producers (producer_state.h), batch by batch.
+#include "broker/producer_state.h"
+
+#include <limits>
+
+#include <gtest/gtest.h>
+
+namespace laminar::broker {
+namespace {
+
+constexpr std::int32_t int32_max = std::numeric_limits<std::int32_t>::max();
+
+record_batch_header batch(std::int64_t producer_id, std::int16_t epoch, std::int32_t sequence,
+                          std::int32_t records = 1) {
+    record_batch_header header;
+    header.producer_id = producer_id;
+    header.producer_epoch = epoch;
+    header.base_sequence = sequence;
+    header.last_offset_delta = records - 1;
+    header.records_count = records;
+    return header;
+}
+
+// Checks, then completes the append at `offset` when accepted.
+sequence_check produce(producer_state_table& table, const record_batch_header& header,
+                       std::int64_t offset) {
+    auto checked = table.check_and_record(header);
+    if (checked.verdict == sequence_verdict::append) table.appended(header, offset);
+    return checked;
+}
+
+TEST(producer_state, sequences_wrap_at_int32_max) {
+    EXPECT_EQ(sequence_after(0, 1), 1);
+    EXPECT_EQ(sequence_after(10, 4), 14);
+    EXPECT_EQ(sequence_after(int32_max, 1), 0);
+    EXPECT_EQ(sequence_after(int32_max - 1, 3), 1);
+}
+
+TEST(producer_state, in_sequence_batches_are_appended) {
+    producer_state_table table;
+    EXPECT_EQ(produce(table, batch(7, 0, 0, 3), 0).verdict, sequence_verdict::append);
+    EXPECT_EQ(produce(table, batch(7, 0, 3, 2), 3).verdict, sequence_verdict::append);
+    EXPECT_EQ(table.last_of(7), std::make_pair(std::int16_t{0}, 4));
+    // Producers are independent.
+    EXPECT_EQ(produce(table, batch(8, 0, 0), 5).verdict, sequence_verdict::append);
+    EXPECT_EQ(table.size(), 2u);
+}
+
+TEST(producer_state, a_gap_is_out_of_order) {
+    producer_state_table table;
+    ASSERT_EQ(produce(table, batch(7, 0, 0, 3), 0).verdict, sequence_verdict::append);
+    EXPECT_EQ(produce(table, batch(7, 0, 4), 3).verdict, sequence_verdict::out_of_order);
+    EXPECT_EQ(produce(table, batch(7, 0, 2), 3).verdict, sequence_verdict::out_of_order);
+    EXPECT_EQ(table.last_of(7).second, 2);  // refused batches change nothing
+    EXPECT_EQ(produce(table, batch(7, 0, 3), 3).verdict, sequence_verdict::append);
+}
+
+TEST(producer_state, retries_of_the_last_five_batches_are_duplicates) {
+    producer_state_table table;
+    for (int index = 0; index < 6; ++index) {
+        ASSERT_EQ(produce(table, batch(7, 0, index * 2, 2), 100 + index * 2).verdict,
+                  sequence_verdict::append);
+    }
+    for (int index = 1; index < 6; ++index) {
+        auto retry = table.check_and_record(batch(7, 0, index * 2, 2));
+        EXPECT_EQ(retry.verdict, sequence_verdict::duplicate) << index;
+        EXPECT_EQ(retry.duplicate_base_offset, 100 + index * 2) << index;
+    }
+    // The sixth-newest is forgotten: a retry of it is out of order, as in Kafka.
+    EXPECT_EQ(table.check_and_record(batch(7, 0, 0, 2)).verdict, sequence_verdict::out_of_order);
+    // A retry with the same first sequence but a different length is not a duplicate.
+    EXPECT_EQ(table.check_and_record(batch(7, 0, 10, 1)).verdict, sequence_verdict::out_of_order);
+    EXPECT_EQ(table.last_of(7).second, 11);
+}
+
+TEST(producer_state, a_retry_while_the_original_is_in_flight_is_retriable) {
+    producer_state_table table;
+    ASSERT_EQ(table.check_and_record(batch(7, 0, 0)).verdict, sequence_verdict::append);
+    EXPECT_EQ(table.check_and_record(batch(7, 0, 0)).verdict, sequence_verdict::in_flight);
+    // The next batch is checked against the in-flight one.
+    EXPECT_EQ(table.check_and_record(batch(7, 0, 1)).verdict, sequence_verdict::append);
+    table.appended(batch(7, 0, 0), 40);
+    table.appended(batch(7, 0, 1), 41);
+    EXPECT_EQ(table.check_and_record(batch(7, 0, 0)).duplicate_base_offset, 40);
+    EXPECT_EQ(table.check_and_record(batch(7, 0, 1)).duplicate_base_offset, 41);
+}
+
+TEST(producer_state, a_failed_append_is_withdrawn) {
+    producer_state_table table;
+    ASSERT_EQ(produce(table, batch(7, 0, 0), 0).verdict, sequence_verdict::append);
+    ASSERT_EQ(table.check_and_record(batch(7, 0, 1)).verdict, sequence_verdict::append);
+    table.append_failed(batch(7, 0, 1));
+    EXPECT_EQ(table.last_of(7).second, 0);
+    EXPECT_EQ(produce(table, batch(7, 0, 1), 1).verdict, sequence_verdict::append);
+    // The only batch of a producer failing: the producer is forgotten (unknown: accepted).
+    ASSERT_EQ(table.check_and_record(batch(9, 0, 0)).verdict, sequence_verdict::append);
+    table.append_failed(batch(9, 0, 0));
+    EXPECT_EQ(table.last_of(9).first, -1);
+}
+
+TEST(producer_state, epochs_fence_and_bump) {
+    producer_state_table table;
+    ASSERT_EQ(produce(table, batch(7, 3, 0, 5), 0).verdict, sequence_verdict::append);
+    EXPECT_EQ(produce(table, batch(7, 2, 5), 5).verdict, sequence_verdict::invalid_epoch);
+    EXPECT_EQ(produce(table, batch(7, 2, 0), 5).verdict, sequence_verdict::invalid_epoch);
+    // A bumped epoch must start again at sequence 0.
+    EXPECT_EQ(produce(table, batch(7, 4, 5), 5).verdict, sequence_verdict::out_of_order);
+    EXPECT_EQ(produce(table, batch(7, 4, 0), 5).verdict, sequence_verdict::append);
+    EXPECT_EQ(table.last_of(7), std::make_pair(std::int16_t{4}, 0));
+    // The old epoch is fenced now, its retries included.
+    EXPECT_EQ(table.check_and_record(batch(7, 3, 0, 5)).verdict, sequence_verdict::invalid_epoch);
+}
+
+TEST(producer_state, unknown_producers_are_accepted_at_any_sequence) {
+    producer_state_table table;
+    EXPECT_EQ(produce(table, batch(7, 0, 42), 0).verdict, sequence_verdict::append);
+    EXPECT_EQ(produce(table, batch(7, 0, 43), 1).verdict, sequence_verdict::append);
+}
+
+TEST(producer_state, the_sequence_wraps_after_int32_max) {
+    producer_state_table table;
+    ASSERT_EQ(produce(table, batch(7, 0, int32_max - 1, 2), 0).verdict,
+              sequence_verdict::append);
+    EXPECT_EQ(table.last_of(7).second, int32_max);
+    EXPECT_EQ(produce(table, batch(7, 0, int32_max), 2).verdict, sequence_verdict::out_of_order);
+    EXPECT_EQ(produce(table, batch(7, 0, 0), 2).verdict, sequence_verdict::append);
+    // A batch that itself crosses the wrap.
+    producer_state_table crossing;
+    ASSERT_EQ(produce(crossing, batch(8, 0, int32_max, 3), 0).verdict, sequence_verdict::append);
+    EXPECT_EQ(crossing.last_of(8).second, 1);
+    EXPECT_EQ(crossing.check_and_record(batch(8, 0, int32_max, 3)).verdict,
+              sequence_verdict::duplicate);
+    EXPECT_EQ(produce(crossing, batch(8, 0, 2), 3).verdict, sequence_verdict::append);
+}
+
+TEST(producer_state, replay_rebuilds_what_the_log_holds) {
+    producer_state_table table;
+    auto first = batch(7, 1, 0, 4);
+    first.base_offset = 10;
+    auto second = batch(7, 1, 4, 4);
+    second.base_offset = 14;
+    auto control = batch(7, 1, -1);
+    control.attributes = record_batch_attributes::control;
+    auto plain = batch(-1, -1, -1);
+    for (const auto& header : {first, second, control, plain}) table.replay(header);
+    EXPECT_EQ(table.size(), 1u);
+    EXPECT_EQ(table.last_of(7), std::make_pair(std::int16_t{1}, 7));
+    EXPECT_EQ(table.check_and_record(batch(7, 1, 0, 4)).duplicate_base_offset, 10);
+    EXPECT_EQ(table.check_and_record(batch(7, 1, 9)).verdict, sequence_verdict::out_of_order);
+    EXPECT_EQ(table.check_and_record(batch(7, 1, 8)).verdict, sequence_verdict::append);
+}
+
+TEST(producer_state, the_table_is_bounded_by_forgetting_the_least_recently_used) {
+    producer_state_table table(3);
+    for (std::int64_t id = 0; id < 3; ++id) ASSERT_EQ(produce(table, batch(id, 0, 0), id).verdict,
+                                                      sequence_verdict::append);
+    ASSERT_EQ(produce(table, batch(0, 0, 1), 3).verdict, sequence_verdict::append);  // 0 used
+    ASSERT_EQ(produce(table, batch(3, 0, 0), 4).verdict, sequence_verdict::append);
+    EXPECT_EQ(table.size(), 3u);
+    EXPECT_EQ(table.last_of(1).first, -1);  // the least recently used went
+    EXPECT_EQ(table.last_of(0).second, 1);
+}
+
+}  // namespace
+}  // namespace laminar::broker
