@@ -38,6 +38,10 @@ std::string offset_text(std::int64_t offset) { return offset < 0 ? "-" : std::to
     if (rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND) {
         fail_command(exit_failed, fmt::format("unknown group: {}", group));
     }
+    if (rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+        fail_command(exit_failed, fmt::format("group {}: no answer from its coordinator (does the "
+                                              "cluster serve consumer groups?)", group));
+    }
     fail_command(exit_failed, fmt::format("group {}: {}", group, rd_kafka_error_string(error)));
 }
 

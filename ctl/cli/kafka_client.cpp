@@ -1,6 +1,7 @@
 #include "ctl/cli/kafka_client.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -43,6 +44,21 @@ std::string short_log_text(std::string text) {
     return text;
 }
 
+std::string_view operation_name(rd_kafka_admin_op_t operation) {
+    switch (operation) {
+    case RD_KAFKA_ADMIN_OP_CREATETOPICS: return "CreateTopics";
+    case RD_KAFKA_ADMIN_OP_DELETETOPICS: return "DeleteTopics";
+    case RD_KAFKA_ADMIN_OP_CREATEPARTITIONS: return "CreatePartitions";
+    case RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS: return "DescribeConfigs";
+    case RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS: return "ListConsumerGroups";
+    case RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS: return "DescribeConsumerGroups";
+    case RD_KAFKA_ADMIN_OP_DELETEGROUPS: return "DeleteGroups";
+    case RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS: return "ListConsumerGroupOffsets";
+    case RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS: return "AlterConsumerGroupOffsets";
+    default: return "admin request";
+    }
+}
+
 }  // namespace
 
 partition_list_ptr make_partition_list(int size_hint) {
@@ -83,9 +99,28 @@ client::client(rd_kafka_type_t type, const connection_options& options, const co
     }
 }
 
+// A consumer in a group leaves it and commits on close, which waits for the group coordinator;
+// the wait is bounded by --timeout so a cluster without one cannot hold the command.
 client::~client() {
-    if (_consumer) rd_kafka_consumer_close(_handle);
-    rd_kafka_destroy(_handle);
+    if (!_consumer) {
+        rd_kafka_destroy(_handle);
+        return;
+    }
+    auto* queue = rd_kafka_queue_new(_handle);
+    error_ptr error(rd_kafka_consumer_close_queue(_handle, queue));
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::milliseconds(_options.timeout_ms());
+    while (!error && rd_kafka_consumer_closed(_handle) == 0 &&
+           std::chrono::steady_clock::now() < deadline) {
+        if (auto* event = rd_kafka_queue_poll(queue, 100)) rd_kafka_event_destroy(event);
+    }
+    const bool closed = !error && rd_kafka_consumer_closed(_handle) != 0;
+    if (!closed) {
+        std::fprintf(stderr, "laminar: warning: the consumer did not close within %g s "
+                             "(group coordinator unreachable?)\n", _options.timeout_seconds);
+    }
+    rd_kafka_queue_destroy(queue);
+    rd_kafka_destroy_flags(_handle, closed ? 0 : RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
 }
 
 void client::fail_unreachable(std::string_view detail) const {
@@ -124,11 +159,15 @@ event_ptr client::admin(rd_kafka_admin_op_t operation, const admin_start& start)
                                               error_text, sizeof(error_text));
     start(admin_options.get(), queue.get());
     // librdkafka times the request out itself; the extra second only guards against a hang.
+    // The cluster answered the metadata probe before this request, so no answer now is a
+    // failure of the request (exit 1), not an unreachable cluster.
     event_ptr event(rd_kafka_queue_poll(queue.get(), _options.timeout_ms() + 1000));
-    if (!event) fail_unreachable("no answer");
-    auto error = rd_kafka_event_error(event.get());
+    auto error = event ? rd_kafka_event_error(event.get()) : RD_KAFKA_RESP_ERR__TIMED_OUT;
+    if (error == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+        fail_command(exit_failed, fmt::format("{}: no answer within {} s", operation_name(operation),
+                                              _options.timeout_seconds));
+    }
     if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        check_reachable(error);
         fail_command(exit_failed, rd_kafka_event_error_string(event.get()));
     }
     return event;

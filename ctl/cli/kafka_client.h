@@ -76,8 +76,9 @@ public:
     metadata_ptr metadata(bool all_topics) const;
 
     // Runs one admin request: `start` is given the options (request timeout set) and the queue
-    // the result arrives on. Returns the result event; a request-level error ends the command
-    // (exit 3 if the cluster is unreachable, 1 otherwise).
+    // the result arrives on. Returns the result event; a request-level error, or no answer
+    // within --timeout, ends the command with exit code 1 (call metadata() first: that is where
+    // an unreachable cluster is told apart, exit code 3).
     using admin_start = std::function<void(rd_kafka_AdminOptions_t*, rd_kafka_queue_t*)>;
     event_ptr admin(rd_kafka_admin_op_t operation, const admin_start& start) const;
 
