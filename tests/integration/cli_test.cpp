@@ -99,8 +99,11 @@ protected:
     static void SetUpTestSuite() {
         _dir = new temp_dir;
         _bootstrap = "127.0.0.1:" + std::to_string(free_port());
-        _broker = new testing::process({LAMINAR_BROKER_BINARY, "--dev", "--listen", _bootstrap},
-                                       _dir->path);
+        // LAMINAR_TEST_BROKER runs the same tests against another build's broker.
+        const char* binary = std::getenv("LAMINAR_TEST_BROKER");
+        _broker = new testing::process(
+            {binary != nullptr ? binary : LAMINAR_BROKER_BINARY, "--dev", "--listen", _bootstrap},
+            _dir->path);
         ASSERT_TRUE(_broker->wait_for_output("listening on " + _bootstrap, 10s))
             << _broker->stdout_text() << _broker->stderr_text();
     }
@@ -365,7 +368,8 @@ TEST_F(cli, alter_config_sets_and_deletes_or_says_the_broker_lacks_it) {
     ASSERT_EQ(altered.exit_code, 0) << altered.err;
     auto config_value = [&](const std::string& name) -> json {
         auto described = laminar({"topic", "describe", "tuned", "--format", "json"});
-        for (const auto& config : json::parse(described.out)["configs"]) {
+        const auto description = json::parse(described.out);
+        for (const auto& config : description["configs"]) {
             if (config["name"] == name) return config;
         }
         return json();
@@ -452,22 +456,26 @@ TEST_F(cli, group_commands_list_describe_reset_delete_or_report_no_groups) {
     auto dry = laminar({"group", "reset-offsets", "g-cli", "--topic", "grouped", "--to-earliest",
                         "--dry-run", "--format", "json"});
     ASSERT_EQ(dry.exit_code, 0) << dry.err;
-    for (const auto& entry : json::parse(dry.out)["partitions"]) EXPECT_EQ(entry["new_offset"], 0);
-    for (const auto& [partition, entry] : offsets_by_partition(describe(), "grouped").items()) {
+    const auto dry_plan = json::parse(dry.out);
+    for (const auto& entry : dry_plan["partitions"]) EXPECT_EQ(entry["new_offset"], 0);
+    const auto offsets_1 = offsets_by_partition(describe(), "grouped");
+    for (const auto& [partition, entry] : offsets_1.items()) {
         EXPECT_EQ(entry["lag"], 0) << "a dry run changed offsets: " << entry.dump();
     }
 
     auto executed = laminar({"group", "reset-offsets", "g-cli", "--topic", "grouped",
                              "--to-earliest", "--execute"});
     ASSERT_EQ(executed.exit_code, 0) << executed.err;
-    for (const auto& [partition, entry] : offsets_by_partition(describe(), "grouped").items()) {
+    const auto offsets_2 = offsets_by_partition(describe(), "grouped");
+    for (const auto& [partition, entry] : offsets_2.items()) {
         EXPECT_EQ(entry["committed_offset"], 0) << entry.dump();
         EXPECT_EQ(entry["lag"], entry["log_end_offset"]) << entry.dump();
     }
     auto to_latest = laminar({"group", "reset-offsets", "g-cli", "--topic", "grouped",
                               "--to-latest", "--execute"});
     ASSERT_EQ(to_latest.exit_code, 0) << to_latest.err;
-    for (const auto& [partition, entry] : offsets_by_partition(describe(), "grouped").items()) {
+    const auto offsets_3 = offsets_by_partition(describe(), "grouped");
+    for (const auto& [partition, entry] : offsets_3.items()) {
         EXPECT_EQ(entry["lag"], 0) << entry.dump();
     }
 
