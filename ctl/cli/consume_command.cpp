@@ -204,16 +204,16 @@ void add_consume_command(CLI::App& app, const connection_options& connection) {
     auto* beginning = command->add_flag("--from-beginning", args->from_beginning,
                                         "Start at each partition's first record");
     auto* offset = command->add_option("--offset", args->offset, "Start at this offset")
-                       ->check(CLI::NonNegativeNumber);
+                       ->check(at_least(0));
     auto* time = command->add_option("--time", args->time,
                                      "Start at the first record at or after a time: ms since "
                                      "the epoch or ISO-8601 (UTC unless a zone is given)");
     beginning->excludes(offset)->excludes(time);
     offset->excludes(time);
     command->add_option("-n,--num", args->count_max, "Stop after N records")
-        ->check(CLI::PositiveNumber);
+        ->check(at_least(1));
     auto* partition = command->add_option("-p,--partition", args->partition,
-                                          "Only this partition")->check(CLI::NonNegativeNumber);
+                                          "Only this partition")->check(at_least(0));
     command->add_option("-g,--group", args->group,
                         "Consume as a member of this consumer group (subscribe, commit)")
         ->excludes(offset)->excludes(time)->excludes(partition);
@@ -224,7 +224,7 @@ void add_consume_command(CLI::App& app, const connection_options& connection) {
     command->add_option("-K,--key-separator", args->key_separator,
                         "Between key and value in --format kv (default: tab)");
     command->add_option("--timeout-ms", args->idle_timeout_ms,
-                        "Stop after this long without a record")->check(CLI::PositiveNumber);
+                        "Stop after this long without a record")->check(at_least(1));
     command->callback([&connection, args] { run_consume(connection, *args); });
 }
 

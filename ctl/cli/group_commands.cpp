@@ -369,7 +369,7 @@ void add_reset_command(CLI::App& group, const connection_options& connection) {
     targets->add_flag("--to-earliest", args->to_earliest, "To each log start");
     targets->add_flag("--to-latest", args->to_latest, "To each log end");
     targets->add_option("--to-offset", args->to_offset, "To this offset (clamped to the log's range)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(at_least(0));
     targets->add_option("--to-time", args->to_time,
                         "To the first record at or after a time (ms or ISO-8601)");
     targets->require_option(1);

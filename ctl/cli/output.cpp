@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 namespace laminar::cli {
 
 void add_format_option(CLI::App& command, output_format& format) {
@@ -37,6 +39,22 @@ void table::print(std::FILE* out) const {
     };
     print_row(_headings);
     for (const auto& row : _rows) print_row(row);
+}
+
+CLI::Validator at_least(double minimum) {
+    auto check = [minimum](std::string& text) -> std::string {
+        std::size_t used = 0;
+        double value = 0;
+        try {
+            value = std::stod(text, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used == 0 || used != text.size()) return "not a number: " + text;
+        if (value < minimum) return fmt::format("must be at least {}, got {}", minimum, text);
+        return "";
+    };
+    return CLI::Validator(check, fmt::format(">={}", minimum));
 }
 
 std::string json_line(const nlohmann::json& document) {

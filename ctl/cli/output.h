@@ -19,6 +19,9 @@ enum class output_format { table, json };
 // --format table|json on a command.
 void add_format_option(CLI::App& command, output_format& format);
 
+// A check for numeric options with a short message ("must be at least 1").
+CLI::Validator at_least(double minimum);
+
 class table {
 public:
     explicit table(std::vector<std::string> headings);

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "ctl/cli/command_error.h"
+#include "ctl/cli/output.h"
 
 namespace laminar::cli {
 namespace {
@@ -133,7 +134,7 @@ void add_produce_command(CLI::App& app, const connection_options& connection) {
         ->check(CLI::IsMember({"0", "1", "all"}));
     command->add_option("-p,--partition", args->partition,
                         "Partition to write to (default: by key, or spread)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(at_least(0));
     command->callback([&connection, args] { run_produce(connection, *args); });
 }
 

@@ -288,7 +288,7 @@ void add_topic_commands(CLI::App& app, const connection_options& connection) {
                                                "Grow a topic to a total partition count");
     grow_command->add_option("name", *grow_name, "Topic name")->required();
     grow_command->add_option("--total", *grow_total, "New total partition count")
-        ->required()->check(CLI::PositiveNumber);
+        ->required()->check(at_least(1));
     grow_command->callback([&connection, grow_name, grow_total] {
         run_add_partitions(connection, *grow_name, *grow_total);
     });
