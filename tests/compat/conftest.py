@@ -54,8 +54,10 @@ class Broker:
 
 
 @pytest.fixture(scope="module")
-def broker():
-    running = Broker()
+def broker(request):
+    """The module's broker; a module may set BROKER_ARGS (a list) for extra broker arguments,
+    e.g. ["--set", "group.initial.rebalance.delay.ms=0"]."""
+    running = Broker(getattr(request.module, "BROKER_ARGS", ()))
     yield running
     running.stop()
 
