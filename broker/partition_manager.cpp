@@ -126,7 +126,17 @@ task<result<storage::partition_log*, partition_errc>> partition_manager::get(
     if (auto found = _logs.find({topic, partition}); found != _logs.end()) {
         co_return found->second.log.get();  // opened while we waited
     }
-    co_return co_await open(*state, partition);
+    // A metadata change while we waited replaces the image: look the topic up again, and give
+    // open() its own copy (it awaits the disk, during which the image may change again).
+    state = image.find_topic(topic);
+    if (state == nullptr || partition >= static_cast<std::int32_t>(state->partitions.size())) {
+        co_return fail(partition_errc::unknown_topic_or_partition);
+    }
+    if (owner_shard(state->topic_id, partition, _shard_count) != _shard_id) {
+        co_return fail(partition_errc::not_owner);
+    }
+    const ctl::topic_state copy = *state;
+    co_return co_await open(copy, partition);
 }
 
 task<result<storage::partition_log*, partition_errc>> partition_manager::open(
