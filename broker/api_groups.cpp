@@ -38,7 +38,20 @@ coordinator_answer this_broker(const shard_context& context) {
     return answer;
 }
 
-task<coordinator_answer> find_one(shard_context& context, std::int8_t key_type) {
+// Waits until the coordinator of `group_id` has loaded its partition, so a client's first
+// JoinGroup after FindCoordinator is not answered COORDINATOR_LOAD_IN_PROGRESS (kafkajs treats
+// that as a consumer crash and restarts). Bounded by the load itself: one partition's replay.
+task<void> wait_for_coordinator(shard_context& context, std::string_view group_id) {
+    const auto location = locate_group(context, group_id);
+    if (!location) co_return;
+    auto wait = [partition = location->partition]() -> task<void> {
+        co_await shard_context::current().groups->wait_loaded(partition);
+    };
+    co_await submit_to(location->shard, wait);
+}
+
+task<coordinator_answer> find_one(shard_context& context, std::int8_t key_type,
+                                  std::string_view key) {
     coordinator_answer answer;
     if (key_type == key_type_transaction) {
         // Transactions are not implemented yet: no transaction coordinator exists.
@@ -56,6 +69,7 @@ task<coordinator_answer> find_one(shard_context& context, std::int8_t key_type) 
         answer.error_message = "The coordinator is not available.";
         co_return answer;
     }
+    co_await wait_for_coordinator(context, key);
     co_return this_broker(context);
 }
 
@@ -130,7 +144,7 @@ task<kafka::find_coordinator_response> handle_find_coordinator(
     const kafka::find_coordinator_request& request) {
     kafka::find_coordinator_response response;
     if (header.api_version < 4) {
-        auto answer = co_await find_one(context, request.key_type);
+        auto answer = co_await find_one(context, request.key_type, request.coordinator_key);
         response.error_code = answer.error_code;
         response.error_message = std::move(answer.error_message);
         response.node_id = answer.node_id;
@@ -139,7 +153,7 @@ task<kafka::find_coordinator_response> handle_find_coordinator(
         co_return response;
     }
     for (const auto& key : request.coordinator_keys) {
-        auto answer = co_await find_one(context, request.key_type);
+        auto answer = co_await find_one(context, request.key_type, key);
         kafka::coordinator entry;
         entry.key = key;
         entry.error_code = answer.error_code;

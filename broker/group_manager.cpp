@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <random>
+#include <utility>
 
 #include "broker/group_records.h"
 #include "broker/kafka_errors.h"
@@ -99,6 +100,14 @@ void group_manager::adopt(shard_context& context) {
     }
 }
 
+task<void> group_manager::wait_loaded(std::int32_t partition) {
+    slot* target = find(partition);
+    if (target == nullptr || !target->loading || _stopping) co_return;
+    waiter pending;
+    target->load_waiters.push_back(&pending);
+    co_await pending;
+}
+
 void group_manager::topics_deleted(const std::vector<std::string>& topics) {
     if (_stopping) return;
     for (auto& [partition, target] : _slots) {
@@ -173,6 +182,8 @@ task<void> group_manager::load(slot& target) {
     if (!opened) {
         LAMINAR_LOG_ERROR("{}-{}: cannot open the partition; its groups stay unavailable",
                           offsets_topic_name, target.partition);
+        target.loading = false;
+        for (auto* pending : std::exchange(target.load_waiters, {})) pending->complete(std::nullopt);
         _tasks.done();
         co_return;
     }
@@ -235,6 +246,8 @@ task<void> group_manager::load(slot& target) {
     }
     target.log = log;
     target.machine->load_complete(now_ms());
+    target.loading = false;
+    for (auto* pending : std::exchange(target.load_waiters, {})) pending->complete(std::nullopt);
     const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
     LAMINAR_LOG_DEBUG("{}-{}: loaded {} records, {} groups in {} ms", offsets_topic_name,
@@ -272,6 +285,9 @@ task<void> group_manager::stop() {
     _stopping = true;
     for (auto& [partition, target] : _slots) {
         if (target->timer_wake != nullptr) target->timer_wake->cancel();
+        for (auto* pending : std::exchange(target->load_waiters, {})) {
+            pending->complete(std::nullopt);
+        }
         auto waiting = std::move(target->waiting);
         target->waiting.clear();
         for (auto& [id, pending] : waiting) pending->complete(std::nullopt);

@@ -70,6 +70,10 @@ public:
         -> std::optional<decltype(work(std::declval<groups::group_coordinator&>(),
                                        std::int64_t{}))>;
 
+    // Completes once the coordinator of `partition` has replayed its partition (at once when it
+    // has, or when this shard hosts no coordinator for it, or the broker is stopping).
+    task<void> wait_loaded(std::int32_t partition);
+
     // Topics deleted from the cluster: every coordinator drops their committed offsets.
     void topics_deleted(const std::vector<std::string>& topics);
 
@@ -103,6 +107,8 @@ private:
         std::map<groups::request_id, waiter*> waiting;
         std::optional<std::int64_t> armed;  // the deadline the timer sleeps towards
         cancel_token* timer_wake = nullptr;
+        bool loading = true;
+        std::vector<waiter*> load_waiters;  // wait_loaded() callers
     };
 
     slot* find(std::int32_t partition) noexcept;

@@ -23,7 +23,7 @@ using kafka::api_key;
 template <typename M>
 kafka::codec_result<M> decode(const kafka::request_header& header,
                               std::span<const std::byte> body) {
-    return kafka::decode_message<M>(body, header.api_version);
+    return kafka::decode_request_body<M>(body, header.api_version);
 }
 
 }  // namespace
@@ -95,7 +95,11 @@ template <typename Request, typename Handler>
 task<status> answer(const kafka::request_header& header, std::span<const std::byte> body,
                     net::outbound_chain& response, Handler handler) {
     auto request = decode<Request>(header, body);
-    if (!request) co_return fail(errc::corrupt_data);
+    if (!request) {
+        LAMINAR_LOG_DEBUG("closing connection: api {} v{} request does not decode ({})",
+                          header.api_key, header.api_version, kafka::to_string(request.error()));
+        co_return fail(errc::corrupt_data);
+    }
     auto reply = co_await handler(*request);
     co_return append_response(header, reply, response);
 }

@@ -427,9 +427,15 @@ private:
 // Message-level entry points. M names its API (`static constexpr api_key key`) and whether it
 // is a request or response only through its type; the version range and flexible threshold
 // come from api_keys.cpp.
+// What to do with bytes after a complete message: a strict decode refuses them; a request as a
+// Kafka broker reads it ignores them (Kafka parses the fields it knows and never checks that the
+// buffer is used up; librdkafka 2.0's ListGroups v4 carries an extra byte).
+enum class trailing_bytes_policy : std::uint8_t { refuse, ignore };
+
 template <typename M>
 codec_result<M> decode_message(std::span<const std::byte> body, std::int16_t version,
-                               std::size_t decoded_bytes_max) {
+                               std::size_t decoded_bytes_max,
+                               trailing_bytes_policy trailing = trailing_bytes_policy::refuse) {
     const api_info& info = api(M::key);
     if (version < info.laminar_min || version > info.laminar_max) {
         return fail(codec_error::unsupported_version);
@@ -440,13 +446,22 @@ codec_result<M> decode_message(std::span<const std::byte> body, std::int16_t ver
     M message{};
     outer.read_struct(message);
     if (outer.error()) return fail(*outer.error());
-    if (in.remaining() != 0) return fail(codec_error::trailing_bytes);
+    if (in.remaining() != 0 && trailing == trailing_bytes_policy::refuse) {
+        return fail(codec_error::trailing_bytes);
+    }
     return message;
 }
 
 template <typename M>
 codec_result<M> decode_message(std::span<const std::byte> body, std::int16_t version) {
     return decode_message<M>(body, version, decoded_bytes_max_default(body.size()));
+}
+
+// A request body as a Kafka broker reads it: bytes after the last known field are ignored.
+template <typename M>
+codec_result<M> decode_request_body(std::span<const std::byte> body, std::int16_t version) {
+    return decode_message<M>(body, version, decoded_bytes_max_default(body.size()),
+                             trailing_bytes_policy::ignore);
 }
 
 // With `splices`, spliced_bytes fields with splice_bytes > 0 are left to the sender and their

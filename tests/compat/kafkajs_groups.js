@@ -29,6 +29,31 @@ async function main() {
   await admin.connect();
   await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS }] });
 
+  const seen = new Map();  // "partition:offset" -> times consumed
+  const byConsumer = [0, 0];
+  const consumers = [0, 1].map(() => kafka.consumer({ groupId: GROUP, sessionTimeout: 10000,
+                                                       heartbeatInterval: 1000 }));
+  const joins = [null, null];  // each member's latest GROUP_JOIN: generation, partitions
+  for (const [index, consumer] of consumers.entries()) {
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const partitions = Object.values(payload.memberAssignment || {})
+        .reduce((total, list) => total + list.length, 0);
+      joins[index] = { generation: payload.generationId, partitions };
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        const key = `${partition}:${message.offset}`;
+        seen.set(key, (seen.get(key) || 0) + 1);
+        byConsumer[index] += 1;
+      },
+    });
+  }
+  // Both members must hold partitions (same generation) before anything is produced, so the
+  // check that both consumed does not depend on how fast the second one joins.
+  await waitFor(() => joins.every((join) => join && join.generation === joins[0].generation &&
+                                            join.partitions > 0), 60000, 'both members assigned');
   const producer = kafka.producer();
   await producer.connect();
   for (let batch = 0; batch < COUNT; batch += 1000) {
@@ -40,21 +65,6 @@ async function main() {
   }
   await producer.disconnect();
 
-  const seen = new Map();  // "partition:offset" -> times consumed
-  const byConsumer = [0, 0];
-  const consumers = [0, 1].map(() => kafka.consumer({ groupId: GROUP, sessionTimeout: 10000,
-                                                       heartbeatInterval: 1000 }));
-  for (const [index, consumer] of consumers.entries()) {
-    await consumer.connect();
-    await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        const key = `${partition}:${message.offset}`;
-        seen.set(key, (seen.get(key) || 0) + 1);
-        byConsumer[index] += 1;
-      },
-    });
-  }
   await waitFor(() => seen.size >= COUNT, 90000, 'every record');
   // Let the consumers commit what they processed (autoCommitInterval default 5 s, or on stop).
   const described = await admin.describeGroups([GROUP]);

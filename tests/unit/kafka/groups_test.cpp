@@ -236,5 +236,18 @@ TEST(groups, leave_group_single_and_batched) {
                       .done());
 }
 
+// librdkafka 2.0.2's ListGroups v4 body as it was captured on the wire: an empty states filter,
+// the tagged fields, and one more zero byte. A strict decode refuses the extra byte; a request
+// decoded as a Kafka broker reads it (decode_request_body) ignores it, as Kafka does.
+TEST(groups, list_groups_v4_from_librdkafka_with_a_trailing_byte) {
+    const bytes body = byte_builder().u8(1).u8(0).u8(0).done();
+    EXPECT_EQ(decode_message<list_groups_request>(body, 4).error(), codec_error::trailing_bytes);
+    auto decoded = decode_request_body<list_groups_request>(body, 4);
+    ASSERT_TRUE(decoded) << to_string(decoded.error());
+    EXPECT_TRUE(decoded->states_filter.empty());
+    // Fields must still be complete: a cut body fails either way.
+    EXPECT_FALSE(decode_request_body<list_groups_request>(bytes{}, 4));
+}
+
 }  // namespace
 }  // namespace laminar::kafka

@@ -158,7 +158,7 @@ TEST(messages, check_request_body_dispatches_by_key) {
     ASSERT_TRUE(encode_message(metadata_request{}, 12, encoded));
     EXPECT_TRUE(check_request_body(3, 12, encoded));
     EXPECT_EQ(check_request_body(3, 13, encoded).error(), codec_error::unsupported_version);
-    EXPECT_EQ(check_request_body(21, 0, encoded).error(), codec_error::unknown_api);
+    EXPECT_EQ(check_request_body(24, 0, encoded).error(), codec_error::unknown_api);
     EXPECT_EQ(check_request_body(0, 2, encoded).error(), codec_error::unsupported_version);
 }
 
