@@ -22,6 +22,7 @@ struct log_config {
     std::int64_t segment_ms = 7ll * 24 * 3600 * 1000;  // segment.ms
     std::uint32_t index_interval_bytes = 4096;       // index.interval.bytes
     // Preallocation extent (fallocate ahead of the write head); never a whole segment up front.
+    // The largest step: a segment's reservations start at 64 KiB and double up to this.
     std::uint64_t preallocate_extent_bytes = 16ull << 20;
     std::uint32_t max_message_bytes = 1048588;       // max.message.bytes (one batch)
     timestamp_type message_timestamp_type = timestamp_type::create_time;

@@ -182,8 +182,14 @@ task<status> segment::preallocate(std::uint64_t end, std::uint64_t extent_bytes,
         _allocated = end;  // the write itself extends the file
         co_return status{};
     }
-    const std::uint64_t extents = (end - _allocated + extent_bytes - 1) / extent_bytes;
-    const std::uint64_t target = std::min(_allocated + extents * extent_bytes,
+    // Reservations grow with the segment: a new segment reserves first_extent_bytes, then as
+    // much again as it holds, up to extent_bytes per step. An idle partition costs 64 KiB of
+    // disk, not a whole extent (10,000 partitions x 16 MiB would reserve 160 GB); a busy one
+    // reaches full extents after a few steps.
+    const std::uint64_t step =
+        std::min(extent_bytes, std::max(_allocated, first_extent_bytes));
+    const std::uint64_t extents = (end - _allocated + step - 1) / step;
+    const std::uint64_t target = std::min(_allocated + extents * step,
                                           std::max(limit_bytes, end));
     auto reserved = co_await io::fallocate(_log.get(), 0, _allocated, target - _allocated);
     if (!reserved && reserved.error() == laminar::errc::unsupported) {

@@ -102,7 +102,11 @@ public:
     const std::vector<offset_index_entry>& offset_entries() const noexcept { return _offsets; }
     const std::vector<time_index_entry>& time_entries() const noexcept { return _times; }
 
-    // Makes [allocated, end) exist as zero-filled file space, in whole extents.
+    // The first reservation of a segment when extents are larger (see preallocate).
+    static constexpr std::uint64_t first_extent_bytes = 64 << 10;
+
+    // Makes [allocated, end) exist as zero-filled file space, in steps that double with the
+    // segment's size from first_extent_bytes up to extent_bytes, never past limit_bytes (or end).
     task<status> preallocate(std::uint64_t end, std::uint64_t extent_bytes,
                              std::uint64_t limit_bytes);
     // Writes one whole batch at the write head; on success records it (size, offsets, indexes).

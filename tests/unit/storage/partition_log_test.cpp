@@ -176,6 +176,38 @@ TEST(partition_log, preallocates_in_extents_and_rolls_on_segment_bytes) {
     EXPECT_EQ(file_size(segment_path(*log, 200, log_suffix)), 50'000u);  // trimmed at close
 }
 
+// With large extents a new segment reserves 64 KiB, then doubles its reservation each step up to
+// the extent: idle partitions cost little disk, busy ones reach whole extents quickly.
+TEST(partition_log, reservations_grow_from_64_kib_to_the_extent) {
+    temporary_directory dir;
+    auto options = options_in(dir.path());
+    options.config.segment_bytes = 64ull << 20;
+    options.config.preallocate_extent_bytes = 4ull << 20;
+    auto log = open_log(options);
+    ASSERT_TRUE(log);
+    auto body = [&]() -> task<void> {
+        const auto path = segment_path(*log, 0, log_suffix);
+        auto batch = make_batch(1, 939, 1, 1);  // 1000 bytes
+        EXPECT_TRUE(co_await log->append(batch));
+        EXPECT_EQ(file_size(path), 64u << 10);
+        std::uint64_t written = 1000;
+        std::vector<std::uint64_t> sizes{file_size(path)};
+        for (int i = 2; written < (12u << 20); ++i) {
+            auto more = make_batch(1, 64'939, 1, i);  // 65,000 bytes
+            EXPECT_TRUE(co_await log->append(more));
+            written += 65'000;
+            if (file_size(path) != sizes.back()) sizes.push_back(file_size(path));
+        }
+        // 64K, 128K, 256K ... 4M, then whole 4 MiB extents.
+        const std::vector<std::uint64_t> expected{64u << 10, 128u << 10, 256u << 10, 512u << 10,
+                                                  1u << 20,  2u << 20,   4u << 20,   8u << 20,
+                                                  12u << 20, 16u << 20};
+        EXPECT_EQ(sizes, expected);
+        EXPECT_TRUE(co_await log->close());
+    };
+    run_on_reactor(body);
+}
+
 TEST(partition_log, rolls_on_segment_ms) {
     temporary_directory dir;
     manual_clock clock(1'000'000);
