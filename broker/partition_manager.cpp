@@ -1,6 +1,8 @@
 #include "broker/partition_manager.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <sstream>
 
@@ -121,7 +123,7 @@ task<result<storage::partition_log*, partition_errc>> partition_manager::get(
     if (owner_shard(state->topic_id, partition, _shard_count) != _shard_id) {
         co_return fail(partition_errc::not_owner);
     }
-    auto held = co_await _opening.lock();
+    auto held = co_await opening_lock(topic, partition).lock();
     if (_closed) co_return fail(partition_errc::not_owner);
     if (auto found = _logs.find({topic, partition}); found != _logs.end()) {
         co_return found->second.log.get();  // opened while we waited
@@ -187,8 +189,21 @@ std::int32_t partition_of_dir(const std::string& name) {
     return partition;
 }
 
+async_mutex& partition_manager::opening_lock(const std::string& topic,
+                                            std::int32_t partition) noexcept {
+    const auto hash = std::hash<std::string>{}(topic) ^ static_cast<std::size_t>(partition);
+    return _opening[hash % opening_stripes];
+}
+
+task<std::vector<async_mutex::guard>> partition_manager::lock_all_openings() {
+    std::vector<async_mutex::guard> guards;
+    guards.reserve(opening_stripes);
+    for (auto& stripe : _opening) guards.push_back(co_await stripe.lock());
+    co_return guards;
+}
+
 task<void> partition_manager::drop_removed(const ctl::metadata_image& image) {
-    auto held = co_await _opening.lock();
+    auto held = co_await lock_all_openings();
     // Directories of topics that are gone (deleted while this broker was down, or never
     // opened since), claimed by the shard their topic id and partition hash to.
     std::error_code error;
@@ -232,15 +247,34 @@ void partition_manager::reconfigure(const ctl::metadata_image& image) {
     }
 }
 
-task<void> partition_manager::close_all() {
-    auto held = co_await _opening.lock();
-    _closed = true;
-    for (auto& [key, entry] : _logs) {
+task<void> partition_manager::close_entries(std::vector<open_log*>& entries, std::size_t& next,
+                                            wait_group& closing) {
+    while (next < entries.size()) {
+        auto& entry = *entries[next++];
         if (auto closed = co_await entry.log->close(); !closed) {
-            LAMINAR_LOG_WARN("closing {}-{}: {}", key.first, key.second,
+            LAMINAR_LOG_WARN("closing {}: {}", entry.log->dir(),
                              storage::to_string(closed.error()));
         }
     }
+    closing.done();
+}
+
+task<void> partition_manager::close_all() {
+    auto held = co_await lock_all_openings();
+    _closed = true;
+    // Each close syncs and writes checkpoints (several fsyncs): with thousands of partitions,
+    // one after another takes minutes; this many at once lets the file system batch them.
+    constexpr std::size_t closers = 64;
+    std::vector<open_log*> entries;
+    entries.reserve(_logs.size());
+    for (auto& [key, entry] : _logs) entries.push_back(&entry);
+    std::size_t next = 0;
+    wait_group closing;
+    for (std::size_t i = 0; i < std::min(closers, entries.size()); ++i) {
+        closing.add();
+        reactor::current().spawn(close_entries(entries, next, closing));
+    }
+    co_await closing.wait();
     _logs.clear();
 }
 

@@ -9,16 +9,19 @@
 // @locality owning shard.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "broker/fetch_waiters.h"
 #include "broker/producer_state.h"
 #include "broker/topic_config.h"
 #include "core/async_mutex.h"
+#include "core/wait_group.h"
 #include "ctl/metadata_image.h"
 #include "storage/partition_log.h"
 
@@ -78,12 +81,21 @@ private:
 
     task<result<storage::partition_log*, partition_errc>> open(const ctl::topic_state& topic,
                                                               std::int32_t partition);
+    async_mutex& opening_lock(const std::string& topic, std::int32_t partition) noexcept;
+    // Every opening lock, in order: no open runs until the guards go.
+    task<std::vector<async_mutex::guard>> lock_all_openings();
+    task<void> close_entries(std::vector<open_log*>& entries, std::size_t& next,
+                             wait_group& closing);
 
     std::string _data_dir;
     unsigned _shard_id;
     unsigned _shard_count;
     bool _closed = false;
-    async_mutex _opening;  // one open or drop at a time: a directory is never half-made twice
+    // Opens of different partitions run concurrently (a first produce to thousands of cold
+    // partitions would otherwise wait for one open after another); one open per stripe at a
+    // time, and drops and the close take every stripe: a directory is never half-made twice.
+    static constexpr std::size_t opening_stripes = 64;
+    std::array<async_mutex, opening_stripes> _opening;
     std::map<std::pair<std::string, std::int32_t>, open_log> _logs;
     std::vector<std::unique_ptr<wake_message>> _wakes;  // by target shard
 };

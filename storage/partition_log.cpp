@@ -190,7 +190,7 @@ task<status> partition_log::roll(std::int64_t now_ms) {
     auto created = segment::create(_dir, _log_end_offset);
     if (!created) co_return fail(created.error());
     _segments.push_back(std::move(*created));
-    auto dir_synced = co_await sync_directory(_dir_fd.get());
+    auto dir_synced = co_await sync_dir();
     if (!dir_synced) {
         _failed = true;
         co_return dir_synced;

@@ -177,6 +177,9 @@ private:
     task<status> recover_segments(std::int64_t recovery_point, bool clean,
                                   log_recovery_report& report);
     task<status> write_checkpoint_value(std::string_view name, std::int64_t value);
+    // fsync of the partition's directory. The directory is opened for each sync (rolls,
+    // checkpoints, removals: rare), so an open log holds only its segments' descriptors.
+    task<status> sync_dir();
 
     // partition_log_maintenance.cpp
     task<status> truncate_fully(std::int64_t offset);
@@ -185,7 +188,6 @@ private:
     log_options _options;
     const log_clock* _clock;
     std::string _dir;
-    unique_fd _dir_fd;
     std::vector<std::shared_ptr<segment>> _segments;
     std::int64_t _log_start_offset = 0;
     std::int64_t _log_end_offset = 0;

@@ -37,7 +37,7 @@ task<status> partition_log::truncate_to(std::int64_t offset) {
         _segments.back()->remove_files();
         _segments.pop_back();
     }
-    auto dir_synced = co_await sync_directory(_dir_fd.get());
+    auto dir_synced = co_await sync_dir();
     if (!dir_synced) co_return dir_synced;
     auto last = _segments.back();
     auto found = co_await last->find_offset(offset, last->size_bytes());
@@ -67,7 +67,7 @@ task<status> partition_log::truncate_fully(std::int64_t offset) {
         co_return fail(created.error());
     }
     _segments.push_back(std::move(*created));
-    auto dir_synced = co_await sync_directory(_dir_fd.get());
+    auto dir_synced = co_await sync_dir();
     if (!dir_synced) co_return dir_synced;
     _log_start_offset = offset;
     _log_end_offset = offset;
@@ -133,7 +133,7 @@ task<status> partition_log::remove_front_segments(std::size_t count) {
     LAMINAR_ASSERT(count < _segments.size());
     for (std::size_t i = 0; i < count; ++i) _segments[i]->remove_files();
     _segments.erase(_segments.begin(), _segments.begin() + static_cast<std::ptrdiff_t>(count));
-    co_return co_await sync_directory(_dir_fd.get());
+    co_return co_await sync_dir();
 }
 
 }  // namespace laminar::storage

@@ -101,17 +101,26 @@ status partition_log::reconfigure(const log_config& config) {
 
 task<status> partition_log::write_checkpoint_value(std::string_view name, std::int64_t value) {
     const std::string file(name);
-    auto written = co_await write_checkpoint(_dir, _dir_fd.get(), file, value);
+    unique_fd dir(::open(_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) {
+        _failed = true;
+        co_return fail(last_errno());
+    }
+    auto written = co_await write_checkpoint(_dir, dir.get(), file, value);
     if (!written) _failed = true;
     co_return written;
+}
+
+task<status> partition_log::sync_dir() {
+    unique_fd dir(::open(_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) co_return fail(last_errno());
+    co_return co_await sync_directory(dir.get());
 }
 
 task<status> partition_log::load(log_recovery_report& report) {
     auto made = make_directory(_options.data_dir);
     if (made) made = make_directory(_dir);
     if (!made) co_return made;
-    _dir_fd.reset(::open(_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!_dir_fd) co_return fail(last_errno());
     auto listing = list_directory(_dir);
     if (!listing) co_return fail(listing.error());
     for (const auto& name : listing->leftovers) ::unlink((_dir + "/" + name).c_str());
@@ -157,7 +166,7 @@ task<status> partition_log::load(log_recovery_report& report) {
                             : std::max(std::min(recovery_value, _log_end_offset),
                                        _segments.back()->base_offset());
     if (clean && ::unlink(marker.c_str()) != 0) co_return fail(last_errno());
-    auto dir_synced = co_await sync_directory(_dir_fd.get());
+    auto dir_synced = co_await sync_dir();
     if (!dir_synced) co_return dir_synced;
     if (_recovery_point != recovery_value || !have_recovery_point) {
         auto written = co_await write_checkpoint_value(recovery_point_file, _recovery_point);
@@ -239,7 +248,7 @@ task<status> partition_log::close() {
     const std::string marker = _dir + "/" + std::string(clean_shutdown_file);
     unique_fd created(::open(marker.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
     if (!created) co_return fail(last_errno());
-    co_return co_await sync_directory(_dir_fd.get());
+    co_return co_await sync_dir();
 }
 
 }  // namespace laminar::storage
