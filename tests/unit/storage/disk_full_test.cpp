@@ -48,7 +48,6 @@ enum child_exit : int {
     no_mount_privilege = 77,
     namespace_failed = 10,
     filler_failed = 11,
-    reactor_failed = 12,
     open_failed = 13,
     wrong_error = 14,
     wrong_offset = 15,
@@ -113,9 +112,6 @@ task<bool> reads_back(const partition_log& log, const std::vector<std::vector<st
     options.config.segment_bytes = c.segment_bytes;
     options.config.preallocate_extent_bytes = c.extent_bytes;
 
-    auto made = reactor::create(reactor_options{});
-    if (!made) _exit(reactor_failed);
-    auto shard = std::move(*made);
     int outcome = passed;
     auto main = [&]() -> task<void> {
         std::vector<std::vector<std::byte>> acknowledged;
@@ -166,13 +162,7 @@ task<bool> reads_back(const partition_log& log, const std::vector<std::vector<st
         if (!co_await reads_back(**reopened, acknowledged)) co_return void(outcome = reopen_mismatch);
         if (!co_await (*reopened)->close()) co_return void(outcome = close_failed);
     };
-    auto stopping = [&]() -> task<void> {
-        co_await main();
-        reactor::current().request_stop();
-    };
-    shard->spawn(stopping());
-    shard->run();
-    _exit(outcome);
+    run_on_reactor_and_exit(main, outcome);
 }
 
 class disk_full : public ::testing::TestWithParam<fill_case> {};

@@ -97,6 +97,22 @@ void run_on_reactor(Body& body) {
     shard->run();
 }
 
+// For a forked child: runs `body` on a new reactor, then exits the process with `outcome` (which
+// the body sets; 99 when no reactor could be made). gtest assertions do not reach the parent.
+template <typename Body>
+[[noreturn]] void run_on_reactor_and_exit(Body& body, const int& outcome) {
+    auto made = reactor::create(reactor_options{});
+    if (!made) _exit(99);
+    auto shard = std::move(*made);
+    auto main = [&body]() -> task<void> {
+        co_await body();
+        reactor::current().request_stop();
+    };
+    shard->spawn(main());
+    shard->run();
+    _exit(outcome);
+}
+
 inline log_options options_in(const std::string& dir, const log_clock* clock = nullptr) {
     log_options options;
     options.data_dir = dir;

@@ -30,9 +30,6 @@ log_options limited_options(const std::string& dir) {
     ::signal(SIGXFSZ, SIG_IGN);
     rlimit limit{file_size_limit, RLIM_INFINITY};
     if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) _exit(10);
-    auto made = reactor::create(reactor_options{});
-    if (!made) _exit(11);
-    auto shard = std::move(*made);
     int outcome = 0;
     auto main = [&]() -> task<void> {
         auto opened = co_await partition_log::open(options);
@@ -64,13 +61,7 @@ log_options limited_options(const std::string& dir) {
         if (!appended || appended->base_offset != acknowledged) co_return void(outcome = 19);
         if (!co_await log.close()) co_return void(outcome = 20);
     };
-    auto stopping = [&]() -> task<void> {
-        co_await main();
-        reactor::current().request_stop();
-    };
-    shard->spawn(stopping());
-    shard->run();
-    _exit(outcome);
+    run_on_reactor_and_exit(main, outcome);
 }
 
 TEST(write_failure, failed_preallocation_fails_only_that_append) {
