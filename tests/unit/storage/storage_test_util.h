@@ -82,12 +82,11 @@ private:
 };
 
 // Runs `body` (a coroutine lambda returning task<void>, kept alive by the caller) on a new
-// reactor until it finishes.
+// reactor until it finishes; false when no reactor could be made.
 template <typename Body>
-void run_on_reactor(Body& body) {
-    reactor_options options;
-    auto made = reactor::create(options);
-    ASSERT_TRUE(made);
+bool run_on_new_reactor(Body& body) {
+    auto made = reactor::create(reactor_options{});
+    if (!made) return false;
     auto shard = std::move(*made);
     auto main = [&body]() -> task<void> {
         co_await body();
@@ -95,21 +94,19 @@ void run_on_reactor(Body& body) {
     };
     shard->spawn(main());
     shard->run();
+    return true;
 }
 
-// For a forked child: runs `body` on a new reactor, then exits the process with `outcome` (which
-// the body sets; 99 when no reactor could be made). gtest assertions do not reach the parent.
+template <typename Body>
+void run_on_reactor(Body& body) {
+    ASSERT_TRUE(run_on_new_reactor(body));
+}
+
+// For a forked child: runs `body`, then exits the process with `outcome` (which the body sets;
+// 99 when no reactor could be made). gtest assertions do not reach the parent.
 template <typename Body>
 [[noreturn]] void run_on_reactor_and_exit(Body& body, const int& outcome) {
-    auto made = reactor::create(reactor_options{});
-    if (!made) _exit(99);
-    auto shard = std::move(*made);
-    auto main = [&body]() -> task<void> {
-        co_await body();
-        reactor::current().request_stop();
-    };
-    shard->spawn(main());
-    shard->run();
+    if (!run_on_new_reactor(body)) _exit(99);
     _exit(outcome);
 }
 
