@@ -20,7 +20,9 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
@@ -43,6 +45,7 @@ namespace fs = std::filesystem;
 using kafka::bytes;
 
 constexpr auto response_wait = 100ms;   // then the connection is dropped and a new one made
+constexpr int connect_wait_ms = 5000;
 constexpr std::size_t frames_kept = 32;  // the last frames sent, written out on a crash
 const std::string target_topic = "fuzz-target";
 const std::string kept_topic = "fuzz-kept";  // never named in a generated frame
@@ -63,13 +66,25 @@ class connection {
 public:
     enum class outcome { answered, closed, timed_out };
 
+    // A shard that stops accepting shows as a connect that never completes (its listen queue
+    // full), so connecting has a deadline too.
     explicit connection(std::uint16_t port) {
-        _fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        _fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
         sockaddr_in address{};
         address.sin_family = AF_INET;
         address.sin_port = htons(port);
         address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (::connect(_fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+        bool connected =
+            ::connect(_fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+        if (!connected && errno == EINPROGRESS) {
+            pollfd ready{_fd, POLLOUT, 0};
+            int error = 0;
+            socklen_t length = sizeof(error);
+            connected = ::poll(&ready, 1, connect_wait_ms) == 1 &&
+                        ::getsockopt(_fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 &&
+                        error == 0;
+        }
+        if (!connected) {
             ::close(_fd);
             _fd = -1;
         }
@@ -439,6 +454,18 @@ void expect_serving(std::uint16_t port) {
     }
 }
 
+// Connections land on the shards by the kernel's SO_REUSEPORT hash: 16 of them reach each of
+// two shards with probability 1 - 2^-15, and every one must be accepted and answered.
+void expect_every_shard_answers(std::uint16_t port) {
+    for (int i = 0; i < 16; ++i) {
+        connection link(port);
+        ASSERT_TRUE(link.open()) << "connection " << i << " not accepted";
+        auto versions =
+            exchange<kafka::api_versions_response>(link, kafka::api_versions_request{}, 3);
+        ASSERT_TRUE(versions) << "connection " << i;
+    }
+}
+
 struct tally {
     std::uint64_t frames = 0;
     std::uint64_t answered = 0;
@@ -446,6 +473,7 @@ struct tally {
     std::uint64_t timed_out = 0;
     std::uint64_t send_failed = 0;
     std::uint64_t correlation_mismatches = 0;
+    std::uint64_t connect_failed = 0;  // no connection within connect_wait_ms
 };
 
 // Writes the last frames sent and the broker's stderr next to the temp dir, for a reproducer.
@@ -469,6 +497,11 @@ std::string keep_evidence(const std::deque<bytes>& recent, const std::string& st
 void send_one(std::unique_ptr<connection>& link, std::uint16_t port, const bytes& frame,
               tally& counts) {
     ++counts.frames;
+    if (!link->open()) {
+        ++counts.connect_failed;
+        link = std::make_unique<connection>(port);
+        return;
+    }
     if (!link->send(frame)) {
         ++counts.send_failed;
         link = std::make_unique<connection>(port);
@@ -496,6 +529,7 @@ TEST(request_fuzz, random_and_mutated_frames_never_bring_the_broker_down) {
     const std::uint64_t seconds = env_number("LAMINAR_FUZZ_SECONDS", 0);
     std::printf("request_fuzz: seed %llu (LAMINAR_FUZZ_SEED)\n",
                 static_cast<unsigned long long>(seed));
+    std::fflush(stdout);
     temp_dir dir;
     const auto port = free_port();
     {
@@ -511,6 +545,7 @@ TEST(request_fuzz, random_and_mutated_frames_never_bring_the_broker_down) {
         tally counts;
         std::deque<bytes> recent;
         auto link = std::make_unique<connection>(port);
+        int connect_failures_in_row = 0;
         const auto start = std::chrono::steady_clock::now();
         const auto until = start + std::chrono::seconds(seconds);
         while (seconds ? std::chrono::steady_clock::now() < until : counts.frames < frames_max) {
@@ -522,19 +557,28 @@ TEST(request_fuzz, random_and_mutated_frames_never_bring_the_broker_down) {
                        << "); last frames in "
                        << keep_evidence(recent, broker.process().stderr_text(), seed);
             }
+            if (!link->open() && ++connect_failures_in_row >= 3) {
+                FAIL() << "broker stopped accepting connections after frame " << counts.frames
+                       << " (seed " << seed << "); last frames in "
+                       << keep_evidence(recent, broker.process().stderr_text(), seed);
+            }
+            if (link->open()) connect_failures_in_row = 0;
         }
         const double elapsed = std::chrono::duration<double>(
             std::chrono::steady_clock::now() - start).count();
         std::printf("request_fuzz: %llu frames in %.1f s: %llu answered, %llu closed by the "
-                    "broker, %llu unanswered after %lld ms, %llu sends refused\n",
+                    "broker, %llu unanswered after %lld ms, %llu sends refused, %llu connects "
+                    "failed\n",
                     static_cast<unsigned long long>(counts.frames), elapsed,
                     static_cast<unsigned long long>(counts.answered),
                     static_cast<unsigned long long>(counts.closed),
                     static_cast<unsigned long long>(counts.timed_out),
                     static_cast<long long>(response_wait.count()),
-                    static_cast<unsigned long long>(counts.send_failed));
+                    static_cast<unsigned long long>(counts.send_failed),
+                    static_cast<unsigned long long>(counts.connect_failed));
         EXPECT_EQ(counts.correlation_mismatches, 0u);
         EXPECT_GT(counts.answered, 0u);
+        expect_every_shard_answers(port);
         expect_serving(port);
         broker.process().signal(SIGTERM);
         EXPECT_EQ(broker.process().wait_for_exit(30s), 0) << broker.process().stderr_text();
