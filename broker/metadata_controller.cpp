@@ -115,7 +115,8 @@ task<ctl::command_result<void>> metadata_controller::create_partitions(
     std::vector<std::vector<std::int32_t>> assignment, bool validate_only) {
     auto held = co_await _changes.lock();
     auto planned =
-        ctl::plan_create_partitions(_image, name, total_partitions, assignment, _next_random);
+        ctl::plan_create_partitions(_image, name, total_partitions, assignment, _next_random,
+                                    _defaults.partitions_max);
     if (!planned) co_return fail(planned.error());
     if (validate_only) co_return ctl::command_result<void>{};
     co_return co_await commit(std::move(*planned));

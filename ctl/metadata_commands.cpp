@@ -194,11 +194,17 @@ command_result<std::vector<metadata_record>> plan_delete_topic(const metadata_im
 command_result<std::vector<metadata_record>> plan_create_partitions(
     const metadata_image& image, std::string_view name, std::int32_t total_partitions,
     const std::vector<std::vector<std::int32_t>>& assignment,
-    const std::function<std::uint32_t()>& random) {
+    const std::function<std::uint32_t()>& random, std::int32_t partitions_max) {
     const topic_state* topic = image.find_topic(name);
     if (topic == nullptr) {
         return refuse(command_errc::unknown_topic,
                       fmt::format("This server does not host this topic: {}", name));
+    }
+    // Without a bound, a request for 2^31 partitions stalls the shard building their records.
+    if (total_partitions > partitions_max) {
+        return refuse(command_errc::invalid_partitions,
+                      fmt::format("Number of partitions {} is above the limit of {}.",
+                                  total_partitions, partitions_max));
     }
     const auto current = static_cast<std::int32_t>(topic->partitions.size());
     if (total_partitions <= current) {

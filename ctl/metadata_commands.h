@@ -61,11 +61,13 @@ command_result<std::vector<metadata_record>> plan_create_topic(
 command_result<std::vector<metadata_record>> plan_delete_topic(const metadata_image& image,
                                                                std::string_view name);
 
-// Grows a topic to `total_partitions`; `assignment` optionally gives the new partitions' replicas.
+// Grows a topic to `total_partitions` (at most partitions_max, the bound topic creation has);
+// `assignment` optionally gives the new partitions' replicas.
 command_result<std::vector<metadata_record>> plan_create_partitions(
     const metadata_image& image, std::string_view name, std::int32_t total_partitions,
     const std::vector<std::vector<std::int32_t>>& assignment,
-    const std::function<std::uint32_t()>& random);
+    const std::function<std::uint32_t()>& random,
+    std::int32_t partitions_max = topic_defaults{}.partitions_max);
 
 // Sets (value) or removes (nullopt) topic config keys, already validated by the caller.
 command_result<std::vector<metadata_record>> plan_alter_topic_configs(

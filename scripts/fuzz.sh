@@ -7,6 +7,9 @@
 # Seeds come from tests/fuzz/seeds/<target>/ and past findings from tests/fuzz/regressions/
 # <target>/ (both committed); new corpus entries and crash
 # reproducers go to build/fuzz/corpus/<target>/ and build/fuzz/artifacts/.
+# The broker's request handlers cannot be built by this preset (clang 14, libstdc++ 12); they
+# are fuzzed end to end by a release-build test against a real broker process instead:
+#   LAMINAR_FUZZ_SECONDS=300 LAMINAR_FUZZ_SEED=7 build/release/tests/integration_request_fuzz_test
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -121,6 +121,11 @@ TEST(metadata_commands, partitions_configs_and_deletion) {
     auto fewer = plan_create_partitions(image, "t", 2, {}, random);
     ASSERT_FALSE(fewer);
     EXPECT_EQ(fewer.error().code, command_errc::invalid_partitions);
+    // A bound, as topic creation has: 2^31 - 1 partitions are refused, not planned.
+    auto huge = plan_create_partitions(image, "t", 0x7fffffff, {}, random);
+    ASSERT_FALSE(huge);
+    EXPECT_EQ(huge.error().code, command_errc::invalid_partitions);
+    EXPECT_FALSE(plan_create_partitions(image, "t", 11, {}, random, 10));
     ASSERT_TRUE(image.apply(*plan_create_partitions(image, "t", 5, {}, random)));
     EXPECT_EQ(image.find_topic("t")->partitions.size(), 5u);
     EXPECT_FALSE(plan_create_partitions(image, "t", 6, {{1}, {2}}, random));
