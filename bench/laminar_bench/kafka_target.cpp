@@ -151,10 +151,14 @@ void poll_until(rd_kafka_t* handle, std::uint64_t deadline_ns, bool busy_poll) {
 bool kafka_prepare(run_context& ctx, std::string& error) {
     rd_kafka_conf_t* conf = base_conf(ctx.opt, error);
     if (conf == nullptr) return false;
+    // A producer's Metadata would otherwise auto-create the topic with the broker's defaults.
+    if (!set(conf, "allow.auto.create.topics", "false", error)) {
+        rd_kafka_conf_destroy(conf);
+        return false;
+    }
     kafka_handle admin = make_handle(RD_KAFKA_PRODUCER, conf, error);
     if (!admin) return false;
-    // Metadata for a missing topic auto-creates it on brokers that allow that; ask with
-    // allow.auto.create.topics off (librdkafka's default) first, and create it if missing.
+    // Create the topic only when Metadata does not know it.
     std::string create_error;
     if (partition_count(admin.get(), ctx.opt.topic, 1, create_error) <= 0 &&
         !create_topic(admin.get(), ctx.opt, create_error)) {
@@ -259,7 +263,7 @@ void kafka_consumer(run_context& ctx, int index, consumer_tally& tally) {
         conf != nullptr &&
         set(conf, "group.id", "laminar-bench-" + std::to_string(ctx.run_id), error) &&
         set(conf, "enable.auto.commit", "false", error) &&
-        set(conf, "fetch.wait.max.ms", "100", error) &&
+        set(conf, "fetch.wait.max.ms", std::to_string(opt.fetch_wait_ms), error) &&
         set(conf, "enable.partition.eof", "false", error);
     kafka_handle handle;
     if (configured) {

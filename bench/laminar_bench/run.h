@@ -43,6 +43,7 @@ struct options {
     int acks = 1;  // 0, 1, -1 (all)
     std::string compression = "none";
     double linger_ms = 0;
+    int fetch_wait_ms = 100;  // kafka target: librdkafka's fetch.wait.max.ms
     bool busy_poll = false;
     std::string format = "text";  // text | json
     std::string histogram_out;
