@@ -197,6 +197,8 @@ int main(int argc, char** argv) {
     app.add_option("--linger-ms", opt.linger_ms, "Wait this long to fill a batch");
     app.add_option("--fetch-wait-ms", opt.fetch_wait_ms,
                    "kafka target: librdkafka fetch.wait.max.ms (the mock cluster waits it out)");
+    app.add_option("--max-in-flight", opt.max_in_flight,
+                   "native: Produce requests in flight per connection (records wait and batch)");
     app.add_flag("--busy-poll", opt.busy_poll, "Spin instead of sleeping (native, redis; kafka: poll loop)");
     app.add_option("--format", opt.format, "text or json")->check(CLI::IsMember({"text", "json"}));
     app.add_option("--histogram-out", opt.histogram_out, "Write the percentile distributions here");

@@ -18,7 +18,6 @@ namespace kafka = laminar::kafka;
 
 constexpr std::int16_t produce_version = 9;
 constexpr std::int16_t fetch_version = 12;
-constexpr std::size_t inflight_requests_max = 64;
 constexpr std::size_t response_bytes_max = 256u << 20;
 constexpr std::int32_t fetch_max_wait_ms = 200;
 constexpr std::int32_t fetch_bytes_max = 64 << 20;
@@ -150,7 +149,7 @@ public:
         if (!error.empty()) tally.note_error(error);
     }
 
-    bool can_send() const override { return _inflight.size() < inflight_requests_max; }
+    bool can_send() const override { return _inflight.size() < _inflight_max; }
     std::size_t inflight() const override { return _inflight.size(); }
     void abandon(producer_tally& tally) override {
         for (const auto& request : _inflight) {
@@ -164,6 +163,7 @@ public:
     }
 
     void set_codec(compression_codec codec) { _codec = codec; }
+    void set_inflight_max(std::size_t requests) { _inflight_max = std::max<std::size_t>(requests, 1); }
 
 private:
     struct inflight_request {
@@ -193,6 +193,7 @@ private:
     std::deque<inflight_request> _inflight;
     std::vector<kafka::record> _records;
     std::int32_t _next_correlation_id = 1;
+    std::size_t _inflight_max = 5;
     compression_codec _codec = compression_codec::none;
 };
 
@@ -257,6 +258,7 @@ void native_producer(run_context& ctx, int index, producer_tally& tally) {
     }
     native_producer_protocol protocol;
     protocol.set_codec(codec_named(ctx.opt.compression));
+    protocol.set_inflight_max(static_cast<std::size_t>(ctx.opt.max_in_flight));
     run_pipelined_producer(ctx, index, tally, protocol, conn);
 }
 

@@ -43,7 +43,10 @@ struct options {
     int acks = 1;  // 0, 1, -1 (all)
     std::string compression = "none";
     double linger_ms = 0;
-    int fetch_wait_ms = 100;  // kafka target: librdkafka's fetch.wait.max.ms
+    int fetch_wait_ms = 100;
+    // native: Produce requests in flight per connection (Kafka's producer default, 5); records
+    // due while the window is full go out together in the next request.
+    int max_in_flight = 5;  // kafka target: librdkafka's fetch.wait.max.ms
     bool busy_poll = false;
     std::string format = "text";  // text | json
     std::string histogram_out;
