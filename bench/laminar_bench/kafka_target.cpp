@@ -194,7 +194,7 @@ void kafka_producer(run_context& ctx, int index, producer_tally& tally) {
     const bool configured =
         conf != nullptr && set(conf, "acks", std::to_string(opt.acks), error) &&
         set(conf, "compression.codec", opt.compression, error) &&
-        set(conf, "linger.ms", std::to_string(opt.linger_ms), error) &&
+        (opt.linger_ms < 0 || set(conf, "linger.ms", std::to_string(opt.linger_ms), error)) &&
         set(conf, "enable.idempotence", "false", error) &&
         set(conf, "queue.buffering.max.messages", "1000000", error) &&
         set(conf, "queue.buffering.max.kbytes", "1048576", error);

@@ -194,7 +194,8 @@ int main(int argc, char** argv) {
     app.add_option("--acks", acks, "0, 1 or all");
     app.add_option("--compression", opt.compression, "none, gzip, snappy, lz4, zstd")
         ->check(CLI::IsMember({"none", "gzip", "snappy", "lz4", "zstd"}));
-    app.add_option("--linger-ms", opt.linger_ms, "Wait this long to fill a batch");
+    app.add_option("--linger-ms", opt.linger_ms,
+                   "Wait this long to fill a batch (default: the client's; librdkafka 5 ms, native 0)");
     app.add_option("--fetch-wait-ms", opt.fetch_wait_ms,
                    "kafka target: librdkafka fetch.wait.max.ms (the mock cluster waits it out)");
     app.add_option("--max-in-flight", opt.max_in_flight,

@@ -27,7 +27,7 @@ void run_pipelined_producer(run_context& ctx, int index, producer_tally& tally,
     const options& opt = ctx.opt;
     const auto producers = static_cast<std::uint64_t>(opt.producers);
     const std::size_t batch_records_max = std::max<std::size_t>(1, batch_bytes_max / opt.record_size);
-    const auto linger_ns = static_cast<std::uint64_t>(opt.linger_ms * 1e6);
+    const auto linger_ns = static_cast<std::uint64_t>(std::max(opt.linger_ms, 0.0) * 1e6);
     const bool scheduled = ctx.period_ns > 0;
     std::uint64_t k = static_cast<std::uint64_t>(index);
     std::uint64_t key_state = k, partition_cursor = k;

@@ -42,7 +42,8 @@ struct options {
     int consumers = 1;
     int acks = 1;  // 0, 1, -1 (all)
     std::string compression = "none";
-    double linger_ms = 0;
+    // < 0: the client's default (librdkafka 2.0: 5 ms; native and redis: 0, send when due).
+    double linger_ms = -1;
     int fetch_wait_ms = 100;
     // native: Produce requests in flight per connection (Kafka's producer default, 5); records
     // due while the window is full go out together in the next request.
