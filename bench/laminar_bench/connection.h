@@ -22,10 +22,10 @@ public:
     // "HOST:PORT" (the first of a comma-separated list); false with `error` set on failure.
     bool open(const std::string& address, std::string& error);
 
-    std::vector<char> out;   // bytes to send
+    std::vector<char> out;  // bytes to send
     std::size_t out_sent = 0;
-    std::vector<char> in;    // bytes received, not yet consumed
-    std::size_t in_used = 0; // consumed prefix of `in`
+    std::vector<char> in;     // bytes received, not yet consumed
+    std::size_t in_used = 0;  // consumed prefix of `in`
 
     // Sends what it can without blocking; false when the connection failed.
     bool flush();

@@ -88,7 +88,8 @@ std::vector<latency_histogram::point> latency_histogram::distribution(
         for (int tick = 0; tick < ticks_per_half_distance; ++tick) {
             const double p = from + (to - from) * tick / ticks_per_half_distance;
             if (p >= last) break;
-            auto rank = static_cast<std::uint64_t>(std::ceil(p / 100.0 * static_cast<double>(_count)));
+            auto rank =
+                static_cast<std::uint64_t>(std::ceil(p / 100.0 * static_cast<double>(_count)));
             points.push_back({p, percentile(p), std::max<std::uint64_t>(rank, 1)});
         }
     }

@@ -14,10 +14,10 @@ namespace laminar::bench {
 
 class latency_histogram {
 public:
-    static constexpr int sub_bucket_bits = 11;                           // 2,048 sub-buckets
+    static constexpr int sub_bucket_bits = 11;  // 2,048 sub-buckets
     static constexpr std::uint64_t sub_bucket_count = 1ull << sub_bucket_bits;
     static constexpr std::uint64_t sub_bucket_half = sub_bucket_count / 2;
-    static constexpr int value_bits_max = 42;                            // 2^42 ns = 73 min
+    static constexpr int value_bits_max = 42;  // 2^42 ns = 73 min
     static constexpr std::uint64_t value_max = (1ull << value_bits_max) - 1;
 
     latency_histogram();

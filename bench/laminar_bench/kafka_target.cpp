@@ -90,8 +90,7 @@ bool create_topic(rd_kafka_t* handle, const options& opt, std::string& error) {
 
 // The topic's partition count from Metadata, retried `attempts` times 200 ms apart; -1 when it
 // does not exist.
-int partition_count(rd_kafka_t* handle, const std::string& name, int attempts,
-                    std::string& error) {
+int partition_count(rd_kafka_t* handle, const std::string& name, int attempts, std::string& error) {
     rd_kafka_topic_t* topic = rd_kafka_topic_new(handle, name.c_str(), nullptr);
     int count = -1;
     for (int attempt = 0; attempt < attempts && count <= 0; ++attempt) {
@@ -231,10 +230,9 @@ void kafka_producer(run_context& ctx, int index, producer_tally& tally) {
         const std::string key = record_key(opt, k, key_state);
         tally.note_sent(k / producers);
         for (;;) {
-            const int rc = rd_kafka_produce(topic, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
-                                            value.data(), value.size(),
-                                            key.empty() ? nullptr : key.data(), key.size(),
-                                            nullptr);
+            const int rc = rd_kafka_produce(
+                topic, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, value.data(), value.size(),
+                key.empty() ? nullptr : key.data(), key.size(), nullptr);
             if (rc == 0) break;
             const rd_kafka_resp_err_t code = rd_kafka_last_error();
             if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL || now_ns() > ctx.drain_deadline_ns) {
@@ -247,7 +245,8 @@ void kafka_producer(run_context& ctx, int index, producer_tally& tally) {
         rd_kafka_poll(handle.get(), 0);
     }
     const std::uint64_t now = now_ns();
-    const auto flush_ms = now < ctx.drain_deadline_ns ? (ctx.drain_deadline_ns - now) / 1'000'000 : 0;
+    const auto flush_ms =
+        now < ctx.drain_deadline_ns ? (ctx.drain_deadline_ns - now) / 1'000'000 : 0;
     if (rd_kafka_flush(handle.get(), static_cast<int>(flush_ms)) != RD_KAFKA_RESP_ERR_NO_ERROR) {
         tally.note_error("records still unacknowledged at the drain deadline");
     }

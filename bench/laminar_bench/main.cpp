@@ -82,8 +82,7 @@ int run(options opt) {
     ctx.run_id = random_run_id();
     std::string error;
     const bool kafka_protocol = ctx.opt.target == "kafka" || ctx.opt.target == "native";
-    const bool prepared =
-        kafka_protocol ? kafka_prepare(ctx, error) : redis_prepare(ctx, error);
+    const bool prepared = kafka_protocol ? kafka_prepare(ctx, error) : redis_prepare(ctx, error);
     if (!prepared) {
         std::fprintf(stderr, "laminar-bench: %s\n", error.c_str());
         return 3;
@@ -133,8 +132,8 @@ int run(options opt) {
         return 1;
     }
     const bool delivered = result.exactly_once() || !result.consumption_checked;
-    const bool clean = delivered && result.produce_errors == 0 &&
-                       result.consume_errors == 0 && result.acked == result.sent;
+    const bool clean = delivered && result.produce_errors == 0 && result.consume_errors == 0 &&
+                       result.acked == result.sent;
     return clean ? 0 : 4;
 }
 
@@ -194,13 +193,15 @@ int main(int argc, char** argv) {
     app.add_option("--acks", acks, "0, 1 or all");
     app.add_option("--compression", opt.compression, "none, gzip, snappy, lz4, zstd")
         ->check(CLI::IsMember({"none", "gzip", "snappy", "lz4", "zstd"}));
-    app.add_option("--linger-ms", opt.linger_ms,
-                   "Wait this long to fill a batch (default: the client's; librdkafka 5 ms, native 0)");
+    app.add_option(
+        "--linger-ms", opt.linger_ms,
+        "Wait this long to fill a batch (default: the client's; librdkafka 5 ms, native 0)");
     app.add_option("--fetch-wait-ms", opt.fetch_wait_ms,
                    "kafka target: librdkafka fetch.wait.max.ms (the mock cluster waits it out)");
     app.add_option("--max-in-flight", opt.max_in_flight,
                    "native: Produce requests in flight per connection (records wait and batch)");
-    app.add_flag("--busy-poll", opt.busy_poll, "Spin instead of sleeping (native, redis; kafka: poll loop)");
+    app.add_flag("--busy-poll", opt.busy_poll,
+                 "Spin instead of sleeping (native, redis; kafka: poll loop)");
     app.add_option("--format", opt.format, "text or json")->check(CLI::IsMember({"text", "json"}));
     app.add_option("--histogram-out", opt.histogram_out, "Write the percentile distributions here");
     app.add_option("--name", opt.name, "Label of this run (JSON, plots)");

@@ -24,15 +24,16 @@ int main(int argc, char** argv) {
         } else if (std::strcmp(argv[i], "--topic") == 0 && i + 1 < argc) {
             const std::string spec = argv[++i];
             const auto colon = spec.rfind(':');
-            const int partitions = colon == std::string::npos ? 0 : std::atoi(spec.c_str() + colon + 1);
+            const int partitions =
+                colon == std::string::npos ? 0 : std::atoi(spec.c_str() + colon + 1);
             if (partitions < 1) {
                 std::fprintf(stderr, "laminar-mock-cluster: --topic NAME:PARTITIONS\n");
                 return 2;
             }
             topics.emplace_back(spec.substr(0, colon), partitions);
         } else {
-            std::fprintf(stderr,
-                         "usage: laminar-mock-cluster [--brokers N] [--topic NAME:PARTITIONS]...\n");
+            std::fprintf(
+                stderr, "usage: laminar-mock-cluster [--brokers N] [--topic NAME:PARTITIONS]...\n");
             return 2;
         }
     }

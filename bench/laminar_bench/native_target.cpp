@@ -137,8 +137,8 @@ public:
             }
             inflight_request request = std::move(_inflight.front());
             _inflight.pop_front();
-            auto response = kafka::decode_message<kafka::produce_response>(frame.body,
-                                                                           produce_version);
+            auto response =
+                kafka::decode_message<kafka::produce_response>(frame.body, produce_version);
             conn.consume(frame.frame_bytes);
             if (!response) {
                 tally.note_error("undecodable produce response");
@@ -163,7 +163,9 @@ public:
     }
 
     void set_codec(compression_codec codec) { _codec = codec; }
-    void set_inflight_max(std::size_t requests) { _inflight_max = std::max<std::size_t>(requests, 1); }
+    void set_inflight_max(std::size_t requests) {
+        _inflight_max = std::max<std::size_t>(requests, 1);
+    }
 
 private:
     struct inflight_request {
@@ -304,7 +306,8 @@ void native_consumer(run_context& ctx, int index, consumer_tally& tally) {
             }
             for (const auto& topic : response->responses) {
                 for (const auto& answer : topic.partitions) {
-                    auto at = std::find(partitions.begin(), partitions.end(), answer.partition_index);
+                    auto at =
+                        std::find(partitions.begin(), partitions.end(), answer.partition_index);
                     if (at == partitions.end()) continue;
                     if (answer.error_code != 0) {
                         tally.note_error("fetch error code " + std::to_string(answer.error_code));
@@ -312,7 +315,8 @@ void native_consumer(run_context& ctx, int index, consumer_tally& tally) {
                     }
                     if (!answer.records.data) continue;
                     consume_batches(ctx, tally, *answer.records.data,
-                                    offsets[static_cast<std::size_t>(at - partitions.begin())], now);
+                                    offsets[static_cast<std::size_t>(at - partitions.begin())],
+                                    now);
                 }
             }
             continue;

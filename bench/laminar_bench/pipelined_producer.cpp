@@ -26,7 +26,8 @@ void run_pipelined_producer(run_context& ctx, int index, producer_tally& tally,
                             producer_protocol& protocol, connection& conn) {
     const options& opt = ctx.opt;
     const auto producers = static_cast<std::uint64_t>(opt.producers);
-    const std::size_t batch_records_max = std::max<std::size_t>(1, batch_bytes_max / opt.record_size);
+    const std::size_t batch_records_max =
+        std::max<std::size_t>(1, batch_bytes_max / opt.record_size);
     const auto linger_ns = static_cast<std::uint64_t>(std::max(opt.linger_ms, 0.0) * 1e6);
     const bool scheduled = ctx.period_ns > 0;
     std::uint64_t k = static_cast<std::uint64_t>(index);
@@ -39,11 +40,13 @@ void run_pipelined_producer(run_context& ctx, int index, producer_tally& tally,
     for (;;) {
         std::uint64_t now = now_ns();
         const bool sending_done = scheduled ? k >= ctx.records_total : now >= ctx.end_ns;
-        if (pending.empty()) batch_partition = static_cast<std::int32_t>(partition_cursor++ % opt.partitions);
+        if (pending.empty())
+            batch_partition = static_cast<std::int32_t>(partition_cursor++ % opt.partitions);
         auto add = [&](std::uint64_t intended) {
-            pending_record record{{ctx.run_id, k, intended}, batch_partition,
-                                  record_key(opt, k, key_state)};
-            if (!record.key.empty()) record.partition = pick_partition(opt, record.key, partition_cursor);
+            pending_record record{
+                {ctx.run_id, k, intended}, batch_partition, record_key(opt, k, key_state)};
+            if (!record.key.empty())
+                record.partition = pick_partition(opt, record.key, partition_cursor);
             tally.note_sent(k / producers);
             pending.push_back(std::move(record));
             k += producers;

@@ -26,15 +26,18 @@ std::string number(double value) {
 
 std::string latency_label(double us) {
     char text[32];
-    if (us >= 1e6) std::snprintf(text, sizeof text, "%gs", us / 1e6);
-    else if (us >= 1e3) std::snprintf(text, sizeof text, "%gms", us / 1e3);
-    else std::snprintf(text, sizeof text, "%gus", us);
+    if (us >= 1e6)
+        std::snprintf(text, sizeof text, "%gs", us / 1e6);
+    else if (us >= 1e3)
+        std::snprintf(text, sizeof text, "%gms", us / 1e3);
+    else
+        std::snprintf(text, sizeof text, "%gus", us);
     return text;
 }
 
 std::string percentile_label(int decade) {
-    static const char* names[] = {"0%", "90%", "99%", "99.9%", "99.99%", "99.999%", "99.9999%",
-                                  "99.99999%"};
+    static const char* names[] = {"0%",     "90%",     "99%",      "99.9%",
+                                  "99.99%", "99.999%", "99.9999%", "99.99999%"};
     return decade < 8 ? names[decade] : "1-1e-" + std::to_string(decade);
 }
 
@@ -51,13 +54,13 @@ std::string xml_escape(const std::string& text) {
     std::string out;
     for (char c : text) {
         switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&apos;"; break;
-        default:
-            if (static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n') out += c;
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            case '\'': out += "&apos;"; break;
+            default:
+                if (static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n') out += c;
         }
     }
     return out;
@@ -120,8 +123,8 @@ std::string render_svg(const std::vector<plot_series>& series, const std::string
            number(height) + "\" viewBox=\"0 0 " + number(width) + " " + number(height) +
            "\" font-family=\"sans-serif\" font-size=\"12\">\n";
     svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-    svg += "<text x=\"" + number(width / 2) + "\" y=\"24\" text-anchor=\"middle\" font-size=\"16\">" +
-           xml_escape(title) + "</text>\n";
+    svg += "<text x=\"" + number(width / 2) +
+           "\" y=\"24\" text-anchor=\"middle\" font-size=\"16\">" + xml_escape(title) + "</text>\n";
     for (int d = 0; d <= decades_x; ++d) {
         svg += "<line x1=\"" + number(px(d)) + "\" y1=\"" + number(top) + "\" x2=\"" +
                number(px(d)) + "\" y2=\"" + number(top + plot_h) + "\" stroke=\"#ddd\"/>\n";
@@ -153,8 +156,7 @@ std::string render_svg(const std::vector<plot_series>& series, const std::string
         const double legend_y = top + plot_h + 56 + 18.0 * static_cast<double>(i);
         char stats[160];
         std::snprintf(stats, sizeof stats, "  p50 %.1f  p99 %.1f  p99.9 %.1f  max %.1f us",
-                      at_percentile(s, 50), at_percentile(s, 99), at_percentile(s, 99.9),
-                      s.max_us);
+                      at_percentile(s, 50), at_percentile(s, 99), at_percentile(s, 99.9), s.max_us);
         svg += "<line x1=\"" + number(left) + "\" y1=\"" + number(legend_y - 4) + "\" x2=\"" +
                number(left + 24) + "\" y2=\"" + number(legend_y - 4) + "\" stroke=\"" + color +
                "\" stroke-width=\"3\"/>\n";

@@ -104,7 +104,8 @@ nlohmann::json to_json(const run_result& r) {
     j["consumers"] = r.opt.consumers;
     j["acks"] = r.opt.acks;
     j["compression"] = r.opt.compression;
-    j["linger_ms"] = r.opt.linger_ms >= 0 ? nlohmann::json(r.opt.linger_ms) : nlohmann::json("default");
+    j["linger_ms"] =
+        r.opt.linger_ms >= 0 ? nlohmann::json(r.opt.linger_ms) : nlohmann::json("default");
     j["busy_poll"] = r.opt.busy_poll;
     j["sent"] = r.sent;
     j["acked"] = r.acked;
@@ -128,24 +129,26 @@ nlohmann::json to_json(const run_result& r) {
 }
 
 void print_text(const run_result& r, std::FILE* out) {
-    std::fprintf(out, "laminar-bench %s: target=%s brokers=%s topic=%s rate=%s duration=%.1fs "
-                      "warmup=%.1fs size=%zu partitions=%d producers=%d consumers=%d acks=%d "
-                      "compression=%s linger=%s%s\n",
-                 r.name.c_str(), r.opt.target.c_str(), r.opt.brokers.c_str(), r.opt.topic.c_str(),
-                 r.opt.rate > 0 ? std::to_string(static_cast<long long>(r.opt.rate)).c_str()
-                                : "max",
-                 r.opt.duration_s, r.opt.warmup_s, r.opt.record_size, r.opt.partitions,
-                 r.opt.producers, r.opt.consumers, r.opt.acks, r.opt.compression.c_str(),
-                 r.opt.linger_ms < 0 ? "default" : (std::to_string(r.opt.linger_ms) + "ms").c_str(),
-                 r.opt.busy_poll ? " busy-poll" : "");
+    std::fprintf(
+        out,
+        "laminar-bench %s: target=%s brokers=%s topic=%s rate=%s duration=%.1fs "
+        "warmup=%.1fs size=%zu partitions=%d producers=%d consumers=%d acks=%d "
+        "compression=%s linger=%s%s\n",
+        r.name.c_str(), r.opt.target.c_str(), r.opt.brokers.c_str(), r.opt.topic.c_str(),
+        r.opt.rate > 0 ? std::to_string(static_cast<long long>(r.opt.rate)).c_str() : "max",
+        r.opt.duration_s, r.opt.warmup_s, r.opt.record_size, r.opt.partitions, r.opt.producers,
+        r.opt.consumers, r.opt.acks, r.opt.compression.c_str(),
+        r.opt.linger_ms < 0 ? "default" : (std::to_string(r.opt.linger_ms) + "ms").c_str(),
+        r.opt.busy_poll ? " busy-poll" : "");
     latency_line(out, "ack (from intended)", r.ack);
     latency_line(out, "e2e (from intended)", r.e2e);
-    std::fprintf(out, "throughput: %.0f msg/s %.2f MB/s acknowledged, %.0f msg/s consumed "
-                      "(over %.1f s)\n",
-                 r.ack_records_per_s, r.ack_megabytes_per_s, r.consume_records_per_s,
-                 r.measured_s);
-    std::fprintf(out, "records: sent=%llu acked=%llu consumed=%llu lost=%llu duplicated=%llu "
-                      "consumed_unacked=%llu foreign=%llu errors=%llu/%llu -> %s\n",
+    std::fprintf(out,
+                 "throughput: %.0f msg/s %.2f MB/s acknowledged, %.0f msg/s consumed "
+                 "(over %.1f s)\n",
+                 r.ack_records_per_s, r.ack_megabytes_per_s, r.consume_records_per_s, r.measured_s);
+    std::fprintf(out,
+                 "records: sent=%llu acked=%llu consumed=%llu lost=%llu duplicated=%llu "
+                 "consumed_unacked=%llu foreign=%llu errors=%llu/%llu -> %s\n",
                  static_cast<unsigned long long>(r.sent), static_cast<unsigned long long>(r.acked),
                  static_cast<unsigned long long>(r.consumed),
                  static_cast<unsigned long long>(r.lost),

@@ -23,8 +23,8 @@ struct run_result {
     std::uint64_t acked_measured = 0;
     std::uint64_t consumed = 0;  // distinct records of this run
     std::uint64_t consumed_measured = 0;
-    std::uint64_t lost = 0;          // acknowledged, never consumed
-    std::uint64_t duplicated = 0;    // extra copies consumed
+    std::uint64_t lost = 0;              // acknowledged, never consumed
+    std::uint64_t duplicated = 0;        // extra copies consumed
     std::uint64_t consumed_unacked = 0;  // consumed without an acknowledgement (error or timeout)
     std::uint64_t foreign = 0;
     std::uint64_t produce_errors = 0;

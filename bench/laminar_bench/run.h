@@ -86,11 +86,11 @@ inline bool read_stamp(const void* value, std::size_t size, payload_stamp& stamp
 struct run_context {
     options opt;
     std::uint64_t run_id = 0;
-    std::uint64_t period_ns = 0;     // 0 with --rate max
-    std::uint64_t records_total = 0; // scheduled records (0 with --rate max: until end_ns)
-    std::uint64_t t0_ns = 0;         // first record due
+    std::uint64_t period_ns = 0;      // 0 with --rate max
+    std::uint64_t records_total = 0;  // scheduled records (0 with --rate max: until end_ns)
+    std::uint64_t t0_ns = 0;          // first record due
     std::uint64_t measure_from_ns = 0;
-    std::uint64_t end_ns = 0;        // nothing is due from here on
+    std::uint64_t end_ns = 0;  // nothing is due from here on
     std::uint64_t drain_deadline_ns = 0;
 
     std::vector<std::int64_t> start_offsets;  // per partition, where consumers begin
@@ -116,7 +116,7 @@ struct run_context {
 };
 
 struct producer_tally {
-    latency_histogram ack;          // intended send -> acknowledged
+    latency_histogram ack;            // intended send -> acknowledged
     std::vector<std::uint8_t> acked;  // by this producer's local index (k / producers)
     std::uint64_t sent = 0;
     std::uint64_t acked_count = 0;
@@ -134,7 +134,7 @@ struct producer_tally {
 };
 
 struct consumer_tally {
-    latency_histogram e2e;  // intended send -> consumed
+    latency_histogram e2e;           // intended send -> consumed
     std::vector<std::uint8_t> seen;  // by sequence: times consumed (saturating)
     std::uint64_t consumed = 0;
     std::uint64_t consumed_measured = 0;
@@ -148,8 +148,7 @@ struct consumer_tally {
 };
 
 // Marks record `stamp` acknowledged by producer tally `t` at `now`.
-void note_acked(run_context& ctx, producer_tally& t, const payload_stamp& stamp,
-                std::uint64_t now);
+void note_acked(run_context& ctx, producer_tally& t, const payload_stamp& stamp, std::uint64_t now);
 // Counts one consumed value; foreign values (another run's) are counted apart.
 void note_consumed(run_context& ctx, consumer_tally& t, const void* value, std::size_t size,
                    std::uint64_t now);

@@ -41,8 +41,8 @@ class producer_protocol {
 public:
     virtual ~producer_protocol() = default;
     // Appends the requests for `records` to conn.out.
-    virtual void encode(std::span<const pending_record> records, connection& conn,
-                        run_context& ctx, producer_tally& tally) = 0;
+    virtual void encode(std::span<const pending_record> records, connection& conn, run_context& ctx,
+                        producer_tally& tally) = 0;
     // Consumes every complete response in conn.in.
     virtual void on_input(connection& conn, run_context& ctx, producer_tally& tally,
                           std::uint64_t now) = 0;

@@ -70,10 +70,11 @@ protected:
     }
 
     static json run_load(const std::string& name, std::vector<std::string> extra) {
-        std::vector<std::string> args = {"-b", _bootstrap, "--topic", name, "--rate", "250",
-                                         "--duration", "1.5", "--warmup", "0.5", "--format",
-                                         "json", "--name", name, "--histogram-out",
-                                         _dir->path + "/" + name + ".hgrm"};
+        std::vector<std::string> args = {
+            "-b",       _bootstrap, "--topic",         name,
+            "--rate",   "250",      "--duration",      "1.5",
+            "--warmup", "0.5",      "--format",        "json",
+            "--name",   name,       "--histogram-out", _dir->path + "/" + name + ".hgrm"};
         args.insert(args.end(), extra.begin(), extra.end());
         auto [status, out] = run_bench(name, args);
         EXPECT_EQ(status, std::optional<int>(0)) << out;
@@ -123,9 +124,9 @@ TEST_F(bench_tool, kafka_target_through_librdkafka) {
 }
 
 TEST_F(bench_tool, native_target_with_two_producers_and_consumers) {
-    const json r = run_load("native-run", {"--target", "native", "--partitions", "4",
-                                           "--producers", "2", "--consumers", "2", "--key-dist",
-                                           "uniform:16", "--linger-ms", "2"});
+    const json r = run_load(
+        "native-run", {"--target", "native", "--partitions", "4", "--producers", "2", "--consumers",
+                       "2", "--key-dist", "uniform:16", "--linger-ms", "2"});
     expect_exactly_once(r, scheduled_records);
 }
 
@@ -140,9 +141,9 @@ TEST_F(bench_tool, plot_overlays_runs) {
     run_load("plot-b", {"--target", "kafka"});
     for (const char* file : {"overlay.svg", "overlay.html"}) {
         const std::string out = _dir->path + "/" + file;
-        auto [status, text] = run_bench(std::string("plot-") + file,
-                                        {"plot", _dir->path + "/plot-a.json",
-                                         _dir->path + "/plot-b.json", "-o", out});
+        auto [status, text] = run_bench(
+            std::string("plot-") + file,
+            {"plot", _dir->path + "/plot-a.json", _dir->path + "/plot-b.json", "-o", out});
         EXPECT_EQ(status, std::optional<int>(0)) << text;
         const std::string doc = read_text(out);
         EXPECT_NE(doc.find("<svg"), std::string::npos);
@@ -150,8 +151,8 @@ TEST_F(bench_tool, plot_overlays_runs) {
         EXPECT_NE(doc.find("plot-a"), std::string::npos);
         EXPECT_NE(doc.find("plot-b"), std::string::npos);
     }
-    auto [status, text] = run_bench("plot-bad", {"plot", _dir->path + "/kafka-run.hgrm", "-o",
-                                                 _dir->path + "/bad.svg"});
+    auto [status, text] = run_bench(
+        "plot-bad", {"plot", _dir->path + "/kafka-run.hgrm", "-o", _dir->path + "/bad.svg"});
     EXPECT_EQ(status, std::optional<int>(2)) << text;
 }
 

@@ -13,7 +13,8 @@ namespace laminar::bench {
 namespace {
 
 std::uint64_t exact_percentile(const std::vector<std::uint64_t>& sorted, double p) {
-    auto rank = static_cast<std::uint64_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
+    auto rank =
+        static_cast<std::uint64_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
     rank = std::clamp<std::uint64_t>(rank, 1, sorted.size());
     return sorted[rank - 1];
 }

@@ -36,7 +36,8 @@ bool well_formed(const std::string& doc, std::string& why) {
             return false;
         }
         std::string tag = doc.substr(i + 1, end - i - 1);
-        if (std::count(tag.begin(), tag.end(), '"') % 2 != 0 || tag.find('<') != std::string::npos) {
+        if (std::count(tag.begin(), tag.end(), '"') % 2 != 0 ||
+            tag.find('<') != std::string::npos) {
             why = "bad tag " + tag;
             return false;
         }
@@ -76,7 +77,8 @@ nlohmann::json fake_run(const std::string& name, double scale, std::uint32_t see
 
 TEST(plot, svg_is_well_formed_and_names_every_run) {
     std::vector<plot_series> series;
-    for (auto [name, scale] : {std::pair{"laminar native", 1.0}, {"redis <streams> & co", 2.0},
+    for (auto [name, scale] : {std::pair{"laminar native", 1.0},
+                               {"redis <streams> & co", 2.0},
                                {"kafka \"librdkafka\"", 4.0}}) {
         std::string error;
         auto s = series_from_run(fake_run(name, scale, 1), "e2e", error);
