@@ -18,7 +18,7 @@ packages=(
   # Kafka clients for the CLI and compatibility tests
   librdkafka-dev kcat python3-confluent-kafka python3-pytest
   # benchmark peers and helpers
-  fio iperf3 redis-server lz4
+  fio iperf3 redis-server lz4 libhiredis-dev
 )
 
 missing=()
