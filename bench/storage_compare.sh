@@ -8,16 +8,18 @@
 # Installs nothing: fio and iperf3 come from scripts/setup-debian.sh.
 #
 #   bench/storage_compare.sh [--dir=PATH] [--bench=build/release/bench/storage_bench]
-#       [--repeat=3] [--append-mib=2048] [--recovery-mib=10240] [--partitions=100]
-#       [--sendfile-mib=1024] [--durable-appends=2000]
+#       [--repeat=3] [--append-mib=512] [--recovery-mib=2048] [--partitions=100]
+#       [--sendfile-mib=1024] [--durable-appends=1000]
 #
+# The defaults keep a run to about 4-5 minutes on the shared VM; the issue's recovery size is
+# --recovery-mib=10240 (recovery scans every byte past the recovery point: time grows with it).
 # --dir: a directory on the file system to measure (default: a new directory under /work; not
 # /tmp, which may be a small tmpfs). Everything written there is deleted at the end.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 dir="" bench="$here/build/release/bench/storage_bench" repeat=3
-append_mib=2048 recovery_mib=10240 partitions=100 sendfile_mib=1024 durable_appends=2000
+append_mib=512 recovery_mib=2048 partitions=100 sendfile_mib=1024 durable_appends=1000
 for argument in "$@"; do
   case "$argument" in
     --dir=*) dir=${argument#*=} ;;
