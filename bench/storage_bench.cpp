@@ -382,7 +382,8 @@ double resident_share(const std::string& path) {
     const off_t size = ::lseek(fd, 0, SEEK_END);
     double share = -1;
     if (size > 0) {
-        void* mapped = ::mmap(nullptr, static_cast<std::size_t>(size), PROT_READ, MAP_SHARED, fd, 0);
+        void* mapped =
+            ::mmap(nullptr, static_cast<std::size_t>(size), PROT_READ, MAP_SHARED, fd, 0);
         if (mapped != MAP_FAILED) {
             const long page = ::sysconf(_SC_PAGESIZE);
             const std::size_t pages = (static_cast<std::size_t>(size) + page - 1) / page;
@@ -485,9 +486,9 @@ sendfile_run run_sendfile(const std::string& base, std::uint64_t total_bytes, bo
             chain.append_file(read->range.fd, read->range.position, read->range.length);
             auto sent = co_await net::send_chain(connection, chain, pipes);
             if (!sent) die("send failed");
-            offset = read->first_offset + static_cast<std::int64_t>(
-                                              read->range.length / sendfile_batch_bytes) *
-                                              records_per_batch;
+            offset = read->first_offset +
+                     static_cast<std::int64_t>(read->range.length / sendfile_batch_bytes) *
+                         records_per_batch;
         }
         auto closed = co_await log->close();
         if (!closed) die("close failed");
@@ -561,10 +562,12 @@ int main(int argc, char** argv) {
     }
 
     if (wanted(modes, "durable")) {
-        std::printf("\ndurable appends (flush.messages=1), 4 KiB batches, %ld appends per run; "
-                    "microseconds\n", durable_appends);
-        std::printf("%-10s %9s %9s %9s %9s %10s %12s\n", "appenders", "p50", "p99", "p99.9",
-                    "max", "appends/s", "syncs/append");
+        std::printf(
+            "\ndurable appends (flush.messages=1), 4 KiB batches, %ld appends per run; "
+            "microseconds\n",
+            durable_appends);
+        std::printf("%-10s %9s %9s %9s %9s %10s %12s\n", "appenders", "p50", "p99", "p99.9", "max",
+                    "appends/s", "syncs/append");
         for (int appenders : {1, 4, 16, 64}) {
             std::vector<latency_summary> latencies;
             std::vector<double> syncs;
@@ -589,10 +592,11 @@ int main(int argc, char** argv) {
     }
 
     if (wanted(modes, "recovery")) {
-        std::printf("\nrecovery after SIGKILL: %llu MiB over %d partitions (page cache kept, as "
-                    "after a process crash%s)\n",
-                    static_cast<unsigned long long>(recovery_bytes >> 20), partitions,
-                    written_back ? "; written back with sync() before the opens" : "");
+        std::printf(
+            "\nrecovery after SIGKILL: %llu MiB over %d partitions (page cache kept, as "
+            "after a process crash%s)\n",
+            static_cast<unsigned long long>(recovery_bytes >> 20), partitions,
+            written_back ? "; written back with sync() before the opens" : "");
         std::printf("%-4s %10s %10s %12s %14s %12s\n", "run", "open_s", "segments", "batches",
                     "bytes_dropped", "on_disk_MiB");
         std::vector<double> times;
@@ -611,8 +615,10 @@ int main(int argc, char** argv) {
     }
 
     if (wanted(modes, "sendfile")) {
-        std::printf("\nsegment reads to a loopback socket (partition_log::read + splice), %llu MiB "
-                    "per run\n", static_cast<unsigned long long>(sendfile_bytes >> 20));
+        std::printf(
+            "\nsegment reads to a loopback socket (partition_log::read + splice), %llu MiB "
+            "per run\n",
+            static_cast<unsigned long long>(sendfile_bytes >> 20));
         for (bool cold : {true, false}) {
             std::vector<double> rates;
             std::vector<double> resident;
