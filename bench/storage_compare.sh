@@ -46,7 +46,7 @@ fi
 results="$work/results"   # "<repetition> <name> <value>" lines
 iperf_pid=""
 cleanup() {
-  [ -n "$iperf_pid" ] && kill "$iperf_pid" 2>/dev/null || true
+  if [ -n "$iperf_pid" ]; then kill "$iperf_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
