@@ -1,0 +1,645 @@
+// The partition log's figures, the issue's four storage benchmarks (issue 3):
+//   append     appends with flush none, 1 KiB and 64 KiB batches, one appender awaiting each
+//              append on one shard: MB/s and batches/s
+//   durable    flush.messages=1 (every batch acknowledged after the fdatasync covering it), 4 KiB
+//              batches, 1/4/16/64 concurrent appenders (coroutines on one shard): append-to-
+//              durable latency p50/p99/p99.9/max, appends/s, fdatasyncs per append
+//   recovery   a child process writes --recovery-mib over --partitions logs (flush none) and is
+//              SIGKILLed while still appending; the time to open every log again (recovery
+//              scans what lies past each recovery point), all opens concurrent on one shard
+//   sendfile   a log is written, synced and dropped from the page cache (posix_fadvise
+//              DONTNEED on its segment files), then read with partition_log::read and moved to a
+//              loopback TCP socket with net::send_chain (splice, as the broker sends fetches);
+//              a reader thread receives: Gbit/s. Then again with the files left in the page
+//              cache (warm), the splice path alone.
+// Each mode runs --runs times (fresh directory each time); the figures are medians. Besides the
+// tables, each figure is printed as a line "figure <name> <value>" for bench/storage_compare.sh.
+// A plain program, not a Google Benchmark loop: it prints figures, it never passes or fails.
+//
+//   build/release/bench/storage_bench [--dir=PATH] [--modes=append,durable,recovery,sendfile]
+//       [--runs=3] [--append-mib=2048] [--durable-appends=2000] [--recovery-mib=10240]
+//       [--partitions=100] [--recovery-sync-first=0] [--sendfile-mib=1024]
+//
+// --dir: a directory on the file system to measure (default: a new directory under /work, not
+// /tmp, which may be a small tmpfs); everything the program writes goes in a fresh subdirectory
+// that is removed afterwards.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "bench/latency_summary.h"
+#include "core/endian.h"
+#include "core/reactor.h"
+#include "core/record_batch.h"
+#include "net/outbound_chain.h"
+#include "storage/partition_log.h"
+
+namespace laminar::bench {
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+namespace layout = record_batch_layout;
+
+constexpr std::int32_t records_per_batch = 10;
+constexpr int durable_warm_up_appends = 64;
+
+[[noreturn]] void die(const char* what) {
+    std::fprintf(stderr, "storage_bench: %s\n", what);
+    std::exit(1);
+}
+
+double seconds_since(clock_type::time_point start) {
+    return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
+std::uint64_t nanoseconds_since(clock_type::time_point start) {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - start).count());
+}
+
+// `--name=text` from argv, else the fallback.
+std::string text_option(int argc, char** argv, std::string_view name, std::string fallback) {
+    for (int index = 1; index < argc; ++index) {
+        std::string_view argument = argv[index];
+        if (argument.size() > name.size() + 3 && argument.substr(0, 2) == "--" &&
+            argument.substr(2, name.size()) == name && argument[name.size() + 2] == '=') {
+            return std::string(argument.substr(name.size() + 3));
+        }
+    }
+    return fallback;
+}
+
+// A produced batch (base offset 0) of exactly `total_bytes`, `records_per_batch` records
+// announced; the record bytes are filler (the log checks the header and the CRC, not records).
+std::vector<std::byte> make_batch(std::size_t total_bytes, std::uint64_t seed) {
+    std::vector<std::byte> batch(total_bytes);
+    std::uint64_t state = seed * 0x9E3779B97F4A7C15ull + 1;
+    for (std::size_t i = layout::header_bytes; i < batch.size(); ++i) {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        batch[i] = static_cast<std::byte>(state);
+    }
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    auto* p = batch.data();
+    store_be<std::int64_t>(p + layout::base_offset, 0);
+    store_be<std::int32_t>(p + layout::batch_length,
+                           static_cast<std::int32_t>(batch.size() - layout::length_field_end));
+    store_be<std::int32_t>(p + layout::partition_leader_epoch, -1);
+    store_be<std::int8_t>(p + layout::magic, 2);
+    store_be<std::int16_t>(p + layout::attributes, 0);
+    store_be<std::int32_t>(p + layout::last_offset_delta, records_per_batch - 1);
+    store_be<std::int64_t>(p + layout::base_timestamp, now);
+    store_be<std::int64_t>(p + layout::max_timestamp, now);
+    store_be<std::int64_t>(p + layout::producer_id, -1);
+    store_be<std::int16_t>(p + layout::producer_epoch, -1);
+    store_be<std::int32_t>(p + layout::base_sequence, -1);
+    store_be<std::int32_t>(p + layout::records_count, records_per_batch);
+    store_be<std::uint32_t>(p + layout::crc, compute_record_batch_crc(batch));
+    return batch;
+}
+
+// Runs `body` (a coroutine lambda returning task<void>, kept alive by the caller) on a new
+// reactor until it finishes.
+template <typename Body>
+void run_on_reactor(Body& body) {
+    reactor_options options;
+    auto made = reactor::create(options);
+    if (!made) die("cannot create a reactor (io_uring)");
+    auto shard = std::move(*made);
+    auto main = [&body]() -> task<void> {
+        co_await body();
+        reactor::current().request_stop();
+    };
+    shard->spawn(main());
+    shard->run();
+}
+
+storage::log_options log_options_in(const std::string& dir, std::int32_t partition) {
+    storage::log_options options;
+    options.data_dir = dir;
+    options.topic = "bench";
+    options.partition = partition;
+    return options;  // Laminar's defaults: 1 GiB segments, 16 MiB preallocation extents
+}
+
+// A fresh directory under `base`, removed with everything in it.
+class scratch_directory {
+public:
+    explicit scratch_directory(const std::string& base) {
+        std::string pattern = base + "/storage-bench-XXXXXX";
+        if (::mkdtemp(pattern.data()) == nullptr) die("cannot create a directory under --dir");
+        _path = pattern;
+    }
+    ~scratch_directory() {
+        std::error_code ignored;
+        std::filesystem::remove_all(_path, ignored);
+    }
+    scratch_directory(const scratch_directory&) = delete;
+    scratch_directory& operator=(const scratch_directory&) = delete;
+    const std::string& path() const noexcept { return _path; }
+
+private:
+    std::string _path;
+};
+
+void print_figure(const std::string& name, double value) {
+    std::printf("figure %s %.3f\n", name.c_str(), value);
+}
+
+// ---- append (flush none) ----
+
+struct append_run {
+    double megabytes_per_second = 0;
+    double batches_per_second = 0;
+};
+
+append_run run_append(const std::string& base, std::size_t batch_bytes, std::uint64_t total_bytes) {
+    scratch_directory dir(base);
+    append_run outcome;
+    auto body = [&]() -> task<void> {
+        auto options = log_options_in(dir.path(), 0);
+        auto opened = co_await storage::partition_log::open(options);
+        if (!opened) die("open failed");
+        auto log = std::move(*opened);
+        auto batch = make_batch(batch_bytes, 1);
+        const std::uint64_t batches = total_bytes / batch_bytes;
+        const auto start = clock_type::now();
+        for (std::uint64_t i = 0; i < batches; ++i) {
+            auto appended = co_await log->append(batch);
+            if (!appended) die("append failed");
+        }
+        const double seconds = seconds_since(start);
+        outcome.megabytes_per_second = double(batches * batch_bytes) / 1e6 / seconds;
+        outcome.batches_per_second = double(batches) / seconds;
+        auto closed = co_await log->close();
+        if (!closed) die("close failed");
+    };
+    run_on_reactor(body);
+    return outcome;
+}
+
+// ---- durable (flush every batch) ----
+
+struct durable_run {
+    latency_summary latency;
+    double fdatasyncs_per_append = 0;
+};
+
+durable_run run_durable(const std::string& base, int appenders, long total_appends) {
+    scratch_directory dir(base);
+    durable_run outcome;
+    auto body = [&]() -> task<void> {
+        auto options = log_options_in(dir.path(), 0);
+        options.config.flush_messages = 1;
+        auto opened = co_await storage::partition_log::open(options);
+        if (!opened) die("open failed");
+        auto log = std::move(*opened);
+        auto warm_up = make_batch(4096, 7);
+        for (int i = 0; i < durable_warm_up_appends; ++i) {
+            auto appended = co_await log->append(warm_up);
+            if (!appended) die("append failed");
+        }
+
+        const long per_appender = total_appends / appenders;
+        std::vector<std::uint64_t> samples_ns;
+        samples_ns.reserve(static_cast<std::size_t>(per_appender * appenders));
+        int running = appenders;
+        std::coroutine_handle<> waiter;
+        struct all_done {
+            int* running;
+            std::coroutine_handle<>* waiter;
+            bool await_ready() const noexcept { return *running == 0; }
+            void await_suspend(std::coroutine_handle<> handle) noexcept { *waiter = handle; }
+            void await_resume() const noexcept {}
+        };
+        auto appender = [&](int index) -> task<void> {
+            auto batch = make_batch(4096, 100 + static_cast<std::uint64_t>(index));
+            for (long i = 0; i < per_appender; ++i) {
+                const auto start = clock_type::now();
+                auto appended = co_await log->append(batch);
+                if (!appended) die("durable append failed");
+                samples_ns.push_back(nanoseconds_since(start));
+            }
+            if (--running == 0 && waiter) reactor::current().schedule(waiter);
+        };
+        const std::uint64_t syncs_before = log->fdatasync_count();
+        const auto start = clock_type::now();
+        for (int i = 0; i < appenders; ++i) reactor::current().spawn(appender(i));
+        co_await all_done{&running, &waiter};
+        const double seconds = seconds_since(start);
+        const auto appends = static_cast<double>(samples_ns.size());
+        outcome.fdatasyncs_per_append = double(log->fdatasync_count() - syncs_before) / appends;
+        outcome.latency = summarize(samples_ns, appends / seconds);
+        auto closed = co_await log->close();
+        if (!closed) die("close failed");
+    };
+    run_on_reactor(body);
+    return outcome;
+}
+
+// ---- recovery after SIGKILL ----
+
+struct recovery_run {
+    double seconds = 0;
+    std::uint64_t segments_scanned = 0;
+    std::uint64_t batches_scanned = 0;
+    std::uint64_t bytes_dropped = 0;
+    std::uint64_t bytes_on_disk = 0;
+};
+
+// In the child: opens `partitions` logs and appends 256 KiB batches round robin; after
+// `total_bytes` writes one byte to `ready_fd` and keeps appending until killed.
+[[noreturn]] void recovery_writer(const std::string& dir, int partitions, std::uint64_t total_bytes,
+                                  int ready_fd) {
+    auto body = [&]() -> task<void> {
+        std::vector<std::unique_ptr<storage::partition_log>> logs;
+        for (int p = 0; p < partitions; ++p) {
+            auto options = log_options_in(dir, p);
+            auto opened = co_await storage::partition_log::open(options);
+            if (!opened) die("child: open failed");
+            logs.push_back(std::move(*opened));
+        }
+        auto batch = make_batch(256 << 10, 3);
+        std::uint64_t written = 0;
+        bool told = false;
+        for (std::uint64_t i = 0;; ++i) {
+            auto appended = co_await logs[i % logs.size()]->append(batch);
+            if (!appended) die("child: append failed");
+            written += batch.size();
+            if (!told && written >= total_bytes) {
+                const char byte = 1;
+                if (::write(ready_fd, &byte, 1) != 1) die("child: cannot signal");
+                told = true;
+            }
+        }
+    };
+    run_on_reactor(body);
+    std::_Exit(0);
+}
+
+// written_back: sync() after the kill and before the timed opens, so the figure leaves out
+// writing the dead writer's dirty pages back (recovery's syncs otherwise wait for them).
+recovery_run run_recovery(const std::string& base, int partitions, std::uint64_t total_bytes,
+                          bool written_back) {
+    scratch_directory dir(base);
+    int ready[2];
+    if (::pipe2(ready, O_CLOEXEC) != 0) die("pipe failed");
+    std::fflush(stdout);
+    const pid_t child = ::fork();
+    if (child < 0) die("fork failed");
+    if (child == 0) {
+        ::close(ready[0]);
+        recovery_writer(dir.path(), partitions, total_bytes, ready[1]);
+    }
+    ::close(ready[1]);
+    char byte = 0;
+    const bool signalled = ::read(ready[0], &byte, 1) == 1;
+    ::kill(child, SIGKILL);
+    int child_status = 0;
+    ::waitpid(child, &child_status, 0);
+    ::close(ready[0]);
+    if (!signalled) die("the writer died before writing everything");
+    if (written_back) ::sync();
+
+    recovery_run outcome;
+    std::error_code ignored;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir.path(), ignored)) {
+        if (entry.is_regular_file(ignored)) outcome.bytes_on_disk += entry.file_size(ignored);
+    }
+    auto body = [&]() -> task<void> {
+        std::vector<std::unique_ptr<storage::partition_log>> logs(
+            static_cast<std::size_t>(partitions));
+        int running = partitions;
+        std::coroutine_handle<> waiter;
+        struct all_done {
+            int* running;
+            std::coroutine_handle<>* waiter;
+            bool await_ready() const noexcept { return *running == 0; }
+            void await_suspend(std::coroutine_handle<> handle) noexcept { *waiter = handle; }
+            void await_resume() const noexcept {}
+        };
+        auto opener = [&](int partition) -> task<void> {
+            auto options = log_options_in(dir.path(), partition);
+            auto opened = co_await storage::partition_log::open(options);
+            if (!opened) die("recovery: open failed");
+            logs[static_cast<std::size_t>(partition)] = std::move(*opened);
+            if (--running == 0 && waiter) reactor::current().schedule(waiter);
+        };
+        const auto start = clock_type::now();
+        for (int p = 0; p < partitions; ++p) reactor::current().spawn(opener(p));
+        co_await all_done{&running, &waiter};
+        outcome.seconds = seconds_since(start);
+        for (const auto& log : logs) {
+            const auto& report = log->recovery_report();
+            outcome.segments_scanned += report.segments_scanned;
+            outcome.batches_scanned += report.batches_scanned;
+            outcome.bytes_dropped += report.bytes_dropped;
+        }
+        for (const auto& log : logs) {
+            auto closed = co_await log->close();
+            if (!closed) die("close failed");
+        }
+    };
+    run_on_reactor(body);
+    return outcome;
+}
+
+// ---- cold reads to a socket ----
+
+constexpr std::size_t sendfile_batch_bytes = 512 << 10;
+constexpr std::uint64_t sendfile_read_bytes = 1 << 20;  // max_bytes per read, as a fetch's
+
+struct sendfile_run {
+    double gigabits_per_second = 0;
+    double resident_before = 0;  // share of the segment pages in the page cache before sending
+};
+
+// Share of the file's pages in the page cache.
+double resident_share(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    const off_t size = ::lseek(fd, 0, SEEK_END);
+    double share = -1;
+    if (size > 0) {
+        void* mapped =
+            ::mmap(nullptr, static_cast<std::size_t>(size), PROT_READ, MAP_SHARED, fd, 0);
+        if (mapped != MAP_FAILED) {
+            const long page = ::sysconf(_SC_PAGESIZE);
+            const std::size_t pages = (static_cast<std::size_t>(size) + page - 1) / page;
+            std::vector<unsigned char> in_core(pages);
+            if (::mincore(mapped, static_cast<std::size_t>(size), in_core.data()) == 0) {
+                std::size_t resident = 0;
+                for (auto flag : in_core) resident += flag & 1;
+                share = double(resident) / double(pages);
+            }
+            ::munmap(mapped, static_cast<std::size_t>(size));
+        }
+    }
+    ::close(fd);
+    return share;
+}
+
+// cold: the segment files are dropped from the page cache before sending; warm: they stay in it
+// (the splice path alone, against iperf3).
+sendfile_run run_sendfile(const std::string& base, std::uint64_t total_bytes, bool cold) {
+    scratch_directory dir(base);
+    sendfile_run outcome;
+    const std::uint64_t batches = total_bytes / sendfile_batch_bytes;
+    const std::uint64_t payload = batches * sendfile_batch_bytes;
+
+    // Write, sync, close (clean), then drop the segment files from the page cache.
+    auto writer = [&]() -> task<void> {
+        auto options = log_options_in(dir.path(), 0);
+        auto opened = co_await storage::partition_log::open(options);
+        if (!opened) die("open failed");
+        auto log = std::move(*opened);
+        auto batch = make_batch(sendfile_batch_bytes, 5);
+        for (std::uint64_t i = 0; i < batches; ++i) {
+            auto appended = co_await log->append(batch);
+            if (!appended) die("append failed");
+        }
+        auto closed = co_await log->close();
+        if (!closed) die("close failed");
+    };
+    run_on_reactor(writer);
+    std::vector<std::string> segment_files;
+    std::error_code ignored;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir.path(), ignored)) {
+        if (entry.path().extension() == ".log") segment_files.push_back(entry.path().string());
+    }
+    double resident = 0;
+    for (const auto& path : segment_files) {
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) die("cannot open a segment file");
+        ::fdatasync(fd);
+        if (cold) ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+        ::close(fd);
+        resident += resident_share(path) / double(segment_files.size());
+    }
+    outcome.resident_before = resident;
+
+    // Loopback TCP: the reader thread connects and counts bytes until it has them all.
+    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    if (listener < 0 || ::bind(listener, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+        ::listen(listener, 1) != 0 ||
+        ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+        die("cannot listen on loopback");
+    }
+    std::atomic<std::uint64_t> received{0};
+    std::thread reader([&] {
+        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+            die("reader: cannot connect");
+        }
+        std::vector<char> buffer(1 << 20);
+        std::uint64_t total = 0;
+        while (total < payload) {
+            const auto got = ::recv(fd, buffer.data(), buffer.size(), 0);
+            if (got <= 0) break;
+            total += static_cast<std::uint64_t>(got);
+        }
+        received = total;
+        ::close(fd);
+    });
+    const int connection = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+    ::close(listener);
+    if (connection < 0) die("accept failed");
+
+    clock_type::time_point start;
+    auto sender = [&]() -> task<void> {
+        auto options = log_options_in(dir.path(), 0);
+        auto opened = co_await storage::partition_log::open(options);
+        if (!opened) die("reopen failed");
+        auto log = std::move(*opened);
+        net::splice_pipes pipes;
+        start = clock_type::now();
+        std::int64_t offset = 0;
+        while (offset < log->log_end_offset()) {
+            auto read = co_await log->read(offset, sendfile_read_bytes);
+            if (!read || read->range.length == 0) die("read failed");
+            net::outbound_chain chain;
+            chain.append_file(read->range.fd, read->range.position, read->range.length);
+            auto sent = co_await net::send_chain(connection, chain, pipes);
+            if (!sent) die("send failed");
+            offset = read->first_offset +
+                     static_cast<std::int64_t>(read->range.length / sendfile_batch_bytes) *
+                         records_per_batch;
+        }
+        auto closed = co_await log->close();
+        if (!closed) die("close failed");
+    };
+    run_on_reactor(sender);
+    reader.join();
+    const double seconds = seconds_since(start);
+    ::close(connection);
+    if (received != payload) die("the reader did not receive every byte");
+    outcome.gigabits_per_second = double(payload) * 8 / 1e9 / seconds;
+    return outcome;
+}
+
+bool wanted(const std::string& modes, std::string_view mode) {
+    return modes == "all" || modes.find(mode) != std::string::npos;
+}
+
+std::string default_base() {
+    std::string pattern = "/work/storage-bench-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) die("cannot create a directory under /work");
+    return pattern;
+}
+
+}  // namespace
+}  // namespace laminar::bench
+
+int main(int argc, char** argv) {
+    using namespace laminar;
+    using namespace laminar::bench;
+    ::signal(SIGPIPE, SIG_IGN);
+    const std::string modes = text_option(argc, argv, "modes", "all");
+    const long runs = option(argc, argv, "runs", 3);
+    const auto append_bytes = static_cast<std::uint64_t>(option(argc, argv, "append-mib", 2048))
+                              << 20;
+    const long durable_appends = option(argc, argv, "durable-appends", 2000);
+    const auto recovery_bytes =
+        static_cast<std::uint64_t>(option(argc, argv, "recovery-mib", 10240)) << 20;
+    const int partitions = static_cast<int>(option(argc, argv, "partitions", 100));
+    const bool written_back = option(argc, argv, "recovery-sync-first", 0) != 0;
+    const auto sendfile_bytes = static_cast<std::uint64_t>(option(argc, argv, "sendfile-mib", 1024))
+                                << 20;
+    std::string base = text_option(argc, argv, "dir", "");
+    const bool own_base = base.empty();
+    if (own_base) base = default_base();
+
+    double load[3] = {0, 0, 0};
+    ::getloadavg(load, 3);
+    std::printf("storage_bench in %s, median of %ld runs, load average %.2f %.2f %.2f\n",
+                base.c_str(), runs, load[0], load[1], load[2]);
+    std::fflush(stdout);
+
+    if (wanted(modes, "append")) {
+        std::printf("\nappend, flush none, one appender, %llu MiB per run\n",
+                    static_cast<unsigned long long>(append_bytes >> 20));
+        std::printf("%-8s %10s %12s\n", "batch", "MB/s", "batches/s");
+        for (std::size_t batch_bytes : {std::size_t{1} << 10, std::size_t{64} << 10}) {
+            std::vector<double> rates;
+            std::vector<double> batch_rates;
+            for (long run = 0; run < runs; ++run) {
+                auto outcome = run_append(base, batch_bytes, append_bytes);
+                rates.push_back(outcome.megabytes_per_second);
+                batch_rates.push_back(outcome.batches_per_second);
+            }
+            const std::string name = std::to_string(batch_bytes >> 10) + "k";
+            std::printf("%-8s %10.1f %12.0f\n", (name + "iB").c_str(), median(rates),
+                        median(batch_rates));
+            print_figure("append_" + name + "_mb_per_s", median(rates));
+            print_figure("append_" + name + "_batches_per_s", median(batch_rates));
+            std::fflush(stdout);
+        }
+    }
+
+    if (wanted(modes, "durable")) {
+        std::printf(
+            "\ndurable appends (flush.messages=1), 4 KiB batches, %ld appends per run; "
+            "microseconds\n",
+            durable_appends);
+        std::printf("%-10s %9s %9s %9s %9s %10s %12s\n", "appenders", "p50", "p99", "p99.9", "max",
+                    "appends/s", "syncs/append");
+        for (int appenders : {1, 4, 16, 64}) {
+            std::vector<latency_summary> latencies;
+            std::vector<double> syncs;
+            for (long run = 0; run < runs; ++run) {
+                auto outcome = run_durable(base, appenders, durable_appends);
+                latencies.push_back(outcome.latency);
+                syncs.push_back(outcome.fdatasyncs_per_append);
+            }
+            const auto row = median_of_runs(latencies);
+            std::printf("%-10d %9.1f %9.1f %9.1f %9.1f %10.0f %12.3f\n", appenders,
+                        row.p50_ns / 1e3, row.p99_ns / 1e3, row.p999_ns / 1e3, row.max_ns / 1e3,
+                        row.per_second, median(syncs));
+            const std::string prefix = "durable_" + std::to_string(appenders) + "_";
+            print_figure(prefix + "p50_us", row.p50_ns / 1e3);
+            print_figure(prefix + "p99_us", row.p99_ns / 1e3);
+            print_figure(prefix + "p999_us", row.p999_ns / 1e3);
+            print_figure(prefix + "max_us", row.max_ns / 1e3);
+            print_figure(prefix + "appends_per_s", row.per_second);
+            print_figure(prefix + "syncs_per_append", median(syncs));
+            std::fflush(stdout);
+        }
+    }
+
+    if (wanted(modes, "recovery")) {
+        std::printf(
+            "\nrecovery after SIGKILL: %llu MiB over %d partitions (page cache kept, as "
+            "after a process crash%s)\n",
+            static_cast<unsigned long long>(recovery_bytes >> 20), partitions,
+            written_back ? "; written back with sync() before the opens" : "");
+        std::printf("%-4s %10s %10s %12s %14s %12s\n", "run", "open_s", "segments", "batches",
+                    "bytes_dropped", "on_disk_MiB");
+        std::vector<double> times;
+        for (long run = 0; run < runs; ++run) {
+            auto outcome = run_recovery(base, partitions, recovery_bytes, written_back);
+            times.push_back(outcome.seconds);
+            std::printf("%-4ld %10.3f %10llu %12llu %14llu %12llu\n", run + 1, outcome.seconds,
+                        static_cast<unsigned long long>(outcome.segments_scanned),
+                        static_cast<unsigned long long>(outcome.batches_scanned),
+                        static_cast<unsigned long long>(outcome.bytes_dropped),
+                        static_cast<unsigned long long>(outcome.bytes_on_disk >> 20));
+            std::fflush(stdout);
+        }
+        std::printf("median open (recovery) time: %.3f s\n", median(times));
+        print_figure("recovery_s", median(times));
+    }
+
+    if (wanted(modes, "sendfile")) {
+        std::printf(
+            "\nsegment reads to a loopback socket (partition_log::read + splice), %llu MiB "
+            "per run\n",
+            static_cast<unsigned long long>(sendfile_bytes >> 20));
+        for (bool cold : {true, false}) {
+            std::vector<double> rates;
+            std::vector<double> resident;
+            for (long run = 0; run < runs; ++run) {
+                auto outcome = run_sendfile(base, sendfile_bytes, cold);
+                rates.push_back(outcome.gigabits_per_second);
+                resident.push_back(outcome.resident_before);
+            }
+            std::printf("%s: Gbit/s %.2f (runs:", cold ? "cold" : "warm", median(rates));
+            for (double rate : rates) std::printf(" %.2f", rate);
+            std::printf("), in the page cache before sending: %.1f%% of the segment pages\n",
+                        median(resident) * 100);
+            const std::string name = cold ? "sendfile_cold" : "sendfile_warm";
+            print_figure(name + "_gbit_per_s", median(rates));
+            print_figure(name + "_resident_share", median(resident));
+        }
+    }
+
+    if (own_base) {
+        std::error_code ignored;
+        std::filesystem::remove_all(base, ignored);
+    }
+    return 0;
+}
