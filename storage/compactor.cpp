@@ -299,6 +299,7 @@ task<result<compaction_report>> partition_log::compact(const compaction_options&
     }
     const std::int64_t clean_end = snapshot[mapped_end]->base_offset();
     const auto delete_retention_ms = _options.config.delete_retention_ms;
+    bool moved_on = false;  // a segment changed under us (truncation, retention)
     for (std::size_t i = 0; i < mapped_end; ++i) {
         const auto& source = snapshot[i];
         const std::uint64_t source_size = source->size_bytes();
@@ -326,14 +327,19 @@ task<result<compaction_report>> partition_log::compact(const compaction_options&
         const bool empty = cleaned->written == 0;
         auto installed = co_await install_cleaned(source, source_size, empty, options.crash_at);
         if (!installed) co_return fail(installed.error());
-        if (!*installed) continue;  // the log moved on (retention, truncation): skip it
+        if (!*installed) {
+            moved_on = true;  // the log moved on (retention, truncation): skip it
+            continue;
+        }
         report.records_removed += cleaned->records_removed;
         report.tombstones_removed += cleaned->tombstones_removed;
         report.bytes_written += cleaned->written;
         ++(empty ? report.segments_removed : report.segments_rewritten);
     }
     report.ran = true;
-    if (!_closed && !_failed && clean_end > _cleaner_offset) {
+    // After a truncation below clean_end the offsets there are new: leave them dirty.
+    if (!moved_on && !_closed && !_failed && clean_end > _cleaner_offset &&
+        clean_end <= _log_end_offset) {
         const std::string name(cleaner_offset_file);
         auto written = co_await write_checkpoint(_dir, _dir_fd.get(), name, clean_end);
         if (!written) co_return fail(written.error());

@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "../storage/storage_test_util.h"
+#include "../storage/compaction_test_util.h"
 #include "broker/log_maintenance.h"
 #include "broker/partition_manager.h"
 #include "ctl/metadata_commands.h"
@@ -15,7 +15,9 @@
 namespace laminar::broker {
 namespace {
 
+using storage::testing::keyed_batch;
 using storage::testing::make_batch;
+using storage::testing::read_everything;
 using storage::testing::run_on_reactor;
 using storage::testing::temporary_directory;
 
@@ -150,6 +152,45 @@ TEST(log_maintenance, a_dropped_topic_mid_pass_is_skipped_and_close_all_stops_th
         co_await sleep_ms(250);  // ticks run over no logs
         co_await partitions.close_all();
         EXPECT_FALSE(std::filesystem::exists(dir.path() + "/gone-0"));
+    };
+    run_on_reactor(body);
+}
+
+TEST(log_maintenance, the_cleaner_compacts_dirty_compacted_logs_within_its_tick_budget) {
+    temporary_directory dir;
+    auto image = image_with_topics(
+        {{"table", {{"cleanup.policy", "compact"}, {"segment.bytes", "400"}}}});
+    partition_manager partitions(dir.path(), 0, 1);
+    log_maintenance_settings settings;
+    settings.cleaner_backoff_ms = 50;
+    settings.cleaner_tick_bytes_max = 4096;  // a few segments per tick: the pass spans ticks
+    auto body = [&]() -> task<void> {
+        auto table = co_await partitions.get(image, "table", 0);
+        EXPECT_TRUE(table);
+        if (!table) co_return;
+        for (int i = 0; i < 200; ++i) {
+            const std::string key = "key" + std::to_string(i % 4);
+            const std::string value = "value" + std::to_string(i);
+            auto batch = keyed_batch({{key, value}}, now_ms());
+            auto appended = co_await (*table)->append(batch);
+            EXPECT_TRUE(appended);
+        }
+        const auto before = (*table)->size_bytes();
+        partitions.start_maintenance(settings);
+        const auto& counters = partitions.maintenance()->counters();
+        for (int i = 0; i < 200 && counters.compactions == 0; ++i) co_await sleep_ms(20);
+        EXPECT_GE(counters.compactions, 1u);
+        EXPECT_GT(counters.bytes_cleaned, settings.cleaner_tick_bytes_max);  // several ticks
+        EXPECT_LT((*table)->size_bytes(), before / 4);
+        auto back = co_await read_everything(**table);
+        EXPECT_TRUE(back.valid);
+        std::map<std::string, std::string> seen;
+        for (const auto& record : back.records) seen[*record.key] = *record.value;
+        const std::map<std::string, std::string> latest{
+            {"key0", "value196"}, {"key1", "value197"}, {"key2", "value198"},
+            {"key3", "value199"}};
+        EXPECT_EQ(seen, latest);
+        co_await partitions.close_all();
     };
     run_on_reactor(body);
 }
