@@ -25,6 +25,9 @@
 // - truncate_to, advance_log_start_offset and enforce_retention are durable when they return,
 //   and a crash part-way leaves a consistent log (at worst holding more of the old prefix).
 // - A clean close() leaves a marker so the next open trusts the files and scans nothing.
+// - compact() never changes an offset or touches the active segment; a crash at any point of
+//   a segment swap leaves either the old segment or the cleaned one (open() completes a
+//   committed .swap and deletes a half-written .cleaned); see compactor.cpp.
 //
 // @locality owning shard: every member runs on the shard that opened the log.
 #pragma once

@@ -2,12 +2,13 @@
 remove old segments (the earliest offset ListOffsets answers moves), a compacted topic is
 cleaned to the latest record per key (plus what the active segment holds), and a compacted
 topic refuses records without a key (INVALID_RECORD)."""
+import os
 import time
 
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from conftest import wait_until
+from conftest import Broker, wait_until
 
 BROKER_ARGS = ["--set", "log.retention.check.interval.ms=200",
                "--set", "log.cleaner.backoff.ms=100"]
@@ -116,3 +117,47 @@ def test_a_compacted_topic_refuses_records_without_a_key(broker):
     errors = produce_one_batch_each(broker, "compacted.keys", [(None, b"no key")])
     assert [error.code() for error in errors] == [KafkaError.INVALID_RECORD]
     assert produce_one_batch_each(broker, "compacted.keys", [(b"k", b"keyed")]) == []
+
+
+def test_consumer_offsets_is_compacted_and_replays_the_latest_commit():
+    """Many commits of one group roll __consumer_offsets segments (1 MiB, the smallest); the
+    cleaner shrinks the partition, and after a restart the group replays the last commit."""
+    args = BROKER_ARGS + ["--set", "offsets.topic.segment.bytes=1048576"]
+    running = Broker(args)
+    try:
+        create(running, "offsets.source", {})
+        consumer = Consumer({"bootstrap.servers": running.bootstrap, "group.id": "compacting",
+                             "enable.auto.commit": False})
+        for offset in range(1, 9001):
+            consumer.commit(offsets=[TopicPartition("offsets.source", 0, offset)],
+                            asynchronous=False)
+        consumer.close()
+        data = os.path.join(running.directory, "laminar-data")
+
+        def partition_dir():
+            for name in os.listdir(data):
+                path = os.path.join(data, name)
+                if name.startswith("__consumer_offsets-") and \
+                        os.path.exists(os.path.join(path, "cleaner-offset-checkpoint")):
+                    return path
+            return None
+
+        def first_segment_bytes(path):
+            return os.path.getsize(os.path.join(path, "00000000000000000000.log"))
+
+        assert wait_until(lambda: partition_dir() is not None, timeout=30)
+        # 9000 commits wrote over 1 MiB: the first (rolled) segment held about 8000 of them,
+        # all superseded by the later commits of the active segment (preallocated: not
+        # measured). Cleaned, it keeps one (the latest commit below the active segment).
+        assert first_segment_bytes(partition_dir()) < 1024
+    finally:
+        running.stop(keep_data=True)
+    restarted = Broker(args, directory=running.directory, port=running.port)
+    try:
+        consumer = Consumer({"bootstrap.servers": restarted.bootstrap, "group.id": "compacting",
+                             "enable.auto.commit": False})
+        committed = consumer.committed([TopicPartition("offsets.source", 0)], timeout=30)
+        consumer.close()
+        assert committed[0].offset == 9000
+    finally:
+        restarted.stop()
