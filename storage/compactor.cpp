@@ -5,7 +5,8 @@
 // dirty part (from the cleaner offset on), then every segment from the log start to the end of
 // the mapped part is rewritten: a record goes when its key has a later record in the map, when
 // it has no key (Kafka refuses those at produce), or when it is a tombstone whose segment's max
-// timestamp is older than delete.retention.ms. Control batches stay whole. A batch keeps its
+// timestamp is older than delete.retention.ms. Control batches stay whole, and so do batches
+// whose records do not parse (they map nothing). A batch keeps its
 // header (offsets, timestamps, producer fields) with fewer records and a new CRC; a batch left
 // without records goes (Kafka keeps the last batch of each producer for idempotence; Laminar
 // does not, so a producer whose every batch was compacted away is unknown after a restart).
@@ -21,6 +22,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -133,10 +135,9 @@ task<result<std::uint64_t>> map_segment(const segment& source, cleaner_budget& b
         if (!header) co_return fail(errc::corrupt_log);
         if (header->is_control()) continue;
         auto bytes = batch_records_bytes(*batch, *header, scratch);
-        if (!bytes) co_return fail(bytes.error());
-        if (auto parsed = parse_batch_records(*bytes, *header, records); !parsed) {
-            co_return fail(parsed.error());
-        }
+        // Records that do not parse (written before the topic became compacted, when produce
+        // did not read records): the batch is kept whole and maps nothing.
+        if (!bytes || !parse_batch_records(*bytes, *header, records)) continue;
         for (const auto& record : records) {
             if (record.key_length >= 0) map.put(record_key(*bytes, record), record.offset);
         }
@@ -195,14 +196,15 @@ task<result<segment_cleaning>> clean_segment(const segment& source, const offset
         auto header = read_record_batch_header(*batch);
         if (!header) co_return fail(errc::corrupt_log);
         auto& out = writer.buffer();
-        if (header->is_control()) {
+        std::optional<std::span<const std::byte>> bytes;
+        if (!header->is_control()) {
+            auto decoded = batch_records_bytes(*batch, *header, scratch);
+            if (decoded && parse_batch_records(*decoded, *header, records)) bytes = *decoded;
+        }
+        if (!bytes) {
+            // Control batches, and batches whose records do not parse, stay whole.
             out.insert(out.end(), batch->begin(), batch->end());
         } else {
-            auto bytes = batch_records_bytes(*batch, *header, scratch);
-            if (!bytes) co_return fail(bytes.error());
-            if (auto parsed = parse_batch_records(*bytes, *header, records); !parsed) {
-                co_return fail(parsed.error());
-            }
             kept.clear();
             for (const auto& record : records) {
                 const bool keyed = record.key_length >= 0;

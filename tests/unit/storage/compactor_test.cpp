@@ -248,6 +248,33 @@ TEST(compactor, keyless_records_go_and_control_batches_stay) {
     run_on_reactor(body);
 }
 
+TEST(compactor, batches_whose_records_do_not_parse_stay_whole) {
+    temporary_directory dir;
+    manual_clock clock(start_ms);
+    auto body = [&]() -> task<void> {
+        auto opened = co_await partition_log::open(compact_options(dir.path(), &clock));
+        EXPECT_TRUE(opened);
+        auto& log = **opened;
+        // Written while the topic was not compacted: valid batch, random record bytes.
+        auto garbage = make_batch(1, 40, start_ms, 9);
+        EXPECT_TRUE(co_await log.append(garbage));
+        for (int i = 0; i < 4; ++i) co_await append_record(log, "k", "v", start_ms);
+        auto report = co_await compact_now(log);
+        EXPECT_TRUE(report.ran);
+        EXPECT_GT(report.records_removed, 0u);
+        auto first = co_await log.read(0, 1 << 20);
+        EXPECT_TRUE(first);
+        if (first) {
+            auto bytes = bytes_of(first->range);
+            bytes.resize(std::min(bytes.size(), garbage.size()));
+            set_base_offset(garbage, 0);
+            EXPECT_EQ(bytes, garbage);
+        }
+        EXPECT_TRUE(co_await log.close());
+    };
+    run_on_reactor(body);
+}
+
 TEST(compactor, compressed_batches_are_rewritten_with_their_codec) {
     temporary_directory dir;
     manual_clock clock(start_ms);
