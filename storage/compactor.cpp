@@ -368,18 +368,8 @@ task<result<bool>> partition_log::install_cleaned(const std::shared_ptr<segment>
     }
     if (empty) {
         ::unlink(cleaned.c_str());
-        if (index == 0) {
-            // Nothing is left below the next segment: the log starts there (as after a crash
-            // part-way, open() would drop the segment as wholly below the start offset).
-            const std::int64_t start = _segments[1]->base_offset();
-            auto written = co_await write_checkpoint_value(log_start_offset_file, start);
-            if (!written) co_return fail(written.error());
-            _log_start_offset = start;
-        }
-        original->remove_files();
-        _segments.erase(_segments.begin() + static_cast<std::ptrdiff_t>(index));
-        auto synced = co_await sync_directory(_dir_fd.get());
-        if (!synced) co_return fail(synced.error());
+        auto removed = co_await remove_emptied_segment(index);
+        if (!removed) co_return fail(removed.error());
         co_return true;
     }
     const std::string swap = _dir + "/" + segment_file_name(base, swap_suffix);
@@ -425,6 +415,22 @@ task<result<bool>> partition_log::install_cleaned(const std::shared_ptr<segment>
     }
     _segments[index] = std::move(*opened);
     co_return true;
+}
+
+task<status> partition_log::remove_emptied_segment(std::size_t index) {
+    if (index == 0) {
+        // Nothing is left below the next segment: the log starts there (as after a crash
+        // part-way, open() would drop the segment as wholly below the start offset).
+        const std::int64_t start = _segments[1]->base_offset();
+        if (start > _log_start_offset) {
+            auto written = co_await write_checkpoint_value(log_start_offset_file, start);
+            if (!written) co_return written;
+            _log_start_offset = start;
+        }
+    }
+    _segments[index]->remove_files();
+    _segments.erase(_segments.begin() + static_cast<std::ptrdiff_t>(index));
+    co_return co_await sync_directory(_dir_fd.get());
 }
 
 }  // namespace laminar::storage

@@ -205,6 +205,7 @@ private:
     task<result<bool>> install_cleaned(const std::shared_ptr<segment>& original,
                                        std::uint64_t original_size, bool empty,
                                        cleaner_crash_point crash_at);
+    task<status> remove_emptied_segment(std::size_t index);
 
     // partition_log_maintenance.cpp
     task<status> truncate_fully(std::int64_t offset);
