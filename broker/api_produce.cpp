@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/record_batch.h"
 #include "core/wait_group.h"
+#include "storage/batch_records.h"
 
 namespace laminar::broker {
 
@@ -47,6 +48,26 @@ kafka_error check_batch(const std::optional<kafka::bytes>& records, std::int64_t
     if (!check_produced_batch_offsets(*header)) {
         message = "Inconsistent batch offset range and record count";
         return kafka_error::invalid_record;
+    }
+    return kafka_error::none;
+}
+
+// A compacted topic keeps the latest record per key: Kafka's LogValidator refuses records
+// without a key there (INVALID_RECORD). Reads the records (decompressing if needed).
+kafka_error check_compacted_keys(std::span<const std::byte> batch, std::string& message) {
+    const auto header = read_record_batch_header(batch);  // validated by check_batch
+    std::vector<std::byte> scratch;
+    std::vector<storage::record_entry> records;
+    auto bytes = storage::batch_records_bytes(batch, *header, scratch);
+    if (!bytes || !storage::parse_batch_records(*bytes, *header, records)) {
+        message = "The records of the batch cannot be read";
+        return kafka_error::corrupt_message;
+    }
+    for (const auto& record : records) {
+        if (record.key_length < 0) {
+            message = "Compacted topic cannot accept message without key";
+            return kafka_error::invalid_record;
+        }
     }
     return kafka_error::none;
 }
@@ -95,8 +116,11 @@ task<void> produce_one(const std::string& topic_name, kafka::produce_request_par
     }
     const auto settings = resolve_topic_settings(topic->configs);
     std::string message;
-    if (auto invalid = check_batch(data.records, settings.max_message_bytes, message);
-        invalid != kafka_error::none) {
+    auto invalid = check_batch(data.records, settings.max_message_bytes, message);
+    if (invalid == kafka_error::none && settings.cleanup != cleanup_policy::remove) {
+        invalid = check_compacted_keys(*data.records, message);
+    }
+    if (invalid != kafka_error::none) {
         answer.error_code = code(invalid);
         LAMINAR_LOG_DEBUG("produce to {}-{} refused: {}", topic_name, data.index, message);
         answer.error_message = message;

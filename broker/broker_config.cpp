@@ -58,6 +58,14 @@ config_schema make_schema() {
         .add_int64("group.initial.rebalance.delay.ms", 3000, 0, int32_max,
                    "How long the first rebalance of an empty group waits for more members.")
         .add_int64("group.max.size", int32_max, 1, int32_max, "Most members a group may hold.")
+        .add_int64("log.retention.check.interval.ms", 300000, 1, INT64_MAX,
+                   "How often each shard removes segments past retention.ms/retention.bytes.")
+        .add_bool("log.cleaner.enable", true,
+                  "Compact the logs of topics with cleanup.policy compact.")
+        .add_int64("log.cleaner.backoff.ms", 15000, 0, INT64_MAX,
+                   "How long the cleaner waits before looking again when nothing is cleanable.")
+        .add_size("laminar.log.cleaner.tick.bytes.max", 8 << 20, 4096, int32_max,
+                  "Segment bytes the cleaner of a shard reads per 100 ms tick.")
         .add_ignored("broker.id", "use node.id")
         .add_ignored("zookeeper.connect", "Laminar has no ZooKeeper")
         .add_ignored("process.roles", "Laminar's controller runs in laminar-ctld or --dev");
@@ -154,6 +162,12 @@ result<broker_settings, std::string> read_broker_settings(const config& values) 
     groups.group_initial_rebalance_delay_ms =
         values.get_int64("group.initial.rebalance.delay.ms");
     groups.group_max_size = values.get_int64("group.max.size");
+    auto& maintenance = settings.maintenance;
+    maintenance.retention_check_interval_ms = values.get_int64("log.retention.check.interval.ms");
+    maintenance.cleaner_enable = values.get_bool("log.cleaner.enable");
+    maintenance.cleaner_backoff_ms = values.get_int64("log.cleaner.backoff.ms");
+    maintenance.cleaner_tick_bytes_max =
+        static_cast<std::uint64_t>(values.get_size("laminar.log.cleaner.tick.bytes.max"));
     return settings;
 }
 

@@ -39,6 +39,16 @@ struct group_settings {
     std::int64_t group_max_size = INT32_MAX;
 };
 
+// The per-shard log maintenance (retention, interval flushes, compaction), by Kafka's names.
+struct log_maintenance_settings {
+    std::int64_t retention_check_interval_ms = 300000;  // log.retention.check.interval.ms
+    bool cleaner_enable = true;                         // log.cleaner.enable
+    std::int64_t cleaner_backoff_ms = 15000;            // log.cleaner.backoff.ms
+    // Bytes of inactive segments the cleaner reads per 100 ms tick on a shard
+    // (laminar.log.cleaner.tick.bytes.max): bounds the cleaner's I/O share.
+    std::uint64_t cleaner_tick_bytes_max = 8ull << 20;
+};
+
 struct broker_settings {
     std::int32_t node_id = 1;
     std::vector<listener> listeners;
@@ -57,6 +67,7 @@ struct broker_settings {
     std::chrono::microseconds spin_before_sleep{50};
     std::string log_level;
     group_settings groups;
+    log_maintenance_settings maintenance;
 };
 
 // "PLAINTEXT://127.0.0.1:9092,PLAINTEXT2://:9093". Only PLAINTEXT security is supported yet.

@@ -180,6 +180,7 @@ result<void, std::string> run_broker(const config& values, const broker_settings
         auto& context = contexts[shard];
         // Directories of topics deleted while the broker was down.
         co_await context.partitions->drop_removed(context.metadata);
+        context.partitions->start_maintenance(settings.maintenance);
         context.groups->adopt(context);  // loads the group coordinators of this shard
         kafka_handler handler(context);
         server_options serving{.frame_bytes_max = settings.socket_request_bytes_max};

@@ -59,6 +59,24 @@ partition_manager::partition_manager(std::string data_dir, unsigned shard_id,
     }
 }
 
+partition_manager::~partition_manager() {
+    // close_all() stops the maintenance loop first; it must not outlive the manager.
+    LAMINAR_ASSERT(!_maintenance || _closed);
+}
+
+void partition_manager::start_maintenance(const log_maintenance_settings& settings) {
+    if (_maintenance || _closed) return;
+    _maintenance = std::make_unique<log_maintenance>(*this, settings);
+    _maintenance->start();
+}
+
+void partition_manager::collect_open_logs(
+    std::vector<std::shared_ptr<storage::partition_log>>& out) const {
+    out.clear();
+    out.reserve(_logs.size());
+    for (const auto& [key, entry] : _logs) out.push_back(entry.log);
+}
+
 void partition_manager::watch(const std::string& topic, std::int32_t partition,
                               unsigned waiter) {
     auto found = _logs.find({topic, partition});
@@ -107,6 +125,11 @@ storage::log_config log_config_of(const topic_settings& settings) {
     config.flush_ms = settings.flush_ms == INT64_MAX ? 0 : settings.flush_ms;
     config.retention_ms = settings.retention_ms;
     config.retention_bytes = settings.retention_bytes;
+    config.cleanup_delete = settings.cleanup != cleanup_policy::compact;
+    config.cleanup_compact = settings.cleanup != cleanup_policy::remove;
+    config.delete_retention_ms = settings.delete_retention_ms;
+    config.min_cleanable_dirty_ratio = settings.min_cleanable_dirty_ratio;
+    config.min_compaction_lag_ms = settings.min_compaction_lag_ms;
     return config;
 }
 
@@ -172,8 +195,9 @@ task<result<storage::partition_log*, partition_errc>> partition_manager::open(
         co_return fail(partition_errc::storage_failed);
     }
     auto* log = opened->get();
-    _logs[{topic.name, partition}] =
-        open_log{topic.topic_id, std::move(*opened), {}, std::move(producers)};
+    _logs[{topic.name, partition}] = open_log{
+        topic.topic_id, std::shared_ptr<storage::partition_log>(std::move(*opened)), {},
+        std::move(producers)};
     co_return log;
 }
 
@@ -260,6 +284,7 @@ task<void> partition_manager::close_entries(std::vector<open_log*>& entries, std
 }
 
 task<void> partition_manager::close_all() {
+    if (_maintenance) co_await _maintenance->stop();
     auto held = co_await lock_all_openings();
     _closed = true;
     // Each close syncs and writes checkpoints (several fsyncs): with thousands of partitions,

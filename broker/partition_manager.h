@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "broker/fetch_waiters.h"
+#include "broker/log_maintenance.h"
 #include "broker/producer_state.h"
 #include "broker/topic_config.h"
 #include "core/async_mutex.h"
@@ -42,6 +43,7 @@ enum class partition_errc : std::uint8_t {
 class partition_manager {
 public:
     partition_manager(std::string data_dir, unsigned shard_id, unsigned shard_count);
+    ~partition_manager();
 
     // The open log of a partition this shard owns, opening it if needed. `image` is this
     // shard's metadata: the partition must exist there.
@@ -56,7 +58,16 @@ public:
     // change), so they take effect without reopening.
     void reconfigure(const ctl::metadata_image& image);
 
-    // Clean shutdown of every open log; later get() calls fail (the broker is stopping).
+    // Starts the periodic retention, flush and compaction work on this shard's open logs.
+    void start_maintenance(const log_maintenance_settings& settings);
+    const log_maintenance* maintenance() const noexcept { return _maintenance.get(); }
+
+    // Replaces `out` with every open log (for the maintenance walks); the pointers keep a log
+    // alive while it is worked on even if its topic is dropped meanwhile.
+    void collect_open_logs(std::vector<std::shared_ptr<storage::partition_log>>& out) const;
+
+    // Stops the maintenance, then cleanly shuts down every open log; later get() calls fail
+    // (the broker is stopping).
     task<void> close_all();
 
     std::size_t open_logs() const noexcept { return _logs.size(); }
@@ -74,7 +85,7 @@ public:
 private:
     struct open_log {
         ctl::uuid topic_id{};
-        std::unique_ptr<storage::partition_log> log;
+        std::shared_ptr<storage::partition_log> log;
         std::vector<bool> watchers;  // by shard: a fetch there waits for this partition
         std::unique_ptr<producer_state_table> producers;
     };
@@ -98,6 +109,7 @@ private:
     std::array<async_mutex, opening_stripes> _opening;
     std::map<std::pair<std::string, std::int32_t>, open_log> _logs;
     std::vector<std::unique_ptr<wake_message>> _wakes;  // by target shard
+    std::unique_ptr<log_maintenance> _maintenance;
 };
 
 }  // namespace laminar::broker

@@ -105,6 +105,8 @@ topic_settings resolve_topic_settings(const std::map<std::string, std::string>& 
     settings.segment_bytes = values->get_size("segment.bytes");
     settings.segment_ms = values->get_duration("segment.ms").count();
     settings.delete_retention_ms = values->get_duration("delete.retention.ms").count();
+    settings.min_cleanable_dirty_ratio = values->get_float64("min.cleanable.dirty.ratio");
+    settings.min_compaction_lag_ms = values->get_duration("min.compaction.lag.ms").count();
     settings.max_message_bytes = values->get_int64("max.message.bytes");
     settings.log_append_time = values->get_string("message.timestamp.type") == "LogAppendTime";
     settings.min_insync_replicas =

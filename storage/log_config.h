@@ -32,6 +32,13 @@ struct log_config {
     std::int64_t flush_ms = 0;
     std::int64_t retention_ms = 7ll * 24 * 3600 * 1000;  // retention.ms, -1: unlimited
     std::int64_t retention_bytes = -1;                   // retention.bytes, -1: unlimited
+    // cleanup.policy: "delete" sets cleanup_delete, "compact" cleanup_compact, both for
+    // "compact,delete". Retention removes segments only with cleanup_delete (as Kafka).
+    bool cleanup_delete = true;
+    bool cleanup_compact = false;
+    std::int64_t delete_retention_ms = 86400000;   // delete.retention.ms (tombstones kept)
+    double min_cleanable_dirty_ratio = 0.5;        // min.cleanable.dirty.ratio
+    std::int64_t min_compaction_lag_ms = 0;        // min.compaction.lag.ms
 };
 
 enum class flush_policy : std::uint8_t { none, interval, every_batch };

@@ -25,6 +25,9 @@
 // - truncate_to, advance_log_start_offset and enforce_retention are durable when they return,
 //   and a crash part-way leaves a consistent log (at worst holding more of the old prefix).
 // - A clean close() leaves a marker so the next open trusts the files and scans nothing.
+// - compact() never changes an offset or touches the active segment; a crash at any point of
+//   a segment swap leaves either the old segment or the cleaned one (open() completes a
+//   committed .swap and deletes a half-written .cleaned); see compactor.cpp.
 //
 // @locality owning shard: every member runs on the shard that opened the log.
 #pragma once
@@ -39,6 +42,7 @@
 #include "core/async_mutex.h"
 #include "core/task.h"
 #include "core/unique_fd.h"
+#include "storage/compactor.h"
 #include "storage/errc.h"
 #include "storage/log_config.h"
 #include "storage/segment.h"
@@ -127,6 +131,16 @@ public:
     // Removes whole old segments past retention.ms / retention.bytes; returns how many.
     task<result<std::size_t>> enforce_retention();
 
+    // Compaction (cleanup.policy=compact; compactor.cpp): one pass over the inactive segments
+    // old enough for min.compaction.lag.ms, when the dirty ratio reaches
+    // min.cleanable.dirty.ratio (or options.force). Reads are paced by `budget`; appends and
+    // reads go on meanwhile (the append lock is held only to swap each cleaned segment in).
+    task<result<compaction_report>> compact(const compaction_options& options,
+                                            cleaner_budget& budget);
+    // Bytes past the cleaner offset over all cleanable bytes (0: nothing to clean); no I/O.
+    double dirty_ratio() const noexcept;
+    std::int64_t cleaner_offset() const noexcept { return _cleaner_offset; }
+
     // New settings (a topic config changed): appends, rolls, flushes and retention use them from
     // now on; data already written stays as it is (a smaller segment.bytes rolls at the next
     // append, it does not split segments). invalid_argument leaves the old settings.
@@ -181,6 +195,21 @@ private:
     // checkpoints, removals: rare), so an open log holds only its segments' descriptors.
     task<status> sync_dir();
 
+    // compactor.cpp
+    struct cleanable_range {
+        std::size_t dirty_index = 0;  // first segment holding offsets past the cleaner offset
+        std::size_t end_index = 0;    // first segment not cleanable (active or too young)
+        std::uint64_t clean_bytes = 0;
+        std::uint64_t dirty_bytes = 0;
+    };
+    cleanable_range cleanable(std::int64_t now_ms) const noexcept;
+    // Replaces `original` (still at the same place, unchanged) by the cleaned file written at
+    // <base>.log.cleaned, or removes it when `empty`; false when the log moved on meanwhile.
+    task<result<bool>> install_cleaned(const std::shared_ptr<segment>& original,
+                                       std::uint64_t original_size, bool empty,
+                                       cleaner_crash_point crash_at);
+    task<status> remove_emptied_segment(std::size_t index);
+
     // partition_log_maintenance.cpp
     task<status> truncate_fully(std::int64_t offset);
     task<status> remove_front_segments(std::size_t count);
@@ -193,6 +222,7 @@ private:
     std::int64_t _log_end_offset = 0;
     std::int64_t _recovery_point = 0;
     std::int64_t _active_created_ms = 0;
+    std::int64_t _cleaner_offset = 0;
     log_recovery_report _recovery;
 
     async_mutex _append_mutex;

@@ -27,6 +27,12 @@ task<status> partition_log::truncate_to(std::int64_t offset) {
     if (*cut && (*cut)->header.base_offset < _log_start_offset) {
         co_return co_await truncate_fully(offset);
     }
+    if (_cleaner_offset > offset) {
+        // Records appended after the truncation must be mapped again.
+        _cleaner_offset = offset;
+        auto written = co_await write_checkpoint_value(cleaner_offset_file, offset);
+        if (!written) co_return written;
+    }
     if (_recovery_point > offset) {
         _recovery_point = offset;
         auto written = co_await write_checkpoint_value(recovery_point_file, _recovery_point);
@@ -72,7 +78,10 @@ task<status> partition_log::truncate_fully(std::int64_t offset) {
     _log_start_offset = offset;
     _log_end_offset = offset;
     _recovery_point = offset;
+    _cleaner_offset = std::min(_cleaner_offset, offset);
     auto written = co_await write_checkpoint_value(log_start_offset_file, offset);
+    if (!written) co_return written;
+    written = co_await write_checkpoint_value(cleaner_offset_file, _cleaner_offset);
     if (!written) co_return written;
     written = co_await write_checkpoint_value(recovery_point_file, offset);
     if (!written) co_return written;

@@ -37,6 +37,7 @@ status make_directory(const std::string& path) {
 
 struct directory_listing {
     std::vector<std::int64_t> segment_bases;
+    std::vector<std::int64_t> swaps;     // <base>.log.swap: a cleaned segment committed
     std::vector<std::string> leftovers;  // temporaries and index files without a log
 };
 
@@ -49,8 +50,11 @@ result<directory_listing> list_directory(const std::string& dir) {
         const std::string_view name = entry->d_name;
         if (auto base = parse_segment_file_name(name, log_suffix)) {
             listing.segment_bases.push_back(*base);
-        } else if (name.ends_with(checkpoint_temporary_suffix)) {
-            listing.leftovers.emplace_back(name);
+        } else if (name.ends_with(checkpoint_temporary_suffix) ||
+                   parse_segment_file_name(name, cleaned_suffix)) {
+            listing.leftovers.emplace_back(name);  // a half-written checkpoint or cleaned file
+        } else if (auto swapped = parse_segment_file_name(name, swap_suffix)) {
+            listing.swaps.push_back(*swapped);
         } else if (auto indexed = parse_segment_file_name(name, index_suffix)) {
             index_bases.push_back(*indexed);
         } else if (auto timed = parse_segment_file_name(name, time_index_suffix)) {
@@ -77,6 +81,26 @@ status validate_config(const log_options& options) {
                        config.index_interval_bytes > 0 && config.preallocate_extent_bytes > 0 &&
                        config.segment_ms > 0 && config.max_message_bytes > 0;
     if (!valid) return fail(errc::invalid_argument);
+    return {};
+}
+
+// Completes the swaps of cleaned segments a crash interrupted (see compactor.cpp): the .swap
+// replaces its .log, whose stale indexes go (recovery rebuilds them). A .swap without its .log
+// is not resurrected.
+status complete_swaps(const std::string& dir, const directory_listing& listing) {
+    for (auto base : listing.swaps) {
+        const std::string swap = dir + "/" + segment_file_name(base, swap_suffix);
+        if (!std::binary_search(listing.segment_bases.begin(), listing.segment_bases.end(),
+                                base)) {
+            ::unlink(swap.c_str());
+            continue;
+        }
+        for (auto suffix : {index_suffix, time_index_suffix}) {
+            ::unlink((dir + "/" + segment_file_name(base, suffix)).c_str());
+        }
+        const std::string log = dir + "/" + segment_file_name(base, log_suffix);
+        if (::rename(swap.c_str(), log.c_str()) != 0) return fail(last_errno());
+    }
     return {};
 }
 
@@ -124,12 +148,21 @@ task<status> partition_log::load(log_recovery_report& report) {
     auto listing = list_directory(_dir);
     if (!listing) co_return fail(listing.error());
     for (const auto& name : listing->leftovers) ::unlink((_dir + "/" + name).c_str());
+    if (auto completed = complete_swaps(_dir, *listing); !completed) co_return completed;
+    if (!listing->swaps.empty()) {
+        auto synced = co_await sync_dir();
+        if (!synced) co_return synced;
+    }
 
     const std::string marker = _dir + "/" + std::string(clean_shutdown_file);
     const std::string recovery_name(recovery_point_file);
     const std::string start_name(log_start_offset_file);
     auto recovery_point = co_await read_checkpoint(_dir, recovery_name);
     auto start_offset = co_await read_checkpoint(_dir, start_name);
+    const std::string cleaner_name(cleaner_offset_file);
+    auto cleaner_offset = co_await read_checkpoint(_dir, cleaner_name);
+    // Missing or unreadable: the next compaction maps the whole log again (more work only).
+    _cleaner_offset = cleaner_offset && cleaner_offset->has_value() ? **cleaner_offset : 0;
     // A missing or unreadable checkpoint only costs a longer scan (or an earlier start offset).
     const bool have_recovery_point = recovery_point && recovery_point->has_value();
     const std::int64_t recovery_value = have_recovery_point ? **recovery_point : 0;
@@ -172,6 +205,7 @@ task<status> partition_log::load(log_recovery_report& report) {
         auto written = co_await write_checkpoint_value(recovery_point_file, _recovery_point);
         if (!written) co_return written;
     }
+    _cleaner_offset = std::min(_cleaner_offset, _log_end_offset);
     _active_created_ms = _clock->now_ms();
     _last_flush_ms = _active_created_ms;
     co_return status{};

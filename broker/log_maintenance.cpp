@@ -1,0 +1,183 @@
+#include "broker/log_maintenance.h"
+
+#include <chrono>
+
+#include "broker/partition_manager.h"
+#include "core/log.h"
+
+namespace laminar::broker {
+
+namespace {
+
+// A closed log (dropped or shutting down) is not an error worth a line.
+bool worth_logging(storage::errc error) noexcept { return error != storage::errc::closed; }
+
+}  // namespace
+
+log_maintenance::log_maintenance(partition_manager& partitions,
+                                 log_maintenance_settings settings)
+    : _partitions(partitions), _settings(settings) {}
+
+log_maintenance::~log_maintenance() { LAMINAR_ASSERT(!_running); }
+
+void log_maintenance::start() {
+    LAMINAR_ASSERT(!_running);
+    _running = true;
+    _next_retention_ms = storage::system_log_clock().now_ms() +
+                         _settings.retention_check_interval_ms;
+    _tasks.add();
+    reactor::current().spawn(run());
+    if (_settings.cleaner_enable) {
+        _tasks.add();
+        reactor::current().spawn(run_cleaner());
+    }
+}
+
+task<void> log_maintenance::stop() {
+    _stopping = true;
+    if (_wake != nullptr) _wake->cancel();
+    if (_cleaner_wake != nullptr) _cleaner_wake->cancel();
+    _budget.stop();
+    co_await _tasks.wait();
+    _running = false;
+}
+
+task<void> log_maintenance::run() {
+    while (!_stopping) {
+        {
+            cancel_token wake;
+            reactor::current().cancel_on_stop(wake);
+            _wake = &wake;
+            (void)co_await io::sleep_for(std::chrono::milliseconds(tick_ms)).with_cancel(wake);
+            _wake = nullptr;
+        }
+        if (_stopping || reactor::current().stopping()) break;
+        co_await tick(storage::system_log_clock().now_ms());
+    }
+    _retention_pending.clear();
+    _logs.clear();
+    _tasks.done();
+}
+
+task<void> log_maintenance::tick(std::int64_t now_ms) {
+    ++_counters.ticks;
+    _budget.refill(_settings.cleaner_tick_bytes_max);
+    co_await flush_due_logs();
+    co_await retention_step(now_ms);
+}
+
+task<void> log_maintenance::flush_due_logs() {
+    _partitions.collect_open_logs(_logs);
+    for (const auto& log : _logs) {
+        if (_stopping) break;
+        if (storage::flush_policy_of(log->config()) != storage::flush_policy::interval) continue;
+        const auto syncs_before = log->fdatasync_count();
+        auto flushed = co_await log->flush_if_due();
+        if (!flushed && worth_logging(flushed.error())) {
+            LAMINAR_LOG_WARN("{}: interval flush failed: {}", log->dir(),
+                             storage::to_string(flushed.error()));
+        }
+        if (log->fdatasync_count() != syncs_before) ++_counters.interval_flushes;
+    }
+    _logs.clear();
+}
+
+// A pass starts every log.retention.check.interval.ms over the logs open at that moment and
+// visits retention_logs_per_tick_max of them per tick until done.
+task<void> log_maintenance::retention_step(std::int64_t now_ms) {
+    if (_retention_pending.empty()) {
+        if (now_ms < _next_retention_ms) co_return;
+        _next_retention_ms = now_ms + _settings.retention_check_interval_ms;
+        _partitions.collect_open_logs(_retention_pending);
+        ++_counters.retention_passes;
+    }
+    std::size_t visited = 0;
+    while (!_retention_pending.empty() && visited < retention_logs_per_tick_max && !_stopping) {
+        auto log = std::move(_retention_pending.back());
+        _retention_pending.pop_back();
+        ++visited;
+        if (!log->config().cleanup_delete) continue;
+        auto expired = co_await log->enforce_retention();
+        if (!expired) {
+            if (worth_logging(expired.error())) {
+                LAMINAR_LOG_WARN("{}: retention failed: {}", log->dir(),
+                                 storage::to_string(expired.error()));
+            }
+            continue;
+        }
+        if (*expired > 0) {
+            _counters.segments_expired += *expired;
+            LAMINAR_LOG_INFO("{}: {} segment(s) past retention removed, log start offset {}",
+                             log->dir(), *expired, log->log_start_offset());
+        }
+    }
+}
+
+}  // namespace laminar::broker
+
+namespace laminar::broker {
+
+std::shared_ptr<storage::partition_log> log_maintenance::dirtiest_log() {
+    _partitions.collect_open_logs(_cleaner_logs);
+    std::shared_ptr<storage::partition_log> chosen;
+    double chosen_ratio = 0;
+    for (auto& log : _cleaner_logs) {
+        const auto& config = log->config();
+        if (!config.cleanup_compact || log->failed()) continue;
+        const double ratio = log->dirty_ratio();
+        if (ratio > 0 && ratio >= config.min_cleanable_dirty_ratio && ratio > chosen_ratio) {
+            chosen_ratio = ratio;
+            chosen = log;
+        }
+    }
+    _cleaner_logs.clear();
+    return chosen;
+}
+
+task<void> log_maintenance::cleaner_backoff() {
+    if (_stopping) co_return;
+    cancel_token wake;
+    reactor::current().cancel_on_stop(wake);
+    _cleaner_wake = &wake;
+    const auto backoff = std::chrono::milliseconds(std::max<std::int64_t>(
+        _settings.cleaner_backoff_ms, tick_ms));
+    (void)co_await io::sleep_for(backoff).with_cancel(wake);
+    _cleaner_wake = nullptr;
+}
+
+task<void> log_maintenance::run_cleaner() {
+    while (!_stopping && !reactor::current().stopping()) {
+        auto log = dirtiest_log();
+        if (!log) {
+            co_await cleaner_backoff();
+            continue;
+        }
+        const storage::compaction_options options;
+        auto report = co_await log->compact(options, _budget);
+        if (!report) {
+            if (worth_logging(report.error())) {
+                ++_counters.compaction_failures;
+                LAMINAR_LOG_WARN("{}: compaction failed: {}", log->dir(),
+                                 storage::to_string(report.error()));
+            }
+            co_await cleaner_backoff();
+            continue;
+        }
+        _counters.bytes_cleaned += report->bytes_read;
+        if (!report->ran) {
+            co_await cleaner_backoff();
+            continue;
+        }
+        ++_counters.compactions;
+        _counters.records_compacted += report->records_removed;
+        LAMINAR_LOG_INFO("{}: compacted (dirty ratio {:.2f}): {} records removed, {} segments "
+                         "rewritten, {} removed, cleaned up to offset {}",
+                         log->dir(), report->dirty_ratio, report->records_removed,
+                         report->segments_rewritten, report->segments_removed,
+                         report->clean_offset);
+    }
+    _cleaner_logs.clear();
+    _tasks.done();
+}
+
+}  // namespace laminar::broker

@@ -1,0 +1,89 @@
+// The periodic work on a shard's open logs that no request drives: retention
+// (retention.ms / retention.bytes for cleanup.policy with delete) every
+// log.retention.check.interval.ms, flushes of logs under the interval policy (flush.ms) each
+// tick, and compaction of cleanup.policy=compact logs by the storage cleaner.
+//
+// Bounds: one tick every tick_ms; a retention pass visits at most retention_logs_per_tick_max
+// logs per tick (a pass over many logs spans ticks); the cleaner reads at most
+// log_maintenance_settings::cleaner_tick_bytes_max bytes of segments per tick. All I/O goes
+// through the shard's ring, so the shard keeps serving while the work waits on the disk.
+//
+// Lifetime: started by partition_manager::start_maintenance, stopped (and awaited) by
+// partition_manager::close_all before the logs close, so no task outlives the manager. A log
+// dropped while the loop works on it stays alive through the loop's shared_ptr; its
+// operations then fail with errc::closed, which the loop ignores.
+//
+// @locality owning shard.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "broker/broker_config.h"
+#include "core/reactor.h"
+#include "core/task.h"
+#include "core/wait_group.h"
+#include "storage/partition_log.h"
+
+namespace laminar::broker {
+
+class partition_manager;
+
+struct log_maintenance_counters {
+    std::uint64_t ticks = 0;
+    std::uint64_t retention_passes = 0;
+    std::uint64_t segments_expired = 0;
+    std::uint64_t interval_flushes = 0;
+    std::uint64_t compactions = 0;          // cleaner passes that ran
+    std::uint64_t compaction_failures = 0;
+    std::uint64_t records_compacted = 0;    // records removed by the cleaner
+    std::uint64_t bytes_cleaned = 0;        // segment bytes the cleaner read
+};
+
+class log_maintenance {
+public:
+    static constexpr std::int64_t tick_ms = 100;
+    static constexpr std::size_t retention_logs_per_tick_max = 256;
+
+    log_maintenance(partition_manager& partitions, log_maintenance_settings settings);
+    ~log_maintenance();
+    log_maintenance(const log_maintenance&) = delete;
+    log_maintenance& operator=(const log_maintenance&) = delete;
+
+    // Spawns the loop on the calling shard.
+    void start();
+    // Wakes the loop, lets it finish its current step and waits for it to end.
+    task<void> stop();
+
+    const log_maintenance_counters& counters() const noexcept { return _counters; }
+
+private:
+    task<void> run();
+    task<void> tick(std::int64_t now_ms);
+    task<void> flush_due_logs();
+    task<void> retention_step(std::int64_t now_ms);
+    // The cleaner: compacts the dirtiest cleanup.policy=compact log above its
+    // min.cleanable.dirty.ratio, one pass at a time, its reads paced by _budget (refilled each
+    // tick); with nothing to clean it waits log.cleaner.backoff.ms.
+    task<void> run_cleaner();
+    std::shared_ptr<storage::partition_log> dirtiest_log();
+    task<void> cleaner_backoff();
+
+    partition_manager& _partitions;
+    log_maintenance_settings _settings;
+    log_maintenance_counters _counters;
+    bool _running = false;
+    bool _stopping = false;
+    cancel_token* _wake = nullptr;
+    cancel_token* _cleaner_wake = nullptr;
+    storage::cleaner_budget _budget{0};
+    std::vector<std::shared_ptr<storage::partition_log>> _cleaner_logs;
+    wait_group _tasks;
+    std::vector<std::shared_ptr<storage::partition_log>> _logs;  // reused each tick
+    // A retention pass in progress: the logs still to visit.
+    std::vector<std::shared_ptr<storage::partition_log>> _retention_pending;
+    std::int64_t _next_retention_ms = 0;
+};
+
+}  // namespace laminar::broker

@@ -1,0 +1,163 @@
+"""The broker's log maintenance seen through confluent-kafka: retention.ms and retention.bytes
+remove old segments (the earliest offset ListOffsets answers moves), a compacted topic is
+cleaned to the latest record per key (plus what the active segment holds), and a compacted
+topic refuses records without a key (INVALID_RECORD)."""
+import os
+import time
+
+from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from conftest import Broker, wait_until
+
+BROKER_ARGS = ["--set", "log.retention.check.interval.ms=200",
+               "--set", "log.cleaner.backoff.ms=100"]
+
+
+def create(broker, topic, config):
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    admin.create_topics([NewTopic(topic, 1, 1, config=config)])[topic].result(15)
+
+
+def produce_one_batch_each(broker, topic, records, compression="none"):
+    """Each record its own batch (so small segments roll often); returns delivery errors."""
+    producer = Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 0,
+                         "batch.num.messages": 1, "compression.type": compression})
+    errors = []
+
+    def report(error, _message):
+        if error is not None:
+            errors.append(error)
+
+    for key, value in records:
+        producer.produce(topic, key=key, value=value, on_delivery=report)
+        producer.flush(10)
+    return errors
+
+
+def watermarks(broker, topic):
+    consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "unused"})
+    try:
+        return consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)
+    finally:
+        consumer.close()
+
+
+def consume_from_beginning(broker, topic, end):
+    consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "unused",
+                         "enable.auto.commit": False, "fetch.wait.max.ms": 100})
+    consumer.assign([TopicPartition(topic, 0, 0)])  # below the start: reset to earliest
+    consumer.assign([TopicPartition(topic, 0, -2)])
+    messages = []
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        message = consumer.poll(0.5)
+        if message is None or message.error():
+            continue
+        messages.append(message)
+        if message.offset() >= end - 1:
+            break
+    consumer.close()
+    return messages
+
+
+def test_retention_ms_removes_old_segments_and_earliest_moves(broker):
+    create(broker, "retention.time", {"retention.ms": "1000", "segment.bytes": "1024"})
+    assert produce_one_batch_each(broker, "retention.time",
+                                  [(b"k", b"x" * 200) for _ in range(40)]) == []
+    low, high = watermarks(broker, "retention.time")
+    assert (low, high) == (0, 40)
+    assert wait_until(lambda: watermarks(broker, "retention.time")[0] > 30, timeout=15)
+    low, high = watermarks(broker, "retention.time")
+    assert high == 40
+    messages = consume_from_beginning(broker, "retention.time", high)
+    assert messages and messages[0].offset() == low
+
+
+def test_retention_bytes_keeps_the_partition_near_its_bound(broker):
+    create(broker, "retention.size", {"retention.bytes": "3000", "segment.bytes": "1024"})
+    assert produce_one_batch_each(broker, "retention.size",
+                                  [(b"k", b"y" * 200) for _ in range(60)]) == []
+    # About 270 bytes a batch: 3000 bytes plus the active segment hold under 20 of them.
+    def bounded():
+        low, high = watermarks(broker, "retention.size")
+        return high == 60 and 0 < low and high - low < 20
+
+    assert wait_until(bounded, timeout=15)
+
+
+def test_a_compacted_topic_keeps_the_latest_record_per_key(broker):
+    create(broker, "compacted", {"cleanup.policy": "compact", "segment.bytes": "1024",
+                                 "min.cleanable.dirty.ratio": "0.1"})
+    records = [(f"key{i % 5}".encode(), f"value{i}".encode()) for i in range(300)]
+    assert produce_one_batch_each(broker, "compacted", records, compression="lz4") == []
+    latest = {key: value for key, value in records}
+
+    def cleaned():
+        messages = consume_from_beginning(broker, "compacted", 300)
+        # What the active segment holds (a 1 KiB segment: under 20 batches) stays as is.
+        return len(messages) <= len(latest) + 20
+
+    assert wait_until(cleaned, timeout=30)
+    messages = consume_from_beginning(broker, "compacted", 300)
+    seen = {}
+    offsets = []
+    for message in messages:
+        seen[message.key()] = message.value()
+        offsets.append(message.offset())
+    assert seen == latest
+    assert offsets == sorted(offsets) and offsets[-1] == 299
+    # Before the tail, each key appears once: only its latest record was kept.
+    head = [m.key() for m in messages[:-20]]
+    assert len(head) == len(set(head))
+
+
+def test_a_compacted_topic_refuses_records_without_a_key(broker):
+    create(broker, "compacted.keys", {"cleanup.policy": "compact"})
+    errors = produce_one_batch_each(broker, "compacted.keys", [(None, b"no key")])
+    assert [error.code() for error in errors] == [KafkaError.INVALID_RECORD]
+    assert produce_one_batch_each(broker, "compacted.keys", [(b"k", b"keyed")]) == []
+
+
+def test_consumer_offsets_is_compacted_and_replays_the_latest_commit():
+    """Many commits of one group roll __consumer_offsets segments (1 MiB, the smallest); the
+    cleaner shrinks the partition, and after a restart the group replays the last commit."""
+    args = BROKER_ARGS + ["--set", "offsets.topic.segment.bytes=1048576"]
+    running = Broker(args)
+    try:
+        create(running, "offsets.source", {})
+        consumer = Consumer({"bootstrap.servers": running.bootstrap, "group.id": "compacting",
+                             "enable.auto.commit": False})
+        for offset in range(1, 9001):
+            consumer.commit(offsets=[TopicPartition("offsets.source", 0, offset)],
+                            asynchronous=False)
+        consumer.close()
+        data = os.path.join(running.directory, "laminar-data")
+
+        def partition_dir():
+            for name in os.listdir(data):
+                path = os.path.join(data, name)
+                if name.startswith("__consumer_offsets-") and \
+                        os.path.exists(os.path.join(path, "cleaner-offset-checkpoint")):
+                    return path
+            return None
+
+        def first_segment_bytes(path):
+            return os.path.getsize(os.path.join(path, "00000000000000000000.log"))
+
+        assert wait_until(lambda: partition_dir() is not None, timeout=30)
+        # 9000 commits wrote over 1 MiB: the first (rolled) segment held about 8000 of them,
+        # all superseded by the later commits of the active segment (preallocated: not
+        # measured). Cleaned, it keeps one (the latest commit below the active segment).
+        assert first_segment_bytes(partition_dir()) < 1024
+    finally:
+        running.stop(keep_data=True)
+    restarted = Broker(args, directory=running.directory, port=running.port)
+    try:
+        consumer = Consumer({"bootstrap.servers": restarted.bootstrap, "group.id": "compacting",
+                             "enable.auto.commit": False})
+        committed = consumer.committed([TopicPartition("offsets.source", 0)], timeout=30)
+        consumer.close()
+        assert committed[0].offset == 9000
+    finally:
+        restarted.stop()

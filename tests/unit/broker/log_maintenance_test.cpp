@@ -1,0 +1,199 @@
+// The broker's log maintenance on a real partition_manager: retention removes old segments of a
+// delete-policy topic (the log start offset advances) and leaves compact-only topics alone,
+// interval-policy logs (flush.ms) are synced by the tick, and close_all stops the loop first.
+#include <chrono>
+#include <filesystem>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "../storage/compaction_test_util.h"
+#include "broker/log_maintenance.h"
+#include "broker/partition_manager.h"
+#include "ctl/metadata_commands.h"
+
+namespace laminar::broker {
+namespace {
+
+using storage::testing::keyed_batch;
+using storage::testing::make_batch;
+using storage::testing::read_everything;
+using storage::testing::run_on_reactor;
+using storage::testing::temporary_directory;
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+ctl::metadata_image image_with_topics(
+    const std::vector<std::pair<std::string, std::map<std::string, std::string>>>& topics) {
+    ctl::metadata_image image;
+    std::vector<ctl::metadata_record> brokers{ctl::metadata_record::of(ctl::register_broker_record{
+        1, ctl::random_uuid(), {{"PLAINTEXT", "127.0.0.1", 9092}}, ""})};
+    EXPECT_TRUE(image.apply(brokers));
+    auto generator = std::make_shared<std::mt19937>(7);
+    for (const auto& [name, configs] : topics) {
+        ctl::create_topic_request request{name, 1, 1, {}, configs};
+        auto planned = ctl::plan_create_topic(image, request, {},
+                                              [generator] { return (*generator)(); });
+        EXPECT_TRUE(planned);
+        EXPECT_TRUE(image.apply(*planned));
+    }
+    return image;
+}
+
+task<void> sleep_ms(std::int64_t ms) {
+    (void)co_await io::sleep_for(std::chrono::milliseconds(ms));
+}
+
+TEST(log_maintenance, retention_removes_old_segments_of_delete_topics_only) {
+    temporary_directory dir;
+    const std::map<std::string, std::string> small{{"retention.ms", "1000"},
+                                                   {"segment.bytes", "300"}};
+    auto compact = small;
+    compact["cleanup.policy"] = "compact";
+    auto image = image_with_topics({{"expiring", small}, {"kept", compact}});
+    partition_manager partitions(dir.path(), 0, 1);
+    log_maintenance_settings settings;
+    settings.retention_check_interval_ms = 50;
+    settings.cleaner_enable = false;
+    auto body = [&]() -> task<void> {
+        auto expiring = co_await partitions.get(image, "expiring", 0);
+        auto kept = co_await partitions.get(image, "kept", 0);
+        EXPECT_TRUE(expiring && kept);
+        if (!expiring || !kept) co_return;
+        // Timestamps well past retention.ms: every segment but the active one may go.
+        const std::int64_t old = now_ms() - 60'000;
+        for (int i = 0; i < 20; ++i) {
+            for (auto* log : {*expiring, *kept}) {
+                auto batch = make_batch(1, 100, old, static_cast<std::uint64_t>(i));
+                auto appended = co_await log->append(batch);
+                EXPECT_TRUE(appended);
+            }
+        }
+        const auto segments_before = (*expiring)->segment_count();
+        EXPECT_GT(segments_before, 5u);
+        EXPECT_EQ((*expiring)->log_start_offset(), 0);
+        partitions.start_maintenance(settings);
+        const auto& counters = partitions.maintenance()->counters();
+        for (int i = 0; i < 50 && counters.segments_expired < segments_before - 1; ++i) {
+            co_await sleep_ms(20);
+        }
+        EXPECT_EQ((*expiring)->segment_count(), 1u);
+        EXPECT_EQ((*expiring)->log_start_offset(), (*expiring)->active_segment().base_offset());
+        EXPECT_GT((*expiring)->log_start_offset(), 0);
+        // A read from before the start offset is out of range, as ListOffsets earliest moved.
+        auto early = co_await (*expiring)->read(0, 1 << 20);
+        EXPECT_FALSE(early);
+        EXPECT_EQ((*kept)->segment_count(), segments_before);  // compact only: no retention
+        EXPECT_EQ((*kept)->log_start_offset(), 0);
+        EXPECT_GE(partitions.maintenance()->counters().retention_passes, 1u);
+        EXPECT_EQ(partitions.maintenance()->counters().segments_expired, segments_before - 1);
+        co_await partitions.close_all();
+    };
+    run_on_reactor(body);
+}
+
+TEST(log_maintenance, flush_ms_syncs_interval_logs_and_leaves_others) {
+    temporary_directory dir;
+    auto image = image_with_topics({{"interval", {{"flush.ms", "50"}}}, {"lazy", {}}});
+    partition_manager partitions(dir.path(), 0, 1);
+    log_maintenance_settings settings;
+    settings.cleaner_enable = false;
+    auto body = [&]() -> task<void> {
+        auto interval = co_await partitions.get(image, "interval", 0);
+        auto lazy = co_await partitions.get(image, "lazy", 0);
+        EXPECT_TRUE(interval && lazy);
+        if (!interval || !lazy) co_return;
+        partitions.start_maintenance(settings);
+        for (auto* log : {*interval, *lazy}) {
+            auto batch = make_batch(3, 64, now_ms(), 1);
+            auto appended = co_await log->append(batch);
+            EXPECT_TRUE(appended);
+        }
+        const auto interval_syncs = (*interval)->fdatasync_count();
+        const auto lazy_syncs = (*lazy)->fdatasync_count();
+        const auto& counters = partitions.maintenance()->counters();
+        for (int i = 0; i < 50 && counters.interval_flushes == 0; ++i) {
+            co_await sleep_ms(20);
+        }
+        EXPECT_GT((*interval)->fdatasync_count(), interval_syncs);
+        EXPECT_GE(partitions.maintenance()->counters().interval_flushes, 1u);
+        // Nothing new appended: a later tick does not sync again.
+        const auto settled = (*interval)->fdatasync_count();
+        co_await sleep_ms(300);
+        EXPECT_EQ((*interval)->fdatasync_count(), settled);
+        EXPECT_EQ((*lazy)->fdatasync_count(), lazy_syncs);
+        co_await partitions.close_all();
+    };
+    run_on_reactor(body);
+}
+
+TEST(log_maintenance, a_dropped_topic_mid_pass_is_skipped_and_close_all_stops_the_loop) {
+    temporary_directory dir;
+    auto image = image_with_topics({{"gone", {{"retention.ms", "1000"}, {"segment.bytes", "300"}}}});
+    partition_manager partitions(dir.path(), 0, 1);
+    log_maintenance_settings settings;
+    settings.retention_check_interval_ms = 10;
+    auto body = [&]() -> task<void> {
+        auto gone = co_await partitions.get(image, "gone", 0);
+        EXPECT_TRUE(gone);
+        if (!gone) co_return;
+        for (int i = 0; i < 10; ++i) {
+            auto batch = make_batch(1, 100, now_ms() - 60'000, 1);
+            (void)co_await (*gone)->append(batch);
+        }
+        partitions.start_maintenance(settings);
+        co_await sleep_ms(5);
+        co_await partitions.drop_removed(ctl::metadata_image{});  // the topic is deleted
+        EXPECT_EQ(partitions.open_logs(), 0u);
+        co_await sleep_ms(250);  // ticks run over no logs
+        co_await partitions.close_all();
+        EXPECT_FALSE(std::filesystem::exists(dir.path() + "/gone-0"));
+    };
+    run_on_reactor(body);
+}
+
+TEST(log_maintenance, the_cleaner_compacts_dirty_compacted_logs_within_its_tick_budget) {
+    temporary_directory dir;
+    auto image = image_with_topics(
+        {{"table", {{"cleanup.policy", "compact"}, {"segment.bytes", "400"}}}});
+    partition_manager partitions(dir.path(), 0, 1);
+    log_maintenance_settings settings;
+    settings.cleaner_backoff_ms = 50;
+    settings.cleaner_tick_bytes_max = 4096;  // a few segments per tick: the pass spans ticks
+    auto body = [&]() -> task<void> {
+        auto table = co_await partitions.get(image, "table", 0);
+        EXPECT_TRUE(table);
+        if (!table) co_return;
+        for (int i = 0; i < 200; ++i) {
+            const std::string key = "key" + std::to_string(i % 4);
+            const std::string value = "value" + std::to_string(i);
+            auto batch = keyed_batch({{key, value}}, now_ms());
+            auto appended = co_await (*table)->append(batch);
+            EXPECT_TRUE(appended);
+        }
+        const auto before = (*table)->size_bytes();
+        partitions.start_maintenance(settings);
+        const auto& counters = partitions.maintenance()->counters();
+        for (int i = 0; i < 200 && counters.compactions == 0; ++i) co_await sleep_ms(20);
+        EXPECT_GE(counters.compactions, 1u);
+        EXPECT_GT(counters.bytes_cleaned, settings.cleaner_tick_bytes_max);  // several ticks
+        EXPECT_LT((*table)->size_bytes(), before / 4);
+        auto back = co_await read_everything(**table);
+        EXPECT_TRUE(back.valid);
+        std::map<std::string, std::string> seen;
+        for (const auto& record : back.records) seen[*record.key] = *record.value;
+        const std::map<std::string, std::string> latest{
+            {"key0", "value196"}, {"key1", "value197"}, {"key2", "value198"},
+            {"key3", "value199"}};
+        EXPECT_EQ(seen, latest);
+        co_await partitions.close_all();
+    };
+    run_on_reactor(body);
+}
+
+}  // namespace
+}  // namespace laminar::broker
