@@ -29,6 +29,10 @@ config_schema make_schema() {
         .add_size("laminar.connection.inflight.bytes.max", 0, 0, int32_max,
                   "Request bytes a shard holds in flight before it stops reading sockets; "
                   "0: 4 x socket.request.max.bytes.")
+        .add_enum("compression.type", "producer",
+                  {"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"},
+                  "Codec of stored batches for topics without their own compression.type; "
+                  "producer keeps what the producer sent.")
         .add_int64("max.incremental.fetch.session.cache.slots", 1000, 0, int32_max,
                    "Incremental fetch sessions (KIP-227) the broker keeps, split over its shards.")
         .add_int64("min.incremental.fetch.session.eviction.ms", 120000, 0, int32_max,
@@ -131,6 +135,7 @@ result<broker_settings, std::string> read_broker_settings(const config& values) 
     settings.socket_request_bytes_max =
         static_cast<std::size_t>(values.get_size("socket.request.max.bytes"));
     settings.connections_max = values.get_int64("max.connections");
+    settings.compression_type = values.get_string("compression.type");
     settings.fetch_session_slots = values.get_int64("max.incremental.fetch.session.cache.slots");
     settings.fetch_session_eviction_ms =
         values.get_int64("min.incremental.fetch.session.eviction.ms");
