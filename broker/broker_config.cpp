@@ -25,7 +25,10 @@ config_schema make_schema() {
         .add_size("socket.request.max.bytes", 104857600, 1024, int32_max,
                   "Largest request frame accepted; larger frames close the connection.")
         .add_int64("max.connections", 0, 0, int32_max,
-                   "Connections accepted at once across all shards; 0: unbounded.")
+                   "Connections open at once across all shards (more wait in the listen "
+                   "backlog until one closes); 0: unbounded.")
+        .add_int64("max.connections.per.ip", int32_max, 0, int32_max,
+                   "Connections open at once from one host; more are closed at once.")
         .add_size("laminar.connection.inflight.bytes.max", 0, 0, int32_max,
                   "Request bytes a shard holds in flight before it stops reading sockets; "
                   "0: 4 x socket.request.max.bytes.")
@@ -135,6 +138,7 @@ result<broker_settings, std::string> read_broker_settings(const config& values) 
     settings.socket_request_bytes_max =
         static_cast<std::size_t>(values.get_size("socket.request.max.bytes"));
     settings.connections_max = values.get_int64("max.connections");
+    settings.connections_per_ip_max = values.get_int64("max.connections.per.ip");
     settings.compression_type = values.get_string("compression.type");
     settings.fetch_session_slots = values.get_int64("max.incremental.fetch.session.cache.slots");
     settings.fetch_session_eviction_ms =
