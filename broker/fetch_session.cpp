@@ -181,10 +181,10 @@ std::int32_t fetch_session_cache::maybe_create(std::int64_t now_ms, bool privile
     return id;
 }
 
-fetch_context fetch_session_cache::new_context(
-    std::int32_t session_id, std::int32_t epoch, bool uses_topic_ids,
-    std::vector<fetch_item> items, const std::vector<kafka::forgotten_topic>& forgotten,
-    std::int64_t now_ms) {
+fetch_context fetch_session_cache::new_context(std::int32_t session_id, std::int32_t epoch,
+                                               bool uses_topic_ids, std::vector<fetch_item> items,
+                                               const std::vector<kafka::forgotten_topic>& forgotten,
+                                               std::int64_t now_ms) {
     fetch_context context;
     if (epoch == fetch_epoch_initial || epoch == fetch_epoch_final) {
         // A full fetch closes whatever session it names.

@@ -33,6 +33,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -129,15 +130,15 @@ private:
 struct fetch_context {
     enum class kind : std::uint8_t { sessionless, full, incremental, error };
     kind type = kind::sessionless;
-    kafka_error error = kafka_error::none;      // kind::error
-    std::shared_ptr<fetch_session> session;     // kind::incremental
-    std::int32_t expected_epoch = 0;            // the session's epoch once this request counts
-    std::vector<fetch_item> items;              // what to read, in response order
+    kafka_error error = kafka_error::none;   // kind::error
+    std::shared_ptr<fetch_session> session;  // kind::incremental
+    std::int32_t expected_epoch = 0;         // the session's epoch once this request counts
+    std::vector<fetch_item> items;           // what to read, in response order
 };
 
 struct fetch_session_limits {
-    std::size_t slots = 1000;               // max.incremental.fetch.session.cache.slots (this shard's part)
-    std::int64_t eviction_ms = 120000;      // min.incremental.fetch.session.eviction.ms
+    std::size_t slots = 1000;  // this shard's part of max.incremental.fetch.session.cache.slots
+    std::int64_t eviction_ms = 120000;  // min.incremental.fetch.session.eviction.ms
 };
 
 class fetch_session_cache {
@@ -165,8 +166,8 @@ public:
     std::uint64_t evictions() const noexcept { return _evictions; }
 
 private:
-    using last_used_key = std::pair<std::int64_t, std::int32_t>;                // (ms, id)
-    using evictable_key = std::tuple<bool, std::size_t, std::int32_t>;          // (privileged, size, id)
+    using last_used_key = std::pair<std::int64_t, std::int32_t>;        // (ms, id)
+    using evictable_key = std::tuple<bool, std::size_t, std::int32_t>;  // (privileged, size, id)
 
     bool try_evict(bool privileged, evictable_key proposed, std::int64_t now_ms);
     void touch(fetch_session& session, std::int64_t now_ms);

@@ -19,8 +19,8 @@ result<std::vector<std::byte>> recompress_record_batch(std::span<const std::byte
     }
     auto source = compression_codec_from_attributes(static_cast<std::uint16_t>(header->attributes));
     if (!source) return fail(source.error());
-    const auto body = batch.subspan(layout::header_bytes,
-                                    header->total_bytes() - layout::header_bytes);
+    const auto body =
+        batch.subspan(layout::header_bytes, header->total_bytes() - layout::header_bytes);
     std::vector<std::byte> plain;
     std::span<const std::byte> records = body;
     if (*source != compression_codec::none) {

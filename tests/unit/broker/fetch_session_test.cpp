@@ -97,12 +97,10 @@ TEST(FetchSession, UnknownSessionIdAndWrongEpochAreErrors) {
     EXPECT_EQ(stale.type, fetch_context::kind::error);
     EXPECT_EQ(stale.error, kafka_error::invalid_fetch_session_epoch);
     // Epoch errors leave the session as it was: epoch 1 still works, then 2.
-    EXPECT_EQ(sessions.new_context(id, 1, false, {}, {}, 1).type,
-              fetch_context::kind::incremental);
+    EXPECT_EQ(sessions.new_context(id, 1, false, {}, {}, 1).type, fetch_context::kind::incremental);
     EXPECT_EQ(sessions.new_context(id, 1, false, {}, {}, 1).error,
               kafka_error::invalid_fetch_session_epoch);
-    EXPECT_EQ(sessions.new_context(id, 2, false, {}, {}, 1).type,
-              fetch_context::kind::incremental);
+    EXPECT_EQ(sessions.new_context(id, 2, false, {}, {}, 1).type, fetch_context::kind::incremental);
     // Session id 0 with a positive epoch names no session.
     EXPECT_EQ(sessions.new_context(0, 1, false, {}, {}, 1).error,
               kafka_error::fetch_session_id_not_found);
@@ -179,8 +177,7 @@ TEST(FetchSession, PartitionsThatRespondedMoveToTheEnd) {
 TEST(FetchSession, TopicIdSessionsKeyByIdAndForgetById) {
     auto sessions = cache();
     auto full = sessions.new_context(0, 0, true, {item_by_id(1, 0), item_by_id(2, 0)}, {}, 0);
-    const auto id = sessions.maybe_create(0, false, true, full.items,
-                                          {answer(1), answer(1)});
+    const auto id = sessions.maybe_create(0, false, true, full.items, {answer(1), answer(1)});
     ASSERT_NE(id, fetch_session_id_none);
     kafka::forgotten_topic forget;
     forget.topic_id.value[15] = std::byte{2};

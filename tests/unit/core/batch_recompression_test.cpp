@@ -25,8 +25,8 @@ std::vector<std::byte> make_batch(compression_codec codec, std::span<const std::
     store_be(batch.data() + layout::base_offset, std::int64_t{1234});
     store_be(batch.data() + layout::partition_leader_epoch, std::int32_t{3});
     batch[layout::magic] = std::byte{2};
-    store_be(batch.data() + layout::attributes, static_cast<std::int16_t>(
-                                                     static_cast<std::int16_t>(codec) | 0x08));
+    store_be(batch.data() + layout::attributes,
+             static_cast<std::int16_t>(static_cast<std::int16_t>(codec) | 0x08));
     store_be(batch.data() + layout::last_offset_delta, std::int32_t{9});
     store_be(batch.data() + layout::base_timestamp, std::int64_t{1700000000000});
     store_be(batch.data() + layout::max_timestamp, std::int64_t{1700000000009});
@@ -69,16 +69,16 @@ TEST(BatchRecompression, GzipToZstdKeepsTheHeaderAndTheRecords) {
     EXPECT_EQ(header->base_sequence, 40);
     EXPECT_EQ(header->records_count, 10);
     std::vector<std::byte> back;
-    ASSERT_TRUE(decompress(compression_codec::zstd,
-                           std::span(*out).subspan(layout::header_bytes), back, 1 << 20));
+    ASSERT_TRUE(decompress(compression_codec::zstd, std::span(*out).subspan(layout::header_bytes),
+                           back, 1 << 20));
     EXPECT_EQ(back, plain);
 }
 
 TEST(BatchRecompression, EveryCodecRoundTripsToTheSameUncompressedBatch) {
     const auto plain = records_bytes(70000);  // more than one lz4 / snappy block
     const auto original = make_batch(compression_codec::none, plain);
-    for (auto codec : {compression_codec::gzip, compression_codec::snappy,
-                       compression_codec::lz4, compression_codec::zstd}) {
+    for (auto codec : {compression_codec::gzip, compression_codec::snappy, compression_codec::lz4,
+                       compression_codec::zstd}) {
         auto packed = recompress_record_batch(original, codec, 1 << 20);
         ASSERT_TRUE(packed) << to_string(codec);
         EXPECT_LT(packed->size(), original.size()) << to_string(codec);
