@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <random>
 
 #include "broker/kafka_response.h"
 #include "broker/partition_access.h"
@@ -22,13 +23,19 @@ struct read_outcome {
     explicit read_outcome(kafka_error failed = kafka_error::none) : error(failed) {}
 };
 
-// One requested partition, its place in the response, and what was read for it.
+// One partition to read: its topic as the metadata names it, what is asked of it, and the
+// slot of its answer.
 struct wanted_partition {
     std::string topic;
     ctl::uuid topic_id{};
     const kafka::fetch_partition* request = nullptr;
-    kafka::fetch_response_partition* answer = nullptr;
-    storage::file_range range;
+    std::size_t slot = 0;
+};
+
+// The partitions read and what was found, slot by slot (the fetch context's item order).
+struct fetch_answers {
+    std::vector<kafka::fetch_response_partition> partitions;
+    std::vector<storage::file_range> ranges;
 };
 
 // Reads one partition on its owner; remembers the fetch's shard as a watcher first, so an
@@ -58,44 +65,40 @@ task<read_outcome> read_partition(const wanted_partition& wanted, std::uint64_t 
                                                   wanted.request->partition, read);
 }
 
-// The partitions of the request that exist, with their answers set up; the others get errors.
+// The items that name existing partitions, with their answers set up; the others get errors.
 std::vector<wanted_partition> resolve(shard_context& context, std::int16_t version,
                                       const kafka::fetch_request& request,
-                                      kafka::fetch_response& response) {
+                                      const std::vector<fetch_item>& items,
+                                      fetch_answers& answers) {
     std::vector<wanted_partition> wanted;
-    response.responses.resize(request.topics.size());
-    for (std::size_t t = 0; t < request.topics.size(); ++t) {
-        const auto& topic = request.topics[t];
-        auto& out = response.responses[t];
-        out.topic = topic.topic;
-        out.topic_id = topic.topic_id;
+    answers.partitions.resize(items.size());
+    answers.ranges.resize(items.size());
+    for (std::size_t slot = 0; slot < items.size(); ++slot) {
+        const auto& item = items[slot];
+        const auto& partition = item.request;
+        auto& answer = answers.partitions[slot];
         const auto* state = version >= 13
-                                ? context.metadata.find_topic(from_wire_uuid(topic.topic_id))
-                                : context.metadata.find_topic(topic.topic);
-        out.partitions.resize(topic.partitions.size());
-        for (std::size_t p = 0; p < topic.partitions.size(); ++p) {
-            const auto& partition = topic.partitions[p];
-            auto& answer = out.partitions[p];
-            answer.partition_index = partition.partition;
-            answer.high_watermark = -1;
-            if (state == nullptr || partition.partition < 0 ||
-                partition.partition >= static_cast<std::int32_t>(state->partitions.size())) {
-                answer.error_code = code(version >= 13 && state == nullptr
-                                             ? kafka_error::unknown_topic_id
-                                             : kafka_error::unknown_topic_or_partition);
-                continue;
-            }
-            const auto epoch =
-                state->partitions[static_cast<std::size_t>(partition.partition)].leader_epoch;
-            if (partition.current_leader_epoch >= 0 && partition.current_leader_epoch != epoch) {
-                answer.error_code = code(partition.current_leader_epoch > epoch
-                                             ? kafka_error::unknown_leader_epoch
-                                             : kafka_error::fenced_leader_epoch);
-                continue;
-            }
-            if (request.isolation_level == 0) answer.aborted_transactions.reset();
-            wanted.push_back({state->name, state->topic_id, &partition, &answer, {}});
+                                ? context.metadata.find_topic(from_wire_uuid(item.topic_id))
+                                : context.metadata.find_topic(item.topic);
+        answer.partition_index = partition.partition;
+        answer.high_watermark = -1;
+        if (state == nullptr || partition.partition < 0 ||
+            partition.partition >= static_cast<std::int32_t>(state->partitions.size())) {
+            answer.error_code = code(version >= 13 && state == nullptr
+                                         ? kafka_error::unknown_topic_id
+                                         : kafka_error::unknown_topic_or_partition);
+            continue;
         }
+        const auto epoch =
+            state->partitions[static_cast<std::size_t>(partition.partition)].leader_epoch;
+        if (partition.current_leader_epoch >= 0 && partition.current_leader_epoch != epoch) {
+            answer.error_code = code(partition.current_leader_epoch > epoch
+                                         ? kafka_error::unknown_leader_epoch
+                                         : kafka_error::fenced_leader_epoch);
+            continue;
+        }
+        if (request.isolation_level == 0) answer.aborted_transactions.reset();
+        wanted.push_back({state->name, state->topic_id, &partition, slot});
     }
     return wanted;
 }
@@ -103,7 +106,8 @@ std::vector<wanted_partition> resolve(shard_context& context, std::int16_t versi
 // One pass over the partitions, in order, within max_bytes (KIP-74: the first batch found is
 // returned whole even when larger). Returns the bytes found.
 task<std::uint64_t> read_pass(std::vector<wanted_partition>& wanted,
-                              const kafka::fetch_request& request, unsigned requester) {
+                              const kafka::fetch_request& request, fetch_answers& answers,
+                              unsigned requester) {
     std::uint64_t total = 0;
     const auto response_max = static_cast<std::uint64_t>(std::max(request.max_bytes, 0));
     for (auto& partition : wanted) {
@@ -113,13 +117,13 @@ task<std::uint64_t> read_pass(std::vector<wanted_partition>& wanted,
         std::uint64_t budget = std::min(partition_max, left);
         if (total == 0) budget = std::max<std::uint64_t>(budget, 1);  // at least one batch
         auto outcome = co_await read_partition(partition, budget, requester);
-        auto& answer = *partition.answer;
+        auto& answer = answers.partitions[partition.slot];
         answer.error_code = code(outcome.error);
         answer.high_watermark = outcome.high_watermark;
         answer.last_stable_offset = outcome.high_watermark;
         answer.log_start_offset = outcome.log_start_offset;
-        partition.range = std::move(outcome.range);
-        total += partition.range.length;
+        answers.ranges[partition.slot] = std::move(outcome.range);
+        total += answers.ranges[partition.slot].length;
     }
     co_return total;
 }
@@ -132,15 +136,39 @@ task<void> park_until(shard_context& context, clock::time_point deadline) {
     context.waiters.unpark(wake);
 }
 
+fetch_answer_summary summary_of(const fetch_answers& answers, std::size_t slot) {
+    const auto& answer = answers.partitions[slot];
+    return {.error_code = answer.error_code,
+            .high_watermark = answer.high_watermark,
+            .log_start_offset = answer.log_start_offset,
+            .record_bytes = answers.ranges[slot].length,
+            .preferred_read_replica = answer.preferred_read_replica,
+            .diverging_epoch = answer.diverging_epoch.epoch};
+}
+
+// The response frame with the chosen slots, grouped by topic as they come; their records are
+// spliced from the files they were read from.
 status append_spliced_response(const kafka::request_header& header,
                                kafka::fetch_response& message,
-                               std::vector<wanted_partition>& wanted,
+                               const std::vector<fetch_item>& items, fetch_answers& answers,
+                               const std::vector<std::size_t>& chosen,
                                net::outbound_chain& chain) {
-    for (std::uint32_t slot = 0; slot < wanted.size(); ++slot) {
-        auto& records = wanted[slot].answer->records;
-        records.data = kafka::bytes{};
-        records.splice_bytes = wanted[slot].range.length;
-        records.slot = slot;
+    const bool by_id = header.api_version >= 13;
+    for (std::uint32_t index = 0; index < chosen.size(); ++index) {
+        const auto slot = chosen[index];
+        const auto& item = items[slot];
+        if (message.responses.empty() ||
+            (by_id ? message.responses.back().topic_id != item.topic_id
+                   : message.responses.back().topic != item.topic)) {
+            auto& topic = message.responses.emplace_back();
+            topic.topic = item.topic;
+            topic.topic_id = item.topic_id;
+        }
+        auto& answer = message.responses.back().partitions.emplace_back(
+            std::move(answers.partitions[slot]));
+        answer.records.data = kafka::bytes{};
+        answer.records.splice_bytes = answers.ranges[slot].length;
+        answer.records.slot = index;
     }
     kafka::bytes frame(kafka::frame_size_bytes);
     kafka::writer out(frame);
@@ -157,7 +185,7 @@ status append_spliced_response(const kafka::request_header& header,
              static_cast<std::int32_t>(frame.size() - kafka::frame_size_bytes + spliced));
     std::size_t from = 0;
     for (const auto& point : points) {
-        const auto& range = wanted[point.slot].range;
+        const auto& range = answers.ranges[chosen[point.slot]];
         chain.append_view(std::span(frame).subspan(from, point.position - from));
         chain.append_file(range.fd, range.position, range.length);
         chain.keep_alive(range.owner);
@@ -168,25 +196,63 @@ status append_spliced_response(const kafka::request_header& header,
     return {};
 }
 
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               clock::now().time_since_epoch())
+        .count();
+}
+
+// This shard's session cache, made on first use with its share of the broker's slots.
+fetch_session_cache& session_cache(shard_context& context) {
+    if (context.fetch_sessions == nullptr) {
+        fetch_session_limits limits;
+        const auto shards = static_cast<std::int64_t>(std::max(context.shard_count, 1U));
+        if (context.settings != nullptr) {
+            const auto slots = std::max<std::int64_t>(context.settings->fetch_session_slots, 0);
+            limits.slots = static_cast<std::size_t>((slots + shards - 1) / shards);
+            limits.eviction_ms = context.settings->fetch_session_eviction_ms;
+        }
+        std::random_device seed;
+        context.fetch_sessions = std::make_unique<fetch_session_cache>(
+            limits, context.shard_id, context.shard_count,
+            (static_cast<std::uint64_t>(seed()) << 32) | seed());
+    }
+    return *context.fetch_sessions;
+}
+
+std::vector<fetch_item> items_of(const kafka::fetch_request& request, std::int16_t version) {
+    std::vector<fetch_item> items;
+    for (const auto& topic : request.topics) {
+        for (const auto& partition : topic.partitions) {
+            items.push_back({version >= 13 ? std::string() : topic.topic,
+                             version >= 13 ? topic.topic_id : kafka::uuid{}, partition});
+        }
+    }
+    return items;
+}
+
 }  // namespace
 
 task<status> handle_fetch(shard_context& context, const kafka::request_header& header,
                           const kafka::fetch_request& request, net::outbound_chain& response) {
     kafka::fetch_response message;
-    const bool has_session = request.session_id != 0;
-    if (has_session || (request.session_epoch > 0)) {
-        // No sessions are kept (a new-session request got id 0), so any id is unknown.
-        message.error_code = code(has_session ? kafka_error::fetch_session_id_not_found
-                                              : kafka_error::invalid_fetch_session_epoch);
+    const std::int16_t version = header.api_version;
+    const std::int32_t replica = version >= 15 ? request.replica.replica_id : request.replica_id;
+    auto& sessions = session_cache(context);
+    auto fetch = sessions.new_context(request.session_id, request.session_epoch, version >= 13,
+                                      items_of(request, version), request.forgotten_topics_data,
+                                      now_ms());
+    if (fetch.type == fetch_context::kind::error) {
+        message.error_code = code(fetch.error);
         co_return append_response(header, message, response);
     }
-    const std::int32_t replica = header.api_version >= 15 ? request.replica.replica_id
-                                                           : request.replica_id;
-    auto wanted = resolve(context, header.api_version, request, message);
+    fetch_answers answers;
+    auto wanted = resolve(context, version, request, fetch.items, answers);
     if (replica >= 0) {
         // Follower fetches come with replication.
         for (auto& partition : wanted) {
-            partition.answer->error_code = code(kafka_error::not_leader_or_follower);
+            answers.partitions[partition.slot].error_code =
+                code(kafka_error::not_leader_or_follower);
         }
         wanted.clear();
     }
@@ -194,16 +260,47 @@ task<status> handle_fetch(shard_context& context, const kafka::request_header& h
         clock::now() + std::chrono::milliseconds(std::max(request.max_wait_ms, 0));
     const auto min_bytes = static_cast<std::uint64_t>(std::max(request.min_bytes, 1));
     while (true) {
-        const auto found = co_await read_pass(wanted, request, context.shard_id);
+        const auto found = co_await read_pass(wanted, request, answers, context.shard_id);
         bool errors = false;
-        for (const auto& partition : wanted) errors |= partition.answer->error_code != 0;
+        for (const auto& partition : wanted) {
+            errors |= answers.partitions[partition.slot].error_code != 0;
+        }
         if (found >= min_bytes || errors || wanted.empty() || clock::now() >= deadline ||
             reactor::current().stopping()) {
             break;
         }
         co_await park_until(context, deadline);
     }
-    co_return append_spliced_response(header, message, wanted, response);
+    std::vector<std::size_t> chosen;
+    switch (fetch.type) {
+    case fetch_context::kind::full: {
+        std::vector<fetch_answer_summary> summaries;
+        for (std::size_t slot = 0; slot < fetch.items.size(); ++slot) {
+            summaries.push_back(summary_of(answers, slot));
+        }
+        message.session_id =
+            sessions.maybe_create(now_ms(), replica >= 0, version >= 13, fetch.items, summaries);
+        [[fallthrough]];
+    }
+    case fetch_context::kind::sessionless:
+    case fetch_context::kind::error:
+        for (std::size_t slot = 0; slot < fetch.items.size(); ++slot) chosen.push_back(slot);
+        break;
+    case fetch_context::kind::incremental:
+        message.session_id = fetch.session->id();
+        if (fetch.session->epoch() != fetch.expected_epoch) {
+            // Another request of this session came meanwhile (a duplicate).
+            message.error_code = code(kafka_error::invalid_fetch_session_epoch);
+            break;
+        }
+        for (std::size_t slot = 0; slot < fetch.items.size(); ++slot) {
+            if (fetch.session->must_respond(fetch.items[slot], summary_of(answers, slot))) {
+                chosen.push_back(slot);
+            }
+        }
+        break;
+    }
+    co_return append_spliced_response(header, message, fetch.items, answers, chosen, response);
 }
 
 }  // namespace laminar::broker

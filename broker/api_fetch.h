@@ -3,9 +3,9 @@
 // the segment files). A fetch that finds fewer than min_bytes parks until an append to one of
 // its partitions wakes it or max_wait_ms passes (fetch_waiters.h), with no polling.
 //
-// Fetch sessions (KIP-227): a request to start one is answered with session id 0, which tells
-// the client that the broker keeps no session, so it goes on with full fetches; incremental
-// sessions are not implemented yet.
+// Fetch sessions (KIP-227, fetch_session.h): a full fetch with epoch 0 gets a session id when
+// the shard's cache has room; incremental fetches read every partition of the session and
+// answer only those with something new (records, high watermark, log start offset, errors).
 //
 // @locality owning shard of the connection.
 #pragma once

@@ -3,6 +3,7 @@
 #include "broker/partition_access.h"
 #include "broker/producer_state.h"
 #include "broker/topic_config.h"
+#include "core/batch_recompression.h"
 #include "core/log.h"
 #include "core/record_batch.h"
 #include "core/wait_group.h"
@@ -72,6 +73,38 @@ kafka_error check_compacted_keys(std::span<const std::byte> batch, std::string& 
     return kafka_error::none;
 }
 
+// compression.type: a topic's own value, else the broker's. "producer" keeps batches as sent;
+// a codec ("uncompressed" is none) recompresses batches in another codec before the append,
+// on the connection's shard. Only topics with a codec pay for it.
+kafka_error apply_compression_type(const ctl::topic_state& topic, const topic_settings& settings,
+                                   kafka::bytes& records, std::string& message) {
+    const auto* broker = shard_context::current().settings;
+    const std::string& wanted = topic.configs.contains("compression.type") || broker == nullptr
+                                    ? settings.compression_type
+                                    : broker->compression_type;
+    if (wanted == "producer") return kafka_error::none;
+    const auto codec = wanted == "uncompressed" ? compression_codec::none
+                                                : parse_compression_codec(wanted).value_or(
+                                                      compression_codec::none);
+    const auto header = read_record_batch_header(records);  // validated by check_batch
+    if (header->compression() == codec || header->is_control()) return kafka_error::none;
+    // Decompressed records may be larger than the batch, not larger than a request may be.
+    const std::size_t records_max = broker != nullptr ? broker->socket_request_bytes_max
+                                                      : std::size_t{100} << 20;
+    auto recompressed = recompress_record_batch(records, codec, records_max);
+    if (!recompressed) {
+        message = "The record batch's records do not decompress";
+        return recompressed.error() == errc::too_large ? kafka_error::message_too_large
+                                                       : kafka_error::corrupt_message;
+    }
+    if (static_cast<std::int64_t>(recompressed->size()) > settings.max_message_bytes + 12) {
+        message = "The record batch is larger than max.message.bytes once recompressed";
+        return kafka_error::message_too_large;
+    }
+    records = std::move(*recompressed);
+    return kafka_error::none;
+}
+
 // Kafka's checks of a batch with a producer id (producer_state.h): an error, a duplicate's
 // original offset (base_offset >= 0: answer without appending), or go on (none, -1).
 append_outcome check_producer(const record_batch_header& header, producer_state_table* producers,
@@ -119,6 +152,9 @@ task<void> produce_one(const std::string& topic_name, kafka::produce_request_par
     auto invalid = check_batch(data.records, settings.max_message_bytes, message);
     if (invalid == kafka_error::none && settings.cleanup != cleanup_policy::remove) {
         invalid = check_compacted_keys(*data.records, message);
+    }
+    if (invalid == kafka_error::none) {
+        invalid = apply_compression_type(*topic, settings, *data.records, message);
     }
     if (invalid != kafka_error::none) {
         answer.error_code = code(invalid);

@@ -25,10 +25,22 @@ config_schema make_schema() {
         .add_size("socket.request.max.bytes", 104857600, 1024, int32_max,
                   "Largest request frame accepted; larger frames close the connection.")
         .add_int64("max.connections", 0, 0, int32_max,
-                   "Connections accepted at once across all shards; 0: unbounded.")
+                   "Connections open at once across all shards (more wait in the listen "
+                   "backlog until one closes); 0: unbounded.")
+        .add_int64("max.connections.per.ip", int32_max, 0, int32_max,
+                   "Connections open at once from one host; more are closed at once.")
         .add_size("laminar.connection.inflight.bytes.max", 0, 0, int32_max,
                   "Request bytes a shard holds in flight before it stops reading sockets; "
                   "0: 4 x socket.request.max.bytes.")
+        .add_enum("compression.type", "producer",
+                  {"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"},
+                  "Codec of stored batches for topics without their own compression.type; "
+                  "producer keeps what the producer sent.")
+        .add_int64("max.incremental.fetch.session.cache.slots", 1000, 0, int32_max,
+                   "Incremental fetch sessions (KIP-227) the broker keeps, split over its shards.")
+        .add_int64("min.incremental.fetch.session.eviction.ms", 120000, 0, int32_max,
+                   "How long a fetch session is safe from eviction by a larger one, and unused "
+                   "before any new one may evict it.")
         .add_string("laminar.cpus", "", "CPUs to run shards on, e.g. 0-3,8; empty: one per core.")
         .add_int64("laminar.numa.node", -1, -1, 4096, "Run shards on this NUMA node only; -1: all.")
         .add_int64("laminar.shards", 0, 0, 4096, "Number of shards; 0: one per chosen core.")
@@ -134,6 +146,11 @@ result<broker_settings, std::string> read_broker_settings(const config& values) 
     settings.socket_request_bytes_max =
         static_cast<std::size_t>(values.get_size("socket.request.max.bytes"));
     settings.connections_max = values.get_int64("max.connections");
+    settings.connections_per_ip_max = values.get_int64("max.connections.per.ip");
+    settings.compression_type = values.get_string("compression.type");
+    settings.fetch_session_slots = values.get_int64("max.incremental.fetch.session.cache.slots");
+    settings.fetch_session_eviction_ms =
+        values.get_int64("min.incremental.fetch.session.eviction.ms");
     settings.connection_inflight_bytes_max =
         static_cast<std::size_t>(values.get_size("laminar.connection.inflight.bytes.max"));
     if (settings.connection_inflight_bytes_max == 0) {

@@ -60,6 +60,10 @@ struct broker_settings {
     std::size_t socket_request_bytes_max = 100 * 1024 * 1024;
     std::size_t connection_inflight_bytes_max = 0;
     std::int64_t connections_max = 0;
+    std::int64_t connections_per_ip_max = INT32_MAX;  // max.connections.per.ip
+    std::string compression_type = "producer";        // compression.type (topics' default)
+    std::int64_t fetch_session_slots = 1000;          // max.incremental.fetch.session.cache.slots
+    std::int64_t fetch_session_eviction_ms = 120000;  // min.incremental.fetch.session.eviction.ms
     std::optional<std::string> cpus;
     std::optional<unsigned> numa_node;
     std::optional<unsigned> shard_count;

@@ -167,6 +167,7 @@ result<void, std::string> run_broker(const config& values, const broker_settings
         init_shard_thread(*machine, (*shards)[shard]);
         shard_context::set_current(&contexts[shard]);
     };
+    connection_admission admission(settings.connections_max, settings.connections_per_ip_max);
     runtime shard_runtime(std::move(options));
     std::vector<server_counters> counters(shard_count);
     auto shard_main = [&](unsigned shard) -> task<void> {
@@ -183,7 +184,8 @@ result<void, std::string> run_broker(const config& values, const broker_settings
         context.partitions->start_maintenance(settings.maintenance);
         context.groups->adopt(context);  // loads the group coordinators of this shard
         kafka_handler handler(context);
-        server_options serving{.frame_bytes_max = settings.socket_request_bytes_max};
+        server_options serving{.frame_bytes_max = settings.socket_request_bytes_max,
+                               .admission = &admission};
         co_await serve((*listeners)[shard].get(), handler, serving, counters[shard]);
         co_await context.groups->stop();
         co_await context.partitions->close_all();

@@ -83,6 +83,7 @@ enum class kafka_error : std::int16_t {
     unstable_offset_commit = 88,
     unknown_topic_id = 100,
     inconsistent_topic_id = 103,
+    fetch_session_topic_id_error = 106,
 };
 
 constexpr std::int16_t code(kafka_error error) noexcept { return static_cast<std::int16_t>(error); }

@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include <chrono>
+
 #include "core/log.h"
 #include "core/reactor.h"
 #include "core/wait_group.h"
@@ -30,16 +32,16 @@ connection_info describe_peer(int fd) {
     return info;
 }
 
-task<void> serve_connection(unique_fd connection, request_handler& handler,
-                            server_options options, server_counters& counters,
-                            net::splice_pipes& pipes, wait_group& connections) {
+task<void> serve_connection(unique_fd connection, connection_info peer,
+                            request_handler& handler, server_options options,
+                            server_counters& counters, net::splice_pipes& pipes,
+                            wait_group& connections) {
     ++counters.connections_open;
     (void)net::set_nodelay(connection.get());
     cancel_token stop;
     reactor::current().cancel_on_stop(stop);
     net::frame_reader reader(connection.get(), options.frame_bytes_max, 16384, &stop);
     net::outbound_chain response;
-    const connection_info peer = describe_peer(connection.get());
     while (!stop.cancelled()) {
         auto frame = co_await reader.next();
         if (!frame) {
@@ -59,10 +61,37 @@ task<void> serve_connection(unique_fd connection, request_handler& handler,
         if (!sent) break;
     }
     --counters.connections_open;
+    if (options.admission != nullptr) options.admission->release(peer.client_host);
     connections.done();
 }
 
 }  // namespace
+
+bool connection_admission::full() {
+    std::lock_guard guard(_lock);
+    return _max_total > 0 && _open >= _max_total;
+}
+
+bool connection_admission::admit(const std::string& host) {
+    std::lock_guard guard(_lock);
+    if (_max_total > 0 && _open >= _max_total) return false;
+    auto& from_host = _per_host[host];
+    if (from_host >= _max_per_ip) {
+        if (from_host == 0) _per_host.erase(host);
+        return false;
+    }
+    ++from_host;
+    ++_open;
+    return true;
+}
+
+void connection_admission::release(const std::string& host) {
+    std::lock_guard guard(_lock);
+    --_open;
+    if (auto found = _per_host.find(host); found != _per_host.end() && --found->second <= 0) {
+        _per_host.erase(found);
+    }
+}
 
 task<void> serve(int listener, request_handler& handler, server_options options,
                  server_counters& counters) {
@@ -71,6 +100,12 @@ task<void> serve(int listener, request_handler& handler, server_options options,
     net::splice_pipes pipes;
     wait_group connections;  // pipes and this frame outlive every connection task
     while (true) {
+        if (options.admission != nullptr && options.admission->full()) {
+            // max.connections: leave new connections in the backlog until one closes.
+            (void)co_await io::sleep_for(std::chrono::milliseconds(10)).with_cancel(stop);
+            if (stop.cancelled()) break;
+            continue;
+        }
         auto accepted = co_await io::accept(listener).with_cancel(stop);
         if (!accepted) {
             if (stop.cancelled()) break;
@@ -78,9 +113,17 @@ task<void> serve(int listener, request_handler& handler, server_options options,
             co_await io::sleep_for(std::chrono::milliseconds(10));  // e.g. EMFILE: let fds free up
             continue;
         }
+        unique_fd connection(static_cast<int>(*accepted));
+        connection_info peer = describe_peer(connection.get());
+        if (options.admission != nullptr && !options.admission->admit(peer.client_host)) {
+            ++counters.connections_refused;
+            LAMINAR_LOG_INFO("closing connection from {}: too many connections",
+                             peer.client_host);
+            continue;  // closed as `connection` goes
+        }
         ++counters.connections_accepted;
         connections.add();
-        reactor::current().spawn(serve_connection(unique_fd(static_cast<int>(*accepted)), handler,
+        reactor::current().spawn(serve_connection(std::move(connection), std::move(peer), handler,
                                                   options, counters, pipes, connections));
     }
     co_await connections.wait();

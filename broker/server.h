@@ -6,8 +6,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <mutex>
 #include <span>
 #include <string>
+#include <unordered_map>
 
 #include "core/result.h"
 #include "core/task.h"
@@ -33,8 +36,31 @@ public:
                                 net::outbound_chain& response) = 0;
 };
 
+// Broker-wide connection limits, shared by every shard's accept loop (the one thing shards
+// share here, behind a mutex taken once when a connection opens and once when it closes), as
+// Kafka's ConnectionQuotas: at max.connections (0: unbounded) the accept loops stop accepting
+// until a connection closes (new ones wait in the listen backlog); a connection from a host that
+// already has max.connections.per.ip open is closed at once.
+class connection_admission {
+public:
+    connection_admission(std::int64_t max_total, std::int64_t max_per_ip)
+        : _max_total(max_total), _max_per_ip(max_per_ip) {}
+    bool full();
+    // Counts the connection in, or refuses it (per-host limit, or the total reached meanwhile).
+    bool admit(const std::string& host);
+    void release(const std::string& host);
+
+private:
+    std::int64_t _max_total;
+    std::int64_t _max_per_ip;
+    std::mutex _lock;
+    std::int64_t _open = 0;
+    std::unordered_map<std::string, std::int64_t> _per_host;
+};
+
 struct server_options {
     std::size_t frame_bytes_max = 100 * 1024 * 1024;  // socket.request.max.bytes
+    connection_admission* admission = nullptr;        // none: no connection limits
 };
 
 struct server_counters {
@@ -42,6 +68,7 @@ struct server_counters {
     std::uint64_t connections_open = 0;
     std::uint64_t requests = 0;
     std::uint64_t frames_refused = 0;  // oversized, negative or cut short
+    std::uint64_t connections_refused = 0;  // over max.connections.per.ip
 };
 
 // Accepts on `listener` until the shard stops, serving each connection with `handler`; returns

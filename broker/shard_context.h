@@ -9,6 +9,7 @@
 #include <string>
 
 #include "broker/broker_config.h"
+#include "broker/fetch_session.h"
 #include "broker/fetch_waiters.h"
 #include "ctl/metadata_image.h"
 
@@ -34,6 +35,7 @@ struct shard_context {
     partition_manager* partitions = nullptr;       // the logs this shard owns
     group_manager* groups = nullptr;               // the group coordinators this shard hosts
     fetch_waiters waiters;                         // fetches parked on this shard
+    std::unique_ptr<fetch_session_cache> fetch_sessions;  // made by the first fetch
 
     static shard_context& current() noexcept;
     static void set_current(shard_context* context) noexcept;
