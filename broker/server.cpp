@@ -72,17 +72,17 @@ bool connection_admission::full() {
     return _max_total > 0 && _open >= _max_total;
 }
 
-bool connection_admission::admit(const std::string& host) {
+connection_admission::verdict connection_admission::admit(const std::string& host) {
     std::lock_guard guard(_lock);
-    if (_max_total > 0 && _open >= _max_total) return false;
+    if (_max_total > 0 && _open >= _max_total) return verdict::total_reached;
     auto& from_host = _per_host[host];
     if (from_host >= _max_per_ip) {
         if (from_host == 0) _per_host.erase(host);
-        return false;
+        return verdict::host_limit_reached;
     }
     ++from_host;
     ++_open;
-    return true;
+    return verdict::admitted;
 }
 
 void connection_admission::release(const std::string& host) {
@@ -115,11 +115,22 @@ task<void> serve(int listener, request_handler& handler, server_options options,
         }
         unique_fd connection(static_cast<int>(*accepted));
         connection_info peer = describe_peer(connection.get());
-        if (options.admission != nullptr && !options.admission->admit(peer.client_host)) {
-            ++counters.connections_refused;
-            LAMINAR_LOG_INFO("closing connection from {}: too many connections",
-                             peer.client_host);
-            continue;  // closed as `connection` goes
+        if (options.admission != nullptr) {
+            // An accept posted before another shard reached max.connections can still return a
+            // connection: it waits here for a slot, as it would have in the backlog.
+            auto admitted = options.admission->admit(peer.client_host);
+            while (admitted == connection_admission::verdict::total_reached &&
+                   !stop.cancelled()) {
+                (void)co_await io::sleep_for(std::chrono::milliseconds(10)).with_cancel(stop);
+                admitted = options.admission->admit(peer.client_host);
+            }
+            if (admitted != connection_admission::verdict::admitted) {
+                if (stop.cancelled()) break;
+                ++counters.connections_refused;
+                LAMINAR_LOG_INFO("closing connection from {}: too many connections from it",
+                                 peer.client_host);
+                continue;  // closed as `connection` goes
+            }
         }
         ++counters.connections_accepted;
         connections.add();

@@ -45,9 +45,10 @@ class connection_admission {
 public:
     connection_admission(std::int64_t max_total, std::int64_t max_per_ip)
         : _max_total(max_total), _max_per_ip(max_per_ip) {}
+    enum class verdict : std::uint8_t { admitted, total_reached, host_limit_reached };
     bool full();
-    // Counts the connection in, or refuses it (per-host limit, or the total reached meanwhile).
-    bool admit(const std::string& host);
+    // Counts the connection in, or says which limit stands in its way.
+    verdict admit(const std::string& host);
     void release(const std::string& host);
 
 private:
