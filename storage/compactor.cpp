@@ -54,6 +54,11 @@ public:
     // The next batch (validated: length, magic, CRC); empty at the end.
     task<result<std::span<const std::byte>>> next() {
         if (_position >= _end) co_return std::span<const std::byte>{};
+        // Batches served from the buffer complete without suspending; without the tail call
+        // that symmetric transfer relies on (g++ does not make it under ASan) each one would
+        // nest a stack frame, and a segment of thousands of batches overflowed the shard's
+        // stack. A turn through the reactor every so often unwinds it.
+        if (++_served % yield_every_batches == 0) co_await io::yield();
         auto prefix = co_await view(layout::length_field_end);
         if (!prefix) co_return fail(prefix.error());
         const auto length = load_be<std::int32_t>(prefix->data() + layout::batch_length);
@@ -98,6 +103,8 @@ private:
     std::uint64_t _start = 0;
     std::uint64_t _position = 0;
     std::uint64_t _bytes_read = 0;
+    std::uint64_t _served = 0;
+    static constexpr std::uint64_t yield_every_batches = 64;
 };
 
 struct offset_map {
