@@ -60,7 +60,7 @@ bool well_formed(const std::string& doc, std::string& why) {
     return open.empty();
 }
 
-nlohmann::json fake_run(const std::string& name, double scale, std::uint32_t seed) {
+nlohmann::json synthetic_run(const std::string& name, double scale, std::uint32_t seed) {
     std::mt19937 rng(seed);
     std::lognormal_distribution<double> d(std::log(100'000.0 * scale), 0.8);
     run_context ctx;
@@ -81,7 +81,7 @@ TEST(plot, svg_is_well_formed_and_names_every_run) {
                                {"redis <streams> & co", 2.0},
                                {"kafka \"librdkafka\"", 4.0}}) {
         std::string error;
-        auto s = series_from_run(fake_run(name, scale, 1), "e2e", error);
+        auto s = series_from_run(synthetic_run(name, scale, 1), "e2e", error);
         ASSERT_TRUE(s) << error;
         series.push_back(*s);
     }
@@ -109,7 +109,7 @@ TEST(plot, svg_is_well_formed_and_names_every_run) {
 
 TEST(plot, ack_distribution_and_malformed_runs) {
     std::string error;
-    auto run = fake_run("r", 1.0, 2);
+    auto run = synthetic_run("r", 1.0, 2);
     auto ack = series_from_run(run, "ack", error);
     auto e2e = series_from_run(run, "e2e", error);
     ASSERT_TRUE(ack && e2e);
