@@ -1,7 +1,9 @@
 #include "broker/daemon.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/file.h>
 
 #include <filesystem>
 #include <memory>
@@ -40,8 +42,18 @@ void init_shard_thread(const topology& machine, const shard_placement& placement
     if (arena) (void)use_arena_for_current_thread(*arena);
 }
 
+// The shards' listeners share the port through SO_REUSEPORT, which would also let a second
+// broker process of the same user join the group silently and take half the connections. A
+// probe socket bound without SO_REUSEPORT first fails with EADDRINUSE if anything listens there.
 result<std::vector<unique_fd>, std::string> bind_listeners(const net::endpoint& address,
                                                            std::size_t count) {
+    if (address.port != 0) {
+        auto probe = net::listen_tcp(address, {.backlog = 1, .reuse_port = false});
+        if (!probe) {
+            return fail(fmt::format("cannot listen on {}: {}", net::to_string(address),
+                                    to_string(probe.error())));
+        }
+    }
     std::vector<unique_fd> listeners;
     for (std::size_t i = 0; i < count; ++i) {
         auto bound = net::listen_tcp(address, {.backlog = 1024, .reuse_port = true});
@@ -52,6 +64,23 @@ result<std::vector<unique_fd>, std::string> bind_listeners(const net::endpoint& 
         listeners.push_back(std::move(*bound));
     }
     return listeners;
+}
+
+// Kafka's log-dir lock: an exclusive flock on <data_dir>/.lock, held while the broker runs, so a
+// second broker on the same directory stops at startup instead of writing the same logs.
+result<unique_fd, std::string> lock_data_dir(const std::string& data_dir) {
+    const auto path = (std::filesystem::path(data_dir) / ".lock").string();
+    unique_fd fd(::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644));
+    if (!fd) return fail(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK) {
+            return fail(fmt::format(
+                "data dir {} is in use by another process (it holds the lock on {})", data_dir,
+                path));
+        }
+        return fail(fmt::format("cannot lock {}: {}", path, std::strerror(errno)));
+    }
+    return fd;
 }
 
 // Reads the metadata log (plain syscalls: startup) into the image every shard starts from.
@@ -118,6 +147,8 @@ result<void, std::string> run_broker(const config& values, const broker_settings
         return fail(fmt::format("cannot create data dir {}: {}", settings.data_dir,
                                 dir_error.message()));
     }
+    auto data_dir_lock = lock_data_dir(settings.data_dir);
+    if (!data_dir_lock) return fail(data_dir_lock.error());
     auto meta = load_or_create_meta_properties(settings.data_dir, settings.node_id);
     if (!meta) return fail(meta.error());
     ctl::metadata_image image;

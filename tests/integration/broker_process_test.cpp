@@ -129,5 +129,46 @@ TEST(broker_process, a_port_in_use_is_a_clear_startup_error) {
         << broker.stderr_text();
 }
 
+// The shards share their port through SO_REUSEPORT; a second broker of the same user must not
+// join that group (it would take half the connections with its own, different data).
+TEST(broker_process, a_second_broker_on_a_running_brokers_port_stops_at_startup) {
+    temp_dir first_dir;
+    temp_dir second_dir;
+    const auto port = free_port();
+    const std::string listen = "127.0.0.1:" + std::to_string(port);
+    testing::process first({LAMINAR_BROKER_BINARY, "--dev", "--listen", listen}, first_dir.path);
+    ASSERT_TRUE(first.wait_for_output("listening on", 10s)) << first.stderr_text();
+    testing::process second({LAMINAR_BROKER_BINARY, "--dev", "--listen", listen},
+                            second_dir.path);
+    EXPECT_EQ(second.wait_for_exit(10s), 2);
+    EXPECT_NE(second.stderr_text().find("cannot listen"), std::string::npos)
+        << second.stderr_text();
+    EXPECT_FALSE(first.wait_for_exit(0ms).has_value());  // the first one keeps serving
+}
+
+// Kafka's log-dir lock: two brokers on one data dir would write the same logs.
+TEST(broker_process, a_second_broker_on_a_data_dir_in_use_stops_at_startup) {
+    temp_dir dir;
+    const auto first_port = free_port();
+    testing::process first(
+        {LAMINAR_BROKER_BINARY, "--dev", "--listen", "127.0.0.1:" + std::to_string(first_port)},
+        dir.path);
+    ASSERT_TRUE(first.wait_for_output("listening on", 10s)) << first.stderr_text();
+    const auto second_port = free_port();
+    testing::process second(
+        {LAMINAR_BROKER_BINARY, "--dev", "--listen", "127.0.0.1:" + std::to_string(second_port)},
+        dir.path);
+    EXPECT_EQ(second.wait_for_exit(10s), 2);
+    EXPECT_NE(second.stderr_text().find("in use by another process"), std::string::npos)
+        << second.stderr_text();
+    first.signal(SIGTERM);
+    EXPECT_EQ(first.wait_for_exit(60s), 0);
+    // Once the first has stopped, the directory is free again.
+    testing::process third(
+        {LAMINAR_BROKER_BINARY, "--dev", "--listen", "127.0.0.1:" + std::to_string(second_port)},
+        dir.path);
+    EXPECT_TRUE(third.wait_for_output("listening on", 10s)) << third.stderr_text();
+}
+
 }  // namespace
 }  // namespace laminar
