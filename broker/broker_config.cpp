@@ -32,6 +32,10 @@ config_schema make_schema() {
         .add_size("laminar.connection.inflight.bytes.max", 0, 0, int32_max,
                   "Request bytes a shard holds in flight before it stops reading sockets; "
                   "0: 4 x socket.request.max.bytes.")
+        .add_size("laminar.fetch.copy.bytes.max", 65536, 0, 64 << 20,
+                  "A response whose record bytes total at most this is read from the page cache "
+                  "and written with its headers in one send; larger ones are spliced from the "
+                  "segment files (zero-copy). 0: always splice.")
         .add_enum("compression.type", "producer",
                   {"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"},
                   "Codec of stored batches for topics without their own compression.type; "
@@ -145,6 +149,8 @@ result<broker_settings, std::string> read_broker_settings(const config& values) 
     settings.auto_create_topics = values.get_bool("auto.create.topics.enable");
     settings.socket_request_bytes_max =
         static_cast<std::size_t>(values.get_size("socket.request.max.bytes"));
+    settings.fetch_copy_bytes_max =
+        static_cast<std::size_t>(values.get_size("laminar.fetch.copy.bytes.max"));
     settings.connections_max = values.get_int64("max.connections");
     settings.connections_per_ip_max = values.get_int64("max.connections.per.ip");
     settings.compression_type = values.get_string("compression.type");

@@ -216,7 +216,8 @@ result<void, std::string> run_broker(const config& values, const broker_settings
         context.groups->adopt(context);  // loads the group coordinators of this shard
         kafka_handler handler(context);
         server_options serving{.frame_bytes_max = settings.socket_request_bytes_max,
-                               .admission = &admission};
+                               .admission = &admission,
+                               .send = {.copy_bytes_max = settings.fetch_copy_bytes_max}};
         co_await serve((*listeners)[shard].get(), handler, serving, counters[shard]);
         co_await context.groups->stop();
         co_await context.partitions->close_all();

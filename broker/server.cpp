@@ -57,7 +57,7 @@ task<void> serve_connection(unique_fd connection, connection_info peer,
         auto handled = co_await handler.handle(peer, *frame, response);
         if (!handled) break;
         if (response.empty()) continue;
-        auto sent = co_await net::send_chain(connection.get(), response, pipes);
+        auto sent = co_await net::send_chain(connection.get(), response, pipes, options.send);
         if (!sent) break;
     }
     --counters.connections_open;

@@ -62,6 +62,7 @@ private:
 struct server_options {
     std::size_t frame_bytes_max = 100 * 1024 * 1024;  // socket.request.max.bytes
     connection_admission* admission = nullptr;        // none: no connection limits
+    net::send_options send;                           // laminar.fetch.copy.bytes.max
 };
 
 struct server_counters {

@@ -135,10 +135,62 @@ task<status> send_file(int socket_fd, const outbound_chain::slice& range, bool m
     co_return status{};
 }
 
+// Copies the file ranges of `slices` that the page cache holds into `buffer` and returns the
+// chain with them as memory slices (a range partly cached keeps its uncached rest as a file
+// range). Empty when there is nothing to copy or too much.
+std::vector<outbound_chain::slice> copy_cached_ranges(std::span<const outbound_chain::slice> slices,
+                                                      std::size_t copy_bytes_max,
+                                                      std::unique_ptr<std::byte[]>& buffer,
+                                                      std::uint64_t& copied_bytes) {
+    std::size_t file_bytes = 0;
+    for (const auto& slice : slices) {
+        if (slice.is_file()) file_bytes += slice.size;
+    }
+    if (file_bytes == 0 || file_bytes > copy_bytes_max) return {};
+    buffer = std::make_unique_for_overwrite<std::byte[]>(file_bytes);
+    std::vector<outbound_chain::slice> result;
+    result.reserve(slices.size() + 1);
+    std::byte* next = buffer.get();
+    for (const auto& slice : slices) {
+        if (!slice.is_file()) {
+            result.push_back(slice);
+            continue;
+        }
+        std::size_t done = 0;
+        while (done < slice.size) {
+            iovec vector{next + done, slice.size - done};
+            const auto got = ::preadv2(slice.fd, &vector, 1,
+                                       static_cast<off_t>(slice.offset + done), RWF_NOWAIT);
+            if (got <= 0) break;  // EAGAIN: not cached; 0: the file is shorter (splice reports it)
+            done += static_cast<std::size_t>(got);
+        }
+        if (done > 0) result.push_back(outbound_chain::slice{.data = next, .size = done});
+        if (done < slice.size) {
+            result.push_back(outbound_chain::slice{
+                .fd = slice.fd, .offset = slice.offset + done, .size = slice.size - done});
+        }
+        next += done;
+        copied_bytes += done;
+    }
+    return result;
+}
+
 }  // namespace
 
-task<status> send_chain(int socket_fd, const outbound_chain& chain, splice_pipes& pipes) {
-    const auto slices = chain.slices();
+task<status> send_chain(int socket_fd, const outbound_chain& chain, splice_pipes& pipes,
+                        send_options options, send_stats* stats) {
+    std::span<const outbound_chain::slice> slices = chain.slices();
+    std::unique_ptr<std::byte[]> copy_buffer;
+    std::uint64_t copied_bytes = 0;
+    auto with_copies =
+        copy_cached_ranges(slices, options.copy_bytes_max, copy_buffer, copied_bytes);
+    if (!with_copies.empty()) slices = with_copies;
+    if (stats != nullptr) {
+        stats->file_bytes_copied += copied_bytes;
+        for (const auto& slice : slices) {
+            if (slice.is_file()) stats->file_bytes_spliced += slice.size;
+        }
+    }
     std::size_t index = 0;
     while (index < slices.size()) {
         std::size_t end = index;

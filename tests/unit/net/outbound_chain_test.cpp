@@ -29,14 +29,15 @@ struct temp_file {
 };
 
 // Sends `chain` over a socketpair from one task while another reads; returns what arrived.
-std::string send_and_receive(const outbound_chain& chain, splice_pipes& pipes, status& outcome) {
+std::string send_and_receive(const outbound_chain& chain, splice_pipes& pipes, status& outcome,
+                             send_options options = {}, send_stats* stats = nullptr) {
     auto shard = std::move(*reactor::create({}));
     int sockets[2];
     EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets), 0);
     unique_fd sender_end(sockets[0]), receiver_end(sockets[1]);
     std::string received;
     auto sender = [&]() -> task<void> {
-        outcome = co_await send_chain(sender_end.get(), chain, pipes);
+        outcome = co_await send_chain(sender_end.get(), chain, pipes, options, stats);
         sender_end.reset();
     };
     auto receiver = [&]() -> task<void> {
@@ -109,10 +110,61 @@ TEST(outbound_chain, a_file_shorter_than_the_range_fails_cleanly) {
     chain.append_file(file.fd.get(), 0, 100);
     splice_pipes pipes;
     status outcome;
-    auto received = send_and_receive(chain, pipes, outcome);
+    auto received = send_and_receive(chain, pipes, outcome, send_options{.copy_bytes_max = 0});
     EXPECT_FALSE(outcome);
     EXPECT_EQ(received, "short");
     EXPECT_EQ(pipes.idle(), 0u);  // the failed send's pipe is not reused
+}
+
+// A tail fetch's few hundred bytes are read from the page cache on the shard thread and go out
+// with their headers; above copy_bytes_max (the chain's file bytes in total) they are spliced.
+TEST(outbound_chain, small_cached_file_ranges_are_copied_and_large_ones_spliced) {
+    temp_file file;
+    std::string content(200'000, '\0');
+    for (std::size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>('A' + i % 23);
+    ASSERT_EQ(::pwrite(file.fd.get(), content.data(), content.size(), 0),
+              static_cast<ssize_t>(content.size()));
+    const std::string header = "HDR";
+    for (std::size_t range : {300u, 4000u, 100'000u}) {
+        outbound_chain chain;
+        chain.append_view(bytes_of(header));
+        chain.append_file(file.fd.get(), 17, range);
+        chain.append_view(bytes_of(header));
+        chain.append_file(file.fd.get(), 5000, range);
+        splice_pipes pipes;
+        status outcome = fail(errc::io_error);
+        send_stats stats;
+        auto received =
+            send_and_receive(chain, pipes, outcome, send_options{.copy_bytes_max = 65536}, &stats);
+        EXPECT_TRUE(outcome);
+        EXPECT_TRUE(received == header + content.substr(17, range) + header +
+                                    content.substr(5000, range))
+            << range;
+        if (2 * range <= 65536) {
+            EXPECT_EQ(stats.file_bytes_copied, 2 * range);  // written just now: cached
+            EXPECT_EQ(stats.file_bytes_spliced, 0u);
+            EXPECT_EQ(pipes.idle(), 0u);  // no pipe was needed
+        } else {
+            EXPECT_EQ(stats.file_bytes_copied, 0u);
+            EXPECT_EQ(stats.file_bytes_spliced, 2 * range);
+        }
+    }
+}
+
+// A range running past the end of its file: the cached part is copied, the rest fails as a
+// splice of a short file does.
+TEST(outbound_chain, a_copied_range_past_the_end_of_its_file_fails_cleanly) {
+    temp_file file;
+    ASSERT_EQ(::pwrite(file.fd.get(), "short", 5, 0), 5);
+    outbound_chain chain;
+    chain.append_file(file.fd.get(), 0, 100);
+    splice_pipes pipes;
+    status outcome;
+    send_stats stats;
+    auto received = send_and_receive(chain, pipes, outcome, {}, &stats);
+    EXPECT_FALSE(outcome);
+    EXPECT_EQ(received, "short");
+    EXPECT_EQ(stats.file_bytes_copied, 5u);
 }
 
 }  // namespace
