@@ -217,7 +217,8 @@ result<void, std::string> run_broker(const config& values, const broker_settings
         kafka_handler handler(context);
         server_options serving{.frame_bytes_max = settings.socket_request_bytes_max,
                                .admission = &admission,
-                               .send = {.copy_bytes_max = settings.fetch_copy_bytes_max}};
+                               .send = {.copy_bytes_max = settings.fetch_copy_bytes_max},
+                               .inflight_bytes_max = settings.connection_inflight_bytes_max};
         co_await serve((*listeners)[shard].get(), handler, serving, counters[shard]);
         co_await context.groups->stop();
         co_await context.partitions->close_all();

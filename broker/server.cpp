@@ -35,12 +35,13 @@ connection_info describe_peer(int fd) {
 task<void> serve_connection(unique_fd connection, connection_info peer,
                             request_handler& handler, server_options options,
                             server_counters& counters, net::splice_pipes& pipes,
-                            wait_group& connections) {
+                            byte_budget& inflight, wait_group& connections) {
     ++counters.connections_open;
     (void)net::set_nodelay(connection.get());
     cancel_token stop;
     reactor::current().cancel_on_stop(stop);
     net::frame_reader reader(connection.get(), options.frame_bytes_max, 16384, &stop);
+    reader.set_budget(&inflight);
     net::outbound_chain response;
     while (!stop.cancelled()) {
         auto frame = co_await reader.next();
@@ -98,7 +99,8 @@ task<void> serve(int listener, request_handler& handler, server_options options,
     cancel_token stop;
     reactor::current().cancel_on_stop(stop);
     net::splice_pipes pipes;
-    wait_group connections;  // pipes and this frame outlive every connection task
+    byte_budget inflight(options.inflight_bytes_max);
+    wait_group connections;  // pipes, budget and this frame outlive every connection task
     while (true) {
         if (options.admission != nullptr && options.admission->full()) {
             // max.connections: leave new connections in the backlog until one closes.
@@ -135,7 +137,8 @@ task<void> serve(int listener, request_handler& handler, server_options options,
         ++counters.connections_accepted;
         connections.add();
         reactor::current().spawn(serve_connection(std::move(connection), std::move(peer), handler,
-                                                  options, counters, pipes, connections));
+                                                  options, counters, pipes, inflight,
+                                                  connections));
     }
     co_await connections.wait();
 }

@@ -63,6 +63,9 @@ struct server_options {
     std::size_t frame_bytes_max = 100 * 1024 * 1024;  // socket.request.max.bytes
     connection_admission* admission = nullptr;        // none: no connection limits
     net::send_options send;                           // laminar.fetch.copy.bytes.max
+    // Request bytes a shard holds at once (laminar.connection.inflight.bytes.max); a frame waits
+    // for its bytes before its body is read. 0: unbounded.
+    std::size_t inflight_bytes_max = 0;
 };
 
 struct server_counters {

@@ -19,6 +19,13 @@ frame_reader::frame_reader(int socket_fd, std::size_t frame_bytes_max, std::size
       _initial_bytes(initial_bytes),
       _buffer(initial_bytes) {}
 
+frame_reader::~frame_reader() { release_reservation(); }
+
+void frame_reader::release_reservation() noexcept {
+    if (_budget != nullptr && _reserved > 0) _budget->release(_reserved);
+    _reserved = 0;
+}
+
 task<status> frame_reader::fill(std::size_t bytes_needed) {
     if (_begin > 0 && _buffer.size() - _begin < bytes_needed) {
         // Move the partial frame to the front to make room.
@@ -42,6 +49,7 @@ task<status> frame_reader::fill(std::size_t bytes_needed) {
 }
 
 task<result<std::span<const std::byte>>> frame_reader::next() {
+    release_reservation();  // the previous frame has been handled
     if (_begin == _end) {
         _begin = _end = 0;
         // A large frame's buffer is given back once it has been consumed.
@@ -55,6 +63,12 @@ task<result<std::span<const std::byte>>> frame_reader::next() {
     if (size < 0) co_return fail(errc::corrupt_data);
     if (static_cast<std::size_t>(size) > _frame_bytes_max) co_return fail(errc::too_large);
     const std::size_t frame_bytes = size_prefix_bytes + static_cast<std::size_t>(size);
+    if (_budget != nullptr) {
+        if (auto reserved = co_await _budget->acquire(frame_bytes, _cancel); !reserved) {
+            co_return fail(reserved.error());
+        }
+        _reserved = frame_bytes;
+    }
     if (auto filled = co_await fill(frame_bytes); !filled) {
         co_return fail(filled.error() == errc::connection_closed ? errc::corrupt_data
                                                                  : filled.error());

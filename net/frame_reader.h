@@ -11,6 +11,7 @@
 #include <span>
 #include <vector>
 
+#include "core/byte_budget.h"
 #include "core/reactor.h"
 #include "core/result.h"
 #include "core/task.h"
@@ -23,11 +24,19 @@ public:
     // With `cancel`, a read waiting for data ends with errc::cancelled when the token fires.
     frame_reader(int socket_fd, std::size_t frame_bytes_max, std::size_t initial_bytes = 16384,
                  cancel_token* cancel = nullptr);
+    ~frame_reader();
+    frame_reader(const frame_reader&) = delete;
+    frame_reader& operator=(const frame_reader&) = delete;
+
+    // With a budget, each frame's size is reserved from it before its body is read (waiting
+    // while the shard holds too much) and given back at the next call or when the reader goes:
+    // the frame stays reserved while the caller handles it.
+    void set_budget(byte_budget* budget) noexcept { _budget = budget; }
 
     // The next frame's payload (without the size prefix), valid until the next call.
     // errc::connection_closed at a clean end of stream between frames; errc::too_large for a
     // size above frame_bytes_max; errc::corrupt_data for a negative size or a stream cut
-    // inside a frame.
+    // inside a frame; errc::cancelled if the cancel token fires while it waits for the budget.
     task<result<std::span<const std::byte>>> next();
 
     std::size_t buffered_bytes() const noexcept { return _end - _begin; }
@@ -35,8 +44,12 @@ public:
 private:
     task<status> fill(std::size_t bytes_needed);
 
+    void release_reservation() noexcept;
+
     int _fd;
     cancel_token* _cancel;
+    byte_budget* _budget = nullptr;
+    std::size_t _reserved = 0;  // of _budget, for the frame last returned
     std::size_t _frame_bytes_max;
     std::size_t _initial_bytes;
     std::vector<std::byte> _buffer;

@@ -10,8 +10,10 @@
 #include <gtest/gtest.h>
 
 #include "core/endian.h"
+#include "core/byte_budget.h"
 #include "core/reactor.h"
 #include "core/unique_fd.h"
+#include "core/wait_group.h"
 
 namespace laminar::net {
 namespace {
@@ -89,6 +91,86 @@ TEST(frame_reader, a_stream_cut_inside_a_frame_is_corrupt) {
     auto [frames, last] = read_frames(cut, 1000, 5);
     EXPECT_EQ(frames, std::vector<std::string>{"complete"});
     EXPECT_EQ(last, errc::corrupt_data);
+}
+
+// Two connections share a 1,000-byte budget and each sends two 600-byte frames: the second
+// reader waits for its frame's bytes until the first has handled its frame (asked for the next),
+// and no frame body is read into memory beyond the budget meanwhile.
+TEST(frame_reader, frames_wait_for_the_shards_budget_and_release_it_when_handled) {
+    int first_pair[2], second_pair[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, first_pair), 0);
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, second_pair), 0);
+    unique_fd first_reader(first_pair[0]), first_writer(first_pair[1]);
+    unique_fd second_reader(second_pair[0]), second_writer(second_pair[1]);
+    const std::string payload(596, 'x');  // 600 bytes with the size prefix
+    for (int fd : {first_writer.get(), second_writer.get()}) {
+        const auto stream = frame(payload) + frame(payload);
+        ASSERT_EQ(::write(fd, stream.data(), stream.size()),
+                  static_cast<ssize_t>(stream.size()));
+        ::shutdown(fd, SHUT_WR);
+    }
+    byte_budget budget(1000);
+    std::vector<std::string> events;
+    std::size_t held_max = 0;
+    auto shard = std::move(*reactor::create({}));
+    auto reader_task = [&](int fd, std::string name, int hold_ms) -> task<void> {
+        frame_reader reader(fd, 1 << 20, 16);
+        reader.set_budget(&budget);
+        while (true) {
+            auto next = co_await reader.next();
+            if (!next) break;
+            held_max = std::max(held_max, budget.held());
+            events.push_back(name);
+            co_await io::sleep_for(std::chrono::milliseconds(hold_ms));  // "handling" it
+        }
+    };
+    wait_group done;
+    done.add(2);
+    auto run_both = [&]() -> task<void> {
+        auto first = [&]() -> task<void> {
+            co_await reader_task(first_reader.get(), "first", 30);
+            done.done();
+        };
+        auto second = [&]() -> task<void> {
+            co_await reader_task(second_reader.get(), "second", 0);
+            done.done();
+        };
+        reactor::current().spawn(first());
+        reactor::current().spawn(second());
+        co_await done.wait();
+        reactor::current().request_stop();
+    };
+    shard->spawn(run_both());
+    shard->run();
+    EXPECT_EQ(events, (std::vector<std::string>{"first", "second", "first", "second"}));
+    EXPECT_LE(held_max, 1000u);
+    EXPECT_EQ(budget.held(), 0u);  // every reservation given back
+    EXPECT_GE(budget.waits(), 1u);
+}
+
+// A frame larger than the whole budget still passes when nothing else is held.
+TEST(frame_reader, a_frame_larger_than_the_budget_passes_alone) {
+    byte_budget budget(100);
+    int sockets[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets), 0);
+    unique_fd reader_end(sockets[0]), writer_end(sockets[1]);
+    const auto stream = frame(std::string(5000, 'y'));
+    ASSERT_EQ(::write(writer_end.get(), stream.data(), stream.size()),
+              static_cast<ssize_t>(stream.size()));
+    writer_end.reset();
+    std::size_t got = 0;
+    auto shard = std::move(*reactor::create({}));
+    auto main = [&]() -> task<void> {
+        frame_reader reader(reader_end.get(), 1 << 20, 16);
+        reader.set_budget(&budget);
+        auto next = co_await reader.next();
+        if (next) got = next->size();
+        reactor::current().request_stop();
+    };
+    shard->spawn(main());
+    shard->run();
+    EXPECT_EQ(got, 5000u);
+    EXPECT_EQ(budget.held(), 0u);
 }
 
 }  // namespace
