@@ -37,10 +37,23 @@ bool wanted(const kafka::describe_configs_resource& resource, const std::string&
     return std::find(keys.begin(), keys.end(), name) != keys.end();
 }
 
+// Topic keys whose default comes from a broker key of the same name when that is set (Kafka
+// lists it as a STATIC_BROKER_CONFIG synonym).
+const config_entry* broker_synonym(const shard_context& context, std::string_view topic_key) {
+    if (topic_key != "compression.type" || context.broker_config == nullptr) return nullptr;
+    for (const auto& entry : context.broker_config->entries()) {
+        if (entry.name == topic_key) {
+            return entry.source == config_source::default_value ? nullptr : &entry;
+        }
+    }
+    return nullptr;
+}
+
 kafka::describe_configs_resource_result entry_of(const config_key& key,
                                                  std::optional<std::string> value,
                                                  std::int8_t source,
-                                                 const kafka::describe_configs_request& request) {
+                                                 const kafka::describe_configs_request& request,
+                                                 const config_entry* broker = nullptr) {
     kafka::describe_configs_resource_result entry;
     entry.name = key.name;
     entry.value = value;
@@ -49,7 +62,13 @@ kafka::describe_configs_resource_result entry_of(const config_key& key,
     entry.config_type = kafka_config_type(key);
     if (request.include_documentation) entry.documentation = key.doc;
     if (request.include_synonyms) {
-        entry.synonyms.push_back({key.name, std::move(value), source});
+        if (source != source_static_broker) {
+            entry.synonyms.push_back({key.name, std::move(value), source});
+        }
+        if (broker != nullptr) {
+            entry.synonyms.push_back(
+                {broker->name, format_config_value(broker->value), source_static_broker});
+        }
         if (source != source_default) {
             entry.synonyms.push_back(
                 {key.name, format_config_value(key.default_value), source_default});
@@ -70,8 +89,13 @@ void describe_topic(const shard_context& context, const kafka::describe_configs_
     for (const auto& key : topic_config_schema().keys()) {
         if (!key.ignored_reason.empty() || !wanted(resource, key.name)) continue;
         auto set = topic->configs.find(key.name);
+        const auto* broker = broker_synonym(context, key.name);
         if (set != topic->configs.end()) {
-            result.configs.push_back(entry_of(key, set->second, source_dynamic_topic, request));
+            result.configs.push_back(
+                entry_of(key, set->second, source_dynamic_topic, request, broker));
+        } else if (broker != nullptr) {
+            result.configs.push_back(entry_of(key, format_config_value(broker->value),
+                                              source_static_broker, request, broker));
         } else {
             result.configs.push_back(entry_of(key, format_config_value(key.default_value),
                                               source_default, request));

@@ -76,5 +76,16 @@ def test_broker_default_applies_to_topics_without_their_own():
         assert set(batch_codecs(running.bootstrap, "defaulted")) == {CODECS["lz4"]}
         assert set(batch_codecs(running.bootstrap, "own")) == {CODECS["gzip"]}
         assert consume(running.bootstrap, "defaulted", len(values)) == values
+        # DescribeConfigs shows the broker's value for the topic without its own, as Kafka does:
+        # source STATIC_BROKER_CONFIG. (confluent-kafka keys synonyms by name, and all three of
+        # compression.type's share it, so only the last one is visible here.)
+        from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource
+        admin = AdminClient({"bootstrap.servers": running.bootstrap})
+        for topic, value, source in (("defaulted", "lz4", ConfigSource.STATIC_BROKER_CONFIG),
+                                     ("own", "producer", ConfigSource.DYNAMIC_TOPIC_CONFIG)):
+            resource = ConfigResource(ConfigResource.Type.TOPIC, topic)
+            entry = admin.describe_configs([resource])[resource].result(timeout=15)[
+                "compression.type"]
+            assert (entry.value, entry.source) == (value, source.value), topic
     finally:
         running.stop()
