@@ -1,0 +1,136 @@
+#!/usr/bin/python3
+"""bench/backlog_consume.py: consume throughput of a backlog (issue 4's "consume throughput of a
+5 GiB backlog; MB/s and broker CPU seconds per GB").
+
+Starts laminar-broker --dev on a free loopback port with its data under --dir, fills one topic
+with --gib GiB of 1 KiB records (laminar-bench, librdkafka, --rate max, no consumers), then reads
+the whole backlog from the beginning with a librdkafka consumer (kcat -C -e, output discarded)
+--runs times, printing for each run MB/s, records/s and the broker's CPU seconds per GB read
+(utime+stime from /proc/PID/stat before and after), and the median. The page cache is not
+dropped: a catch-up read of recent data, as a consumer restarting after a pause does.
+
+Usage: bench/backlog_consume.py [--gib 5] [--partitions 12] [--runs 3] [--dir /work/backlog]
+                                [--build build/release]
+"""
+import argparse
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def log_bytes(data_dir, topic):
+    """Bytes of record batches on disk for the topic (segment files up to their write heads
+    are what a consumer reads; preallocated tails are zeros past the last batch)."""
+    total = 0
+    for name in os.listdir(data_dir):
+        if name.startswith(topic + "-"):
+            for f in os.listdir(os.path.join(data_dir, name)):
+                if f.endswith(".log"):
+                    total += os.stat(os.path.join(data_dir, name, f)).st_blocks * 512
+    return total
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--gib", type=float, default=5.0)
+    parser.add_argument("--partitions", type=int, default=12)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--dir", default="/work/backlog-bench")
+    parser.add_argument("--build", default=os.path.join(ROOT, "build/release"))
+    args = parser.parse_args()
+    shutil.rmtree(args.dir, ignore_errors=True)
+    os.makedirs(args.dir)
+    port = free_port()
+    address = f"127.0.0.1:{port}"
+    broker = subprocess.Popen(
+        [os.path.join(args.build, "broker/laminar-broker"), "--dev", "--listen", address,
+         "--data-dir", os.path.join(args.dir, "data")],
+        stdout=open(os.path.join(args.dir, "broker.log"), "w"), stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 15
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.time() > deadline:
+                    sys.exit("backlog_consume: the broker did not start")
+                time.sleep(0.05)
+        topic = "backlog"
+        records = int(args.gib * (1 << 30) / 1024)
+        # Fill: laminar-bench at max rate until `records` are acknowledged (duration from a
+        # conservative 100 MB/s; it stops early once told how many... it has no count option,
+        # so the run is timed and then the acknowledged count read from its JSON).
+        bench = os.path.join(args.build, "bench/laminar_bench/laminar-bench")
+        produced = 0
+        fill_started = time.time()
+        while produced < records:
+            left = records - produced
+            seconds = max(2, min(30, int(left * 1024 / 150e6) + 1))
+            out = subprocess.run(
+                [bench, "-b", address, "--topic", topic, "--target", "kafka", "--rate", "max",
+                 "--duration", str(seconds), "--warmup", "0", "--record-size", "1024",
+                 "--partitions", str(args.partitions), "--consumers", "0", "--acks", "1",
+                 "--linger-ms", "5", "--format", "json"],
+                capture_output=True, text=True, timeout=seconds + 120)
+            if out.returncode not in (0, 4):
+                sys.exit("backlog_consume: laminar-bench failed: " + out.stderr[-2000:])
+            import json
+            produced += int(json.loads(out.stdout)["acked"])
+        print(f"filled {produced:,} records of 1 KiB over {args.partitions} partitions in "
+              f"{time.time() - fill_started:.1f} s; {log_bytes(os.path.join(args.dir, 'data'), topic) / 2**30:.2f} GiB allocated on disk")
+        results = []
+        for run in range(args.runs):
+            before = cpu_seconds(broker.pid)
+            started = time.time()
+            consumer = subprocess.run(
+                ["kcat", "-C", "-b", address, "-t", topic, "-o", "beginning", "-e", "-q",
+                 "-f", "%o\\n", "-X", "fetch.max.bytes=52428800",
+                 "-X", "max.partition.fetch.bytes=10485760",
+                 "-X", "queued.max.messages.kbytes=1048576"],
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=1800)
+            elapsed = time.time() - started
+            cpu = cpu_seconds(broker.pid) - before
+            count = consumer.stdout.count(b"\n")
+            megabytes = count * 1024 / 1e6
+            results.append((megabytes / elapsed, count / elapsed, cpu / (megabytes / 1000)))
+            print(f"run {run + 1}: {count:,} records in {elapsed:.2f} s: "
+                  f"{megabytes / elapsed:,.0f} MB/s, {count / elapsed:,.0f} records/s, "
+                  f"broker {cpu:.2f} CPU s = {cpu / (megabytes / 1000):.2f} CPU s per GB")
+            if count < produced:
+                print(f"  only {count:,} of {produced:,} records read")
+        print("median: {:,.0f} MB/s, {:,.0f} records/s, {:.2f} broker CPU s per GB".format(
+            statistics.median(r[0] for r in results), statistics.median(r[1] for r in results),
+            statistics.median(r[2] for r in results)))
+    finally:
+        broker.send_signal(signal.SIGTERM)
+        try:
+            broker.wait(60)
+        except subprocess.TimeoutExpired:
+            broker.kill()
+        shutil.rmtree(args.dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
