@@ -13,10 +13,10 @@ Usage: bench/backlog_consume.py [--gib 5] [--partitions 12] [--runs 3] [--dir /w
                                 [--build build/release]
 """
 import argparse
+import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,19 +24,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+sys.path.insert(0, HERE)
+from procutil import cpu_seconds, free_port, wait_port  # noqa: E402
 
 
 def log_bytes(data_dir, topic):
@@ -68,15 +57,8 @@ def main():
          "--data-dir", os.path.join(args.dir, "data")],
         stdout=open(os.path.join(args.dir, "broker.log"), "w"), stderr=subprocess.STDOUT)
     try:
-        deadline = time.time() + 15
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.time() > deadline:
-                    sys.exit("backlog_consume: the broker did not start")
-                time.sleep(0.05)
+        if not wait_port(port):
+            sys.exit("backlog_consume: the broker did not start")
         topic = "backlog"
         records = int(args.gib * (1 << 30) / 1024)
         # Fill: laminar-bench at max rate until `records` are acknowledged (duration from a
@@ -96,7 +78,6 @@ def main():
                 capture_output=True, text=True, timeout=seconds + 120)
             if out.returncode not in (0, 4):
                 sys.exit("backlog_consume: laminar-bench failed: " + out.stderr[-2000:])
-            import json
             produced += int(json.loads(out.stdout)["acked"])
         print(f"filled {produced:,} records of 1 KiB over {args.partitions} partitions in "
               f"{time.time() - fill_started:.1f} s; {log_bytes(os.path.join(args.dir, 'data'), topic) / 2**30:.2f} GiB allocated on disk")
