@@ -14,22 +14,14 @@
 namespace laminar {
 namespace {
 
+using testing::free_port;
+using testing::read_text;
+using testing::temp_dir;
+
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-struct temp_dir {
-    std::string path;
-    temp_dir() {
-        char name[] = "/tmp/laminar-broker-XXXXXX";
-        path = ::mkdtemp(name);
-    }
-    ~temp_dir() { fs::remove_all(path); }
-};
 
-std::uint16_t free_port() {
-    auto listener = net::listen_tcp({"127.0.0.1", 0});
-    return *net::local_port(listener->get());
-}
 
 int connect_blocking(std::uint16_t port) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);

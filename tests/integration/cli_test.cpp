@@ -19,30 +19,16 @@
 namespace laminar {
 namespace {
 
+using testing::free_port;
+using testing::read_text;
+using testing::temp_dir;
+
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-struct temp_dir {
-    std::string path;
-    temp_dir() {
-        char name[] = "/tmp/laminar-cli-XXXXXX";
-        path = ::mkdtemp(name);
-    }
-    ~temp_dir() { fs::remove_all(path); }
-};
 
-std::uint16_t free_port() {
-    auto listener = net::listen_tcp({"127.0.0.1", 0});
-    return *net::local_port(listener->get());
-}
 
-std::string read_text(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 struct cli_result {
     int exit_code = -1;

@@ -1,5 +1,6 @@
 // A daemon started as a real process for integration tests: argv, working directory, captured
-// stdout/stderr, signals, and waiting with a deadline.
+// stdout/stderr, signals, and waiting with a deadline; and what the tests around such processes
+// share (a temporary directory, a free loopback port, a file's text).
 #pragma once
 
 #include <fcntl.h>
@@ -8,6 +9,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -15,7 +18,34 @@
 #include <thread>
 #include <vector>
 
+#include "net/socket.h"
+
 namespace laminar::testing {
+
+inline std::string read_text(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// A fresh directory under /tmp, removed with everything in it when the object goes.
+struct temp_dir {
+    std::string path;
+    temp_dir() {
+        char name[] = "/tmp/laminar-test-XXXXXX";
+        path = ::mkdtemp(name);
+    }
+    ~temp_dir() { std::filesystem::remove_all(path); }
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+};
+
+// A loopback port free when asked (the probe socket is closed before returning).
+inline std::uint16_t free_port() {
+    auto listener = net::listen_tcp({"127.0.0.1", 0});
+    return *net::local_port(listener->get());
+}
 
 class process {
 public:
@@ -59,8 +89,8 @@ public:
         return _exit_status;
     }
 
-    std::string stdout_text() const { return read_file(_stdout_path); }
-    std::string stderr_text() const { return read_file(_stderr_path); }
+    std::string stdout_text() const { return read_text(_stdout_path); }
+    std::string stderr_text() const { return read_text(_stderr_path); }
 
     // Waits until stdout contains `text`.
     bool wait_for_output(const std::string& text, std::chrono::milliseconds deadline) {
@@ -74,13 +104,6 @@ public:
     }
 
 private:
-    static std::string read_file(const std::string& path) {
-        std::ifstream in(path);
-        std::stringstream text;
-        text << in.rdbuf();
-        return text.str();
-    }
-
     std::string _directory;
     std::string _stdout_path;
     std::string _stderr_path;

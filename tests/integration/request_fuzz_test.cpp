@@ -40,6 +40,10 @@
 namespace laminar {
 namespace {
 
+using testing::free_port;
+using testing::read_text;
+using testing::temp_dir;
+
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 using kafka::bytes;
@@ -56,10 +60,6 @@ std::uint64_t env_number(const char* name, std::uint64_t fallback) {
     return text ? std::strtoull(text, nullptr, 10) : fallback;
 }
 
-std::uint16_t free_port() {
-    auto listener = net::listen_tcp({"127.0.0.1", 0});
-    return *net::local_port(listener->get());
-}
 
 // One blocking connection, frames in and out.
 class connection {
@@ -364,14 +364,6 @@ private:
     std::vector<bytes> _corpus;
 };
 
-struct temp_dir {
-    std::string path;
-    temp_dir() {
-        char name[] = "/tmp/laminar-request-fuzz-XXXXXX";
-        path = ::mkdtemp(name);
-    }
-    ~temp_dir() { fs::remove_all(path); }
-};
 
 class broker_process {
 public:
