@@ -48,6 +48,9 @@ config_schema make_schema() {
         .add_string("laminar.cpus", "", "CPUs to run shards on, e.g. 0-3,8; empty: one per core.")
         .add_int64("laminar.numa.node", -1, -1, 4096, "Run shards on this NUMA node only; -1: all.")
         .add_int64("laminar.shards", 0, 0, 4096, "Number of shards; 0: one per chosen core.")
+        .add_enum("laminar.partition.placement", "numa", {"numa", "all"},
+                  "Which shards hold partitions: numa, those on the data disk's NUMA node "
+                  "(every shard when the disk has no single node); all, every shard.")
         .add_enum("laminar.idle.strategy", "sleep", {"sleep", "backoff", "spin"},
                   "How an idle shard waits: sleep in the ring, spin then sleep, or busy-spin.")
         .add_duration("laminar.spin.before.sleep.ms", milliseconds(0), milliseconds(0),
@@ -166,6 +169,7 @@ result<broker_settings, std::string> read_broker_settings(const config& values) 
     settings.numa_node = optional_unsigned(values.get_int64("laminar.numa.node"), -1);
     settings.shard_count = optional_unsigned(values.get_int64("laminar.shards"), 0);
     settings.idle = *parse_idle_strategy(values.get_string("laminar.idle.strategy"));
+    settings.partitions_near_disk = values.get_string("laminar.partition.placement") == "numa";
     const auto spin = values.get_duration("laminar.spin.before.sleep.ms");
     if (spin.count() > 0) settings.spin_before_sleep = spin;
     settings.log_level = values.get_string("laminar.log.level");

@@ -69,6 +69,7 @@ struct broker_settings {
     std::optional<unsigned> numa_node;
     std::optional<unsigned> shard_count;
     idle_strategy idle = idle_strategy::sleep;
+    bool partitions_near_disk = true;  // laminar.partition.placement=numa
     std::chrono::microseconds spin_before_sleep{50};
     std::string log_level;
     group_settings groups;

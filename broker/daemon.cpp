@@ -66,6 +66,28 @@ result<std::vector<unique_fd>, std::string> bind_listeners(const net::endpoint& 
     return listeners;
 }
 
+// laminar.partition.placement: with numa, the partitions live on the shards of the data disk's
+// NUMA node (their page cache, buffers and I/O completions stay on that node).
+std::vector<unsigned> partition_owners(const topology& machine,
+                                       std::span<const shard_placement> shards,
+                                       const broker_settings& settings) {
+    std::optional<unsigned> disk_node;
+    if (settings.partitions_near_disk) {
+        if (auto node = machine.numa_node_of_path(settings.data_dir)) disk_node = *node;
+    }
+    auto owners = partition_shards_near(shards, disk_node);
+    if (disk_node && owners.size() < shards.size()) {
+        LAMINAR_LOG_INFO("partitions on the {} shard(s) of NUMA node {}, where {} is",
+                         owners.size(), *disk_node, settings.data_dir);
+    } else {
+        LAMINAR_LOG_INFO("partitions on all {} shard(s) ({})", owners.size(),
+                         !settings.partitions_near_disk ? "laminar.partition.placement=all"
+                         : disk_node ? "every shard is on the data disk's NUMA node"
+                                     : "the data disk has no single NUMA node");
+    }
+    return owners;
+}
+
 // Kafka's log-dir lock: an exclusive flock on <data_dir>/.lock, held while the broker runs, so a
 // second broker on the same directory stops at startup instead of writing the same logs.
 result<unique_fd, std::string> lock_data_dir(const std::string& data_dir) {
@@ -172,16 +194,18 @@ result<void, std::string> run_broker(const config& values, const broker_settings
     // cancel those closes (the logs then recover by scanning at the next start).
     options.reactor.drain_timeout = std::chrono::seconds(60);
     const auto shard_count = static_cast<unsigned>(shards->size());
+    const auto owners = partition_owners(*machine, *shards, settings);
     std::vector<shard_context> contexts(shard_count);
     std::vector<std::unique_ptr<partition_manager>> partitions;
     std::vector<std::unique_ptr<group_manager>> group_managers;
     for (unsigned shard = 0; shard < shard_count; ++shard) {
         partitions.push_back(
-            std::make_unique<partition_manager>(settings.data_dir, shard, shard_count));
+            std::make_unique<partition_manager>(settings.data_dir, shard, shard_count, owners));
         contexts[shard].partitions = partitions.back().get();
         group_managers.push_back(std::make_unique<group_manager>(settings.groups, shard));
         contexts[shard].groups = group_managers.back().get();
         contexts[shard].shard_count = shard_count;
+        contexts[shard].partition_shards = owners;
         contexts[shard].shard_id = shard;
         contexts[shard].settings = &settings;
         contexts[shard].broker_config = &values;

@@ -36,7 +36,7 @@ std::optional<group_location> locate_group(const shard_context& context,
     group_location location;
     location.topic_id = topic->topic_id;
     location.partition = groups::offsets_partition_for(group_id, count);
-    location.shard = owner_shard(topic->topic_id, location.partition, context.shard_count);
+    location.shard = owner_shard(topic->topic_id, location.partition, context.partition_shards);
     return location;
 }
 
@@ -84,7 +84,7 @@ void group_manager::adopt(shard_context& context) {
     if (topic == nullptr) return;
     for (const auto& partition : topic->partitions) {
         const auto index = partition.partition;
-        if (owner_shard(topic->topic_id, index, context.shard_count) != _shard_id) continue;
+        if (owner_shard(topic->topic_id, index, context.partition_shards) != _shard_id) continue;
         if (_slots.contains(index)) continue;
         auto made = std::make_unique<slot>();
         made->partition = index;

@@ -47,7 +47,7 @@ constexpr kafka_error to_kafka_error(partition_errc error) noexcept {
 template <typename Outcome, typename Work>
 task<Outcome> on_partition(ctl::uuid topic_id, std::string topic, std::int32_t partition,
                            Work work) {
-    const unsigned owner = owner_shard(topic_id, partition, shard_context::current().shard_count);
+    const unsigned owner = owner_shard(topic_id, partition, shard_context::current().partition_shards);
     auto run = [name = std::move(topic), partition, &work]() -> task<Outcome> {
         auto& here = shard_context::current();
         auto log = co_await here.partitions->get(here.metadata, name, partition);

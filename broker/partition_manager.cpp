@@ -46,8 +46,14 @@ void remove_dir(const std::string& dir) {
 }  // namespace
 
 partition_manager::partition_manager(std::string data_dir, unsigned shard_id,
-                                     unsigned shard_count)
-    : _data_dir(std::move(data_dir)), _shard_id(shard_id), _shard_count(shard_count) {
+                                     unsigned shard_count, std::vector<unsigned> owners)
+    : _data_dir(std::move(data_dir)),
+      _shard_id(shard_id),
+      _shard_count(shard_count),
+      _owners(std::move(owners)) {
+    if (_owners.empty()) {
+        for (unsigned shard = 0; shard < shard_count; ++shard) _owners.push_back(shard);
+    }
     for (unsigned target = 0; target < shard_count; ++target) {
         auto wake = std::make_unique<wake_message>();
         wake->handler = [](cross_shard_message& message) {
@@ -105,11 +111,12 @@ producer_state_table* partition_manager::producers(const std::string& topic,
     return found == _logs.end() ? nullptr : found->second.producers.get();
 }
 
-unsigned owner_shard(const ctl::uuid& topic_id, std::int32_t partition, unsigned shard_count) {
+unsigned owner_shard(const ctl::uuid& topic_id, std::int32_t partition,
+                     std::span<const unsigned> owners) {
     auto bytes = std::as_bytes(std::span(topic_id));
     std::uint32_t hash = crc32c(bytes);
     hash = crc32c_extend(hash, std::as_bytes(std::span(&partition, 1)));
-    return hash % shard_count;
+    return owners[hash % owners.size()];
 }
 
 storage::log_config log_config_of(const topic_settings& settings) {
@@ -143,7 +150,7 @@ task<result<storage::partition_log*, partition_errc>> partition_manager::get(
         partition >= static_cast<std::int32_t>(state->partitions.size())) {
         co_return fail(partition_errc::unknown_topic_or_partition);
     }
-    if (owner_shard(state->topic_id, partition, _shard_count) != _shard_id) {
+    if (owner_shard(state->topic_id, partition, _owners) != _shard_id) {
         co_return fail(partition_errc::not_owner);
     }
     auto held = co_await opening_lock(topic, partition).lock();
@@ -157,7 +164,7 @@ task<result<storage::partition_log*, partition_errc>> partition_manager::get(
     if (state == nullptr || partition >= static_cast<std::int32_t>(state->partitions.size())) {
         co_return fail(partition_errc::unknown_topic_or_partition);
     }
-    if (owner_shard(state->topic_id, partition, _shard_count) != _shard_id) {
+    if (owner_shard(state->topic_id, partition, _owners) != _shard_id) {
         co_return fail(partition_errc::not_owner);
     }
     const ctl::topic_state copy = *state;
@@ -242,7 +249,7 @@ task<void> partition_manager::drop_removed(const ctl::metadata_image& image) {
         if (topic != nullptr && ctl::to_base64url(topic->topic_id) == id_text) continue;
         // Hash the directory's own topic id to pick the one shard that removes it.
         const auto id = ctl::from_base64url(id_text);
-        if (!id || owner_shard(*id, partition, _shard_count) != _shard_id) continue;
+        if (!id || owner_shard(*id, partition, _owners) != _shard_id) continue;
         LAMINAR_LOG_INFO("removing {}: its topic was deleted", entry.path().string());
         remove_dir(entry.path().string());
     }

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,8 +29,10 @@
 
 namespace laminar::broker {
 
-// The shard that owns partition `partition` of the topic with `topic_id`.
-unsigned owner_shard(const ctl::uuid& topic_id, std::int32_t partition, unsigned shard_count);
+// The shard that owns partition `partition` of the topic with `topic_id`: a hash of the two
+// over `owners`, the shards that hold partitions (shard_context::partition_shards).
+unsigned owner_shard(const ctl::uuid& topic_id, std::int32_t partition,
+                     std::span<const unsigned> owners);
 
 // Storage settings of a topic from its configs.
 storage::log_config log_config_of(const topic_settings& settings);
@@ -42,7 +45,9 @@ enum class partition_errc : std::uint8_t {
 
 class partition_manager {
 public:
-    partition_manager(std::string data_dir, unsigned shard_id, unsigned shard_count);
+    // `owners`: the shards that hold partitions (shard_context::partition_shards); empty: all.
+    partition_manager(std::string data_dir, unsigned shard_id, unsigned shard_count,
+                      std::vector<unsigned> owners = {});
     ~partition_manager();
 
     // The open log of a partition this shard owns, opening it if needed. `image` is this
@@ -101,6 +106,7 @@ private:
     std::string _data_dir;
     unsigned _shard_id;
     unsigned _shard_count;
+    std::vector<unsigned> _owners;
     bool _closed = false;
     // Opens of different partitions run concurrently (a first produce to thousands of cold
     // partitions would otherwise wait for one open after another); one open per stripe at a

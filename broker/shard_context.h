@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "broker/broker_config.h"
 #include "broker/fetch_session.h"
@@ -26,6 +27,9 @@ inline constexpr unsigned controller_shard = 0;
 struct shard_context {
     unsigned shard_id = 0;
     unsigned shard_count = 1;
+    // The shards that hold partitions (owner_shard hashes over them): every shard, or with
+    // laminar.partition.placement=numa those on the data disk's NUMA node.
+    std::vector<unsigned> partition_shards{0};
     const broker_settings* settings = nullptr;
     const config* broker_config = nullptr;         // every key with its source
     std::string cluster_id;                        // from meta.properties

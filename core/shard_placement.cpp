@@ -114,4 +114,15 @@ std::vector<shard_placement> shards_nearest_first(std::span<const shard_placemen
     return ordered;
 }
 
+std::vector<unsigned> partition_shards_near(std::span<const shard_placement> shards,
+                                            std::optional<unsigned> disk_node) {
+    std::vector<unsigned> near;
+    std::vector<unsigned> all;
+    for (const auto& shard : shards) {
+        all.push_back(shard.shard_id);
+        if (disk_node.has_value() && shard.numa_node == *disk_node) near.push_back(shard.shard_id);
+    }
+    return near.empty() ? all : near;
+}
+
 }  // namespace laminar

@@ -57,4 +57,12 @@ result<std::vector<shard_placement>> choose_shards(const topology& machine,
 std::vector<shard_placement> shards_nearest_first(std::span<const shard_placement> shards,
                                                   std::optional<unsigned> numa_node);
 
+// The shards that hold partitions when they are kept near their disk: the ids of the shards on
+// `disk_node`, in order; every shard when there is no node (the device has no locality, or sits
+// on several nodes) or no shard runs on it. Connections still land on every shard; requests
+// for partitions hop to these.
+// @locality any thread (a pure function of its arguments)
+std::vector<unsigned> partition_shards_near(std::span<const shard_placement> shards,
+                                            std::optional<unsigned> disk_node);
+
 }  // namespace laminar

@@ -279,6 +279,12 @@ TEST_F(two_nodes_with_io, device_node_puts_its_shards_first) {
     const std::optional<unsigned> no_node =
         unplaced ? std::optional<unsigned>(*unplaced) : std::nullopt;
     EXPECT_EQ(cpus_of(shards_nearest_first(shards, no_node)), (cpus{0, 1, 2, 3}));
+
+    // Partitions kept near their disk: the shards of its node; all of them without a node.
+    EXPECT_EQ(partition_shards_near(shards, *nic_node), (std::vector<unsigned>{2, 3}));
+    EXPECT_EQ(partition_shards_near(shards, *disk_node), (std::vector<unsigned>{0, 1}));
+    EXPECT_EQ(partition_shards_near(shards, no_node), (std::vector<unsigned>{0, 1, 2, 3}));
+    EXPECT_EQ(partition_shards_near(shards, 7u), (std::vector<unsigned>{0, 1, 2, 3}));
 }
 
 TEST_F(two_nodes_with_io, partitions_and_paths_map_to_their_disk) {
