@@ -25,26 +25,43 @@ constexpr std::size_t segment_name_digits = 20;
 
 errc last_errno() noexcept { return errc_from_core(errc_from_errno(errno)); }
 
+// Buffers of recovery_chunk_bytes kept on the shard thread between scans: opening many logs
+// at once would otherwise fault in (and zero) a fresh buffer per segment.
+constexpr std::size_t pooled_buffers_max = 16;
+thread_local std::vector<std::unique_ptr<std::byte[]>> pooled_buffers;
+
 // Reads a file region through one buffer, so walks over many small batches cost few reads.
 class file_window {
 public:
     file_window(int fd, std::uint64_t end, std::size_t chunk_bytes) noexcept
         : _fd(fd), _end(end), _chunk_bytes(chunk_bytes) {}
+    ~file_window() {
+        if (_capacity == recovery_chunk_bytes && pooled_buffers.size() < pooled_buffers_max) {
+            pooled_buffers.push_back(std::move(_buffer));
+        }
+    }
+    file_window(const file_window&) = delete;
+    file_window& operator=(const file_window&) = delete;
+
+    // Reads of at least this many bytes from now on (a walk over large batches that needs only
+    // their headers reads less).
+    void set_chunk(std::size_t chunk_bytes) noexcept { _chunk_bytes = chunk_bytes; }
 
     // Up to `length` bytes at `position`; fewer only where the region ends.
     task<result<std::span<const std::byte>>> view(std::uint64_t position, std::size_t length) {
         const std::uint64_t want_end = std::min<std::uint64_t>(position + length, _end);
         if (position >= want_end) co_return std::span<const std::byte>{};
         if (position >= _start && want_end <= _start + _filled) {
-            co_return std::span<const std::byte>(_buffer).subspan(position - _start,
-                                                                  want_end - position);
+            co_return std::span<const std::byte>(_buffer.get() + (position - _start),
+                                                 want_end - position);
         }
         const std::size_t wanted = std::min<std::uint64_t>(std::max(length, _chunk_bytes),
                                                            _end - position);
-        if (_buffer.size() < wanted) _buffer.resize(wanted);
+        reserve(wanted);
+        _filled = 0;
         std::size_t filled = 0;
         while (filled < wanted) {
-            auto target = std::span(_buffer).subspan(filled, wanted - filled);
+            auto target = std::span(_buffer.get() + filled, wanted - filled);
             auto got = co_await io::read(_fd, target, position + filled);
             if (!got) co_return fail(errc_from_core(got.error()));
             if (*got == 0) break;
@@ -52,15 +69,29 @@ public:
         }
         _start = position;
         _filled = filled;
-        co_return std::span<const std::byte>(_buffer).first(
-            std::min<std::uint64_t>(filled, want_end - position));
+        co_return std::span<const std::byte>(_buffer.get(),
+                                             std::min<std::uint64_t>(filled, want_end - position));
     }
 
 private:
+    void reserve(std::size_t bytes) {
+        if (_capacity >= bytes) return;
+        if (bytes <= recovery_chunk_bytes && !pooled_buffers.empty()) {
+            _buffer = std::move(pooled_buffers.back());
+            pooled_buffers.pop_back();
+            _capacity = recovery_chunk_bytes;
+            return;
+        }
+        const std::size_t capacity = std::max(bytes, std::min(_chunk_bytes, recovery_chunk_bytes));
+        _buffer.reset(new std::byte[capacity]);  // not zeroed: only the bytes read are viewed
+        _capacity = capacity;
+    }
+
     int _fd;
     std::uint64_t _end;
     std::size_t _chunk_bytes;
-    std::vector<std::byte> _buffer;
+    std::unique_ptr<std::byte[]> _buffer;
+    std::size_t _capacity = 0;
     std::uint64_t _start = 0;
     std::size_t _filled = 0;
 };
@@ -256,14 +287,24 @@ task<result<segment::scan_outcome>> segment::scan(std::uint64_t from, std::uint6
                                                    std::int64_t first_offset_min,
                                                    std::uint32_t batch_bytes_max,
                                                    std::uint32_t index_interval_bytes,
-                                                   bool rebuild) {
-    scan_outcome outcome{from, first_offset_min, 0, false};
+                                                   bool rebuild, std::int64_t trusted_below) {
+    scan_outcome outcome{from, first_offset_min, 0, from, false};
+    if (file_size > from) {
+        (void)::posix_fadvise(_log.get(), static_cast<off_t>(from),
+                              static_cast<off_t>(file_size - from), POSIX_FADV_SEQUENTIAL);
+    }
     file_window window(_log.get(), file_size, recovery_chunk_bytes);
+    // Below the trusted offset only headers are read: small batches share a chunk, a large one
+    // costs a page.
+    file_window headers(_log.get(), file_size, header_walk_chunk_bytes);
     while (outcome.end < file_size) {
         const std::uint64_t position = outcome.end;
-        auto prefix = co_await window.view(position, layout::length_field_end);
+        const bool trusting = outcome.next_offset < trusted_below;
+        file_window& source = trusting ? headers : window;
+        auto prefix = co_await source.view(
+            position, trusting ? layout::header_bytes : layout::length_field_end);
         if (!prefix) co_return fail(prefix.error());
-        if (all_zero(*prefix)) {
+        if (all_zero(prefix->first(std::min(prefix->size(), layout::length_field_end)))) {
             outcome.zero_tail = true;
             break;
         }
@@ -272,12 +313,27 @@ task<result<segment::scan_outcome>> segment::scan(std::uint64_t from, std::uint6
         const std::uint64_t total = layout::length_field_end + static_cast<std::uint64_t>(
                                                                    std::max(length, 0));
         if (length <= 0 || total > batch_bytes_max || position + total > file_size) break;
-        auto bytes = co_await window.view(position, total);
-        if (!bytes) co_return fail(bytes.error());
-        auto header = validate_record_batch(*bytes, batch_bytes_max);
-        if (!header || header->base_offset < outcome.next_offset || header->records_count == 0) {
-            break;
+        std::optional<record_batch_header> header;
+        if (trusting && prefix->size() >= layout::header_bytes) {
+            // Synced before the recovery point passed it: the header's own checks only.
+            auto walked = read_record_batch_header(*prefix);
+            if (walked && walked->magic == record_batch_magic &&
+                walked->batch_length >= static_cast<std::int32_t>(layout::header_bytes -
+                                                                  layout::length_field_end) &&
+                walked->records_count >= 0 && walked->last_offset_delta >= 0 &&
+                walked->last_offset() < trusted_below) {
+                header = *walked;
+                headers.set_chunk(total >= (16u << 10) ? 4096 : header_walk_chunk_bytes);
+            }
         }
+        if (!header) {
+            auto bytes = co_await window.view(position, total);
+            if (!bytes) co_return fail(bytes.error());
+            auto validated = validate_record_batch(*bytes, batch_bytes_max);
+            if (!validated) break;
+            header = *validated;
+        }
+        if (header->base_offset < outcome.next_offset || header->records_count == 0) break;
         if (header->last_offset() - _base_offset > std::numeric_limits<std::uint32_t>::max() ||
             position > std::numeric_limits<std::uint32_t>::max()) {
             break;
@@ -285,6 +341,7 @@ task<result<segment::scan_outcome>> segment::scan(std::uint64_t from, std::uint6
         if (rebuild) record_batch(position, *header, index_interval_bytes);
         outcome.end = position + total;
         outcome.next_offset = header->last_offset() + 1;
+        if (outcome.next_offset <= trusted_below) outcome.trusted_end = outcome.end;
         ++outcome.batches;
     }
     co_return outcome;
@@ -292,7 +349,8 @@ task<result<segment::scan_outcome>> segment::scan(std::uint64_t from, std::uint6
 
 task<result<segment_recovery>> segment::recover(std::int64_t first_offset_min,
                                                 std::uint32_t batch_bytes_max,
-                                                std::uint32_t index_interval_bytes) {
+                                                std::uint32_t index_interval_bytes,
+                                                std::int64_t trusted_below) {
     struct stat info {};
     if (::fstat(_log.get(), &info) != 0) co_return fail(last_errno());
     const auto file_size = static_cast<std::uint64_t>(info.st_size);
@@ -300,11 +358,16 @@ task<result<segment_recovery>> segment::recover(std::int64_t first_offset_min,
     _size = 0;
     _next_offset = std::max(_base_offset, first_offset_min);
     auto scanned = co_await scan(0, file_size, _next_offset, batch_bytes_max,
-                                 index_interval_bytes, true);
+                                 index_interval_bytes, true, trusted_below);
     if (!scanned) co_return fail(scanned.error());
     const std::uint64_t position = scanned->end;
     if (scanned->batches == 0) _next_offset = _base_offset;
-    segment_recovery report{position, scanned->batches, file_size - position, scanned->zero_tail};
+    segment_recovery report{position,
+                            scanned->batches,
+                            scanned->trusted_end,
+                            position - scanned->trusted_end,
+                            file_size - position,
+                            scanned->zero_tail};
     if (position < file_size) {
         // Cut the tail off rather than leave it: bytes past the write head must be zeros, or a
         // later append that ends where an old batch began would bring that batch back.

@@ -62,6 +62,8 @@ std::optional<std::int64_t> parse_segment_file_name(std::string_view name,
 struct segment_recovery {
     std::uint64_t valid_bytes = 0;
     std::uint64_t batches = 0;
+    std::uint64_t trusted_bytes = 0;  // walked by headers only (below the trusted offset)
+    std::uint64_t scanned_bytes = 0;  // read and CRC-checked (the rest of the valid bytes)
     std::uint64_t dropped_bytes = 0;  // cut off after the last valid batch (torn, garbage, zeros)
     bool zero_tail = false;           // the scan ended on zeros (preallocated, never written)
 };
@@ -115,10 +117,15 @@ public:
     task<status> sync();  // fdatasync of the log file
 
     // Scans the whole log file, keeps the valid prefix (batches with offsets from
-    // `first_offset_min` on, increasing), cuts the rest off and rebuilds the indexes.
+    // `first_offset_min` on, increasing), cuts the rest off and rebuilds the indexes. Batches
+    // wholly below `trusted_below` (a recovery point inside this segment: they were synced
+    // before it was written) are walked by their headers only (length, magic, offsets; no CRC,
+    // as for a sealed segment); the first batch reaching it and every later one are read whole
+    // and CRC-checked. A walk that goes wrong cuts there, as a scan would.
     task<result<segment_recovery>> recover(std::int64_t first_offset_min,
                                            std::uint32_t batch_bytes_max,
-                                           std::uint32_t index_interval_bytes);
+                                           std::uint32_t index_interval_bytes,
+                                           std::int64_t trusted_below = -1);
     // After load_indexes: checks the batches from the last index entry to the end of the file
     // (CRC, offsets, nothing after them), a cheap check of a segment not scanned in full.
     task<result<bool>> verify_tail(std::uint32_t batch_bytes_max);
@@ -155,13 +162,16 @@ private:
         std::uint64_t end = 0;        // after the last valid batch
         std::int64_t next_offset = 0;  // its last offset + 1
         std::uint64_t batches = 0;
+        std::uint64_t trusted_end = 0;  // after the last batch walked by its header only
         bool zero_tail = false;
     };
     // Walks valid batches from `from` (length, magic, CRC, increasing offsets); with `rebuild`
-    // records each one (size, offsets, indexes).
+    // records each one (size, offsets, indexes). Batches wholly below `trusted_below` are
+    // checked by their headers only.
     task<result<scan_outcome>> scan(std::uint64_t from, std::uint64_t file_size,
                                     std::int64_t first_offset_min, std::uint32_t batch_bytes_max,
-                                    std::uint32_t index_interval_bytes, bool rebuild);
+                                    std::uint32_t index_interval_bytes, bool rebuild,
+                                    std::int64_t trusted_below = -1);
     segment(std::string dir, std::int64_t base_offset, unique_fd log);
     void record_batch(std::uint64_t position, const record_batch_header& header,
                       std::uint32_t index_interval_bytes);
