@@ -92,6 +92,7 @@ struct log_recovery_report {
     std::uint64_t bytes_scanned = 0;        // read whole and CRC-checked (past the recovery point)
     std::uint64_t bytes_trusted = 0;        // below a recovery point inside a segment: headers only
     std::uint64_t bytes_dropped = 0;        // cut off torn or invalid tails (zeros included)
+    std::uint64_t zero_bytes_kept = 0;      // the active segment's zero tail, left preallocated
     std::uint64_t segments_dropped = 0;     // after an invalid batch, or below the start offset
     std::uint64_t indexes_rebuilt = 0;
 };

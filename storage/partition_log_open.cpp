@@ -11,6 +11,10 @@
 // later segment is removed. Index files that are missing or fail their checks are rebuilt.
 // Promises: after open() every non-active segment is sealed again and the marker is gone
 // (durably) before the first append, so a crash after open never trusts unsynced data.
+// Cost: an unclean open that finds the active segment's tail intact and zero (the usual state
+// after a process crash) writes and syncs nothing: the zero tail stays preallocated, the
+// directory is synced only when this open changed it, and the recovery point is rewritten only
+// when it moved.
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -177,11 +181,20 @@ task<status> partition_log::load(log_recovery_report& report) {
         if (!opened) co_return fail(opened.error());
         _segments.push_back(std::move(*opened));
     }
+    // Whether the directory must be synced before the next append: this open created or
+    // removed a segment or the marker, or the active segment is empty (an earlier run may have
+    // crashed between creating it and syncing the directory: a roll and a truncation sync the
+    // directory after creating a segment and before any batch goes into it, so a segment
+    // holding batches has a durable name). A leftover temporary that comes back after a crash
+    // is removed again.
+    bool directory_changed = false;
     if (_segments.empty()) {
         auto created = segment::create(_dir, start_value);
         if (!created) co_return fail(created.error());
         _segments.push_back(std::move(*created));
+        directory_changed = true;
     }
+    const std::uint64_t dropped_before = report.segments_dropped;
     auto recovered = co_await recover_segments(recovery_value, clean, report);
     if (!recovered) co_return recovered;
 
@@ -191,6 +204,8 @@ task<status> partition_log::load(log_recovery_report& report) {
         ++below;
     }
     report.segments_dropped += below;
+    directory_changed = directory_changed || report.segments_dropped != dropped_before ||
+                        _segments.back()->empty();
     for (std::size_t i = 0; i < below; ++i) _segments[i]->remove_files();
     _segments.erase(_segments.begin(), _segments.begin() + static_cast<std::ptrdiff_t>(below));
 
@@ -201,8 +216,10 @@ task<status> partition_log::load(log_recovery_report& report) {
                             : std::max(std::min(recovery_value, _log_end_offset),
                                        _segments.back()->base_offset());
     if (clean && ::unlink(marker.c_str()) != 0) co_return fail(last_errno());
-    auto dir_synced = co_await sync_dir();
-    if (!dir_synced) co_return dir_synced;
+    if (clean || directory_changed) {
+        auto dir_synced = co_await sync_dir();
+        if (!dir_synced) co_return dir_synced;
+    }
     if (_recovery_point != recovery_value || !have_recovery_point) {
         auto written = co_await write_checkpoint_value(recovery_point_file, _recovery_point);
         if (!written) co_return written;
@@ -290,12 +307,13 @@ task<status> partition_log::recover_segments(std::int64_t recovery_point, bool c
                                  recovery_point < following_base;
         auto scanned = co_await current->recover(first_offset_min, batch_bytes_max,
                                                  config.index_interval_bytes,
-                                                 holds_point ? recovery_point : -1);
+                                                 holds_point ? recovery_point : -1, last);
         if (!scanned) co_return fail(scanned.error());
         report.batches_scanned += scanned->batches;
         report.bytes_scanned += scanned->scanned_bytes;
         report.bytes_trusted += scanned->trusted_bytes;
         report.bytes_dropped += scanned->dropped_bytes;
+        report.zero_bytes_kept += scanned->zero_bytes_kept;
         if (last) break;
         // Cut at the first invalid batch: nothing after it in this or a later segment is kept.
         if (scanned->dropped_bytes > 0 || current->next_offset() > next_base) {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <limits>
@@ -22,6 +23,8 @@ namespace {
 constexpr std::size_t header_walk_chunk_bytes = 64 << 10;
 constexpr std::size_t recovery_chunk_bytes = 1 << 20;
 constexpr std::size_t segment_name_digits = 20;
+// A zero tail with more cached or written bytes than this to check is cut instead.
+constexpr std::uint64_t zero_check_bytes_max = 4 << 20;
 
 errc last_errno() noexcept { return errc_from_core(errc_from_errno(errno)); }
 
@@ -289,15 +292,27 @@ task<result<segment::scan_outcome>> segment::scan(std::uint64_t from, std::uint6
                                                    std::uint32_t index_interval_bytes,
                                                    bool rebuild, std::int64_t trusted_below) {
     scan_outcome outcome{from, first_offset_min, 0, from, false};
-    if (file_size > from) {
-        (void)::posix_fadvise(_log.get(), static_cast<off_t>(from),
-                              static_cast<off_t>(file_size - from), POSIX_FADV_SEQUENTIAL);
-    }
-    file_window window(_log.get(), file_size, recovery_chunk_bytes);
+    // From the first hole on (an unwritten preallocated extent with nothing cached reads as a
+    // hole) the file holds zeros: the scan stops there without reading them. A batch that
+    // crosses it is torn, as its CRC would say.
+    const std::uint64_t data_end = [&] {
+        const off_t hole = ::lseek(_log.get(), static_cast<off_t>(from), SEEK_HOLE);
+        return hole >= 0 ? std::min<std::uint64_t>(static_cast<std::uint64_t>(hole), file_size)
+                         : file_size;
+    }();
+    // No read-ahead while scanning: it would fill the page cache with the zeros of the
+    // preallocated tail (up to read_ahead_kb past the end, zero-filled by the CPU) and make
+    // them look like data to holds_only_zeros. The scan's own reads are 1 MiB.
+    (void)::posix_fadvise(_log.get(), 0, 0, POSIX_FADV_RANDOM);
+    struct normal_read_ahead {
+        int fd;
+        ~normal_read_ahead() { (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_NORMAL); }
+    } restore{_log.get()};
+    file_window window(_log.get(), data_end, recovery_chunk_bytes);
     // Below the trusted offset only headers are read: small batches share a chunk, a large one
     // costs a page.
-    file_window headers(_log.get(), file_size, header_walk_chunk_bytes);
-    while (outcome.end < file_size) {
+    file_window headers(_log.get(), data_end, header_walk_chunk_bytes);
+    while (outcome.end < data_end) {
         const std::uint64_t position = outcome.end;
         const bool trusting = outcome.next_offset < trusted_below;
         file_window& source = trusting ? headers : window;
@@ -312,7 +327,7 @@ task<result<segment::scan_outcome>> segment::scan(std::uint64_t from, std::uint6
         const auto length = load_be<std::int32_t>(prefix->data() + layout::batch_length);
         const std::uint64_t total = layout::length_field_end + static_cast<std::uint64_t>(
                                                                    std::max(length, 0));
-        if (length <= 0 || total > batch_bytes_max || position + total > file_size) break;
+        if (length <= 0 || total > batch_bytes_max || position + total > data_end) break;
         std::optional<record_batch_header> header;
         if (trusting && prefix->size() >= layout::header_bytes) {
             // Synced before the recovery point passed it: the header's own checks only.
@@ -344,13 +359,39 @@ task<result<segment::scan_outcome>> segment::scan(std::uint64_t from, std::uint6
         if (outcome.next_offset <= trusted_below) outcome.trusted_end = outcome.end;
         ++outcome.batches;
     }
+    if (outcome.end == data_end && data_end < file_size) outcome.zero_tail = true;
     co_return outcome;
+}
+
+task<result<bool>> segment::holds_only_zeros(std::uint64_t from, std::uint64_t to) const {
+    file_window window(_log.get(), to, recovery_chunk_bytes);
+    std::uint64_t budget = zero_check_bytes_max;
+    std::uint64_t at = from;
+    while (at < to) {
+        const off_t data = ::lseek(_log.get(), static_cast<off_t>(at), SEEK_DATA);
+        if (data < 0) co_return errno == ENXIO;  // ENXIO: no data up to the end of the file
+        const off_t hole = ::lseek(_log.get(), data, SEEK_HOLE);
+        if (hole < 0) co_return false;
+        const std::uint64_t end = std::min<std::uint64_t>(static_cast<std::uint64_t>(hole), to);
+        for (at = static_cast<std::uint64_t>(data); at < end;) {
+            const std::size_t length = std::min<std::uint64_t>(end - at, recovery_chunk_bytes);
+            if (length > budget) co_return false;
+            budget -= length;
+            auto bytes = co_await window.view(at, length);
+            if (!bytes) co_return fail(bytes.error());
+            if (bytes->empty() || !all_zero(*bytes)) co_return false;
+            at += bytes->size();
+        }
+        at = std::max(at, end);
+    }
+    co_return true;
 }
 
 task<result<segment_recovery>> segment::recover(std::int64_t first_offset_min,
                                                 std::uint32_t batch_bytes_max,
                                                 std::uint32_t index_interval_bytes,
-                                                std::int64_t trusted_below) {
+                                                std::int64_t trusted_below,
+                                                bool keep_zero_tail) {
     struct stat info {};
     if (::fstat(_log.get(), &info) != 0) co_return fail(last_errno());
     const auto file_size = static_cast<std::uint64_t>(info.st_size);
@@ -367,10 +408,21 @@ task<result<segment_recovery>> segment::recover(std::int64_t first_offset_min,
                             scanned->trusted_end,
                             position - scanned->trusted_end,
                             file_size - position,
+                            0,
                             scanned->zero_tail};
-    if (position < file_size) {
-        // Cut the tail off rather than leave it: bytes past the write head must be zeros, or a
-        // later append that ends where an old batch began would bring that batch back.
+    // Bytes past the write head must be zeros, or a later append that ends where an old batch
+    // began would bring that batch back. A tail of zeros (the preallocated space a crash left)
+    // may stay: nothing changes on disk, so nothing needs a sync.
+    bool keep = false;
+    if (position < file_size && keep_zero_tail && scanned->zero_tail) {
+        auto zeros = co_await holds_only_zeros(position, file_size);
+        if (!zeros) co_return fail(zeros.error());
+        keep = *zeros;
+    }
+    if (keep) {
+        report.zero_bytes_kept = file_size - position;
+        report.dropped_bytes = 0;
+    } else if (position < file_size) {
         if (::ftruncate(_log.get(), static_cast<off_t>(position)) != 0) {
             co_return fail(last_errno());
         }
@@ -378,7 +430,7 @@ task<result<segment_recovery>> segment::recover(std::int64_t first_offset_min,
         if (!synced) co_return fail(synced.error());
     }
     _size = position;
-    _allocated = position;
+    _allocated = keep ? file_size : position;
     co_return report;
 }
 
