@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -36,8 +37,13 @@ thread_local std::vector<std::unique_ptr<std::byte[]>> pooled_buffers;
 // Reads a file region through one buffer, so walks over many small batches cost few reads.
 class file_window {
 public:
-    file_window(int fd, std::uint64_t end, std::size_t chunk_bytes) noexcept
-        : _fd(fd), _end(end), _chunk_bytes(chunk_bytes) {}
+    // cached_first (recovery's scans): what is in the page cache is copied at once with
+    // preadv2(RWF_NOWAIT), which fails rather than wait for the disk; only the rest goes
+    // through the ring. After a process crash the whole scan is cached, and a ring round trip
+    // per header read cost more than the copy.
+    file_window(int fd, std::uint64_t end, std::size_t chunk_bytes,
+                bool cached_first = false) noexcept
+        : _fd(fd), _end(end), _chunk_bytes(chunk_bytes), _cached_first(cached_first) {}
     ~file_window() {
         if (_capacity == recovery_chunk_bytes && pooled_buffers.size() < pooled_buffers_max) {
             pooled_buffers.push_back(std::move(_buffer));
@@ -63,6 +69,14 @@ public:
         reserve(wanted);
         _filled = 0;
         std::size_t filled = 0;
+        if (_cached_first) {
+            iovec target{_buffer.get(), wanted};
+            const ssize_t got = ::preadv2(_fd, &target, 1, static_cast<off_t>(position),
+                                          RWF_NOWAIT);
+            // EAGAIN (not cached), any other error or a short read: the rest through the ring,
+            // which reports errors and the end of the file.
+            if (got > 0) filled = static_cast<std::size_t>(got);
+        }
         while (filled < wanted) {
             auto target = std::span(_buffer.get() + filled, wanted - filled);
             auto got = co_await io::read(_fd, target, position + filled);
@@ -93,6 +107,7 @@ private:
     int _fd;
     std::uint64_t _end;
     std::size_t _chunk_bytes;
+    bool _cached_first;
     std::unique_ptr<std::byte[]> _buffer;
     std::size_t _capacity = 0;
     std::uint64_t _start = 0;
@@ -308,10 +323,10 @@ task<result<segment::scan_outcome>> segment::scan(std::uint64_t from, std::uint6
         int fd;
         ~normal_read_ahead() { (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_NORMAL); }
     } restore{_log.get()};
-    file_window window(_log.get(), data_end, recovery_chunk_bytes);
+    file_window window(_log.get(), data_end, recovery_chunk_bytes, true);
     // Below the trusted offset only headers are read: small batches share a chunk, a large one
     // costs a page.
-    file_window headers(_log.get(), data_end, header_walk_chunk_bytes);
+    file_window headers(_log.get(), data_end, header_walk_chunk_bytes, true);
     while (outcome.end < data_end) {
         const std::uint64_t position = outcome.end;
         const bool trusting = outcome.next_offset < trusted_below;
@@ -364,7 +379,7 @@ task<result<segment::scan_outcome>> segment::scan(std::uint64_t from, std::uint6
 }
 
 task<result<bool>> segment::holds_only_zeros(std::uint64_t from, std::uint64_t to) const {
-    file_window window(_log.get(), to, recovery_chunk_bytes);
+    file_window window(_log.get(), to, recovery_chunk_bytes, true);
     std::uint64_t budget = zero_check_bytes_max;
     std::uint64_t at = from;
     while (at < to) {

@@ -1,7 +1,8 @@
 // partition_log::checkpoint_recovery_point: the recovery point moves without a flush policy,
 // only past batches an fdatasync covered, never over a truncation or a roll that overtook it,
 // and a crash after it scans only the tail (what lies below is walked by headers, and
-// corruption past it is still cut).
+// corruption past it is still cut). And an unclean open that finds a zero tail keeps it
+// (nothing cut, nothing synced) unless something other than zeros lies in it.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -267,6 +268,73 @@ TEST(recovery_checkpoint, a_point_past_the_file_comes_back_to_the_end) {
     EXPECT_EQ(log->log_end_offset(), 24);
     EXPECT_EQ(log->recovery_point(), 24);
     EXPECT_EQ(recovery_point_on_disk(*log), 24);
+    auto close = [&]() -> task<void> { EXPECT_TRUE(co_await log->close()); };
+    run_on_reactor(close);
+}
+
+TEST(recovery_checkpoint, an_unclean_open_keeps_an_intact_zero_tail) {
+    temporary_directory dir;
+    auto options = options_in(dir.path());
+    std::string path;
+    std::uint64_t preallocated = 0;
+    {
+        auto log = open_log(options);
+        ASSERT_TRUE(log);
+        auto body = [&]() -> task<void> { co_await append_batches(*log, 10, 1); };
+        run_on_reactor(body);
+        path = log->active_segment().log_path();
+        preallocated = file_size(path);
+        ASSERT_GT(preallocated, log->active_segment().size_bytes());
+    }
+    {
+        auto log = open_log(options);
+        ASSERT_TRUE(log);
+        const auto& report = log->recovery_report();
+        EXPECT_EQ(report.bytes_dropped, 0u);
+        EXPECT_EQ(report.zero_bytes_kept, preallocated - log->active_segment().size_bytes());
+        EXPECT_EQ(file_size(path), preallocated);  // still preallocated
+        EXPECT_EQ(log->log_end_offset(), 40);
+        // Appends go into the kept space; another crash finds them all.
+        auto body = [&]() -> task<void> { co_await append_batches(*log, 10, 100); };
+        run_on_reactor(body);
+    }
+    auto log = open_log(options);
+    ASSERT_TRUE(log);
+    EXPECT_EQ(log->log_end_offset(), 80);
+    EXPECT_EQ(log->recovery_report().batches_scanned, 20u);
+    auto close = [&]() -> task<void> { EXPECT_TRUE(co_await log->close()); };
+    run_on_reactor(close);
+}
+
+// Bytes that are not zeros further into the tail (a batch written back while the one before
+// it was not) make the tail be cut, so a later append ending where they begin cannot bring
+// them back.
+TEST(recovery_checkpoint, anything_but_zeros_in_the_tail_cuts_it) {
+    temporary_directory dir;
+    auto options = options_in(dir.path());
+    std::string path;
+    std::uint64_t end = 0;
+    {
+        auto log = open_log(options);
+        ASSERT_TRUE(log);
+        auto body = [&]() -> task<void> { co_await append_batches(*log, 10, 1); };
+        run_on_reactor(body);
+        path = log->active_segment().log_path();
+        end = log->active_segment().size_bytes();
+    }
+    const auto size = file_size(path);
+    ASSERT_GT(size, end + 9000);
+    const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    const std::byte stray{0x5a};
+    ASSERT_EQ(::pwrite(fd, &stray, 1, static_cast<off_t>(end + 9000)), 1);
+    ::close(fd);
+    auto log = open_log(options);
+    ASSERT_TRUE(log);
+    EXPECT_EQ(log->log_end_offset(), 40);
+    EXPECT_EQ(log->recovery_report().zero_bytes_kept, 0u);
+    EXPECT_EQ(log->recovery_report().bytes_dropped, size - end);
+    EXPECT_EQ(file_size(path), end);
     auto close = [&]() -> task<void> { EXPECT_TRUE(co_await log->close()); };
     run_on_reactor(close);
 }
