@@ -6,7 +6,10 @@
 //              durable latency p50/p99/p99.9/max, appends/s, fdatasyncs per append
 //   recovery   a child process writes --recovery-mib over --partitions logs (flush none) and is
 //              SIGKILLed while still appending; the time to open every log again (recovery
-//              scans what lies past each recovery point), all opens concurrent on one shard
+//              scans what lies past each recovery point), all opens concurrent on one shard.
+//              The writer runs the broker's recovery-point step every
+//              --recovery-checkpoint-ms (the broker's default 5000; 0: off, only rolls move
+//              the points); the table says how many bytes recovery read and CRC-checked
 //   sendfile   a log is written, synced and dropped from the page cache (posix_fadvise
 //              DONTNEED on its segment files), then read with partition_log::read and moved to a
 //              loopback TCP socket with net::send_chain (splice, as the broker sends fetches);
@@ -18,7 +21,8 @@
 //
 //   build/release/bench/storage_bench [--dir=PATH] [--modes=append,durable,recovery,sendfile]
 //       [--runs=3] [--append-mib=2048] [--durable-appends=2000] [--recovery-mib=10240]
-//       [--partitions=100] [--recovery-sync-first=0] [--sendfile-mib=1024]
+//       [--partitions=100] [--recovery-sync-first=0] [--recovery-checkpoint-ms=5000]
+//       [--sendfile-mib=1024]
 //
 // --dir: a directory on the file system to measure (default: a new directory under /work, not
 // /tmp, which may be a small tmpfs); everything the program writes goes in a fresh subdirectory
@@ -32,6 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -49,6 +54,7 @@
 #include "core/endian.h"
 #include "core/reactor.h"
 #include "core/record_batch.h"
+#include "core/wait_group.h"
 #include "net/outbound_chain.h"
 #include "storage/partition_log.h"
 
@@ -264,14 +270,52 @@ struct recovery_run {
     double seconds = 0;
     std::uint64_t segments_scanned = 0;
     std::uint64_t batches_scanned = 0;
+    std::uint64_t bytes_scanned = 0;  // read whole and CRC-checked
+    std::uint64_t bytes_trusted = 0;  // below a recovery point inside a segment: headers only
     std::uint64_t bytes_dropped = 0;
     std::uint64_t bytes_on_disk = 0;
 };
 
-// In the child: opens `partitions` logs and appends 256 KiB batches round robin; after
-// `total_bytes` writes one byte to `ready_fd` and keeps appending until killed.
+task<void> checkpoint_one(storage::partition_log& log, wait_group& wave) {
+    auto moved = co_await log.checkpoint_recovery_point();
+    if (!moved) die("child: recovery checkpoint failed");
+    wave.done();
+}
+
+// The broker's recovery-point step (broker/log_maintenance.cpp, every
+// laminar.log.recovery.checkpoint.interval.ms), as a task of the writer: each 100 ms tick, the
+// logs whose last checkpoint is `interval_ms` old and that have new appends sync them and move
+// their recovery point, 32 at a time.
+task<void> recovery_checkpoints(std::vector<std::unique_ptr<storage::partition_log>>& logs,
+                                std::int64_t interval_ms) {
+    constexpr std::size_t in_flight_max = 32;
+    while (!reactor::current().stopping()) {
+        co_await io::sleep_for(std::chrono::milliseconds(100));
+        const std::int64_t now = storage::system_log_clock().now_ms();
+        std::vector<storage::partition_log*> due;
+        for (const auto& log : logs) {
+            if (log->recovery_point() < log->log_end_offset() &&
+                now - log->recovery_checkpoint_ms() >= interval_ms) {
+                due.push_back(log.get());
+            }
+        }
+        for (std::size_t next = 0; next < due.size();) {
+            wait_group wave;
+            for (const std::size_t end = std::min(due.size(), next + in_flight_max); next < end;
+                 ++next) {
+                wave.add();
+                reactor::current().spawn(checkpoint_one(*due[next], wave));
+            }
+            co_await wave.wait();
+        }
+    }
+}
+
+// In the child: opens `partitions` logs and appends 256 KiB batches round robin (with the
+// recovery-point step every `checkpoint_ms` unless 0); after `total_bytes` writes one byte to
+// `ready_fd` and keeps appending until killed.
 [[noreturn]] void recovery_writer(const std::string& dir, int partitions, std::uint64_t total_bytes,
-                                  int ready_fd) {
+                                  std::int64_t checkpoint_ms, int ready_fd) {
     auto body = [&]() -> task<void> {
         std::vector<std::unique_ptr<storage::partition_log>> logs;
         for (int p = 0; p < partitions; ++p) {
@@ -280,6 +324,7 @@ struct recovery_run {
             if (!opened) die("child: open failed");
             logs.push_back(std::move(*opened));
         }
+        if (checkpoint_ms > 0) reactor::current().spawn(recovery_checkpoints(logs, checkpoint_ms));
         auto batch = make_batch(256 << 10, 3);
         std::uint64_t written = 0;
         bool told = false;
@@ -301,7 +346,7 @@ struct recovery_run {
 // written_back: sync() after the kill and before the timed opens, so the figure leaves out
 // writing the dead writer's dirty pages back (recovery's syncs otherwise wait for them).
 recovery_run run_recovery(const std::string& base, int partitions, std::uint64_t total_bytes,
-                          bool written_back) {
+                          std::int64_t checkpoint_ms, bool written_back) {
     scratch_directory dir(base);
     int ready[2];
     if (::pipe2(ready, O_CLOEXEC) != 0) die("pipe failed");
@@ -310,7 +355,7 @@ recovery_run run_recovery(const std::string& base, int partitions, std::uint64_t
     if (child < 0) die("fork failed");
     if (child == 0) {
         ::close(ready[0]);
-        recovery_writer(dir.path(), partitions, total_bytes, ready[1]);
+        recovery_writer(dir.path(), partitions, total_bytes, checkpoint_ms, ready[1]);
     }
     ::close(ready[1]);
     char byte = 0;
@@ -354,6 +399,8 @@ recovery_run run_recovery(const std::string& base, int partitions, std::uint64_t
             const auto& report = log->recovery_report();
             outcome.segments_scanned += report.segments_scanned;
             outcome.batches_scanned += report.batches_scanned;
+            outcome.bytes_scanned += report.bytes_scanned;
+            outcome.bytes_trusted += report.bytes_trusted;
             outcome.bytes_dropped += report.bytes_dropped;
         }
         for (const auto& log : logs) {
@@ -528,6 +575,7 @@ int main(int argc, char** argv) {
         static_cast<std::uint64_t>(option(argc, argv, "recovery-mib", 10240)) << 20;
     const int partitions = static_cast<int>(option(argc, argv, "partitions", 100));
     const bool written_back = option(argc, argv, "recovery-sync-first", 0) != 0;
+    const std::int64_t checkpoint_ms = option(argc, argv, "recovery-checkpoint-ms", 5000);
     const auto sendfile_bytes = static_cast<std::uint64_t>(option(argc, argv, "sendfile-mib", 1024))
                                 << 20;
     std::string base = text_option(argc, argv, "dir", "");
@@ -594,24 +642,32 @@ int main(int argc, char** argv) {
     if (wanted(modes, "recovery")) {
         std::printf(
             "\nrecovery after SIGKILL: %llu MiB over %d partitions (page cache kept, as "
-            "after a process crash%s)\n",
+            "after a process crash%s); writer's recovery checkpoints every %lld ms%s\n",
             static_cast<unsigned long long>(recovery_bytes >> 20), partitions,
-            written_back ? "; written back with sync() before the opens" : "");
-        std::printf("%-4s %10s %10s %12s %14s %12s\n", "run", "open_s", "segments", "batches",
-                    "bytes_dropped", "on_disk_MiB");
+            written_back ? "; written back with sync() before the opens" : "",
+            static_cast<long long>(checkpoint_ms), checkpoint_ms > 0 ? "" : " (off)");
+        std::printf("%-4s %10s %10s %12s %13s %13s %14s %12s\n", "run", "open_s", "segments",
+                    "batches", "scanned_MiB", "trusted_MiB", "bytes_dropped", "on_disk_MiB");
         std::vector<double> times;
+        std::vector<double> scanned;
         for (long run = 0; run < runs; ++run) {
-            auto outcome = run_recovery(base, partitions, recovery_bytes, written_back);
+            auto outcome = run_recovery(base, partitions, recovery_bytes, checkpoint_ms,
+                                        written_back);
             times.push_back(outcome.seconds);
-            std::printf("%-4ld %10.3f %10llu %12llu %14llu %12llu\n", run + 1, outcome.seconds,
+            scanned.push_back(static_cast<double>(outcome.bytes_scanned) / (1 << 20));
+            std::printf("%-4ld %10.3f %10llu %12llu %13.1f %13.1f %14llu %12llu\n", run + 1,
+                        outcome.seconds,
                         static_cast<unsigned long long>(outcome.segments_scanned),
                         static_cast<unsigned long long>(outcome.batches_scanned),
+                        static_cast<double>(outcome.bytes_scanned) / (1 << 20),
+                        static_cast<double>(outcome.bytes_trusted) / (1 << 20),
                         static_cast<unsigned long long>(outcome.bytes_dropped),
                         static_cast<unsigned long long>(outcome.bytes_on_disk >> 20));
             std::fflush(stdout);
         }
         std::printf("median open (recovery) time: %.3f s\n", median(times));
         print_figure("recovery_s", median(times));
+        print_figure("recovery_scanned_mib", median(scanned));
     }
 
     if (wanted(modes, "sendfile")) {

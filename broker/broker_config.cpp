@@ -85,6 +85,10 @@ config_schema make_schema() {
                    "How long the cleaner waits before looking again when nothing is cleanable.")
         .add_size("laminar.log.cleaner.tick.bytes.max", 8 << 20, 4096, int32_max,
                   "Segment bytes the cleaner of a shard reads per 100 ms tick.")
+        .add_int64("laminar.log.recovery.checkpoint.interval.ms", 5000, 0, INT64_MAX,
+                   "How often each log with appends since its last recovery point syncs them "
+                   "and moves the recovery point (bounds the scan after a crash); 0: only "
+                   "rolls and clean shutdowns move it.")
         .add_ignored("broker.id", "use node.id")
         .add_ignored("zookeeper.connect", "Laminar has no ZooKeeper")
         .add_ignored("process.roles", "Laminar's controller runs in laminar-ctld or --dev");
@@ -195,6 +199,8 @@ result<broker_settings, std::string> read_broker_settings(const config& values) 
     maintenance.cleaner_backoff_ms = values.get_int64("log.cleaner.backoff.ms");
     maintenance.cleaner_tick_bytes_max =
         static_cast<std::uint64_t>(values.get_size("laminar.log.cleaner.tick.bytes.max"));
+    maintenance.recovery_checkpoint_interval_ms =
+        values.get_int64("laminar.log.recovery.checkpoint.interval.ms");
     return settings;
 }
 

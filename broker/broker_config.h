@@ -47,6 +47,11 @@ struct log_maintenance_settings {
     // Bytes of inactive segments the cleaner reads per 100 ms tick on a shard
     // (laminar.log.cleaner.tick.bytes.max): bounds the cleaner's I/O share.
     std::uint64_t cleaner_tick_bytes_max = 8ull << 20;
+    // laminar.log.recovery.checkpoint.interval.ms: how often a log's appends since its recovery
+    // point are synced and the point moved, bounding recovery's scan after a crash (Kafka's
+    // log.flush.offset.checkpoint.interval.ms only writes the points flushes reached; under
+    // flush none ours also syncs). 0: off (only rolls and clean closes move it).
+    std::int64_t recovery_checkpoint_interval_ms = 5000;
 };
 
 struct broker_settings {

@@ -1,5 +1,6 @@
 #include "broker/log_maintenance.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "broker/partition_manager.h"
@@ -31,12 +32,17 @@ void log_maintenance::start() {
         _tasks.add();
         reactor::current().spawn(run_cleaner());
     }
+    if (_settings.recovery_checkpoint_interval_ms > 0) {
+        _tasks.add();
+        reactor::current().spawn(run_recovery_checkpoints());
+    }
 }
 
 task<void> log_maintenance::stop() {
     _stopping = true;
     if (_wake != nullptr) _wake->cancel();
     if (_cleaner_wake != nullptr) _cleaner_wake->cancel();
+    if (_checkpoint_wake != nullptr) _checkpoint_wake->cancel();
     _budget.stop();
     co_await _tasks.wait();
     _running = false;
@@ -178,6 +184,59 @@ task<void> log_maintenance::run_cleaner() {
     }
     _cleaner_logs.clear();
     _tasks.done();
+}
+
+}  // namespace laminar::broker
+
+namespace laminar::broker {
+
+task<void> log_maintenance::run_recovery_checkpoints() {
+    const std::int64_t interval = _settings.recovery_checkpoint_interval_ms;
+    while (!_stopping && !reactor::current().stopping()) {
+        {
+            cancel_token wake;
+            reactor::current().cancel_on_stop(wake);
+            _checkpoint_wake = &wake;
+            (void)co_await io::sleep_for(std::chrono::milliseconds(tick_ms)).with_cancel(wake);
+            _checkpoint_wake = nullptr;
+        }
+        if (_stopping || reactor::current().stopping()) break;
+        _partitions.collect_open_logs(_checkpoint_logs);
+        const std::int64_t now = storage::system_log_clock().now_ms();
+        std::erase_if(_checkpoint_logs, [&](const auto& log) {
+            return log->failed() || log->recovery_point() >= log->log_end_offset() ||
+                   now - log->recovery_checkpoint_ms() < interval;
+        });
+        std::size_t next = 0;
+        while (next < _checkpoint_logs.size() && !_stopping) {
+            wait_group wave;
+            const std::size_t end = std::min(_checkpoint_logs.size(),
+                                             next + recovery_checkpoints_in_flight_max);
+            for (; next < end; ++next) {
+                wave.add();
+                reactor::current().spawn(checkpoint_recovery_point(_checkpoint_logs[next], wave));
+            }
+            co_await wave.wait();
+        }
+        _checkpoint_logs.clear();
+    }
+    _checkpoint_logs.clear();
+    _tasks.done();
+}
+
+task<void> log_maintenance::checkpoint_recovery_point(
+    std::shared_ptr<storage::partition_log> log, wait_group& wave) {
+    auto moved = co_await log->checkpoint_recovery_point();
+    if (!moved) {
+        if (worth_logging(moved.error())) {
+            ++_counters.recovery_checkpoint_failures;
+            LAMINAR_LOG_WARN("{}: recovery point checkpoint failed: {}", log->dir(),
+                             storage::to_string(moved.error()));
+        }
+    } else if (*moved) {
+        ++_counters.recovery_checkpoints;
+    }
+    wave.done();
 }
 
 }  // namespace laminar::broker

@@ -1,7 +1,9 @@
 // The periodic work on a shard's open logs that no request drives: retention
 // (retention.ms / retention.bytes for cleanup.policy with delete) every
 // log.retention.check.interval.ms, flushes of logs under the interval policy (flush.ms) each
-// tick, and compaction of cleanup.policy=compact logs by the storage cleaner.
+// tick, compaction of cleanup.policy=compact logs by the storage cleaner, and recovery-point
+// checkpoints every laminar.log.recovery.checkpoint.interval.ms (each log with appends past its
+// recovery point syncs them and moves it, so a crash scans only what came after).
 //
 // Bounds: one tick every tick_ms; a retention pass visits at most retention_logs_per_tick_max
 // logs per tick (a pass over many logs spans ticks); the cleaner reads at most
@@ -39,12 +41,16 @@ struct log_maintenance_counters {
     std::uint64_t compaction_failures = 0;
     std::uint64_t records_compacted = 0;    // records removed by the cleaner
     std::uint64_t bytes_cleaned = 0;        // segment bytes the cleaner read
+    std::uint64_t recovery_checkpoints = 0;  // recovery points moved by the checkpoint step
+    std::uint64_t recovery_checkpoint_failures = 0;
 };
 
 class log_maintenance {
 public:
     static constexpr std::int64_t tick_ms = 100;
     static constexpr std::size_t retention_logs_per_tick_max = 256;
+    // Logs whose recovery checkpoints run at once (their fdatasyncs share journal commits).
+    static constexpr std::size_t recovery_checkpoints_in_flight_max = 32;
 
     log_maintenance(partition_manager& partitions, log_maintenance_settings settings);
     ~log_maintenance();
@@ -69,6 +75,13 @@ private:
     task<void> run_cleaner();
     std::shared_ptr<storage::partition_log> dirtiest_log();
     task<void> cleaner_backoff();
+    // Every tick, the open logs whose last recovery checkpoint is an interval old and that have
+    // appends past their recovery point run partition_log::checkpoint_recovery_point, in waves
+    // of recovery_checkpoints_in_flight_max; a task of its own, so the syncs never hold up
+    // retention, flushes or the cleaner.
+    task<void> run_recovery_checkpoints();
+    task<void> checkpoint_recovery_point(std::shared_ptr<storage::partition_log> log,
+                                         wait_group& wave);
 
     partition_manager& _partitions;
     log_maintenance_settings _settings;
@@ -77,6 +90,8 @@ private:
     bool _stopping = false;
     cancel_token* _wake = nullptr;
     cancel_token* _cleaner_wake = nullptr;
+    cancel_token* _checkpoint_wake = nullptr;
+    std::vector<std::shared_ptr<storage::partition_log>> _checkpoint_logs;
     storage::cleaner_budget _budget{0};
     std::vector<std::shared_ptr<storage::partition_log>> _cleaner_logs;
     wait_group _tasks;

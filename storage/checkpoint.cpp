@@ -30,12 +30,11 @@ task<status> sync_directory(int dir_fd) {
     co_return status{};
 }
 
-task<status> write_checkpoint(const std::string& dir, int dir_fd, const std::string& name,
-                              std::int64_t value) {
-    const std::string target = dir + "/" + name;
-    const std::string temporary = target + std::string(checkpoint_temporary_suffix);
+task<status> prepare_checkpoint(const std::string& dir, const std::string& temporary,
+                                std::int64_t value) {
+    const std::string path = dir + "/" + temporary;
     const std::string text = format_checkpoint(value);
-    unique_fd fd(::open(temporary.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644));
+    unique_fd fd(::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644));
     if (!fd) co_return fail(errc_from_core(errc_from_errno(errno)));
     auto bytes = std::as_bytes(std::span(text.data(), text.size()));
     auto written = co_await io::write(fd.get(), bytes, 0);
@@ -43,10 +42,23 @@ task<status> write_checkpoint(const std::string& dir, int dir_fd, const std::str
     if (*written != bytes.size()) co_return fail(errc::io_error);
     auto synced = co_await io::fsync(fd.get());
     if (!synced) co_return fail(errc_from_core(synced.error()));
-    fd.reset();
-    if (::rename(temporary.c_str(), target.c_str()) != 0) {
-        co_return fail(errc_from_core(errc_from_errno(errno)));
-    }
+    co_return status{};
+}
+
+status commit_checkpoint(const std::string& dir, const std::string& temporary,
+                         const std::string& name) {
+    const std::string from = dir + "/" + temporary;
+    const std::string to = dir + "/" + name;
+    if (::rename(from.c_str(), to.c_str()) != 0) return fail(errc_from_core(errc_from_errno(errno)));
+    return {};
+}
+
+task<status> write_checkpoint(const std::string& dir, int dir_fd, const std::string& name,
+                              std::int64_t value) {
+    const std::string temporary = name + std::string(checkpoint_temporary_suffix);
+    auto prepared = co_await prepare_checkpoint(dir, temporary, value);
+    if (!prepared) co_return prepared;
+    if (auto committed = commit_checkpoint(dir, temporary, name); !committed) co_return committed;
     co_return co_await sync_directory(dir_fd);
 }
 

@@ -22,6 +22,15 @@ inline constexpr std::string_view checkpoint_temporary_suffix = ".tmp";
 // Replaces <dir>/<name> with `value`. dir_fd is an open descriptor of dir.
 task<status> write_checkpoint(const std::string& dir, int dir_fd, const std::string& name,
                               std::int64_t value);
+// The same in two steps, for a writer that decides at the last moment (with no suspension in
+// between) whether to replace the file: prepare writes and syncs <dir>/<temporary> (its name
+// must end with checkpoint_temporary_suffix and differ from other writers' temporaries), commit
+// renames it over <dir>/<name> (then sync the directory). Until the directory is synced a crash
+// leaves the old value or the new one.
+task<status> prepare_checkpoint(const std::string& dir, const std::string& temporary,
+                                std::int64_t value);
+status commit_checkpoint(const std::string& dir, const std::string& temporary,
+                         const std::string& name);
 // The value, nullopt if the file does not exist, corrupt_log if it does not parse.
 task<result<std::optional<std::int64_t>>> read_checkpoint(const std::string& dir,
                                                           const std::string& name);

@@ -16,7 +16,10 @@
 //   the batch: an acknowledged batch survives power loss. One fdatasync covers every batch
 //   appended while the previous one was in flight (group commit). Under other policies
 //   acknowledged batches survive a process crash (they are in the page cache) and power loss
-//   once flush() or a roll has synced them.
+//   once flush(), a roll or checkpoint_recovery_point() has synced them.
+// - The recovery point never covers a batch that is not durable: it moves only after an
+//   fdatasync that covers every batch below it completed (roll, close,
+//   checkpoint_recovery_point), and a truncation below it lowers it first.
 // - After open(), the log is exactly a prefix of what was appended: every batch in it has a
 //   valid CRC and increasing offsets; recovery keeps every synced batch.
 // - A failed write or sync puts the log in the failed state: every later write returns
@@ -86,7 +89,10 @@ struct log_recovery_report {
     bool clean_shutdown = false;
     std::uint64_t segments_scanned = 0;
     std::uint64_t batches_scanned = 0;
+    std::uint64_t bytes_scanned = 0;        // read whole and CRC-checked (past the recovery point)
+    std::uint64_t bytes_trusted = 0;        // below a recovery point inside a segment: headers only
     std::uint64_t bytes_dropped = 0;        // cut off torn or invalid tails (zeros included)
+    std::uint64_t zero_bytes_kept = 0;      // the active segment's zero tail, left preallocated
     std::uint64_t segments_dropped = 0;     // after an invalid batch, or below the start offset
     std::uint64_t indexes_rebuilt = 0;
 };
@@ -107,6 +113,20 @@ public:
     // For the interval policy: flushes if flush.ms has passed since the last flush. The owner
     // calls it from its periodic tick; appends also check it.
     task<status> flush_if_due();
+
+    // Bounds what recovery scans after a crash (under flush none above all, where only rolls
+    // move the recovery point otherwise): makes every batch appended so far durable (flush(),
+    // one fdatasync through the ring, shared with a flush in flight) and then moves the
+    // recovery-point checkpoint to the log end it had when called. Appends go on meanwhile; the
+    // append lock is never taken. Returns whether the checkpoint moved: false when there was
+    // nothing new, another call is in flight, or a roll, truncation or close overtook it (the
+    // checkpoint is then theirs). The owner (broker log_maintenance, every
+    // laminar.log.recovery.checkpoint.interval.ms) keeps the log alive until it completes.
+    task<result<bool>> checkpoint_recovery_point();
+    // Recovery-point checkpoints written by checkpoint_recovery_point().
+    std::uint64_t recovery_checkpoint_count() const noexcept { return _recovery_checkpoints; }
+    // When checkpoint_recovery_point() last started (or the log opened), by the log's clock.
+    std::int64_t recovery_checkpoint_ms() const noexcept { return _recovery_checkpoint_ms; }
 
     // Whole batches from the one containing `offset`, up to max_bytes (at least one batch),
     // within one segment as Kafka does. offset == log end: an empty range.
@@ -235,6 +255,13 @@ private:
     durable_waiter* _waiters = nullptr;
     bool _flush_running = false;
     std::uint64_t _fdatasync_count = 0;
+    // truncate_to counts up when it starts and when it ends (odd: running). A recovery
+    // checkpoint that saw it change (or odd) is void: the offsets below its target may have been
+    // cut and written again, unsynced.
+    std::uint64_t _truncations = 0;
+    std::uint64_t _recovery_checkpoints = 0;
+    std::int64_t _recovery_checkpoint_ms = 0;
+    bool _recovery_checkpoint_running = false;
     bool _failed = false;
     bool _closed = false;
 };

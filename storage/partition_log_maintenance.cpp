@@ -19,6 +19,13 @@ task<status> partition_log::truncate_to(std::int64_t offset) {
     if (_failed) co_return fail(errc::log_failed);
     if (offset < 0) co_return fail(errc::invalid_argument);
     if (offset >= _log_end_offset) co_return status{};
+    // Odd while the truncation runs, even again once it ended however it ended: a recovery
+    // checkpoint that saw either value change is void (checkpoint_recovery_point).
+    ++_truncations;
+    struct truncation_end {
+        std::uint64_t& count;
+        ~truncation_end() { ++count; }
+    } ended{_truncations};
     if (offset <= _log_start_offset) co_return co_await truncate_fully(offset);
     // Batches go whole: cutting the one that holds the log start offset leaves nothing to serve.
     auto holder = _segments[segment_index_for(offset)];

@@ -2,20 +2,26 @@
 //
 // Faults tolerated: a crash at any point of any earlier run (see partition_log.h). Recovery
 // trusts only what an earlier run made durable on purpose: segments wholly below the
-// recovery-point checkpoint (sealed by a roll: trimmed, synced, indexes persisted), or every
-// segment when the clean-shutdown marker is present (the active segment's last index interval is
-// still checked, so bytes added after the close are caught). Everything else is scanned batch by
-// batch (length, magic, CRC32C, increasing offsets); the log is cut at the first batch that
-// fails, and every later segment is removed. Index files that are missing or fail their checks
-// are rebuilt.
+// recovery-point checkpoint (sealed by a roll: trimmed, synced, indexes persisted), the batches
+// below a recovery point inside a segment (synced by checkpoint_recovery_point before it wrote
+// the point: walked by their headers only, to rebuild the indexes), or every segment when the
+// clean-shutdown marker is present (the active segment's last index interval is still checked,
+// so bytes added after the close are caught). Everything else is scanned batch by batch (length,
+// magic, CRC32C, increasing offsets); the log is cut at the first batch that fails, and every
+// later segment is removed. Index files that are missing or fail their checks are rebuilt.
 // Promises: after open() every non-active segment is sealed again and the marker is gone
 // (durably) before the first append, so a crash after open never trusts unsynced data.
+// Cost: an unclean open that finds the active segment's tail intact and zero (the usual state
+// after a process crash) writes and syncs nothing: the zero tail stays preallocated, the
+// directory is synced only when this open changed it, and the recovery point is rewritten only
+// when it moved.
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "storage/checkpoint.h"
 #include "storage/partition_log.h"
@@ -175,11 +181,20 @@ task<status> partition_log::load(log_recovery_report& report) {
         if (!opened) co_return fail(opened.error());
         _segments.push_back(std::move(*opened));
     }
+    // Whether the directory must be synced before the next append: this open created or
+    // removed a segment or the marker, or the active segment is empty (an earlier run may have
+    // crashed between creating it and syncing the directory: a roll and a truncation sync the
+    // directory after creating a segment and before any batch goes into it, so a segment
+    // holding batches has a durable name). A leftover temporary that comes back after a crash
+    // is removed again.
+    bool directory_changed = false;
     if (_segments.empty()) {
         auto created = segment::create(_dir, start_value);
         if (!created) co_return fail(created.error());
         _segments.push_back(std::move(*created));
+        directory_changed = true;
     }
+    const std::uint64_t dropped_before = report.segments_dropped;
     auto recovered = co_await recover_segments(recovery_value, clean, report);
     if (!recovered) co_return recovered;
 
@@ -189,6 +204,8 @@ task<status> partition_log::load(log_recovery_report& report) {
         ++below;
     }
     report.segments_dropped += below;
+    directory_changed = directory_changed || report.segments_dropped != dropped_before ||
+                        _segments.back()->empty();
     for (std::size_t i = 0; i < below; ++i) _segments[i]->remove_files();
     _segments.erase(_segments.begin(), _segments.begin() + static_cast<std::ptrdiff_t>(below));
 
@@ -199,8 +216,10 @@ task<status> partition_log::load(log_recovery_report& report) {
                             : std::max(std::min(recovery_value, _log_end_offset),
                                        _segments.back()->base_offset());
     if (clean && ::unlink(marker.c_str()) != 0) co_return fail(last_errno());
-    auto dir_synced = co_await sync_dir();
-    if (!dir_synced) co_return dir_synced;
+    if (clean || directory_changed) {
+        auto dir_synced = co_await sync_dir();
+        if (!dir_synced) co_return dir_synced;
+    }
     if (_recovery_point != recovery_value || !have_recovery_point) {
         auto written = co_await write_checkpoint_value(recovery_point_file, _recovery_point);
         if (!written) co_return written;
@@ -208,7 +227,52 @@ task<status> partition_log::load(log_recovery_report& report) {
     _cleaner_offset = std::min(_cleaner_offset, _log_end_offset);
     _active_created_ms = _clock->now_ms();
     _last_flush_ms = _active_created_ms;
+    _recovery_checkpoint_ms = _active_created_ms;
     co_return status{};
+}
+
+task<result<bool>> partition_log::checkpoint_recovery_point() {
+    if (_closed) co_return fail(errc::closed);
+    if (_failed) co_return fail(errc::log_failed);
+    const std::int64_t target = _log_end_offset;
+    const std::uint64_t truncations = _truncations;
+    // Nothing new, another checkpoint in flight, or a truncation running (odd count): the end
+    // may not yet say what it keeps.
+    if (target <= _recovery_point || _recovery_checkpoint_running || truncations % 2 != 0) {
+        co_return false;
+    }
+    _recovery_checkpoint_running = true;
+    _recovery_checkpoint_ms = _clock->now_ms();
+    struct running_guard {
+        bool& running;
+        ~running_guard() { running = false; }
+    } guard{_recovery_checkpoint_running};
+    // Offsets below `target` are the batches whose writes completed before this call (the end
+    // and the append sequence move together): flush() returns once they are all durable.
+    auto flushed = co_await flush();
+    if (!flushed) co_return fail(flushed.error());
+    // A temporary of its own: a roll or truncation may write its checkpoint meanwhile.
+    const std::string temporary =
+        std::string(recovery_point_file) + ".background" + std::string(checkpoint_temporary_suffix);
+    auto prepared = co_await prepare_checkpoint(_dir, temporary, target);
+    if (!prepared) co_return fail(prepared.error());
+    // Decided and renamed with no suspension in between: a roll (which moved the point at least
+    // as far), a truncation (the offsets below `target` may now be other, unsynced batches) or
+    // a close since the flush wins.
+    if (_closed || _failed || _truncations != truncations || _recovery_point >= target) {
+        ::unlink((_dir + "/" + temporary).c_str());
+        co_return false;
+    }
+    const std::string name(recovery_point_file);
+    if (auto committed = commit_checkpoint(_dir, temporary, name); !committed) {
+        co_return fail(committed.error());
+    }
+    _recovery_point = target;
+    ++_recovery_checkpoints;
+    // Until this sync a crash leaves the old value or this one; both are durable offsets.
+    auto synced = co_await sync_dir();
+    if (!synced) co_return fail(synced.error());
+    co_return true;
 }
 
 task<status> partition_log::recover_segments(std::int64_t recovery_point, bool clean,
@@ -235,11 +299,21 @@ task<status> partition_log::recover_segments(std::int64_t recovery_point, bool c
         }
         ++report.segments_scanned;
         const std::int64_t first_offset_min = i == 0 ? 0 : _segments[i - 1]->next_offset();
+        // A recovery point inside this segment (checkpoint_recovery_point): the batches below it
+        // were synced before it was written, so only their headers are walked.
+        const std::int64_t following_base = last ? std::numeric_limits<std::int64_t>::max()
+                                                 : _segments[i + 1]->base_offset();
+        const bool holds_point = !clean && current->base_offset() < recovery_point &&
+                                 recovery_point < following_base;
         auto scanned = co_await current->recover(first_offset_min, batch_bytes_max,
-                                                 config.index_interval_bytes);
+                                                 config.index_interval_bytes,
+                                                 holds_point ? recovery_point : -1, last);
         if (!scanned) co_return fail(scanned.error());
         report.batches_scanned += scanned->batches;
+        report.bytes_scanned += scanned->scanned_bytes;
+        report.bytes_trusted += scanned->trusted_bytes;
         report.bytes_dropped += scanned->dropped_bytes;
+        report.zero_bytes_kept += scanned->zero_bytes_kept;
         if (last) break;
         // Cut at the first invalid batch: nothing after it in this or a later segment is kept.
         if (scanned->dropped_bytes > 0 || current->next_offset() > next_base) {

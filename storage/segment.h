@@ -62,7 +62,10 @@ std::optional<std::int64_t> parse_segment_file_name(std::string_view name,
 struct segment_recovery {
     std::uint64_t valid_bytes = 0;
     std::uint64_t batches = 0;
+    std::uint64_t trusted_bytes = 0;  // walked by headers only (below the trusted offset)
+    std::uint64_t scanned_bytes = 0;  // read and CRC-checked (the rest of the valid bytes)
     std::uint64_t dropped_bytes = 0;  // cut off after the last valid batch (torn, garbage, zeros)
+    std::uint64_t zero_bytes_kept = 0;  // a zero tail left in place (see recover's keep_zero_tail)
     bool zero_tail = false;           // the scan ended on zeros (preallocated, never written)
 };
 
@@ -115,10 +118,20 @@ public:
     task<status> sync();  // fdatasync of the log file
 
     // Scans the whole log file, keeps the valid prefix (batches with offsets from
-    // `first_offset_min` on, increasing), cuts the rest off and rebuilds the indexes.
+    // `first_offset_min` on, increasing), cuts the rest off and rebuilds the indexes. Batches
+    // wholly below `trusted_below` (a recovery point inside this segment: they were synced
+    // before it was written) are walked by their headers only (length, magic, offsets; no CRC,
+    // as for a sealed segment); the first batch reaching it and every later one are read whole
+    // and CRC-checked. A walk that goes wrong cuts there, as a scan would. With
+    // `keep_zero_tail` (the active segment) a tail past the last batch that holds only zeros
+    // (checked: what lseek(SEEK_DATA) reports as data is read, holes and unwritten extents
+    // are zeros) stays as preallocated space, with no cut and no fdatasync; any other tail is
+    // cut off and the cut synced.
     task<result<segment_recovery>> recover(std::int64_t first_offset_min,
                                            std::uint32_t batch_bytes_max,
-                                           std::uint32_t index_interval_bytes);
+                                           std::uint32_t index_interval_bytes,
+                                           std::int64_t trusted_below = -1,
+                                           bool keep_zero_tail = false);
     // After load_indexes: checks the batches from the last index entry to the end of the file
     // (CRC, offsets, nothing after them), a cheap check of a segment not scanned in full.
     task<result<bool>> verify_tail(std::uint32_t batch_bytes_max);
@@ -155,13 +168,19 @@ private:
         std::uint64_t end = 0;        // after the last valid batch
         std::int64_t next_offset = 0;  // its last offset + 1
         std::uint64_t batches = 0;
+        std::uint64_t trusted_end = 0;  // after the last batch walked by its header only
         bool zero_tail = false;
     };
     // Walks valid batches from `from` (length, magic, CRC, increasing offsets); with `rebuild`
-    // records each one (size, offsets, indexes).
+    // records each one (size, offsets, indexes). Batches wholly below `trusted_below` are
+    // checked by their headers only.
     task<result<scan_outcome>> scan(std::uint64_t from, std::uint64_t file_size,
                                     std::int64_t first_offset_min, std::uint32_t batch_bytes_max,
-                                    std::uint32_t index_interval_bytes, bool rebuild);
+                                    std::uint32_t index_interval_bytes, bool rebuild,
+                                    std::int64_t trusted_below = -1);
+    // Whether [from, to) of the log file holds only zeros, reading at most zero_check_bytes_max
+    // of it (false beyond: the caller cuts instead).
+    task<result<bool>> holds_only_zeros(std::uint64_t from, std::uint64_t to) const;
     segment(std::string dir, std::int64_t base_offset, unique_fd log);
     void record_batch(std::uint64_t position, const record_batch_header& header,
                       std::uint32_t index_interval_bytes);

@@ -1,0 +1,97 @@
+// The broker's recovery-point step (laminar.log.recovery.checkpoint.interval.ms): a log under
+// flush none with appends past its recovery point is synced and its point moved by the
+// maintenance task; with the key at 0 nothing moves it.
+#include <chrono>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "../storage/storage_test_util.h"
+#include "broker/log_maintenance.h"
+#include "broker/partition_manager.h"
+#include "ctl/metadata_commands.h"
+
+namespace laminar::broker {
+namespace {
+
+using storage::testing::make_batch;
+using storage::testing::run_on_reactor;
+using storage::testing::temporary_directory;
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+ctl::metadata_image image_with_topics(
+    const std::vector<std::pair<std::string, std::map<std::string, std::string>>>& topics) {
+    ctl::metadata_image image;
+    std::vector<ctl::metadata_record> brokers{ctl::metadata_record::of(ctl::register_broker_record{
+        1, ctl::random_uuid(), {{"PLAINTEXT", "127.0.0.1", 9092}}, ""})};
+    EXPECT_TRUE(image.apply(brokers));
+    auto generator = std::make_shared<std::mt19937>(7);
+    for (const auto& [name, configs] : topics) {
+        ctl::create_topic_request request{name, 1, 1, {}, configs};
+        auto planned = ctl::plan_create_topic(image, request, {},
+                                              [generator] { return (*generator)(); });
+        EXPECT_TRUE(planned);
+        EXPECT_TRUE(image.apply(*planned));
+    }
+    return image;
+}
+
+task<void> sleep_ms(std::int64_t ms) {
+    (void)co_await io::sleep_for(std::chrono::milliseconds(ms));
+}
+
+void check_recovery_step(std::int64_t interval_ms) {
+    temporary_directory dir;
+    auto image = image_with_topics({{"lazy", {}}});
+    partition_manager partitions(dir.path(), 0, 1);
+    log_maintenance_settings settings;
+    settings.cleaner_enable = false;
+    settings.recovery_checkpoint_interval_ms = interval_ms;
+    auto body = [&]() -> task<void> {
+        auto lazy = co_await partitions.get(image, "lazy", 0);
+        EXPECT_TRUE(lazy);
+        if (!lazy) co_return;
+        auto* log = *lazy;
+        EXPECT_EQ(storage::flush_policy_of(log->config()), storage::flush_policy::none);
+        partitions.start_maintenance(settings);
+        for (int i = 0; i < 5; ++i) {
+            auto batch = make_batch(3, 64, now_ms(), static_cast<std::uint64_t>(i));
+            auto appended = co_await log->append(batch);
+            EXPECT_TRUE(appended);
+        }
+        const auto syncs = log->fdatasync_count();
+        const auto& counters = partitions.maintenance()->counters();
+        for (int i = 0; i < 40 && counters.recovery_checkpoints == 0; ++i) co_await sleep_ms(20);
+        if (interval_ms > 0) {
+            EXPECT_EQ(counters.recovery_checkpoints, 1u);
+            EXPECT_EQ(log->recovery_point(), 15);
+            EXPECT_EQ(log->recovery_checkpoint_count(), 1u);
+            EXPECT_EQ(log->fdatasync_count(), syncs + 1);
+            // Nothing new: later ticks neither sync nor checkpoint.
+            co_await sleep_ms(interval_ms * 3);
+            EXPECT_EQ(log->fdatasync_count(), syncs + 1);
+            EXPECT_EQ(log->recovery_checkpoint_count(), 1u);
+        } else {
+            EXPECT_EQ(counters.recovery_checkpoints, 0u);
+            EXPECT_EQ(log->recovery_point(), 0);
+            EXPECT_EQ(log->fdatasync_count(), syncs);
+        }
+        EXPECT_EQ(counters.recovery_checkpoint_failures, 0u);
+        co_await partitions.close_all();
+    };
+    run_on_reactor(body);
+}
+
+TEST(log_recovery_checkpoint, the_step_syncs_and_moves_the_recovery_point) {
+    check_recovery_step(100);
+}
+
+TEST(log_recovery_checkpoint, zero_turns_the_step_off) { check_recovery_step(0); }
+
+}  // namespace
+}  // namespace laminar::broker

@@ -1,0 +1,343 @@
+// partition_log::checkpoint_recovery_point: the recovery point moves without a flush policy,
+// only past batches an fdatasync covered, never over a truncation or a roll that overtook it,
+// and a crash after it scans only the tail (what lies below is walked by headers, and
+// corruption past it is still cut). And an unclean open that finds a zero tail keeps it
+// (nothing cut, nothing synced) unless something other than zeros lies in it.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "core/wait_group.h"
+#include "storage/checkpoint.h"
+#include "storage_test_util.h"
+
+namespace laminar::storage {
+namespace {
+
+using namespace testing;
+
+std::unique_ptr<partition_log> open_log(const log_options& options) {
+    std::unique_ptr<partition_log> log;
+    auto body = [&]() -> task<void> {
+        auto opened = co_await partition_log::open(options);
+        EXPECT_TRUE(opened) << to_string(opened.error());
+        if (opened) log = std::move(*opened);
+    };
+    run_on_reactor(body);
+    return log;
+}
+
+std::optional<std::int64_t> recovery_point_on_disk(const partition_log& log) {
+    auto bytes = read_file(log.dir() + "/" + std::string(recovery_point_file));
+    return parse_checkpoint(
+        std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
+task<void> append_batches(partition_log& log, int count, std::uint64_t seed) {
+    for (int i = 0; i < count; ++i) {
+        auto batch = make_batch(4, 300, 1000 + static_cast<std::int64_t>(seed) + i, seed + i);
+        EXPECT_TRUE(co_await log.append(batch));
+    }
+}
+
+// Runs checkpoint_recovery_point as its own task, so the caller can act while it waits.
+struct checkpoint_in_flight {
+    wait_group done;
+    result<bool> outcome = false;
+};
+
+task<void> run_checkpoint(partition_log& log, checkpoint_in_flight& state) {
+    state.outcome = co_await log.checkpoint_recovery_point();
+    state.done.done();
+}
+
+TEST(recovery_checkpoint, moves_the_recovery_point_without_a_flush_policy) {
+    temporary_directory dir;
+    auto options = options_in(dir.path());
+    ASSERT_EQ(flush_policy_of(options.config), flush_policy::none);
+    auto log = open_log(options);
+    ASSERT_TRUE(log);
+    auto body = [&]() -> task<void> {
+        co_await append_batches(*log, 10, 1);
+        EXPECT_EQ(log->recovery_point(), 0);
+        const auto syncs = log->fdatasync_count();
+        auto moved = co_await log->checkpoint_recovery_point();
+        EXPECT_TRUE(moved && *moved);
+        EXPECT_EQ(log->recovery_point(), 40);
+        EXPECT_EQ(recovery_point_on_disk(*log), 40);
+        EXPECT_EQ(log->fdatasync_count(), syncs + 1);
+        EXPECT_EQ(log->recovery_checkpoint_count(), 1u);
+        // Nothing new: no sync, no checkpoint.
+        moved = co_await log->checkpoint_recovery_point();
+        EXPECT_TRUE(moved && !*moved);
+        EXPECT_EQ(log->fdatasync_count(), syncs + 1);
+        EXPECT_EQ(log->recovery_checkpoint_count(), 1u);
+        EXPECT_TRUE(co_await log->close());
+    };
+    run_on_reactor(body);
+}
+
+TEST(recovery_checkpoint, never_covers_batches_appended_after_its_sync_started) {
+    temporary_directory dir;
+    auto options = options_in(dir.path());
+    auto log = open_log(options);
+    ASSERT_TRUE(log);
+    auto body = [&]() -> task<void> {
+        co_await append_batches(*log, 5, 1);
+        const auto syncs = log->fdatasync_count();
+        checkpoint_in_flight state;
+        state.done.add();
+        reactor::current().spawn(run_checkpoint(*log, state));
+        // The checkpoint waits for its fdatasync; these batches are written meanwhile.
+        co_await append_batches(*log, 5, 100);
+        co_await state.done.wait();
+        EXPECT_TRUE(state.outcome && *state.outcome);
+        EXPECT_EQ(log->recovery_point(), 20);
+        EXPECT_EQ(recovery_point_on_disk(*log), 20);
+        EXPECT_EQ(log->log_end_offset(), 40);
+        // One checkpoint, at least one fdatasync before it (a flush may have synced the later
+        // batches too; the point still names only what the sync it waited for covered).
+        EXPECT_EQ(log->recovery_checkpoint_count(), 1u);
+        EXPECT_GE(log->fdatasync_count(), syncs + 1);
+        auto moved = co_await log->checkpoint_recovery_point();
+        EXPECT_TRUE(moved && *moved);
+        EXPECT_EQ(log->recovery_point(), 40);
+        EXPECT_GE(log->fdatasync_count(), log->recovery_checkpoint_count());
+        EXPECT_TRUE(co_await log->close());
+    };
+    run_on_reactor(body);
+}
+
+TEST(recovery_checkpoint, a_truncation_meanwhile_voids_it) {
+    temporary_directory dir;
+    auto options = options_in(dir.path());
+    auto log = open_log(options);
+    ASSERT_TRUE(log);
+    auto body = [&]() -> task<void> {
+        co_await append_batches(*log, 10, 1);
+        checkpoint_in_flight state;
+        state.done.add();
+        reactor::current().spawn(run_checkpoint(*log, state));
+        // Offsets 8.. are replaced by new, unsynced batches while the checkpoint waits.
+        EXPECT_TRUE(co_await log->truncate_to(8));
+        co_await append_batches(*log, 10, 200);
+        co_await state.done.wait();
+        EXPECT_TRUE(state.outcome && !*state.outcome);
+        EXPECT_LE(log->recovery_point(), 8);
+        auto on_disk = recovery_point_on_disk(*log);
+        EXPECT_TRUE(!on_disk || *on_disk <= 8);
+        EXPECT_EQ(log->recovery_checkpoint_count(), 0u);
+        EXPECT_TRUE(co_await log->close());
+    };
+    run_on_reactor(body);
+}
+
+TEST(recovery_checkpoint, a_roll_meanwhile_wins) {
+    temporary_directory dir;
+    auto options = options_in(dir.path());
+    options.config.segment_bytes = 4096;
+    auto log = open_log(options);
+    ASSERT_TRUE(log);
+    auto body = [&]() -> task<void> {
+        co_await append_batches(*log, 3, 1);
+        checkpoint_in_flight state;
+        state.done.add();
+        reactor::current().spawn(run_checkpoint(*log, state));
+        co_await append_batches(*log, 30, 50);  // rolls several times
+        co_await state.done.wait();
+        EXPECT_TRUE(state.outcome);
+        EXPECT_GT(log->segment_count(), 2u);
+        // The rolls moved the point to the active segment's base; the checkpoint never moves
+        // it back (whether it ran before the first roll or was overtaken).
+        EXPECT_EQ(log->recovery_point(), log->active_segment().base_offset());
+        EXPECT_EQ(recovery_point_on_disk(*log), log->recovery_point());
+        EXPECT_TRUE(co_await log->close());
+    };
+    run_on_reactor(body);
+}
+
+// A crash (no close) after a checkpoint: the batches below it are walked by headers only, the
+// tail is read and CRC-checked; every batch is there and readable.
+TEST(recovery_checkpoint, a_crash_after_it_scans_only_the_tail) {
+    temporary_directory dir;
+    auto options = options_in(dir.path());
+    std::uint64_t checkpointed_bytes = 0;
+    std::uint64_t total_bytes = 0;
+    {
+        auto log = open_log(options);
+        ASSERT_TRUE(log);
+        auto body = [&]() -> task<void> {
+            co_await append_batches(*log, 40, 1);
+            auto moved = co_await log->checkpoint_recovery_point();
+            EXPECT_TRUE(moved && *moved);
+            checkpointed_bytes = log->active_segment().size_bytes();
+            co_await append_batches(*log, 7, 500);
+            total_bytes = log->active_segment().size_bytes();
+        };
+        run_on_reactor(body);
+    }
+    auto log = open_log(options);
+    ASSERT_TRUE(log);
+    const auto& report = log->recovery_report();
+    EXPECT_FALSE(report.clean_shutdown);
+    EXPECT_EQ(report.segments_scanned, 1u);
+    EXPECT_EQ(report.bytes_trusted, checkpointed_bytes);
+    EXPECT_EQ(report.bytes_scanned, total_bytes - checkpointed_bytes);
+    EXPECT_EQ(report.batches_scanned, 47u);
+    EXPECT_EQ(log->log_end_offset(), 188);
+    EXPECT_EQ(log->recovery_point(), 160);
+    // The rebuilt index serves reads below and past the checkpoint.
+    auto body = [&]() -> task<void> {
+        for (std::int64_t offset : {0, 77, 159, 160, 187}) {
+            auto read = co_await log->read(offset, 1);
+            EXPECT_TRUE(read);
+            if (read) {
+                EXPECT_EQ(read->first_offset, offset / 4 * 4);
+            }
+        }
+        auto found = co_await log->offset_for_timestamp(1000 + 500 + 3);
+        EXPECT_TRUE(found && *found);
+        if (found && *found) {
+            EXPECT_EQ((*found)->offset, 160 + 12);
+        }
+        EXPECT_TRUE(co_await log->close());
+    };
+    run_on_reactor(body);
+}
+
+TEST(recovery_checkpoint, corruption_past_it_is_still_cut) {
+    temporary_directory dir;
+    auto options = options_in(dir.path());
+    std::string path;
+    std::uint64_t checkpointed_bytes = 0;
+    {
+        auto log = open_log(options);
+        ASSERT_TRUE(log);
+        auto body = [&]() -> task<void> {
+            co_await append_batches(*log, 10, 1);
+            auto moved = co_await log->checkpoint_recovery_point();
+            EXPECT_TRUE(moved && *moved);
+            checkpointed_bytes = log->active_segment().size_bytes();
+            co_await append_batches(*log, 10, 500);
+        };
+        run_on_reactor(body);
+        path = log->active_segment().log_path();
+    }
+    // Flip a byte in the third batch past the checkpoint (inside its records: only the CRC
+    // catches it).
+    const std::uint64_t batch_bytes = layout::header_bytes + 300;
+    const auto at = static_cast<off_t>(checkpointed_bytes + 2 * batch_bytes + 100);
+    const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    std::byte byte{};
+    ASSERT_EQ(::pread(fd, &byte, 1, at), 1);
+    byte ^= std::byte{0x10};
+    ASSERT_EQ(::pwrite(fd, &byte, 1, at), 1);
+    ::close(fd);
+    auto log = open_log(options);
+    ASSERT_TRUE(log);
+    EXPECT_EQ(log->log_end_offset(), 48);
+    EXPECT_EQ(log->recovery_report().bytes_trusted, checkpointed_bytes);
+    EXPECT_EQ(file_size(path), checkpointed_bytes + 2 * batch_bytes);
+    auto close = [&]() -> task<void> { EXPECT_TRUE(co_await log->close()); };
+    run_on_reactor(close);
+}
+
+// A recovery point past what the file holds (the file was cut behind Laminar's back): the walk
+// ends where the file does and the point comes back to the log end.
+TEST(recovery_checkpoint, a_point_past_the_file_comes_back_to_the_end) {
+    temporary_directory dir;
+    auto options = options_in(dir.path());
+    std::string path;
+    {
+        auto log = open_log(options);
+        ASSERT_TRUE(log);
+        auto body = [&]() -> task<void> {
+            co_await append_batches(*log, 10, 1);
+            auto moved = co_await log->checkpoint_recovery_point();
+            EXPECT_TRUE(moved && *moved);
+        };
+        run_on_reactor(body);
+        path = log->active_segment().log_path();
+    }
+    const std::uint64_t batch_bytes = layout::header_bytes + 300;
+    ASSERT_EQ(::truncate(path.c_str(), static_cast<off_t>(6 * batch_bytes + 10)), 0);
+    auto log = open_log(options);
+    ASSERT_TRUE(log);
+    EXPECT_EQ(log->log_end_offset(), 24);
+    EXPECT_EQ(log->recovery_point(), 24);
+    EXPECT_EQ(recovery_point_on_disk(*log), 24);
+    auto close = [&]() -> task<void> { EXPECT_TRUE(co_await log->close()); };
+    run_on_reactor(close);
+}
+
+TEST(recovery_checkpoint, an_unclean_open_keeps_an_intact_zero_tail) {
+    temporary_directory dir;
+    auto options = options_in(dir.path());
+    std::string path;
+    std::uint64_t preallocated = 0;
+    {
+        auto log = open_log(options);
+        ASSERT_TRUE(log);
+        auto body = [&]() -> task<void> { co_await append_batches(*log, 10, 1); };
+        run_on_reactor(body);
+        path = log->active_segment().log_path();
+        preallocated = file_size(path);
+        ASSERT_GT(preallocated, log->active_segment().size_bytes());
+    }
+    {
+        auto log = open_log(options);
+        ASSERT_TRUE(log);
+        const auto& report = log->recovery_report();
+        EXPECT_EQ(report.bytes_dropped, 0u);
+        EXPECT_EQ(report.zero_bytes_kept, preallocated - log->active_segment().size_bytes());
+        EXPECT_EQ(file_size(path), preallocated);  // still preallocated
+        EXPECT_EQ(log->log_end_offset(), 40);
+        // Appends go into the kept space; another crash finds them all.
+        auto body = [&]() -> task<void> { co_await append_batches(*log, 10, 100); };
+        run_on_reactor(body);
+    }
+    auto log = open_log(options);
+    ASSERT_TRUE(log);
+    EXPECT_EQ(log->log_end_offset(), 80);
+    EXPECT_EQ(log->recovery_report().batches_scanned, 20u);
+    auto close = [&]() -> task<void> { EXPECT_TRUE(co_await log->close()); };
+    run_on_reactor(close);
+}
+
+// Bytes that are not zeros further into the tail (a batch written back while the one before
+// it was not) make the tail be cut, so a later append ending where they begin cannot bring
+// them back.
+TEST(recovery_checkpoint, anything_but_zeros_in_the_tail_cuts_it) {
+    temporary_directory dir;
+    auto options = options_in(dir.path());
+    std::string path;
+    std::uint64_t end = 0;
+    {
+        auto log = open_log(options);
+        ASSERT_TRUE(log);
+        auto body = [&]() -> task<void> { co_await append_batches(*log, 10, 1); };
+        run_on_reactor(body);
+        path = log->active_segment().log_path();
+        end = log->active_segment().size_bytes();
+    }
+    const auto size = file_size(path);
+    ASSERT_GT(size, end + 9000);
+    const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    const std::byte stray{0x5a};
+    ASSERT_EQ(::pwrite(fd, &stray, 1, static_cast<off_t>(end + 9000)), 1);
+    ::close(fd);
+    auto log = open_log(options);
+    ASSERT_TRUE(log);
+    EXPECT_EQ(log->log_end_offset(), 40);
+    EXPECT_EQ(log->recovery_report().zero_bytes_kept, 0u);
+    EXPECT_EQ(log->recovery_report().bytes_dropped, size - end);
+    EXPECT_EQ(file_size(path), end);
+    auto close = [&]() -> task<void> { EXPECT_TRUE(co_await log->close()); };
+    run_on_reactor(close);
+}
+
+}  // namespace
+}  // namespace laminar::storage
