@@ -19,6 +19,23 @@ struct lookup_outcome {
     explicit lookup_outcome(kafka_error failed = kafka_error::none) : error(failed) {}
 };
 
+// The whole batch holding `offset` (the read answers whole batches, at least one).
+task<storage::result<std::vector<std::byte>>> read_first_batch(storage::partition_log& log,
+                                                               std::int64_t offset) {
+    auto read = co_await log.read(offset, 1);
+    if (!read) co_return fail(read.error());
+    std::vector<std::byte> bytes(read->range.length);
+    std::size_t filled = 0;
+    while (filled < bytes.size()) {
+        auto target = std::span<std::byte>(bytes).subspan(filled);
+        auto got = co_await io::read(read->range.fd, target, read->range.position + filled);
+        if (!got) co_return fail(storage::errc_from_core(got.error()));
+        if (*got == 0) co_return fail(storage::errc::corrupt_log);
+        filled += *got;
+    }
+    co_return bytes;
+}
+
 task<void> lookup_one(const std::string& topic_name, const kafka::list_offsets_partition& wanted,
                       std::int16_t version, kafka::list_offsets_partition_response& answer,
                       wait_group& pending) {
@@ -60,12 +77,20 @@ task<void> lookup_one(const std::string& topic_name, const kafka::list_offsets_p
             if (*found) {
                 outcome.offset = (*found)->offset;
                 outcome.timestamp = (*found)->timestamp;
+                // The log names the batch; the answer is the record inside it.
+                auto batch = co_await read_first_batch(log, (*found)->offset);
+                if (!batch) co_return lookup_outcome(to_kafka_error(batch.error()));
+                auto record = first_record_at_or_after(*batch, timestamp, log.log_start_offset());
+                if (record) {
+                    outcome.offset = record->offset;
+                    outcome.timestamp = record->timestamp;
+                }
             }
         }
         co_return outcome;
     };
     auto outcome = co_await on_partition<lookup_outcome>(topic->topic_id, topic->name,
-                                                          wanted.partition_index, lookup);
+                                                         wanted.partition_index, lookup);
     answer.error_code = code(outcome.error);
     answer.offset = outcome.offset;
     answer.timestamp = outcome.timestamp;
@@ -88,8 +113,7 @@ task<kafka::list_offsets_response> handle_list_offsets(const kafka::request_head
         response.topics[t].partitions.resize(topic.partitions.size());
         for (std::size_t p = 0; p < topic.partitions.size(); ++p) {
             pending.add();
-            reactor::current().spawn(lookup_one(topic.name, topic.partitions[p],
-                                                header.api_version,
+            reactor::current().spawn(lookup_one(topic.name, topic.partitions[p], header.api_version,
                                                 response.topics[t].partitions[p], pending));
         }
     }

@@ -33,4 +33,23 @@ std::int64_t offset_of_max_timestamp(std::span<const std::byte> batch) {
     return header.last_offset();
 }
 
+std::optional<storage::timestamp_lookup> first_record_at_or_after(std::span<const std::byte> batch,
+                                                                  std::int64_t timestamp,
+                                                                  std::int64_t log_start_offset) {
+    auto parsed = kafka::parse_record_batch(batch);
+    if (!parsed) return std::nullopt;
+    const auto& header = parsed->header;
+    const bool append_time = header.time_type() == timestamp_type::log_append_time;
+    for (const auto& each : parsed->records) {
+        const std::int64_t offset = wrapping_add(header.base_offset, each.offset_delta);
+        const std::int64_t at = append_time
+                                    ? header.max_timestamp
+                                    : wrapping_add(header.base_timestamp, each.timestamp_delta);
+        if (at >= timestamp && offset >= log_start_offset) {
+            return storage::timestamp_lookup{offset, at};
+        }
+    }
+    return std::nullopt;
+}
+
 }  // namespace laminar::broker

@@ -1,12 +1,15 @@
-// The answers of OffsetForLeaderEpoch and ListOffsets MAX_TIMESTAMP, from what the log holds.
+// The answers of OffsetForLeaderEpoch and ListOffsets by timestamp and MAX_TIMESTAMP, from what
+// the log holds.
 // Pure functions, unit-tested; the handlers fetch their inputs on the partition's owner.
 //
 // @locality any shard.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "net/kafka/records.h"
+#include "storage/partition_log.h"
 #include "storage/segment.h"
 
 namespace laminar::broker {
@@ -30,5 +33,15 @@ epoch_end end_offset_for_epoch(std::int32_t requested, std::int32_t current,
 // 3.8+'s offset for MAX_TIMESTAMP, KAFKA-16310; LogAppendTime batches: their first record).
 // A batch whose records do not parse gives its last offset (Kafka 3.7's answer).
 std::int64_t offset_of_max_timestamp(std::span<const std::byte> batch);
+
+// ListOffsets by timestamp inside the batch the log found (the first whose max timestamp is >=
+// `timestamp`): the first record at or above `log_start_offset` whose timestamp is >= `timestamp`,
+// with that record's timestamp, as Kafka's FileRecords.searchForTimestamp answers (a batch holds
+// several records: its base offset would hand a consumer records from before the time).
+// LogAppendTime records carry the batch's max timestamp. nullopt when no record of the batch
+// qualifies or its records do not parse.
+std::optional<storage::timestamp_lookup> first_record_at_or_after(std::span<const std::byte> batch,
+                                                                  std::int64_t timestamp,
+                                                                  std::int64_t log_start_offset);
 
 }  // namespace laminar::broker

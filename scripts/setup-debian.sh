@@ -17,6 +17,7 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # Kafka clients for the CLI and compatibility tests
   librdkafka-dev kcat python3-confluent-kafka python3-pytest
+  python3-kafka python3-snappy python3-lz4 python3-zstandard
   # benchmark peers and helpers
   fio iperf3 redis-server lz4 libhiredis-dev
 )

@@ -1,5 +1,5 @@
-// OffsetForLeaderEpoch's end offsets (Kafka's leader epoch cache rules) and the record that
-// ListOffsets MAX_TIMESTAMP answers with.
+// OffsetForLeaderEpoch's end offsets (Kafka's leader epoch cache rules) and the records that
+// ListOffsets MAX_TIMESTAMP and by-timestamp answer with.
 #include "broker/offset_answers.h"
 
 #include <gtest/gtest.h>
@@ -82,6 +82,58 @@ TEST(offset_answers, unparsable_batch_answers_its_last_offset) {
     ASSERT_TRUE(batch);
     (*batch)[batch->size() - 1] ^= std::byte{0xff};  // the CRC no longer matches
     EXPECT_EQ(offset_of_max_timestamp(*batch), 41);
+}
+
+using offset_and_time = std::pair<std::int64_t, std::int64_t>;
+
+// (offset, timestamp) of first_record_at_or_after, (-1, -1) for none.
+offset_and_time found_at(std::span<const std::byte> batch, std::int64_t timestamp,
+                         std::int64_t log_start) {
+    auto got = first_record_at_or_after(batch, timestamp, log_start);
+    return got ? offset_and_time(got->offset, got->timestamp) : offset_and_time(-1, -1);
+}
+
+TEST(offset_answers, by_timestamp_is_the_first_record_at_or_after_it) {
+    // Timestamps 1000, 1005, 1009, 1002 (out of order), 1020 at offsets 100-104.
+    const std::vector<kafka::record> records{record_at(0, 0), record_at(1, 5), record_at(2, 9),
+                                             record_at(3, 2), record_at(4, 20)};
+    for (auto codec : {compression_codec::none, compression_codec::gzip}) {
+        kafka::record_batch_options options;
+        options.base_offset = 100;
+        options.base_timestamp = 1000;
+        options.codec = codec;
+        auto batch = kafka::build_record_batch(options, records);
+        ASSERT_TRUE(batch);
+        EXPECT_EQ(found_at(*batch, 0, 0), offset_and_time(100, 1000));
+        EXPECT_EQ(found_at(*batch, 1003, 0), offset_and_time(101, 1005));
+        EXPECT_EQ(found_at(*batch, 1006, 0), offset_and_time(102, 1009));
+        EXPECT_EQ(found_at(*batch, 1010, 0), offset_and_time(104, 1020));
+        // Records below the log start do not count.
+        EXPECT_EQ(found_at(*batch, 1003, 102), offset_and_time(102, 1009));
+        EXPECT_EQ(found_at(*batch, 1021, 0), offset_and_time(-1, -1));
+    }
+}
+
+TEST(offset_answers, by_timestamp_in_a_log_append_time_batch_is_its_first_record) {
+    kafka::record_batch_options options;
+    options.base_offset = 7;
+    options.time_type = timestamp_type::log_append_time;
+    const std::vector<kafka::record> records{record_at(0, 0), record_at(1, 0)};
+    auto batch = kafka::build_record_batch(options, records);
+    ASSERT_TRUE(batch);
+    auto header = read_record_batch_header(*batch);
+    ASSERT_TRUE(header);
+    EXPECT_EQ(found_at(*batch, header->max_timestamp, 0),
+              offset_and_time(7, header->max_timestamp));
+}
+
+TEST(offset_answers, by_timestamp_in_an_unparsable_batch_is_nothing) {
+    kafka::record_batch_options options;
+    const std::vector<kafka::record> records{record_at(0, 0)};
+    auto batch = kafka::build_record_batch(options, records);
+    ASSERT_TRUE(batch);
+    (*batch)[batch->size() - 1] ^= std::byte{0xff};
+    EXPECT_EQ(found_at(*batch, 0, 0), offset_and_time(-1, -1));
 }
 
 }  // namespace
