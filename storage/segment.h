@@ -3,7 +3,12 @@
 //
 // Faults tolerated: a crash with the log file's tail torn, zero-filled (preallocated but never
 // written) or holding garbage; index files missing, short, stale or inconsistent (they are
-// rebuilt from the log, which is the only source of truth). Promises: recover() leaves exactly
+// rebuilt from the log, which is the only source of truth); on the write path, a page-cache write
+// that would block or that the file system cannot start without blocking (pwritev2 RWF_NOWAIT
+// gives EAGAIN or EOPNOTSUPP: the write goes through the ring instead), partial writes (continued
+// where they stopped) and write errors (returned; the write head does not move, and what reached
+// the file past it is unknown). Promises: append() records a batch (size, offsets, indexes) only
+// once all of its bytes were written; recover() leaves exactly
 // the longest prefix of valid, offset-ordered batches (anything after it cut off the file and
 // synced), with indexes rebuilt to match; persist_indexes() makes the index files durable and
 // consistent with the log as it is at that moment.
@@ -16,6 +21,8 @@
 //
 // @locality owning shard of the partition.
 #pragma once
+
+#include <sys/uio.h>
 
 #include <cstdint>
 #include <memory>
@@ -162,6 +169,14 @@ private:
     task<result<scan_outcome>> scan(std::uint64_t from, std::uint64_t file_size,
                                     std::int64_t first_offset_min, std::uint32_t batch_bytes_max,
                                     std::uint32_t index_interval_bytes, bool rebuild);
+    // What a write at the write head moved: all the bytes asked, or fewer and the error.
+    struct head_write {
+        std::uint64_t bytes = 0;
+        errc error = errc::ok;
+    };
+    // Writes the parts back to back at the write head (_size), which it does not move. `parts`
+    // is consumed (advanced past what was written).
+    task<head_write> write_at_head(std::span<iovec> parts);
     segment(std::string dir, std::int64_t base_offset, unique_fd log);
     void record_batch(std::uint64_t position, const record_batch_header& header,
                       std::uint32_t index_interval_bytes);
@@ -185,6 +200,7 @@ private:
     std::vector<offset_index_entry> _offsets;
     std::vector<time_index_entry> _times;
     bool _preallocation_unsupported = false;
+    bool _nowait_unsupported = false;  // pwritev2(RWF_NOWAIT) refused: every write via the ring
 };
 
 }  // namespace laminar::storage
