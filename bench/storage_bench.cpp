@@ -1,6 +1,7 @@
 // The partition log's figures, the issue's four storage benchmarks (issue 3):
 //   append     appends with flush none, 1 KiB and 64 KiB batches, one appender awaiting each
-//              append on one shard: MB/s and batches/s
+//              append on one shard: MB/s and batches/s (--append-appenders=N: N such appenders
+//              at once, whose queued appends form group writes; figures append_1k_xN_...)
 //   durable    flush.messages=1 (every batch acknowledged after the fdatasync covering it), 4 KiB
 //              batches, 1/4/16/64 concurrent appenders (coroutines on one shard): append-to-
 //              durable latency p50/p99/p99.9/max, appends/s, fdatasyncs per append
@@ -17,8 +18,8 @@
 // A plain program, not a Google Benchmark loop: it prints figures, it never passes or fails.
 //
 //   build/release/bench/storage_bench [--dir=PATH] [--modes=append,durable,recovery,sendfile]
-//       [--runs=3] [--append-mib=2048] [--durable-appends=2000] [--recovery-mib=10240]
-//       [--partitions=100] [--recovery-sync-first=0] [--sendfile-mib=1024]
+//       [--runs=3] [--append-mib=2048] [--append-appenders=1] [--durable-appends=2000]
+//       [--recovery-mib=10240] [--partitions=100] [--recovery-sync-first=0] [--sendfile-mib=1024]
 //
 // --dir: a directory on the file system to measure (default: a new directory under /work, not
 // /tmp, which may be a small tmpfs); everything the program writes goes in a fresh subdirectory
@@ -32,6 +33,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -49,6 +51,7 @@
 #include "core/endian.h"
 #include "core/reactor.h"
 #include "core/record_batch.h"
+#include "core/wait_group.h"
 #include "net/outbound_chain.h"
 #include "storage/partition_log.h"
 
@@ -174,7 +177,10 @@ struct append_run {
     double batches_per_second = 0;
 };
 
-append_run run_append(const std::string& base, std::size_t batch_bytes, std::uint64_t total_bytes) {
+// `appenders` coroutines on the shard, each awaiting its own appends back to back (a pipelined
+// producer's requests, or several producers): appends queued behind a write form groups.
+append_run run_append(const std::string& base, std::size_t batch_bytes, std::uint64_t total_bytes,
+                      int appenders) {
     scratch_directory dir(base);
     append_run outcome;
     auto body = [&]() -> task<void> {
@@ -182,13 +188,21 @@ append_run run_append(const std::string& base, std::size_t batch_bytes, std::uin
         auto opened = co_await storage::partition_log::open(options);
         if (!opened) die("open failed");
         auto log = std::move(*opened);
-        auto batch = make_batch(batch_bytes, 1);
-        const std::uint64_t batches = total_bytes / batch_bytes;
+        const std::uint64_t per_appender = total_bytes / batch_bytes / appenders;
+        const std::uint64_t batches = per_appender * appenders;
+        wait_group running;
+        auto appender = [&](int index) -> task<void> {
+            auto batch = make_batch(batch_bytes, 1 + index);  // the log rewrites it in place
+            for (std::uint64_t i = 0; i < per_appender; ++i) {
+                auto appended = co_await log->append(batch);
+                if (!appended) die("append failed");
+            }
+            running.done();
+        };
         const auto start = clock_type::now();
-        for (std::uint64_t i = 0; i < batches; ++i) {
-            auto appended = co_await log->append(batch);
-            if (!appended) die("append failed");
-        }
+        running.add(appenders);
+        for (int i = 0; i < appenders; ++i) reactor::current().spawn(appender(i));
+        co_await running.wait();
         const double seconds = seconds_since(start);
         outcome.megabytes_per_second = double(batches * batch_bytes) / 1e6 / seconds;
         outcome.batches_per_second = double(batches) / seconds;
@@ -524,6 +538,7 @@ int main(int argc, char** argv) {
     const auto append_bytes = static_cast<std::uint64_t>(option(argc, argv, "append-mib", 2048))
                               << 20;
     const long durable_appends = option(argc, argv, "durable-appends", 2000);
+    const int appenders = static_cast<int>(std::max(1L, option(argc, argv, "append-appenders", 1)));
     const auto recovery_bytes =
         static_cast<std::uint64_t>(option(argc, argv, "recovery-mib", 10240)) << 20;
     const int partitions = static_cast<int>(option(argc, argv, "partitions", 100));
@@ -541,18 +556,20 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
 
     if (wanted(modes, "append")) {
-        std::printf("\nappend, flush none, one appender, %llu MiB per run\n",
+        std::printf("\nappend, flush none, %d appender(s), %llu MiB per run\n", appenders,
                     static_cast<unsigned long long>(append_bytes >> 20));
         std::printf("%-8s %10s %12s\n", "batch", "MB/s", "batches/s");
         for (std::size_t batch_bytes : {std::size_t{1} << 10, std::size_t{64} << 10}) {
             std::vector<double> rates;
             std::vector<double> batch_rates;
             for (long run = 0; run < runs; ++run) {
-                auto outcome = run_append(base, batch_bytes, append_bytes);
+                auto outcome = run_append(base, batch_bytes, append_bytes, appenders);
                 rates.push_back(outcome.megabytes_per_second);
                 batch_rates.push_back(outcome.batches_per_second);
             }
-            const std::string name = std::to_string(batch_bytes >> 10) + "k";
+            // One appender: the issue's figure; more: named after the count.
+            std::string name = std::to_string(batch_bytes >> 10) + "k";
+            if (appenders > 1) name += "_x" + std::to_string(appenders);
             std::printf("%-8s %10.1f %12.0f\n", (name + "iB").c_str(), median(rates),
                         median(batch_rates));
             print_figure("append_" + name + "_mb_per_s", median(rates));

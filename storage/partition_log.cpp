@@ -3,8 +3,10 @@
 #include "storage/partition_log.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <limits>
+#include <utility>
 
 #include "core/reactor.h"
 #include "storage/checkpoint.h"
@@ -111,49 +113,165 @@ task<result<append_result>> partition_log::append(std::span<std::byte> batch) {
     co_return done->offsets;
 }
 
+// One append in the write queue. Lives in its append_in_order frame.
+struct partition_log::queued_append {
+    std::span<std::byte> batch;
+    record_batch_header header;
+    std::coroutine_handle<> handle;  // set while suspended in the queue
+    appended value;
+    errc error = errc::ok;
+    bool done = false;
+    bool leads = false;  // its appender writes the next group
+    queued_append* next = nullptr;
+};
+
+// Waits until the entry was written (by another appender's group) or its appender is to write.
+class [[nodiscard]] partition_log::queue_turn {
+public:
+    explicit queue_turn(queued_append& entry) noexcept : _entry(entry) {}
+    bool await_ready() const noexcept { return _entry.done || _entry.leads; }
+    void await_suspend(std::coroutine_handle<> handle) noexcept { _entry.handle = handle; }
+    void await_resume() const noexcept {}
+
+private:
+    queued_append& _entry;
+};
+
 task<result<partition_log::appended>> partition_log::append_in_order(std::span<std::byte> batch,
                                                                      record_batch_header header) {
+    queued_append entry{batch, header};
+    if (_queue_tail) _queue_tail->next = &entry;
+    else _queue_head = &entry;
+    _queue_tail = &entry;
+    if (!_writer_active) {
+        _writer_active = true;
+        entry.leads = true;  // the queue was empty: this entry is its head
+    } else {
+        co_await queue_turn(entry);
+    }
+    if (!entry.done) {
+        LAMINAR_ASSERT(_queue_head == &entry);
+        co_await write_queued_group();
+        LAMINAR_ASSERT(entry.done);
+        pass_writing_on();
+    }
+    if (entry.error != errc::ok) co_return fail(entry.error);
+    co_return entry.value;
+}
+
+task<void> partition_log::write_queued_group() {
     auto guard = co_await _append_mutex.lock();
-    if (_closed) co_return fail(errc::closed);
-    if (_failed) co_return fail(errc::log_failed);
+    if (_closed || _failed) co_return complete_queued(SIZE_MAX, _closed ? errc::closed
+                                                                         : errc::log_failed);
     const auto& config = _options.config;
     const std::int64_t now = _clock->now_ms();
-    auto rolled = co_await roll_if_needed(header, now);
-    if (!rolled) co_return fail(rolled.error());
-
-    header.base_offset = _log_end_offset;
-    set_base_offset(batch, header.base_offset);
-    append_result offsets{header.base_offset, header.last_offset(), -1};
-    if (config.message_timestamp_type == timestamp_type::log_append_time) {
-        set_log_append_time(batch, now);
-        header.attributes |= record_batch_attributes::log_append_time;
-        header.max_timestamp = now;
-        offsets.log_append_time_ms = now;
-    }
+    auto rolled = co_await roll_if_needed(_queue_head->header, now);
+    if (!rolled) co_return complete_queued(1, rolled.error());
+    std::array<queued_append*, group_write_batches_max> group;
+    std::size_t count = gather_group(group);
+    std::uint64_t bytes = 0;
+    for (std::size_t i = 0; i < count; ++i) bytes += group[i]->batch.size();
     auto active = _segments.back();
-    if (active->empty()) _active_created_ms = now;
-    auto reserved = co_await active->preallocate(active->size_bytes() + batch.size(),
+    auto reserved = co_await active->preallocate(active->size_bytes() + bytes,
                                                  config.preallocate_extent_bytes,
                                                  config.segment_bytes);
-    // Disk full before anything was written: this append fails, the log stays usable.
-    if (!reserved) co_return fail(reserved.error());
-    auto written = co_await active->append(batch, header, config.index_interval_bytes);
-    if (!written) {
-        // What reached the file is unknown: refuse writes until reopened (recovery decides).
-        _failed = true;
-        fail_waiters(written.error());
-        co_return fail(written.error());
+    if (!reserved && count > 1) {
+        // Disk full for the group: try the head alone, so only an append that cannot be
+        // written fails (the others get their own attempt as the queue moves on).
+        count = 1;
+        auto alone = co_await active->preallocate(active->size_bytes() + group[0]->batch.size(),
+                                                  config.preallocate_extent_bytes,
+                                                  config.segment_bytes);
+        reserved = alone;
     }
-    _log_end_offset = header.last_offset() + 1;
-    ++_appended_sequence;
-    _unflushed_messages += static_cast<std::uint64_t>(header.records_count);
+    // Disk full before anything was written: the head fails, the log stays usable.
+    if (!reserved) co_return complete_queued(1, reserved.error());
+    std::array<std::span<const std::byte>, group_write_batches_max> batches;
+    std::array<record_batch_header, group_write_batches_max> headers;
+    std::int64_t next_offset = _log_end_offset;
+    for (std::size_t i = 0; i < count; ++i) {
+        queued_append& each = *group[i];
+        record_batch_header& header = headers[i];
+        header = each.header;
+        header.base_offset = next_offset;
+        set_base_offset(each.batch, next_offset);
+        each.value.offsets = append_result{next_offset, header.last_offset(), -1};
+        if (config.message_timestamp_type == timestamp_type::log_append_time) {
+            set_log_append_time(each.batch, now);
+            header.attributes |= record_batch_attributes::log_append_time;
+            header.max_timestamp = now;
+            each.value.offsets.log_append_time_ms = now;
+        }
+        batches[i] = each.batch;
+        next_offset = header.last_offset() + 1;
+    }
+    if (active->empty()) _active_created_ms = now;
+    ++_group_write_count;
+    auto written = co_await active->append(std::span(batches.data(), count),
+                                           std::span(headers.data(), count),
+                                           config.index_interval_bytes);
+    for (std::size_t i = 0; i < written.batches; ++i) {
+        _log_end_offset = headers[i].last_offset() + 1;
+        group[i]->value.sequence = ++_appended_sequence;
+        _unflushed_messages += static_cast<std::uint64_t>(headers[i].records_count);
+    }
+    complete_queued(written.batches, errc::ok);
+    if (written.error != errc::ok) {
+        // What reached the file past the write head is unknown: refuse writes until reopened
+        // (recovery decides). The appends not written whole fail and take no offsets.
+        _failed = true;
+        fail_waiters(written.error);
+        co_return complete_queued(count - written.batches, written.error);
+    }
     if (flush_policy_of(config) == flush_policy::interval) {
         const bool by_count = config.flush_messages > 1 &&
                               _unflushed_messages >= config.flush_messages;
         const bool by_time = config.flush_ms > 0 && now - _last_flush_ms >= config.flush_ms;
         if (by_count || by_time) start_flush();
     }
-    co_return appended{offsets, _appended_sequence};
+}
+
+// The head and the appends behind it that the active segment can take after it (the head was
+// checked by roll_if_needed), at most group.size().
+std::size_t partition_log::gather_group(std::span<queued_append*> group) const noexcept {
+    const segment& active = *_segments.back();
+    const auto& config = _options.config;
+    std::uint64_t end = active.size_bytes();
+    std::int64_t next_offset = _log_end_offset;
+    std::size_t count = 0;
+    for (queued_append* each = _queue_head; each && count < group.size(); each = each->next) {
+        const std::int64_t last = next_offset + each->header.last_offset_delta;
+        const bool fits = end + each->batch.size() <= config.segment_bytes &&
+                          last - active.base_offset() <= std::numeric_limits<std::uint32_t>::max();
+        if (count > 0 && !fits) break;
+        group[count++] = each;
+        end += each->batch.size();
+        next_offset = last + 1;
+    }
+    return count;
+}
+
+// Completes the first `count` queued appends (all of them for SIZE_MAX) with `error` (ok: their
+// value is set), waking those that wait.
+void partition_log::complete_queued(std::size_t count, errc error) noexcept {
+    for (std::size_t i = 0; i < count && _queue_head; ++i) {
+        queued_append* entry = _queue_head;
+        _queue_head = entry->next;
+        if (!_queue_head) _queue_tail = nullptr;
+        entry->error = error;
+        entry->done = true;
+        if (entry->handle) reactor::current().schedule(std::exchange(entry->handle, {}));
+    }
+}
+
+// After a group: the next queued appender writes the next group.
+void partition_log::pass_writing_on() noexcept {
+    if (!_queue_head) {
+        _writer_active = false;
+        return;
+    }
+    _queue_head->leads = true;
+    if (_queue_head->handle) reactor::current().schedule(std::exchange(_queue_head->handle, {}));
 }
 
 task<status> partition_log::roll_if_needed(const record_batch_header& header,

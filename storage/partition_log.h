@@ -12,6 +12,12 @@
 // Promises:
 // - Offsets are assigned in the order the append() tasks start (tasks are lazy: when first
 //   awaited or spawned); appends never interleave.
+// - Group write: appends queued while another one is being written (concurrent appenders,
+//   pipelined producers) are written together, with one vectored write, in that order. An append
+//   completes when the write covering it does. A write that fails part-way (an I/O error, a short
+//   write) acknowledges exactly the batches written whole before the failure; the others fail
+//   and take no offsets (the log then enters the failed state, as below). A failed fallocate
+//   fails only the append it was made for, as when that append is written alone.
 // - Under flush.messages=1 (every batch) append() completes only after an fdatasync that covers
 //   the batch: an acknowledged batch survives power loss. One fdatasync covers every batch
 //   appended while the previous one was in flight (group commit). Under other policies
@@ -162,10 +168,14 @@ public:
     const std::string& dir() const noexcept { return _dir; }
     bool failed() const noexcept { return _failed; }
     std::uint64_t fdatasync_count() const noexcept { return _fdatasync_count; }
+    // Writes made for appends: one per group (fewer than appends when groups form).
+    std::uint64_t group_write_count() const noexcept { return _group_write_count; }
 
 private:
     struct durable_waiter;
     class durable_operation;
+    struct queued_append;
+    class queue_turn;
     struct appended {
         append_result offsets;
         std::uint64_t sequence = 0;
@@ -177,6 +187,12 @@ private:
     result<record_batch_header> validate_for_append(std::span<const std::byte> batch) const;
     task<result<appended>> append_in_order(std::span<std::byte> batch,
                                            record_batch_header header);
+    // The group write: under the append lock, writes the queue's head and the appends queued
+    // behind it that fit the active segment, completing each.
+    task<void> write_queued_group();
+    std::size_t gather_group(std::span<queued_append*> group) const noexcept;
+    void complete_queued(std::size_t count, errc error) noexcept;
+    void pass_writing_on() noexcept;
     task<status> roll_if_needed(const record_batch_header& header, std::int64_t now_ms);
     task<status> roll(std::int64_t now_ms);
     durable_operation wait_durable(std::uint64_t sequence) noexcept;
@@ -226,6 +242,12 @@ private:
     log_recovery_report _recovery;
 
     async_mutex _append_mutex;
+    // Appends waiting to be written, in the order they started; the head's appender (or the one
+    // running) writes the next group. Entries live in the appenders' frames.
+    queued_append* _queue_head = nullptr;
+    queued_append* _queue_tail = nullptr;
+    bool _writer_active = false;
+    std::uint64_t _group_write_count = 0;
     // Group commit: batches are numbered as their writes complete; an fdatasync started when
     // _appended_sequence was N makes 1..N durable.
     std::uint64_t _appended_sequence = 0;

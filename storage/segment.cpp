@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdio>
 #include <limits>
@@ -206,13 +207,35 @@ task<status> segment::preallocate(std::uint64_t end, std::uint64_t extent_bytes,
 
 task<status> segment::append(std::span<const std::byte> batch, const record_batch_header& header,
                              std::uint32_t index_interval_bytes) {
-    LAMINAR_ASSERT(batch.size() == header.total_bytes());
-    LAMINAR_ASSERT(_size + batch.size() <= _allocated);
-    iovec part{const_cast<std::byte*>(batch.data()), batch.size()};
-    auto written = co_await write_at_head(std::span(&part, 1));
+    const std::span<const std::byte> one[] = {batch};
+    auto written = co_await append(one, std::span(&header, 1), index_interval_bytes);
     if (written.error != errc::ok) co_return fail(written.error);
-    record_batch(_size, header, index_interval_bytes);
     co_return status{};
+}
+
+task<group_write> segment::append(std::span<const std::span<const std::byte>> batches,
+                                  std::span<const record_batch_header> headers,
+                                  std::uint32_t index_interval_bytes) {
+    LAMINAR_ASSERT(batches.size() == headers.size());
+    LAMINAR_ASSERT(batches.size() <= group_write_batches_max);
+    std::array<iovec, group_write_batches_max> parts;
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i < batches.size(); ++i) {
+        LAMINAR_ASSERT(batches[i].size() == headers[i].total_bytes());
+        parts[i] = iovec{const_cast<std::byte*>(batches[i].data()), batches[i].size()};
+        total += batches[i].size();
+    }
+    LAMINAR_ASSERT(_size + total <= _allocated);
+    auto written = co_await write_at_head(std::span(parts.data(), batches.size()));
+    group_write outcome{0, written.error};
+    std::uint64_t covered = 0;
+    for (std::size_t i = 0; i < batches.size(); ++i) {
+        if (covered + batches[i].size() > written.bytes) break;
+        record_batch(_size, headers[i], index_interval_bytes);
+        covered += batches[i].size();
+        ++outcome.batches;
+    }
+    co_return outcome;
 }
 
 // Page-cache copies that need not block are made here, on the shard thread, with

@@ -86,6 +86,16 @@ struct epoch_scan {
     std::optional<located_batch> above;
 };
 
+// The most batches one write covers (one pwritev2 or ring writev): a bound on a group write.
+inline constexpr std::size_t group_write_batches_max = 64;
+
+// What a group write did: its first `batches` were written whole and recorded; the rest were not,
+// because of `error` (errc::ok when all were).
+struct group_write {
+    std::size_t batches = 0;
+    errc error = errc::ok;
+};
+
 class segment {
 public:
     // Creates empty files (truncating leftovers) for a new segment.
@@ -116,7 +126,14 @@ public:
     // segment's size from first_extent_bytes up to extent_bytes, never past limit_bytes (or end).
     task<status> preallocate(std::uint64_t end, std::uint64_t extent_bytes,
                              std::uint64_t limit_bytes);
-    // Writes one whole batch at the write head; on success records it (size, offsets, indexes).
+    // Writes whole batches back to back at the write head with one vectored write (at most
+    // group_write_batches_max); records each batch all of whose bytes were written (size,
+    // offsets, indexes). After an error, bytes of the first batch not recorded may lie past the
+    // write head.
+    task<group_write> append(std::span<const std::span<const std::byte>> batches,
+                             std::span<const record_batch_header> headers,
+                             std::uint32_t index_interval_bytes);
+    // One batch: a group of one.
     task<status> append(std::span<const std::byte> batch, const record_batch_header& header,
                         std::uint32_t index_interval_bytes);
     task<status> sync();  // fdatasync of the log file
