@@ -18,7 +18,8 @@
 // A plain program, not a Google Benchmark loop: it prints figures, it never passes or fails.
 //
 //   build/release/bench/storage_bench [--dir=PATH] [--modes=append,durable,recovery,sendfile]
-//       [--runs=3] [--append-mib=2048] [--append-appenders=1] [--durable-appends=2000]
+//       [--runs=3] [--append-mib=2048] [--append-appenders=1] [--append-segment-mib=1024]
+//       [--durable-appends=2000]
 //       [--recovery-mib=10240] [--partitions=100] [--recovery-sync-first=0] [--sendfile-mib=1024]
 //
 // --dir: a directory on the file system to measure (default: a new directory under /work, not
@@ -180,11 +181,12 @@ struct append_run {
 // `appenders` coroutines on the shard, each awaiting its own appends back to back (a pipelined
 // producer's requests, or several producers): appends queued behind a write form groups.
 append_run run_append(const std::string& base, std::size_t batch_bytes, std::uint64_t total_bytes,
-                      int appenders) {
+                      int appenders, std::uint64_t segment_bytes) {
     scratch_directory dir(base);
     append_run outcome;
     auto body = [&]() -> task<void> {
         auto options = log_options_in(dir.path(), 0);
+        if (segment_bytes > 0) options.config.segment_bytes = segment_bytes;
         auto opened = co_await storage::partition_log::open(options);
         if (!opened) die("open failed");
         auto log = std::move(*opened);
@@ -539,6 +541,9 @@ int main(int argc, char** argv) {
                               << 20;
     const long durable_appends = option(argc, argv, "durable-appends", 2000);
     const int appenders = static_cast<int>(std::max(1L, option(argc, argv, "append-appenders", 1)));
+    // 0: Laminar's default segment.bytes (1 GiB); smaller makes the append runs roll.
+    const auto append_segment_bytes =
+        static_cast<std::uint64_t>(option(argc, argv, "append-segment-mib", 0)) << 20;
     const auto recovery_bytes =
         static_cast<std::uint64_t>(option(argc, argv, "recovery-mib", 10240)) << 20;
     const int partitions = static_cast<int>(option(argc, argv, "partitions", 100));
@@ -563,7 +568,8 @@ int main(int argc, char** argv) {
             std::vector<double> rates;
             std::vector<double> batch_rates;
             for (long run = 0; run < runs; ++run) {
-                auto outcome = run_append(base, batch_bytes, append_bytes, appenders);
+                auto outcome = run_append(base, batch_bytes, append_bytes, appenders,
+                                          append_segment_bytes);
                 rates.push_back(outcome.megabytes_per_second);
                 batch_rates.push_back(outcome.batches_per_second);
             }

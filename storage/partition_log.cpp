@@ -2,6 +2,8 @@
 // recovery is in partition_log_open.cpp, truncation and retention in partition_log_maintenance.cpp.
 #include "storage/partition_log.h"
 
+#include <fcntl.h>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -72,12 +74,14 @@ private:
 partition_log::partition_log(log_options options)
     : _options(std::move(options)),
       _clock(_options.clock ? _options.clock : &system_log_clock()),
-      _dir(_options.data_dir + "/" + _options.topic + "-" + std::to_string(_options.partition)) {}
+      _dir(_options.data_dir + "/" + _options.topic + "-" + std::to_string(_options.partition)),
+      _seal_link(std::make_shared<seal_link>(seal_link{this})) {}
 
 partition_log::~partition_log() {
     // A flush in flight references this log: close() (or awaiting flush()) first.
     LAMINAR_ASSERT(!_flush_running);
     LAMINAR_ASSERT(_waiters == nullptr);
+    _seal_link->log = nullptr;  // a seal in flight stops at its next step
 }
 
 std::uint64_t partition_log::size_bytes() const noexcept {
@@ -288,34 +292,131 @@ task<status> partition_log::roll_if_needed(const record_batch_header& header,
     co_return co_await roll(now_ms);
 }
 
-// Seals the active segment (trimmed, synced, indexes persisted), starts a new one and moves the
-// recovery point to it, in an order where a crash at any step leaves a recoverable log.
+// A bound on rolled segments waiting for their seal: a roll past it waits for the seals.
+constexpr std::size_t seals_pending_max = 2;
+
+// Starts a new segment at the log end. The full one is only trimmed here (so that a process
+// crash leaves it ending at its last batch, as recovery expects of a segment that is not the
+// last); its seal runs in seal_loop.
 task<status> partition_log::roll(std::int64_t now_ms) {
-    auto sealed = _segments.back();
-    const std::uint64_t covered = _appended_sequence;
-    auto trimmed = sealed->trim();
-    if (!trimmed) co_return trimmed;
-    ++_fdatasync_count;
-    auto synced = co_await sealed->sync();
-    if (!synced) {
-        _failed = true;
-        fail_waiters(synced.error());
-        co_return synced;
+    if (_seals.size() >= seals_pending_max) {
+        auto sealed = co_await finish_seals();
+        if (!sealed) co_return sealed;
     }
-    mark_durable(covered);
-    auto persisted = co_await sealed->persist_indexes();
-    if (!persisted) co_return persisted;
+    auto full = _segments.back();
+    auto trimmed = full->trim();
+    if (!trimmed) co_return trimmed;
     auto created = segment::create(_dir, _log_end_offset);
     if (!created) co_return fail(created.error());
     _segments.push_back(std::move(*created));
-    auto dir_synced = co_await sync_dir();
-    if (!dir_synced) {
-        _failed = true;
-        co_return dir_synced;
-    }
-    _recovery_point = _log_end_offset;
     _active_created_ms = now_ms;
-    co_return co_await write_checkpoint_value(recovery_point_file, _recovery_point);
+    _seals.push_back(pending_seal{std::move(full), _appended_sequence, _log_end_offset});
+    if (!_seal_running) {
+        _seal_running = true;
+        _seal_error = errc::ok;
+        reactor::current().spawn(seal_loop(_seal_link));
+    }
+    co_return status{};
+}
+
+task<status> partition_log::finish_seals() {
+    while (!_seals.empty()) {
+        if (_failed) co_return fail(errc::log_failed);
+        if (!_seal_running) {
+            _seal_running = true;
+            _seal_error = errc::ok;
+            reactor::current().spawn(seal_loop(_seal_link));
+        }
+        co_await wait_sealed();
+        if (_seal_error != errc::ok && !_seals.empty()) co_return fail(_seal_error);
+    }
+    co_return status{};
+}
+
+// One waiter for the seals to finish; lives in the waiting coroutine's frame.
+struct partition_log::seal_waiter {
+    std::coroutine_handle<> handle;
+    seal_waiter* next = nullptr;
+};
+
+class [[nodiscard]] partition_log::seal_wait {
+public:
+    explicit seal_wait(partition_log& log) noexcept : _log(log) {}
+    bool await_ready() const noexcept { return !_log._seal_running; }
+    void await_suspend(std::coroutine_handle<> handle) noexcept {
+        _waiter.handle = handle;
+        _waiter.next = _log._seal_waiters;
+        _log._seal_waiters = &_waiter;
+    }
+    void await_resume() const noexcept {}
+
+private:
+    partition_log& _log;
+    seal_waiter _waiter;
+};
+
+task<void> partition_log::wait_sealed() {
+    while (_seal_running) co_await seal_wait(*this);
+}
+
+task<void> partition_log::seal_loop(std::shared_ptr<seal_link> link) {
+    const std::string dir = link->log->_dir;
+    while (link->log && !link->log->_seals.empty() && !link->log->_failed) {
+        const pending_seal job = link->log->_seals.front();  // rolls may grow _seals meanwhile
+        auto& segments = link->log->_segments;
+        // Truncation or retention (while a failed seal waited for its retry) removed the
+        // segment or made it the active one again: nothing to seal.
+        const auto found = std::find(segments.begin(), segments.end(), job.full);
+        const bool still_rolled = found != segments.end() && found + 1 != segments.end();
+        status sealed;
+        if (still_rolled) sealed = co_await seal(link, dir, job);
+        partition_log* log = link->log;
+        if (!log) co_return;  // destroyed without close(): the next open() recovers
+        if (!sealed && log->_failed) {
+            log->fail_waiters(sealed.error());  // its fdatasync failed
+            break;
+        }
+        if (!sealed) {
+            log->_seal_error = sealed.error();  // kept queued: retried later
+            break;
+        }
+        log->_seals.erase(log->_seals.begin());
+    }
+    partition_log* log = link->log;
+    if (!log) co_return;
+    if (log->_failed) log->_seals.clear();
+    log->_seal_running = false;
+    while (log->_seal_waiters) {
+        seal_waiter* waiter = log->_seal_waiters;
+        log->_seal_waiters = waiter->next;
+        reactor::current().schedule(waiter->handle);
+    }
+}
+
+// Makes a rolled segment durable (data, size, index files, its successor's directory entry),
+// then lets the recovery point pass it. Seals run one at a time, oldest first, so every segment
+// before it is sealed already. After each step, a log destroyed meanwhile ends it.
+task<status> partition_log::seal(const std::shared_ptr<seal_link>& link, const std::string& dir,
+                                 const pending_seal& job) {
+    ++link->log->_fdatasync_count;
+    auto synced = co_await job.full->sync();
+    if (!link->log) co_return synced;
+    // After a failed fsync the page cache state is unknown (fsyncgate): the log fails.
+    if (!synced) link->log->_failed = true;
+    if (!synced) co_return synced;
+    link->log->mark_durable(job.covered_sequence);
+    auto persisted = co_await job.full->persist_indexes();
+    if (!persisted || !link->log) co_return persisted;
+    unique_fd directory(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!directory) co_return fail(errc_from_core(errc_from_errno(errno)));
+    auto dir_synced = co_await sync_directory(directory.get());
+    if (!dir_synced || !link->log) co_return dir_synced;
+    if (job.next_base_offset <= link->log->_recovery_point) co_return status{};
+    const std::string name(recovery_point_file);
+    auto written = co_await write_checkpoint(dir, directory.get(), name, job.next_base_offset);
+    // Moved in memory only once on disk, so a retried seal writes it again.
+    if (written && link->log) link->log->_recovery_point = job.next_base_offset;
+    co_return written;
 }
 
 partition_log::durable_operation partition_log::wait_durable(std::uint64_t sequence) noexcept {
@@ -332,6 +433,16 @@ void partition_log::start_flush() noexcept {
 // before it started, and wakes their appends when it completes.
 task<void> partition_log::flush_loop() {
     while (!_failed && _durable_sequence < _appended_sequence) {
+        // Batches in a rolled segment are durable once its seal has synced it, and batches in
+        // the active one once its directory entry is: let the seals finish first.
+        if (!_seals.empty()) {
+            auto sealed = co_await finish_seals();
+            if (!sealed) {
+                fail_waiters(sealed.error());
+                break;
+            }
+            continue;
+        }
         const std::uint64_t target = _appended_sequence;
         auto active = _segments.back();
         ++_fdatasync_count;
@@ -373,6 +484,10 @@ void partition_log::fail_waiters(errc error) noexcept {
 }
 
 task<status> partition_log::flush() {
+    if (!_seals.empty()) {
+        auto sealed = co_await finish_seals();
+        if (!sealed) co_return sealed;
+    }
     if (_failed) co_return fail(errc::log_failed);
     co_return co_await wait_durable(_appended_sequence);
 }

@@ -1,5 +1,7 @@
 // Kill -9 at random moments: a child process appends with flush.messages=1 (every batch, group
-// commit) and reports each acknowledged batch over a pipe; the parent SIGKILLs it, reopens the
+// commit), or with flush none (acknowledged once in the page cache, which SIGKILL keeps: rolls
+// every few dozen batches, so kills land in the middle of segment seals), and reports each
+// acknowledged batch over a pipe; the parent SIGKILLs it, reopens the
 // log and checks that every acknowledged batch is there byte for byte, that the log is a prefix
 // of what was appended (only an unacknowledged tail may be missing), and continues the next
 // round on the same log. SIGKILL keeps the page cache, so this tests the process-crash side
@@ -43,12 +45,12 @@ struct acknowledgement {
     std::int64_t base_offset = 0;
 };
 
-log_options crash_options(const std::string& dir) {
+log_options crash_options(const std::string& dir, bool every_batch) {
     auto options = options_in(dir);
     options.config.segment_bytes = 48 << 10;
     options.config.preallocate_extent_bytes = 16 << 10;
     options.config.index_interval_bytes = 1024;
-    options.config.flush_messages = 1;
+    if (every_batch) options.config.flush_messages = 1;
     return options;
 }
 
@@ -120,7 +122,9 @@ std::vector<std::vector<std::byte>> read_everything(const log_options& options) 
     return served;
 }
 
-TEST(crash, acknowledged_batches_survive_sigkill) {
+class crash : public ::testing::TestWithParam<bool> {};
+
+TEST_P(crash, acknowledged_batches_survive_sigkill) {
     // LAMINAR_TEST_SEED=<seed> replays a run.
     const char* fixed = std::getenv("LAMINAR_TEST_SEED");
     const std::uint64_t seed = fixed ? std::strtoull(fixed, nullptr, 10) : std::random_device{}();
@@ -128,7 +132,7 @@ TEST(crash, acknowledged_batches_survive_sigkill) {
     RecordProperty("seed", std::to_string(seed));
     std::mt19937_64 random(seed);
     temporary_directory dir;
-    const auto options = crash_options(dir.path());
+    const auto options = crash_options(dir.path(), GetParam());
     std::vector<std::int64_t> offset_of{0};  // offset_of[k]: base offset of batch k
     std::uint64_t present = 0;
     std::uint64_t acknowledged_total = 0;
@@ -176,6 +180,11 @@ TEST(crash, acknowledged_batches_survive_sigkill) {
                 static_cast<unsigned long long>(present));
     EXPECT_GT(acknowledged_total, 0u);
 }
+
+INSTANTIATE_TEST_SUITE_P(flush, crash, ::testing::Values(true, false),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                             return info.param ? "every_batch" : "none";
+                         });
 
 }  // namespace
 }  // namespace laminar::storage
