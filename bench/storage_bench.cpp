@@ -55,6 +55,7 @@
 #include "core/wait_group.h"
 #include "net/outbound_chain.h"
 #include "storage/partition_log.h"
+#include "storage/testing/log_testing.h"
 
 namespace laminar::bench {
 namespace {
@@ -92,51 +93,20 @@ std::string text_option(int argc, char** argv, std::string_view name, std::strin
 }
 
 // A produced batch (base offset 0) of exactly `total_bytes`, `records_per_batch` records
-// announced; the record bytes are filler (the log checks the header and the CRC, not records).
+// announced, stamped now; the record bytes are filler (the log checks the header and the CRC).
 std::vector<std::byte> make_batch(std::size_t total_bytes, std::uint64_t seed) {
-    std::vector<std::byte> batch(total_bytes);
-    std::uint64_t state = seed * 0x9E3779B97F4A7C15ull + 1;
-    for (std::size_t i = layout::header_bytes; i < batch.size(); ++i) {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        batch[i] = static_cast<std::byte>(state);
-    }
     const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
-    auto* p = batch.data();
-    store_be<std::int64_t>(p + layout::base_offset, 0);
-    store_be<std::int32_t>(p + layout::batch_length,
-                           static_cast<std::int32_t>(batch.size() - layout::length_field_end));
-    store_be<std::int32_t>(p + layout::partition_leader_epoch, -1);
-    store_be<std::int8_t>(p + layout::magic, 2);
-    store_be<std::int16_t>(p + layout::attributes, 0);
-    store_be<std::int32_t>(p + layout::last_offset_delta, records_per_batch - 1);
-    store_be<std::int64_t>(p + layout::base_timestamp, now);
-    store_be<std::int64_t>(p + layout::max_timestamp, now);
-    store_be<std::int64_t>(p + layout::producer_id, -1);
-    store_be<std::int16_t>(p + layout::producer_epoch, -1);
-    store_be<std::int32_t>(p + layout::base_sequence, -1);
-    store_be<std::int32_t>(p + layout::records_count, records_per_batch);
-    store_be<std::uint32_t>(p + layout::crc, compute_record_batch_crc(batch));
-    return batch;
+    return storage::testing::make_batch(records_per_batch, total_bytes - layout::header_bytes, now,
+                                        seed);
 }
 
 // Runs `body` (a coroutine lambda returning task<void>, kept alive by the caller) on a new
 // reactor until it finishes.
 template <typename Body>
 void run_on_reactor(Body& body) {
-    reactor_options options;
-    auto made = reactor::create(options);
-    if (!made) die("cannot create a reactor (io_uring)");
-    auto shard = std::move(*made);
-    auto main = [&body]() -> task<void> {
-        co_await body();
-        reactor::current().request_stop();
-    };
-    shard->spawn(main());
-    shard->run();
+    if (!storage::testing::run_on_new_reactor(body)) die("cannot create a reactor (io_uring)");
 }
 
 storage::log_options log_options_in(const std::string& dir, std::int32_t partition) {
@@ -148,23 +118,10 @@ storage::log_options log_options_in(const std::string& dir, std::int32_t partiti
 }
 
 // A fresh directory under `base`, removed with everything in it.
-class scratch_directory {
+class scratch_directory : public storage::testing::temporary_directory {
 public:
-    explicit scratch_directory(const std::string& base) {
-        std::string pattern = base + "/storage-bench-XXXXXX";
-        if (::mkdtemp(pattern.data()) == nullptr) die("cannot create a directory under --dir");
-        _path = pattern;
-    }
-    ~scratch_directory() {
-        std::error_code ignored;
-        std::filesystem::remove_all(_path, ignored);
-    }
-    scratch_directory(const scratch_directory&) = delete;
-    scratch_directory& operator=(const scratch_directory&) = delete;
-    const std::string& path() const noexcept { return _path; }
-
-private:
-    std::string _path;
+    explicit scratch_directory(const std::string& base)
+        : temporary_directory(base, "storage-bench") {}
 };
 
 void print_figure(const std::string& name, double value) {
