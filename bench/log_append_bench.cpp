@@ -1,7 +1,7 @@
 // storage::partition_log::append of 1 KiB and 64 KiB record batches on a fresh log under TMPDIR
 // (or /tmp), with flush.messages none (page cache) and every batch (each append returns after
 // an fdatasync that covers it). The log runs on a reactor of its own on this thread, set up as
-// the storage unit tests do (tests/unit/storage/storage_test_util.h); each iteration is one
+// the storage unit tests do (storage/testing/log_testing.h); each iteration is one
 // awaited append: validation (CRC included), offset assignment, the write through io_uring, and
 // for every batch the fdatasync. Sequential appends, so no group commit: `syncs_per_batch`
 // shows it. Figures depend on the disk behind TMPDIR, not only on the code.
@@ -18,6 +18,7 @@
 #include "core/task.h"
 #include "net/kafka/records.h"
 #include "storage/partition_log.h"
+#include "storage/testing/log_testing.h"
 
 namespace laminar::storage {
 namespace {
@@ -42,26 +43,6 @@ kafka::bytes make_batch(std::size_t target_bytes) {
     if (!built) std::abort();
     return std::move(*built);
 }
-
-class temporary_directory {
-public:
-    temporary_directory() {
-        const char* base = std::getenv("TMPDIR");
-        std::string pattern = std::string(base ? base : "/tmp") + "/laminar-bench-XXXXXX";
-        if (::mkdtemp(pattern.data()) == nullptr) std::abort();
-        _path = pattern;
-    }
-    ~temporary_directory() {
-        std::error_code ignored;
-        std::filesystem::remove_all(_path, ignored);
-    }
-    temporary_directory(const temporary_directory&) = delete;
-    temporary_directory& operator=(const temporary_directory&) = delete;
-    const std::string& path() const noexcept { return _path; }
-
-private:
-    std::string _path;
-};
 
 task<void> append_loop(benchmark::State& state, const log_options& options,
                        kafka::bytes& batch) {
@@ -91,7 +72,7 @@ task<void> append_loop(benchmark::State& state, const log_options& options,
 void log_append(benchmark::State& state) {
     auto batch = make_batch(static_cast<std::size_t>(state.range(0)));
     const bool every_batch = state.range(1) != 0;
-    temporary_directory dir;
+    testing::temporary_directory dir(testing::temporary_parent(), "laminar-bench");
     log_options options;
     options.data_dir = dir.path();
     options.topic = "bench";
@@ -99,21 +80,13 @@ void log_append(benchmark::State& state) {
     options.config.flush_messages = every_batch ? 1 : 0;
     // Kafka's defaults for segment.bytes (1 GiB) and Laminar's preallocation extent (16 MiB).
 
-    reactor_options reactor_settings;
-    auto made = reactor::create(reactor_settings);
-    if (!made) {
+    auto body = [&]() -> task<void> { co_await append_loop(state, options, batch); };
+    if (!testing::run_on_new_reactor(body)) {
         state.SkipWithError("cannot create a reactor (io_uring)");
         for (auto _ : state) {
         }
         return;
     }
-    auto shard = std::move(*made);
-    auto main = [&]() -> task<void> {
-        co_await append_loop(state, options, batch);
-        reactor::current().request_stop();
-    };
-    shard->spawn(main());
-    shard->run();
 
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * batch.size()));
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));

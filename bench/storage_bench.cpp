@@ -1,6 +1,7 @@
 // The partition log's figures, the issue's four storage benchmarks (issue 3):
 //   append     appends with flush none, 1 KiB and 64 KiB batches, one appender awaiting each
-//              append on one shard: MB/s and batches/s
+//              append on one shard: MB/s and batches/s (--append-appenders=N: N such appenders
+//              at once, whose queued appends form group writes; figures append_1k_xN_...)
 //   durable    flush.messages=1 (every batch acknowledged after the fdatasync covering it), 4 KiB
 //              batches, 1/4/16/64 concurrent appenders (coroutines on one shard): append-to-
 //              durable latency p50/p99/p99.9/max, appends/s, fdatasyncs per append
@@ -20,9 +21,9 @@
 // A plain program, not a Google Benchmark loop: it prints figures, it never passes or fails.
 //
 //   build/release/bench/storage_bench [--dir=PATH] [--modes=append,durable,recovery,sendfile]
-//       [--runs=3] [--append-mib=2048] [--durable-appends=2000] [--recovery-mib=10240]
-//       [--partitions=100] [--recovery-sync-first=0] [--recovery-checkpoint-ms=5000]
-//       [--sendfile-mib=1024]
+//       [--runs=3] [--append-mib=2048] [--append-appenders=1] [--append-segment-mib=1024]
+//       [--durable-appends=2000] [--recovery-mib=10240] [--partitions=100]
+//       [--recovery-sync-first=0] [--recovery-checkpoint-ms=5000] [--sendfile-mib=1024]
 //
 // --dir: a directory on the file system to measure (default: a new directory under /work, not
 // /tmp, which may be a small tmpfs); everything the program writes goes in a fresh subdirectory
@@ -57,6 +58,7 @@
 #include "core/wait_group.h"
 #include "net/outbound_chain.h"
 #include "storage/partition_log.h"
+#include "storage/testing/log_testing.h"
 
 namespace laminar::bench {
 namespace {
@@ -94,51 +96,20 @@ std::string text_option(int argc, char** argv, std::string_view name, std::strin
 }
 
 // A produced batch (base offset 0) of exactly `total_bytes`, `records_per_batch` records
-// announced; the record bytes are filler (the log checks the header and the CRC, not records).
+// announced, stamped now; the record bytes are filler (the log checks the header and the CRC).
 std::vector<std::byte> make_batch(std::size_t total_bytes, std::uint64_t seed) {
-    std::vector<std::byte> batch(total_bytes);
-    std::uint64_t state = seed * 0x9E3779B97F4A7C15ull + 1;
-    for (std::size_t i = layout::header_bytes; i < batch.size(); ++i) {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        batch[i] = static_cast<std::byte>(state);
-    }
     const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
-    auto* p = batch.data();
-    store_be<std::int64_t>(p + layout::base_offset, 0);
-    store_be<std::int32_t>(p + layout::batch_length,
-                           static_cast<std::int32_t>(batch.size() - layout::length_field_end));
-    store_be<std::int32_t>(p + layout::partition_leader_epoch, -1);
-    store_be<std::int8_t>(p + layout::magic, 2);
-    store_be<std::int16_t>(p + layout::attributes, 0);
-    store_be<std::int32_t>(p + layout::last_offset_delta, records_per_batch - 1);
-    store_be<std::int64_t>(p + layout::base_timestamp, now);
-    store_be<std::int64_t>(p + layout::max_timestamp, now);
-    store_be<std::int64_t>(p + layout::producer_id, -1);
-    store_be<std::int16_t>(p + layout::producer_epoch, -1);
-    store_be<std::int32_t>(p + layout::base_sequence, -1);
-    store_be<std::int32_t>(p + layout::records_count, records_per_batch);
-    store_be<std::uint32_t>(p + layout::crc, compute_record_batch_crc(batch));
-    return batch;
+    return storage::testing::make_batch(records_per_batch, total_bytes - layout::header_bytes, now,
+                                        seed);
 }
 
 // Runs `body` (a coroutine lambda returning task<void>, kept alive by the caller) on a new
 // reactor until it finishes.
 template <typename Body>
 void run_on_reactor(Body& body) {
-    reactor_options options;
-    auto made = reactor::create(options);
-    if (!made) die("cannot create a reactor (io_uring)");
-    auto shard = std::move(*made);
-    auto main = [&body]() -> task<void> {
-        co_await body();
-        reactor::current().request_stop();
-    };
-    shard->spawn(main());
-    shard->run();
+    if (!storage::testing::run_on_new_reactor(body)) die("cannot create a reactor (io_uring)");
 }
 
 storage::log_options log_options_in(const std::string& dir, std::int32_t partition) {
@@ -150,23 +121,10 @@ storage::log_options log_options_in(const std::string& dir, std::int32_t partiti
 }
 
 // A fresh directory under `base`, removed with everything in it.
-class scratch_directory {
+class scratch_directory : public storage::testing::temporary_directory {
 public:
-    explicit scratch_directory(const std::string& base) {
-        std::string pattern = base + "/storage-bench-XXXXXX";
-        if (::mkdtemp(pattern.data()) == nullptr) die("cannot create a directory under --dir");
-        _path = pattern;
-    }
-    ~scratch_directory() {
-        std::error_code ignored;
-        std::filesystem::remove_all(_path, ignored);
-    }
-    scratch_directory(const scratch_directory&) = delete;
-    scratch_directory& operator=(const scratch_directory&) = delete;
-    const std::string& path() const noexcept { return _path; }
-
-private:
-    std::string _path;
+    explicit scratch_directory(const std::string& base)
+        : temporary_directory(base, "storage-bench") {}
 };
 
 void print_figure(const std::string& name, double value) {
@@ -180,21 +138,33 @@ struct append_run {
     double batches_per_second = 0;
 };
 
-append_run run_append(const std::string& base, std::size_t batch_bytes, std::uint64_t total_bytes) {
+// `appenders` coroutines on the shard, each awaiting its own appends back to back (a pipelined
+// producer's requests, or several producers): appends queued behind a write form groups.
+append_run run_append(const std::string& base, std::size_t batch_bytes, std::uint64_t total_bytes,
+                      int appenders, std::uint64_t segment_bytes) {
     scratch_directory dir(base);
     append_run outcome;
     auto body = [&]() -> task<void> {
         auto options = log_options_in(dir.path(), 0);
+        if (segment_bytes > 0) options.config.segment_bytes = segment_bytes;
         auto opened = co_await storage::partition_log::open(options);
         if (!opened) die("open failed");
         auto log = std::move(*opened);
-        auto batch = make_batch(batch_bytes, 1);
-        const std::uint64_t batches = total_bytes / batch_bytes;
+        const std::uint64_t per_appender = total_bytes / batch_bytes / appenders;
+        const std::uint64_t batches = per_appender * appenders;
+        wait_group running;
+        auto appender = [&](int index) -> task<void> {
+            auto batch = make_batch(batch_bytes, 1 + index);  // the log rewrites it in place
+            for (std::uint64_t i = 0; i < per_appender; ++i) {
+                auto appended = co_await log->append(batch);
+                if (!appended) die("append failed");
+            }
+            running.done();
+        };
         const auto start = clock_type::now();
-        for (std::uint64_t i = 0; i < batches; ++i) {
-            auto appended = co_await log->append(batch);
-            if (!appended) die("append failed");
-        }
+        running.add(appenders);
+        for (int i = 0; i < appenders; ++i) reactor::current().spawn(appender(i));
+        co_await running.wait();
         const double seconds = seconds_since(start);
         outcome.megabytes_per_second = double(batches * batch_bytes) / 1e6 / seconds;
         outcome.batches_per_second = double(batches) / seconds;
@@ -571,6 +541,10 @@ int main(int argc, char** argv) {
     const auto append_bytes = static_cast<std::uint64_t>(option(argc, argv, "append-mib", 2048))
                               << 20;
     const long durable_appends = option(argc, argv, "durable-appends", 2000);
+    const int appenders = static_cast<int>(std::max(1L, option(argc, argv, "append-appenders", 1)));
+    // 0: Laminar's default segment.bytes (1 GiB); smaller makes the append runs roll.
+    const auto append_segment_bytes =
+        static_cast<std::uint64_t>(option(argc, argv, "append-segment-mib", 0)) << 20;
     const auto recovery_bytes =
         static_cast<std::uint64_t>(option(argc, argv, "recovery-mib", 10240)) << 20;
     const int partitions = static_cast<int>(option(argc, argv, "partitions", 100));
@@ -589,18 +563,21 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
 
     if (wanted(modes, "append")) {
-        std::printf("\nappend, flush none, one appender, %llu MiB per run\n",
+        std::printf("\nappend, flush none, %d appender(s), %llu MiB per run\n", appenders,
                     static_cast<unsigned long long>(append_bytes >> 20));
         std::printf("%-8s %10s %12s\n", "batch", "MB/s", "batches/s");
         for (std::size_t batch_bytes : {std::size_t{1} << 10, std::size_t{64} << 10}) {
             std::vector<double> rates;
             std::vector<double> batch_rates;
             for (long run = 0; run < runs; ++run) {
-                auto outcome = run_append(base, batch_bytes, append_bytes);
+                auto outcome = run_append(base, batch_bytes, append_bytes, appenders,
+                                          append_segment_bytes);
                 rates.push_back(outcome.megabytes_per_second);
                 batch_rates.push_back(outcome.batches_per_second);
             }
-            const std::string name = std::to_string(batch_bytes >> 10) + "k";
+            // One appender: the issue's figure; more: named after the count.
+            std::string name = std::to_string(batch_bytes >> 10) + "k";
+            if (appenders > 1) name += "_x" + std::to_string(appenders);
             std::printf("%-8s %10.1f %12.0f\n", (name + "iB").c_str(), median(rates),
                         median(batch_rates));
             print_figure("append_" + name + "_mb_per_s", median(rates));

@@ -364,6 +364,7 @@ task<result<bool>> partition_log::install_cleaned(const std::shared_ptr<segment>
                                                   std::uint64_t original_size, bool empty,
                                                   cleaner_crash_point crash_at) {
     auto guard = co_await _append_mutex.lock();
+    co_await wait_sealed();
     const std::int64_t base = original->base_offset();
     const std::string cleaned = cleaned_path(_dir, base);
     std::size_t index = 0;

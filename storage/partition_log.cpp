@@ -2,9 +2,13 @@
 // recovery is in partition_log_open.cpp, truncation and retention in partition_log_maintenance.cpp.
 #include "storage/partition_log.h"
 
+#include <fcntl.h>
+
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <limits>
+#include <utility>
 
 #include "core/reactor.h"
 #include "storage/checkpoint.h"
@@ -70,12 +74,14 @@ private:
 partition_log::partition_log(log_options options)
     : _options(std::move(options)),
       _clock(_options.clock ? _options.clock : &system_log_clock()),
-      _dir(_options.data_dir + "/" + _options.topic + "-" + std::to_string(_options.partition)) {}
+      _dir(_options.data_dir + "/" + _options.topic + "-" + std::to_string(_options.partition)),
+      _seal_link(std::make_shared<seal_link>(seal_link{this})) {}
 
 partition_log::~partition_log() {
     // A flush in flight references this log: close() (or awaiting flush()) first.
     LAMINAR_ASSERT(!_flush_running);
     LAMINAR_ASSERT(_waiters == nullptr);
+    _seal_link->log = nullptr;  // a seal in flight stops at its next step
 }
 
 std::uint64_t partition_log::size_bytes() const noexcept {
@@ -111,49 +117,165 @@ task<result<append_result>> partition_log::append(std::span<std::byte> batch) {
     co_return done->offsets;
 }
 
+// One append in the write queue. Lives in its append_in_order frame.
+struct partition_log::queued_append {
+    std::span<std::byte> batch;
+    record_batch_header header;
+    std::coroutine_handle<> handle;  // set while suspended in the queue
+    appended value;
+    errc error = errc::ok;
+    bool done = false;
+    bool leads = false;  // its appender writes the next group
+    queued_append* next = nullptr;
+};
+
+// Waits until the entry was written (by another appender's group) or its appender is to write.
+class [[nodiscard]] partition_log::queue_turn {
+public:
+    explicit queue_turn(queued_append& entry) noexcept : _entry(entry) {}
+    bool await_ready() const noexcept { return _entry.done || _entry.leads; }
+    void await_suspend(std::coroutine_handle<> handle) noexcept { _entry.handle = handle; }
+    void await_resume() const noexcept {}
+
+private:
+    queued_append& _entry;
+};
+
 task<result<partition_log::appended>> partition_log::append_in_order(std::span<std::byte> batch,
                                                                      record_batch_header header) {
+    queued_append entry{batch, header};
+    if (_queue_tail) _queue_tail->next = &entry;
+    else _queue_head = &entry;
+    _queue_tail = &entry;
+    if (!_writer_active) {
+        _writer_active = true;
+        entry.leads = true;  // the queue was empty: this entry is its head
+    } else {
+        co_await queue_turn(entry);
+    }
+    if (!entry.done) {
+        LAMINAR_ASSERT(_queue_head == &entry);
+        co_await write_queued_group();
+        LAMINAR_ASSERT(entry.done);
+        pass_writing_on();
+    }
+    if (entry.error != errc::ok) co_return fail(entry.error);
+    co_return entry.value;
+}
+
+task<void> partition_log::write_queued_group() {
     auto guard = co_await _append_mutex.lock();
-    if (_closed) co_return fail(errc::closed);
-    if (_failed) co_return fail(errc::log_failed);
+    if (_closed || _failed) co_return complete_queued(SIZE_MAX, _closed ? errc::closed
+                                                                         : errc::log_failed);
     const auto& config = _options.config;
     const std::int64_t now = _clock->now_ms();
-    auto rolled = co_await roll_if_needed(header, now);
-    if (!rolled) co_return fail(rolled.error());
-
-    header.base_offset = _log_end_offset;
-    set_base_offset(batch, header.base_offset);
-    append_result offsets{header.base_offset, header.last_offset(), -1};
-    if (config.message_timestamp_type == timestamp_type::log_append_time) {
-        set_log_append_time(batch, now);
-        header.attributes |= record_batch_attributes::log_append_time;
-        header.max_timestamp = now;
-        offsets.log_append_time_ms = now;
-    }
+    auto rolled = co_await roll_if_needed(_queue_head->header, now);
+    if (!rolled) co_return complete_queued(1, rolled.error());
+    std::array<queued_append*, group_write_batches_max> group;
+    std::size_t count = gather_group(group);
+    std::uint64_t bytes = 0;
+    for (std::size_t i = 0; i < count; ++i) bytes += group[i]->batch.size();
     auto active = _segments.back();
-    if (active->empty()) _active_created_ms = now;
-    auto reserved = co_await active->preallocate(active->size_bytes() + batch.size(),
+    auto reserved = co_await active->preallocate(active->size_bytes() + bytes,
                                                  config.preallocate_extent_bytes,
                                                  config.segment_bytes);
-    // Disk full before anything was written: this append fails, the log stays usable.
-    if (!reserved) co_return fail(reserved.error());
-    auto written = co_await active->append(batch, header, config.index_interval_bytes);
-    if (!written) {
-        // What reached the file is unknown: refuse writes until reopened (recovery decides).
-        _failed = true;
-        fail_waiters(written.error());
-        co_return fail(written.error());
+    if (!reserved && count > 1) {
+        // Disk full for the group: try the head alone, so only an append that cannot be
+        // written fails (the others get their own attempt as the queue moves on).
+        count = 1;
+        auto alone = co_await active->preallocate(active->size_bytes() + group[0]->batch.size(),
+                                                  config.preallocate_extent_bytes,
+                                                  config.segment_bytes);
+        reserved = alone;
     }
-    _log_end_offset = header.last_offset() + 1;
-    ++_appended_sequence;
-    _unflushed_messages += static_cast<std::uint64_t>(header.records_count);
+    // Disk full before anything was written: the head fails, the log stays usable.
+    if (!reserved) co_return complete_queued(1, reserved.error());
+    std::array<std::span<const std::byte>, group_write_batches_max> batches;
+    std::array<record_batch_header, group_write_batches_max> headers;
+    std::int64_t next_offset = _log_end_offset;
+    for (std::size_t i = 0; i < count; ++i) {
+        queued_append& each = *group[i];
+        record_batch_header& header = headers[i];
+        header = each.header;
+        header.base_offset = next_offset;
+        set_base_offset(each.batch, next_offset);
+        each.value.offsets = append_result{next_offset, header.last_offset(), -1};
+        if (config.message_timestamp_type == timestamp_type::log_append_time) {
+            set_log_append_time(each.batch, now);
+            header.attributes |= record_batch_attributes::log_append_time;
+            header.max_timestamp = now;
+            each.value.offsets.log_append_time_ms = now;
+        }
+        batches[i] = each.batch;
+        next_offset = header.last_offset() + 1;
+    }
+    if (active->empty()) _active_created_ms = now;
+    ++_group_write_count;
+    auto written = co_await active->append(std::span(batches.data(), count),
+                                           std::span(headers.data(), count),
+                                           config.index_interval_bytes);
+    for (std::size_t i = 0; i < written.batches; ++i) {
+        _log_end_offset = headers[i].last_offset() + 1;
+        group[i]->value.sequence = ++_appended_sequence;
+        _unflushed_messages += static_cast<std::uint64_t>(headers[i].records_count);
+    }
+    complete_queued(written.batches, errc::ok);
+    if (written.error != errc::ok) {
+        // What reached the file past the write head is unknown: refuse writes until reopened
+        // (recovery decides). The appends not written whole fail and take no offsets.
+        _failed = true;
+        fail_waiters(written.error);
+        co_return complete_queued(count - written.batches, written.error);
+    }
     if (flush_policy_of(config) == flush_policy::interval) {
         const bool by_count = config.flush_messages > 1 &&
                               _unflushed_messages >= config.flush_messages;
         const bool by_time = config.flush_ms > 0 && now - _last_flush_ms >= config.flush_ms;
         if (by_count || by_time) start_flush();
     }
-    co_return appended{offsets, _appended_sequence};
+}
+
+// The head and the appends behind it that the active segment can take after it (the head was
+// checked by roll_if_needed), at most group.size().
+std::size_t partition_log::gather_group(std::span<queued_append*> group) const noexcept {
+    const segment& active = *_segments.back();
+    const auto& config = _options.config;
+    std::uint64_t end = active.size_bytes();
+    std::int64_t next_offset = _log_end_offset;
+    std::size_t count = 0;
+    for (queued_append* each = _queue_head; each && count < group.size(); each = each->next) {
+        const std::int64_t last = next_offset + each->header.last_offset_delta;
+        const bool fits = end + each->batch.size() <= config.segment_bytes &&
+                          last - active.base_offset() <= std::numeric_limits<std::uint32_t>::max();
+        if (count > 0 && !fits) break;
+        group[count++] = each;
+        end += each->batch.size();
+        next_offset = last + 1;
+    }
+    return count;
+}
+
+// Completes the first `count` queued appends (all of them for SIZE_MAX) with `error` (ok: their
+// value is set), waking those that wait.
+void partition_log::complete_queued(std::size_t count, errc error) noexcept {
+    for (std::size_t i = 0; i < count && _queue_head; ++i) {
+        queued_append* entry = _queue_head;
+        _queue_head = entry->next;
+        if (!_queue_head) _queue_tail = nullptr;
+        entry->error = error;
+        entry->done = true;
+        if (entry->handle) reactor::current().schedule(std::exchange(entry->handle, {}));
+    }
+}
+
+// After a group: the next queued appender writes the next group.
+void partition_log::pass_writing_on() noexcept {
+    if (!_queue_head) {
+        _writer_active = false;
+        return;
+    }
+    _queue_head->leads = true;
+    if (_queue_head->handle) reactor::current().schedule(std::exchange(_queue_head->handle, {}));
 }
 
 task<status> partition_log::roll_if_needed(const record_batch_header& header,
@@ -170,34 +292,131 @@ task<status> partition_log::roll_if_needed(const record_batch_header& header,
     co_return co_await roll(now_ms);
 }
 
-// Seals the active segment (trimmed, synced, indexes persisted), starts a new one and moves the
-// recovery point to it, in an order where a crash at any step leaves a recoverable log.
+// A bound on rolled segments waiting for their seal: a roll past it waits for the seals.
+constexpr std::size_t seals_pending_max = 2;
+
+// Starts a new segment at the log end. The full one is only trimmed here (so that a process
+// crash leaves it ending at its last batch, as recovery expects of a segment that is not the
+// last); its seal runs in seal_loop.
 task<status> partition_log::roll(std::int64_t now_ms) {
-    auto sealed = _segments.back();
-    const std::uint64_t covered = _appended_sequence;
-    auto trimmed = sealed->trim();
-    if (!trimmed) co_return trimmed;
-    ++_fdatasync_count;
-    auto synced = co_await sealed->sync();
-    if (!synced) {
-        _failed = true;
-        fail_waiters(synced.error());
-        co_return synced;
+    if (_seals.size() >= seals_pending_max) {
+        auto sealed = co_await finish_seals();
+        if (!sealed) co_return sealed;
     }
-    mark_durable(covered);
-    auto persisted = co_await sealed->persist_indexes();
-    if (!persisted) co_return persisted;
+    auto full = _segments.back();
+    auto trimmed = full->trim();
+    if (!trimmed) co_return trimmed;
     auto created = segment::create(_dir, _log_end_offset);
     if (!created) co_return fail(created.error());
     _segments.push_back(std::move(*created));
-    auto dir_synced = co_await sync_dir();
-    if (!dir_synced) {
-        _failed = true;
-        co_return dir_synced;
-    }
-    _recovery_point = _log_end_offset;
     _active_created_ms = now_ms;
-    co_return co_await write_checkpoint_value(recovery_point_file, _recovery_point);
+    _seals.push_back(pending_seal{std::move(full), _appended_sequence, _log_end_offset});
+    if (!_seal_running) {
+        _seal_running = true;
+        _seal_error = errc::ok;
+        reactor::current().spawn(seal_loop(_seal_link));
+    }
+    co_return status{};
+}
+
+task<status> partition_log::finish_seals() {
+    while (!_seals.empty()) {
+        if (_failed) co_return fail(errc::log_failed);
+        if (!_seal_running) {
+            _seal_running = true;
+            _seal_error = errc::ok;
+            reactor::current().spawn(seal_loop(_seal_link));
+        }
+        co_await wait_sealed();
+        if (_seal_error != errc::ok && !_seals.empty()) co_return fail(_seal_error);
+    }
+    co_return status{};
+}
+
+// One waiter for the seals to finish; lives in the waiting coroutine's frame.
+struct partition_log::seal_waiter {
+    std::coroutine_handle<> handle;
+    seal_waiter* next = nullptr;
+};
+
+class [[nodiscard]] partition_log::seal_wait {
+public:
+    explicit seal_wait(partition_log& log) noexcept : _log(log) {}
+    bool await_ready() const noexcept { return !_log._seal_running; }
+    void await_suspend(std::coroutine_handle<> handle) noexcept {
+        _waiter.handle = handle;
+        _waiter.next = _log._seal_waiters;
+        _log._seal_waiters = &_waiter;
+    }
+    void await_resume() const noexcept {}
+
+private:
+    partition_log& _log;
+    seal_waiter _waiter;
+};
+
+task<void> partition_log::wait_sealed() {
+    while (_seal_running) co_await seal_wait(*this);
+}
+
+task<void> partition_log::seal_loop(std::shared_ptr<seal_link> link) {
+    const std::string dir = link->log->_dir;
+    while (link->log && !link->log->_seals.empty() && !link->log->_failed) {
+        const pending_seal job = link->log->_seals.front();  // rolls may grow _seals meanwhile
+        auto& segments = link->log->_segments;
+        // Truncation or retention (while a failed seal waited for its retry) removed the
+        // segment or made it the active one again: nothing to seal.
+        const auto found = std::find(segments.begin(), segments.end(), job.full);
+        const bool still_rolled = found != segments.end() && found + 1 != segments.end();
+        status sealed;
+        if (still_rolled) sealed = co_await seal(link, dir, job);
+        partition_log* log = link->log;
+        if (!log) co_return;  // destroyed without close(): the next open() recovers
+        if (!sealed && log->_failed) {
+            log->fail_waiters(sealed.error());  // its fdatasync failed
+            break;
+        }
+        if (!sealed) {
+            log->_seal_error = sealed.error();  // kept queued: retried later
+            break;
+        }
+        log->_seals.erase(log->_seals.begin());
+    }
+    partition_log* log = link->log;
+    if (!log) co_return;
+    if (log->_failed) log->_seals.clear();
+    log->_seal_running = false;
+    while (log->_seal_waiters) {
+        seal_waiter* waiter = log->_seal_waiters;
+        log->_seal_waiters = waiter->next;
+        reactor::current().schedule(waiter->handle);
+    }
+}
+
+// Makes a rolled segment durable (data, size, index files, its successor's directory entry),
+// then lets the recovery point pass it. Seals run one at a time, oldest first, so every segment
+// before it is sealed already. After each step, a log destroyed meanwhile ends it.
+task<status> partition_log::seal(const std::shared_ptr<seal_link>& link, const std::string& dir,
+                                 const pending_seal& job) {
+    ++link->log->_fdatasync_count;
+    auto synced = co_await job.full->sync();
+    if (!link->log) co_return synced;
+    // After a failed fsync the page cache state is unknown (fsyncgate): the log fails.
+    if (!synced) link->log->_failed = true;
+    if (!synced) co_return synced;
+    link->log->mark_durable(job.covered_sequence);
+    auto persisted = co_await job.full->persist_indexes();
+    if (!persisted || !link->log) co_return persisted;
+    unique_fd directory(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!directory) co_return fail(errc_from_core(errc_from_errno(errno)));
+    auto dir_synced = co_await sync_directory(directory.get());
+    if (!dir_synced || !link->log) co_return dir_synced;
+    if (job.next_base_offset <= link->log->_recovery_point) co_return status{};
+    const std::string name(recovery_point_file);
+    auto written = co_await write_checkpoint(dir, directory.get(), name, job.next_base_offset);
+    // Moved in memory only once on disk, so a retried seal writes it again.
+    if (written && link->log) link->log->_recovery_point = job.next_base_offset;
+    co_return written;
 }
 
 partition_log::durable_operation partition_log::wait_durable(std::uint64_t sequence) noexcept {
@@ -214,6 +433,16 @@ void partition_log::start_flush() noexcept {
 // before it started, and wakes their appends when it completes.
 task<void> partition_log::flush_loop() {
     while (!_failed && _durable_sequence < _appended_sequence) {
+        // Batches in a rolled segment are durable once its seal has synced it, and batches in
+        // the active one once its directory entry is: let the seals finish first.
+        if (!_seals.empty()) {
+            auto sealed = co_await finish_seals();
+            if (!sealed) {
+                fail_waiters(sealed.error());
+                break;
+            }
+            continue;
+        }
         const std::uint64_t target = _appended_sequence;
         auto active = _segments.back();
         ++_fdatasync_count;
@@ -255,6 +484,10 @@ void partition_log::fail_waiters(errc error) noexcept {
 }
 
 task<status> partition_log::flush() {
+    if (!_seals.empty()) {
+        auto sealed = co_await finish_seals();
+        if (!sealed) co_return sealed;
+    }
     if (_failed) co_return fail(errc::log_failed);
     co_return co_await wait_durable(_appended_sequence);
 }

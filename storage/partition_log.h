@@ -12,14 +12,30 @@
 // Promises:
 // - Offsets are assigned in the order the append() tasks start (tasks are lazy: when first
 //   awaited or spawned); appends never interleave.
+// - Group write: appends queued while another one is being written (concurrent appenders,
+//   pipelined producers) are written together, with one vectored write, in that order. An append
+//   completes when the write covering it does. A write that fails part-way (an I/O error, a short
+//   write) acknowledges exactly the batches written whole before the failure; the others fail
+//   and take no offsets (the log then enters the failed state, as below). A failed fallocate
+//   fails only the append it was made for, as when that append is written alone.
 // - Under flush.messages=1 (every batch) append() completes only after an fdatasync that covers
 //   the batch: an acknowledged batch survives power loss. One fdatasync covers every batch
 //   appended while the previous one was in flight (group commit). Under other policies
 //   acknowledged batches survive a process crash (they are in the page cache) and power loss
-//   once flush(), a roll or checkpoint_recovery_point() has synced them.
+//   once flush(), the seal after a roll or checkpoint_recovery_point() has synced them.
 // - The recovery point never covers a batch that is not durable: it moves only after an
-//   fdatasync that covers every batch below it completed (roll, close,
+//   fdatasync that covers every batch below it completed (a roll's seal, close,
 //   checkpoint_recovery_point), and a truncation below it lowers it first.
+// - A roll only trims the full segment (ftruncate, no I/O wait) and starts the next one; sealing
+//   the full one (its fdatasync, index files, the directory sync, then the recovery-point
+//   checkpoint) runs afterwards in a task on the shard, one segment after another. The recovery
+//   point moves past a segment only once its seal is durable, so a crash before a seal finishes
+//   leaves that segment to be scanned. A seal that fails on its fdatasync fails the log; one
+//   that fails later (a full disk refusing index files or the checkpoint) is retried, and
+//   meanwhile the recovery point stays behind that segment. flush() (and every-batch appends), close(), truncate_to,
+//   advance_log_start_offset, enforce_retention and compaction's segment swap wait for the seals
+//   in flight; a roll waits when seals_pending_max are already queued. A log destroyed without
+//   close() abandons its seals (as a crash would): the next open() scans what they left.
 // - After open(), the log is exactly a prefix of what was appended: every batch in it has a
 //   valid CRC and increasing offsets; recovery keeps every synced batch.
 // - A failed write or sync puts the log in the failed state: every later write returns
@@ -182,10 +198,22 @@ public:
     const std::string& dir() const noexcept { return _dir; }
     bool failed() const noexcept { return _failed; }
     std::uint64_t fdatasync_count() const noexcept { return _fdatasync_count; }
+    // Writes made for appends: one per group (fewer than appends when groups form).
+    std::uint64_t group_write_count() const noexcept { return _group_write_count; }
 
 private:
     struct durable_waiter;
     class durable_operation;
+    struct queued_append;
+    class queue_turn;
+    struct seal_waiter;
+    class seal_wait;
+    // A full segment to seal, and what its seal makes true.
+    struct pending_seal {
+        std::shared_ptr<segment> full;
+        std::uint64_t covered_sequence = 0;  // batches 1..covered are in it or before it
+        std::int64_t next_base_offset = 0;   // the recovery point once it is sealed
+    };
     struct appended {
         append_result offsets;
         std::uint64_t sequence = 0;
@@ -197,8 +225,28 @@ private:
     result<record_batch_header> validate_for_append(std::span<const std::byte> batch) const;
     task<result<appended>> append_in_order(std::span<std::byte> batch,
                                            record_batch_header header);
+    // The group write: under the append lock, writes the queue's head and the appends queued
+    // behind it that fit the active segment, completing each.
+    task<void> write_queued_group();
+    std::size_t gather_group(std::span<queued_append*> group) const noexcept;
+    void complete_queued(std::size_t count, errc error) noexcept;
+    void pass_writing_on() noexcept;
     task<status> roll_if_needed(const record_batch_header& header, std::int64_t now_ms);
     task<status> roll(std::int64_t now_ms);
+    // The seal task holds the log through a link that the destructor clears: a log destroyed
+    // without close() (as in a crash) abandons its seals at their next step.
+    struct seal_link {
+        partition_log* log = nullptr;
+    };
+    static task<void> seal_loop(std::shared_ptr<seal_link> link);
+    static task<status> seal(const std::shared_ptr<seal_link>& link, const std::string& dir,
+                             const pending_seal& job);
+    // Resumes once no seal is running (at once if none is); a seal that failed on something
+    // other than its fdatasync (index files, directory sync, checkpoint: a full disk) stays
+    // queued, to be retried by the next roll, flush() or close().
+    task<void> wait_sealed();
+    // Runs the queued seals (again) until none is left; the error of a seal that failed.
+    task<status> finish_seals();
     durable_operation wait_durable(std::uint64_t sequence) noexcept;
     void start_flush() noexcept;
     task<void> flush_loop();
@@ -246,6 +294,18 @@ private:
     log_recovery_report _recovery;
 
     async_mutex _append_mutex;
+    // Appends waiting to be written, in the order they started; the head's appender (or the one
+    // running) writes the next group. Entries live in the appenders' frames.
+    queued_append* _queue_head = nullptr;
+    queued_append* _queue_tail = nullptr;
+    bool _writer_active = false;
+    std::uint64_t _group_write_count = 0;
+    // Seals of rolled segments, oldest first; bounded by seals_pending_max.
+    std::vector<pending_seal> _seals;
+    bool _seal_running = false;
+    errc _seal_error = errc::ok;  // why the last seal loop stopped with seals left
+    seal_waiter* _seal_waiters = nullptr;
+    std::shared_ptr<seal_link> _seal_link;
     // Group commit: batches are numbered as their writes complete; an fdatasync started when
     // _appended_sequence was N makes 1..N durable.
     std::uint64_t _appended_sequence = 0;

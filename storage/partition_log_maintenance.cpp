@@ -15,6 +15,7 @@ namespace laminar::storage {
 
 task<status> partition_log::truncate_to(std::int64_t offset) {
     auto guard = co_await _append_mutex.lock();
+    co_await wait_sealed();
     if (_closed) co_return fail(errc::closed);
     if (_failed) co_return fail(errc::log_failed);
     if (offset < 0) co_return fail(errc::invalid_argument);
@@ -98,6 +99,7 @@ task<status> partition_log::truncate_fully(std::int64_t offset) {
 
 task<status> partition_log::advance_log_start_offset(std::int64_t offset) {
     auto guard = co_await _append_mutex.lock();
+    co_await wait_sealed();
     if (_closed) co_return fail(errc::closed);
     if (_failed) co_return fail(errc::log_failed);
     if (offset > _log_end_offset || offset < 0) co_return fail(errc::offset_out_of_range);
@@ -114,6 +116,7 @@ task<status> partition_log::advance_log_start_offset(std::int64_t offset) {
 
 task<result<std::size_t>> partition_log::enforce_retention() {
     auto guard = co_await _append_mutex.lock();
+    co_await wait_sealed();
     if (_closed) co_return fail(errc::closed);
     if (_failed) co_return fail(errc::log_failed);
     const auto& config = _options.config;

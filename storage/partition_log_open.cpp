@@ -336,6 +336,11 @@ task<status> partition_log::recover_segments(std::int64_t recovery_point, bool c
 task<status> partition_log::close() {
     auto guard = co_await _append_mutex.lock();
     if (_closed) co_return status{};
+    if (!_failed) {
+        // Not closed yet if a seal fails (a full disk): close() may be called again.
+        auto sealed = co_await finish_seals();
+        if (!sealed) co_return sealed;
+    }
     _closed = true;
     if (_failed) co_return fail(errc::log_failed);
     auto flushed = co_await flush();

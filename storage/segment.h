@@ -3,7 +3,12 @@
 //
 // Faults tolerated: a crash with the log file's tail torn, zero-filled (preallocated but never
 // written) or holding garbage; index files missing, short, stale or inconsistent (they are
-// rebuilt from the log, which is the only source of truth). Promises: recover() leaves exactly
+// rebuilt from the log, which is the only source of truth); on the write path, a page-cache write
+// that would block or that the file system cannot start without blocking (pwritev2 RWF_NOWAIT
+// gives EAGAIN or EOPNOTSUPP: the write goes through the ring instead), partial writes (continued
+// where they stopped) and write errors (returned; the write head does not move, and what reached
+// the file past it is unknown). Promises: append() records a batch (size, offsets, indexes) only
+// once all of its bytes were written; recover() leaves exactly
 // the longest prefix of valid, offset-ordered batches (anything after it cut off the file and
 // synced), with indexes rebuilt to match; persist_indexes() makes the index files durable and
 // consistent with the log as it is at that moment.
@@ -16,6 +21,8 @@
 //
 // @locality owning shard of the partition.
 #pragma once
+
+#include <sys/uio.h>
 
 #include <cstdint>
 #include <memory>
@@ -82,6 +89,16 @@ struct epoch_scan {
     std::optional<located_batch> above;
 };
 
+// The most batches one write covers (one pwritev2 or ring writev): a bound on a group write.
+inline constexpr std::size_t group_write_batches_max = 64;
+
+// What a group write did: its first `batches` were written whole and recorded; the rest were not,
+// because of `error` (errc::ok when all were).
+struct group_write {
+    std::size_t batches = 0;
+    errc error = errc::ok;
+};
+
 class segment {
 public:
     // Creates empty files (truncating leftovers) for a new segment.
@@ -112,7 +129,14 @@ public:
     // segment's size from first_extent_bytes up to extent_bytes, never past limit_bytes (or end).
     task<status> preallocate(std::uint64_t end, std::uint64_t extent_bytes,
                              std::uint64_t limit_bytes);
-    // Writes one whole batch at the write head; on success records it (size, offsets, indexes).
+    // Writes whole batches back to back at the write head with one vectored write (at most
+    // group_write_batches_max); records each batch all of whose bytes were written (size,
+    // offsets, indexes). After an error, bytes of the first batch not recorded may lie past the
+    // write head.
+    task<group_write> append(std::span<const std::span<const std::byte>> batches,
+                             std::span<const record_batch_header> headers,
+                             std::uint32_t index_interval_bytes);
+    // One batch: a group of one.
     task<status> append(std::span<const std::byte> batch, const record_batch_header& header,
                         std::uint32_t index_interval_bytes);
     task<status> sync();  // fdatasync of the log file
@@ -181,6 +205,14 @@ private:
     // Whether [from, to) of the log file holds only zeros, reading at most zero_check_bytes_max
     // of it (false beyond: the caller cuts instead).
     task<result<bool>> holds_only_zeros(std::uint64_t from, std::uint64_t to) const;
+    // What a write at the write head moved: all the bytes asked, or fewer and the error.
+    struct head_write {
+        std::uint64_t bytes = 0;
+        errc error = errc::ok;
+    };
+    // Writes the parts back to back at the write head (_size), which it does not move. `parts`
+    // is consumed (advanced past what was written).
+    task<head_write> write_at_head(std::span<iovec> parts);
     segment(std::string dir, std::int64_t base_offset, unique_fd log);
     void record_batch(std::uint64_t position, const record_batch_header& header,
                       std::uint32_t index_interval_bytes);
@@ -204,6 +236,7 @@ private:
     std::vector<offset_index_entry> _offsets;
     std::vector<time_index_entry> _times;
     bool _preallocation_unsupported = false;
+    bool _nowait_unsupported = false;  // pwritev2(RWF_NOWAIT) refused: every write via the ring
 };
 
 }  // namespace laminar::storage

@@ -162,7 +162,10 @@ TEST(partition_log, preallocates_in_extents_and_rolls_on_segment_bytes) {
             EXPECT_TRUE(co_await log->append(more));
         }
         EXPECT_EQ(log->segment_count(), 3u);
-        // A sealed segment is trimmed to its batches; the recovery point moved with the roll.
+        // A rolled segment is trimmed to its batches at once; its seal (fdatasync, index files,
+        // then the recovery point) runs off the append path, and flush() waits for it.
+        EXPECT_EQ(file_size(segment_path(*log, 100, log_suffix)), 100'000u);
+        EXPECT_TRUE(co_await log->flush());
         EXPECT_EQ(file_size(segment_path(*log, 0, log_suffix)), 100'000u);
         EXPECT_EQ(log->segments()[1]->base_offset(), 100);
         EXPECT_EQ(log->recovery_point(), 200);

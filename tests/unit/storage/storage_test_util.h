@@ -1,54 +1,23 @@
-// Helpers for the storage tests: batches, temporary directories, a controllable clock, and a way
-// to run a coroutine on a fresh reactor.
+// Helpers for the storage tests: a controllable clock, assertions on running a coroutine on a fresh
+// reactor, file reads; batches, temporary directories and the reactor runner itself come from
+// storage/testing/log_testing.h (shared with the storage benchmarks).
 #pragma once
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <random>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-#include "core/endian.h"
-#include "core/reactor.h"
-#include "core/record_batch.h"
 #include "storage/partition_log.h"
+#include "storage/testing/log_testing.h"
 
 namespace laminar::storage::testing {
 
 namespace layout = record_batch_layout;
-
-// A produced batch (base offset 0) of `count` records; the record bytes are derived from `seed`
-// so a test can rebuild the exact bytes later.
-inline std::vector<std::byte> make_batch(std::int32_t count, std::size_t record_bytes,
-                                         std::int64_t timestamp, std::uint64_t seed) {
-    std::vector<std::byte> batch(layout::header_bytes + record_bytes);
-    std::mt19937_64 random(seed);
-    for (std::size_t i = layout::header_bytes; i < batch.size(); ++i) {
-        batch[i] = static_cast<std::byte>(random());
-    }
-    auto* p = batch.data();
-    store_be<std::int64_t>(p + layout::base_offset, 0);
-    store_be<std::int32_t>(p + layout::batch_length,
-                           static_cast<std::int32_t>(batch.size() - layout::length_field_end));
-    store_be<std::int32_t>(p + layout::partition_leader_epoch, -1);
-    store_be<std::int8_t>(p + layout::magic, 2);
-    store_be<std::int16_t>(p + layout::attributes, 0);
-    store_be<std::int32_t>(p + layout::last_offset_delta, count - 1);
-    store_be<std::int64_t>(p + layout::base_timestamp, timestamp);
-    store_be<std::int64_t>(p + layout::max_timestamp, timestamp);
-    store_be<std::int64_t>(p + layout::producer_id, -1);
-    store_be<std::int16_t>(p + layout::producer_epoch, -1);
-    store_be<std::int32_t>(p + layout::base_sequence, -1);
-    store_be<std::int32_t>(p + layout::records_count, count);
-    store_be<std::uint32_t>(p + layout::crc, compute_record_batch_crc(batch));
-    return batch;
-}
 
 class manual_clock final : public log_clock {
 public:
@@ -59,43 +28,6 @@ public:
 private:
     std::int64_t _now_ms;
 };
-
-// A fresh directory under TMPDIR (or /tmp), removed with everything in it.
-class temporary_directory {
-public:
-    temporary_directory() {
-        const char* base = std::getenv("TMPDIR");
-        std::string pattern = std::string(base ? base : "/tmp") + "/laminar-storage-XXXXXX";
-        if (::mkdtemp(pattern.data()) == nullptr) std::abort();
-        _path = pattern;
-    }
-    ~temporary_directory() {
-        std::error_code ignored;
-        std::filesystem::remove_all(_path, ignored);
-    }
-    temporary_directory(const temporary_directory&) = delete;
-    temporary_directory& operator=(const temporary_directory&) = delete;
-    const std::string& path() const noexcept { return _path; }
-
-private:
-    std::string _path;
-};
-
-// Runs `body` (a coroutine lambda returning task<void>, kept alive by the caller) on a new
-// reactor until it finishes; false when no reactor could be made.
-template <typename Body>
-bool run_on_new_reactor(Body& body) {
-    auto made = reactor::create(reactor_options{});
-    if (!made) return false;
-    auto shard = std::move(*made);
-    auto main = [&body]() -> task<void> {
-        co_await body();
-        reactor::current().request_stop();
-    };
-    shard->spawn(main());
-    shard->run();
-    return true;
-}
 
 template <typename Body>
 void run_on_reactor(Body& body) {

@@ -1,0 +1,136 @@
+// Sealing a rolled segment off the append path: the append that rolls only trims the full
+// segment and starts the next; the seal (fdatasync, index files, directory sync, recovery-point
+// checkpoint) follows in a task on the shard. A process killed before a seal finishes leaves the
+// recovery point behind the unsealed segment, so reopening scans it and keeps every batch. (Kills
+// at random moments, seals included: crash_test's flush-none case.)
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "storage/partition_log.h"
+#include "storage_test_util.h"
+
+namespace laminar::storage {
+namespace {
+
+using namespace testing;
+
+constexpr int batches_after_roll = 3;
+constexpr int exit_sealed_before_kill = 2;
+
+std::vector<std::byte> batch_number(int k) { return make_batch(1, 900, 1000 + k, k); }
+
+log_options seal_options(const std::string& dir) {
+    auto options = options_in(dir);
+    options.config.segment_bytes = 32 << 10;
+    options.config.preallocate_extent_bytes = 16 << 10;
+    return options;
+}
+
+// In a child: appends until the log rolls and a few batches more, then exits at once (as a
+// crash: the page cache keeps what was written). Exit 0 when the seal was still unfinished,
+// exit_sealed_before_kill when it had finished (then the kill point was missed), else a check.
+[[noreturn]] void run_until_roll(const log_options& options) {
+    int outcome = 0;
+    auto main = [&]() -> task<void> {
+        auto opened = co_await partition_log::open(options);
+        if (!opened) co_return void(outcome = 10);
+        auto& log = **opened;
+        int k = 0;
+        while (log.segment_count() == 1) {
+            auto batch = batch_number(k++);
+            if (!co_await log.append(batch)) co_return void(outcome = 11);
+        }
+        // Trimmed by the roll itself: the full segment ends at its last batch.
+        if (file_size(log.segments()[0]->log_path()) != log.segments()[0]->size_bytes()) {
+            co_return void(outcome = 12);
+        }
+        for (int i = 0; i < batches_after_roll; ++i) {
+            auto batch = batch_number(k++);
+            if (!co_await log.append(batch)) co_return void(outcome = 13);
+        }
+        outcome = log.recovery_point() == 0 ? 0 : exit_sealed_before_kill;
+        _exit(outcome);
+    };
+    run_on_reactor_and_exit(main, outcome);
+}
+
+TEST(seal, reopen_after_an_interrupted_seal_keeps_every_batch) {
+    int interrupted = 0;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        temporary_directory dir;
+        const auto options = seal_options(dir.path());
+        const pid_t child = ::fork();
+        ASSERT_GE(child, 0);
+        if (child == 0) run_until_roll(options);
+        int child_status = 0;
+        ASSERT_EQ(::waitpid(child, &child_status, 0), child);
+        ASSERT_TRUE(WIFEXITED(child_status));
+        const int code = WEXITSTATUS(child_status);
+        ASSERT_TRUE(code == 0 || code == exit_sealed_before_kill) << code;
+        if (code == 0) ++interrupted;
+
+        auto body = [&]() -> task<void> {
+            auto opened = co_await partition_log::open(options);
+            EXPECT_TRUE(opened);
+            if (!opened) co_return;
+            auto& log = **opened;
+            EXPECT_EQ(log.segment_count(), 2u);
+            // Interrupted: the recovery point stayed at 0, both segments were scanned.
+            if (code == 0) {
+                EXPECT_EQ(log.recovery_report().segments_scanned, 2u);
+            }
+            const std::int64_t end = log.log_end_offset();
+            // The append that rolled went to the new segment, then batches_after_roll more.
+            EXPECT_EQ(end, log.segments()[1]->base_offset() + 1 + batches_after_roll);
+            for (std::int64_t k = 0; k < end; ++k) {
+                auto expected = batch_number(static_cast<int>(k));
+                set_base_offset(expected, k);
+                auto read = co_await log.read(k, 1);
+                EXPECT_TRUE(read);
+                if (!read) co_return;
+                EXPECT_EQ(bytes_of(read->range), expected) << k;
+            }
+            // The log takes appends and seals again.
+            auto more = batch_number(static_cast<int>(end));
+            EXPECT_TRUE(co_await log.append(more));
+            EXPECT_TRUE(co_await log.close());
+        };
+        run_on_reactor(body);
+    }
+    // The seal's fdatasync takes far longer than three page-cache appends.
+    EXPECT_GT(interrupted, 0);
+}
+
+// flush() returns once the seals in flight are done: the rolled segment is synced, its index
+// files are written and the recovery point has passed it.
+TEST(seal, flush_waits_for_the_seal_and_moves_the_recovery_point) {
+    temporary_directory dir;
+    const auto options = seal_options(dir.path());
+    auto body = [&]() -> task<void> {
+        auto opened = co_await partition_log::open(options);
+        EXPECT_TRUE(opened);
+        if (!opened) co_return;
+        auto& log = **opened;
+        int k = 0;
+        while (log.segment_count() < 4) {
+            auto batch = batch_number(k++);
+            EXPECT_TRUE(co_await log.append(batch));
+        }
+        EXPECT_TRUE(co_await log.flush());
+        EXPECT_EQ(log.recovery_point(), log.segments()[3]->base_offset());
+        for (std::size_t i = 0; i < 3; ++i) {
+            const auto& each = *log.segments()[i];
+            EXPECT_EQ(file_size(each.log_path()), each.size_bytes());
+            const std::string index = log.dir() + "/" +
+                                      segment_file_name(each.base_offset(), index_suffix);
+            EXPECT_EQ(file_size(index), each.offset_entries().size() * offset_index_entry_bytes);
+        }
+        EXPECT_TRUE(co_await log.close());
+    };
+    run_on_reactor(body);
+}
+
+}  // namespace
+}  // namespace laminar::storage
