@@ -110,13 +110,37 @@ TEST(batch_records, malformed_records_are_corrupt_not_a_crash) {
     EXPECT_FALSE(parse_batch_records(garbage, *header, entries));
 }
 
-TEST(compactor, keeps_the_latest_record_per_key_and_never_the_active_segment) {
+// A log under compact_options in a fresh directory, on a manual clock. with_log(test) opens the
+// log with `options`, runs `test` on it and closes it (a test that failed the log on purpose,
+// as a crash would, leaves it unclosed); call it again to reopen.
+class compactor : public ::testing::Test {
+protected:
     temporary_directory dir;
-    manual_clock clock(start_ms);
-    auto body = [&]() -> task<void> {
-        auto opened = co_await partition_log::open(compact_options(dir.path(), &clock));
-        EXPECT_TRUE(opened);
-        auto& log = **opened;
+    manual_clock clock{start_ms};
+    log_options options = compact_options(dir.path(), &clock);
+
+    std::string partition_dir() const { return options.data_dir + "/events-3"; }
+
+    template <typename Test>
+    void with_log(Test& test) {
+        auto body = [&]() -> task<void> {
+            auto opened = co_await partition_log::open(options);
+            EXPECT_TRUE(opened);
+            if (!opened) co_return;
+            co_await test(**opened);
+            if (!(*opened)->failed()) {
+                EXPECT_TRUE(co_await (*opened)->close());
+            }
+        };
+        run_on_reactor(body);
+    }
+};
+
+TEST_F(compactor, keeps_the_latest_record_per_key_and_never_the_active_segment) {
+    // c0 (offset 3) stays: its later record is in the active segment, not mapped.
+    const std::vector<read_record> expected{
+        {3, "c", "c0"}, {4, "b", "b1"}, {5, "a", "a2"}, {6, "c", "c1"}};
+    auto test = [&](partition_log& log) -> task<void> {
         const std::vector<std::pair<std::string, std::string>> writes{
             {"a", "a0"}, {"b", "b0"}, {"a", "a1"}, {"c", "c0"}, {"b", "b1"}, {"a", "a2"},
             {"c", "c1"}};
@@ -127,37 +151,27 @@ TEST(compactor, keeps_the_latest_record_per_key_and_never_the_active_segment) {
         EXPECT_TRUE(report.ran);
         EXPECT_EQ(report.clean_offset, active_base);
         EXPECT_EQ(log.cleaner_offset(), active_base);
-        // c0 (offset 3) stays: its later record is in the active segment, not mapped.
         auto back = co_await read_everything(log);
         EXPECT_TRUE(back.valid);
-        const std::vector<read_record> expected{
-            {3, "c", "c0"}, {4, "b", "b1"}, {5, "a", "a2"}, {6, "c", "c1"}};
         EXPECT_EQ(back.records, expected);
         EXPECT_EQ(report.records_removed, 3u);
         EXPECT_EQ(log.log_end_offset(), 7);
         // Nothing dirty: a second pass does nothing.
         auto again = co_await compact_now(log);
         EXPECT_FALSE(again.ran);
-        EXPECT_TRUE(co_await log.close());
-        auto reopened = co_await partition_log::open(compact_options(dir.path(), &clock));
-        EXPECT_TRUE(reopened);
-        EXPECT_EQ((*reopened)->cleaner_offset(), active_base);
-        auto after = co_await read_everything(**reopened);
-        EXPECT_EQ(after.records, expected);
-        EXPECT_TRUE(co_await (*reopened)->close());
     };
-    run_on_reactor(body);
+    with_log(test);
+    auto reopened = [&](partition_log& log) -> task<void> {
+        EXPECT_EQ(log.cleaner_offset(), 6);
+        auto after = co_await read_everything(log);
+        EXPECT_EQ(after.records, expected);
+    };
+    with_log(reopened);
 }
 
-TEST(compactor, tombstones_stay_until_delete_retention_ms_then_go) {
-    temporary_directory dir;
-    manual_clock clock(start_ms);
-    auto body = [&]() -> task<void> {
-        auto options = compact_options(dir.path(), &clock);
-        options.config.delete_retention_ms = hour_ms;
-        auto opened = co_await partition_log::open(options);
-        EXPECT_TRUE(opened);
-        auto& log = **opened;
+TEST_F(compactor, tombstones_stay_until_delete_retention_ms_then_go) {
+    options.config.delete_retention_ms = hour_ms;
+    auto test = [&](partition_log& log) -> task<void> {
         co_await append_record(log, "k", "v0", start_ms);
         co_await append_record(log, "k", std::nullopt, start_ms);
         co_await append_record(log, "other", "x", start_ms);
@@ -175,21 +189,14 @@ TEST(compactor, tombstones_stay_until_delete_retention_ms_then_go) {
                                                 {4, "later", "z"}};
         EXPECT_EQ(back.records, expected);
         EXPECT_EQ(log.log_start_offset(), 2);  // the emptied first segment went
-        EXPECT_TRUE(co_await log.close());
     };
-    run_on_reactor(body);
+    with_log(test);
 }
 
-TEST(compactor, honours_min_compaction_lag_and_the_dirty_ratio) {
-    temporary_directory dir;
-    manual_clock clock(start_ms);
-    auto body = [&]() -> task<void> {
-        auto options = compact_options(dir.path(), &clock);
-        options.config.min_compaction_lag_ms = hour_ms;
-        options.config.segment_bytes = 100;  // one batch per segment
-        auto opened = co_await partition_log::open(options);
-        EXPECT_TRUE(opened);
-        auto& log = **opened;
+TEST_F(compactor, honours_min_compaction_lag_and_the_dirty_ratio) {
+    options.config.min_compaction_lag_ms = hour_ms;
+    options.config.segment_bytes = 100;  // one batch per segment
+    auto test = [&](partition_log& log) -> task<void> {
         for (int i = 0; i < 4; ++i) {
             const auto key = "k" + std::to_string(i);
             co_await append_record(log, key, "v", start_ms);
@@ -212,21 +219,14 @@ TEST(compactor, honours_min_compaction_lag_and_the_dirty_ratio) {
         EXPECT_DOUBLE_EQ(log.dirty_ratio(), 0.25);
         report = co_await compact_now(log, false);
         EXPECT_FALSE(report.ran);
-        EXPECT_TRUE(co_await log.close());
     };
-    run_on_reactor(body);
+    with_log(test);
 }
 
-TEST(compactor, keyless_records_go_and_control_batches_stay) {
-    temporary_directory dir;
-    manual_clock clock(start_ms);
-    auto body = [&]() -> task<void> {
-        auto options = compact_options(dir.path(), &clock);
-        options.config.segment_bytes = 1 << 20;
-        options.config.segment_ms = 1000;
-        auto opened = co_await partition_log::open(options);
-        EXPECT_TRUE(opened);
-        auto& log = **opened;
+TEST_F(compactor, keyless_records_go_and_control_batches_stay) {
+    options.config.segment_bytes = 1 << 20;
+    options.config.segment_ms = 1000;
+    auto test = [&](partition_log& log) -> task<void> {
         auto mixed = keyed_batch({{std::nullopt, "free"}, {"k", "v"}}, start_ms);
         EXPECT_TRUE(co_await log.append(mixed));
         auto control = keyed_batch({{"\0\0\0\0", "\0\0\0\0\0\0"}}, start_ms,
@@ -243,18 +243,12 @@ TEST(compactor, keyless_records_go_and_control_batches_stay) {
         EXPECT_EQ(back.records, expected);
         EXPECT_EQ(back.batches.size(), 3u);
         EXPECT_TRUE(back.batches.size() == 3 && back.batches[1].is_control());
-        EXPECT_TRUE(co_await log.close());
     };
-    run_on_reactor(body);
+    with_log(test);
 }
 
-TEST(compactor, batches_whose_records_do_not_parse_stay_whole) {
-    temporary_directory dir;
-    manual_clock clock(start_ms);
-    auto body = [&]() -> task<void> {
-        auto opened = co_await partition_log::open(compact_options(dir.path(), &clock));
-        EXPECT_TRUE(opened);
-        auto& log = **opened;
+TEST_F(compactor, batches_whose_records_do_not_parse_stay_whole) {
+    auto test = [&](partition_log& log) -> task<void> {
         // Written while the topic was not compacted: valid batch, random record bytes.
         auto garbage = make_batch(1, 40, start_ms, 9);
         EXPECT_TRUE(co_await log.append(garbage));
@@ -270,21 +264,14 @@ TEST(compactor, batches_whose_records_do_not_parse_stay_whole) {
             set_base_offset(garbage, 0);
             EXPECT_EQ(bytes, garbage);
         }
-        EXPECT_TRUE(co_await log.close());
     };
-    run_on_reactor(body);
+    with_log(test);
 }
 
-TEST(compactor, compressed_batches_are_rewritten_with_their_codec) {
-    temporary_directory dir;
-    manual_clock clock(start_ms);
-    auto body = [&]() -> task<void> {
-        auto options = compact_options(dir.path(), &clock);
-        options.config.segment_bytes = 1 << 20;
-        options.config.segment_ms = 1000;
-        auto opened = co_await partition_log::open(options);
-        EXPECT_TRUE(opened);
-        auto& log = **opened;
+TEST_F(compactor, compressed_batches_are_rewritten_with_their_codec) {
+    options.config.segment_bytes = 1 << 20;
+    options.config.segment_ms = 1000;
+    auto test = [&](partition_log& log) -> task<void> {
         const std::vector<compression_codec> codecs{compression_codec::gzip,
                                                     compression_codec::snappy,
                                                     compression_codec::lz4,
@@ -310,18 +297,12 @@ TEST(compactor, compressed_batches_are_rewritten_with_their_codec) {
             EXPECT_EQ(back.batches[i].compression(), codecs[i]);
             EXPECT_EQ(back.batches[i].last_offset_delta, 1);  // offsets kept, not renumbered
         }
-        EXPECT_TRUE(co_await log.close());
     };
-    run_on_reactor(body);
+    with_log(test);
 }
 
-TEST(compactor, reads_in_flight_keep_the_old_segment) {
-    temporary_directory dir;
-    manual_clock clock(start_ms);
-    auto body = [&]() -> task<void> {
-        auto opened = co_await partition_log::open(compact_options(dir.path(), &clock));
-        EXPECT_TRUE(opened);
-        auto& log = **opened;
+TEST_F(compactor, reads_in_flight_keep_the_old_segment) {
+    auto test = [&](partition_log& log) -> task<void> {
         for (int i = 0; i < 4; ++i) {
             const auto value = std::to_string(i);
             co_await append_record(log, "k", value, start_ms);
@@ -332,44 +313,37 @@ TEST(compactor, reads_in_flight_keep_the_old_segment) {
         EXPECT_FALSE(old_bytes.empty());
         co_await compact_now(log);
         EXPECT_EQ(bytes_of(before->range), old_bytes);  // the replaced file is still open
-        EXPECT_TRUE(co_await log.close());
     };
-    run_on_reactor(body);
+    with_log(test);
 }
 
 // Stops the cleaner at each crash point, then reopens: the log is whole (every latest record
 // per key is there, nothing torn) and no temporary file is left.
-TEST(compactor, a_crash_mid_clean_leaves_a_consistent_log) {
+TEST_F(compactor, a_crash_mid_clean_leaves_a_consistent_log) {
+    int round = 0;
     for (auto point : {cleaner_crash_point::after_cleaned, cleaner_crash_point::after_swap,
                        cleaner_crash_point::after_replace}) {
-        temporary_directory dir;
-        manual_clock clock(start_ms);
-        auto body = [&]() -> task<void> {
-            std::map<std::string, std::string> latest;
-            {
-                auto opened = co_await partition_log::open(compact_options(dir.path(), &clock));
-                EXPECT_TRUE(opened);
-                auto& log = **opened;
-                for (int i = 0; i < 12; ++i) {
-                    const auto key = "k" + std::to_string(i % 3);
-                    const auto value = "v" + std::to_string(i);
-                    co_await append_record(log, key, value, start_ms);
-                    latest[key] = value;
-                }
-                cleaner_budget budget;
-                compaction_options options;
-                options.force = true;
-                options.crash_at = point;
-                auto report = co_await log.compact(options, budget);
-                EXPECT_FALSE(report);
-                EXPECT_TRUE(log.failed());
-                // Dropped without close(), as a killed process would leave it.
+        options.data_dir = dir.path() + "/" + std::to_string(round++);
+        std::map<std::string, std::string> latest;
+        auto crash = [&](partition_log& log) -> task<void> {
+            for (int i = 0; i < 12; ++i) {
+                const auto key = "k" + std::to_string(i % 3);
+                const auto value = "v" + std::to_string(i);
+                co_await append_record(log, key, value, start_ms);
+                latest[key] = value;
             }
-            auto reopened = co_await partition_log::open(compact_options(dir.path(), &clock));
-            EXPECT_TRUE(reopened);
-            auto& log = **reopened;
-            EXPECT_TRUE(files_with(dir.path() + "/events-3", cleaned_suffix).empty());
-            EXPECT_TRUE(files_with(dir.path() + "/events-3", swap_suffix).empty());
+            cleaner_budget budget;
+            compaction_options crashing;
+            crashing.force = true;
+            crashing.crash_at = point;
+            auto report = co_await log.compact(crashing, budget);
+            EXPECT_FALSE(report);
+            EXPECT_TRUE(log.failed());  // dropped without close(), as a killed process
+        };
+        with_log(crash);
+        auto reopened = [&](partition_log& log) -> task<void> {
+            EXPECT_TRUE(files_with(partition_dir(), cleaned_suffix).empty());
+            EXPECT_TRUE(files_with(partition_dir(), swap_suffix).empty());
             auto back = co_await read_everything(log);
             EXPECT_TRUE(back.valid);
             std::map<std::string, std::string> seen;
@@ -383,29 +357,23 @@ TEST(compactor, a_crash_mid_clean_leaves_a_consistent_log) {
             back = co_await read_everything(log);
             EXPECT_TRUE(back.valid);
             EXPECT_EQ(back.records.size(), 5u);  // latest of 0..9 per key, and the active 10, 11
-            EXPECT_TRUE(co_await log.close());
         };
-        run_on_reactor(body);
+        with_log(reopened);
     }
 }
 
-TEST(compactor, the_budget_paces_reads_and_stop_ends_the_pass) {
-    temporary_directory dir;
-    manual_clock clock(start_ms);
-    auto body = [&]() -> task<void> {
-        auto opened = co_await partition_log::open(compact_options(dir.path(), &clock));
-        EXPECT_TRUE(opened);
-        auto& log = **opened;
+TEST_F(compactor, the_budget_paces_reads_and_stop_ends_the_pass) {
+    auto test = [&](partition_log& log) -> task<void> {
         for (int i = 0; i < 6; ++i) {
             const auto value = std::to_string(i);
             co_await append_record(log, "k", value, start_ms);
         }
         cleaner_budget budget(0);
-        compaction_options options;
-        options.force = true;
+        compaction_options forced;
+        forced.force = true;
         bool finished = false;
         auto pass = [&]() -> task<void> {
-            auto report = co_await log.compact(options, budget);
+            auto report = co_await log.compact(forced, budget);
             EXPECT_FALSE(report);  // stopped
             finished = true;
         };
@@ -422,23 +390,19 @@ TEST(compactor, the_budget_paces_reads_and_stop_ends_the_pass) {
         EXPECT_TRUE(finished);
         auto back = co_await read_everything(log);
         EXPECT_EQ(back.records.size(), 6u);  // nothing swapped
-        EXPECT_TRUE(co_await log.close());
     };
-    run_on_reactor(body);
+    with_log(test);
 }
 
 // Random keys, values and tombstones; appends interleaved with cleans and reopens. After each
 // clean, the cleaned part holds exactly the model's latest record per key among records below
 // the cleaner offset that are not shadowed later, and the rest is untouched.
-TEST(compactor, model_of_random_appends_cleans_and_reopens) {
+TEST_F(compactor, model_of_random_appends_cleans_and_reopens) {
     const auto seed = std::random_device{}();
     SCOPED_TRACE("seed " + std::to_string(seed));
     std::printf("compactor model seed %u\n", seed);
-    temporary_directory dir;
-    manual_clock clock(start_ms);
     auto body = [&]() -> task<void> {
         std::mt19937 random(seed);
-        auto options = compact_options(dir.path(), &clock);
         options.config.segment_bytes = 400;
         options.config.delete_retention_ms = hour_ms;
         auto opened = co_await partition_log::open(options);
