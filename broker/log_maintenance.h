@@ -63,11 +63,12 @@ private:
     task<void> tick(std::int64_t now_ms);
     task<void> flush_due_logs();
     task<void> retention_step(std::int64_t now_ms);
-    // The cleaner: compacts the dirtiest cleanup.policy=compact log above its
-    // min.cleanable.dirty.ratio, one pass at a time, its reads paced by _budget (refilled each
-    // tick); with nothing to clean it waits log.cleaner.backoff.ms.
+    // The cleaner: compacts, one pass at a time, the cleanup.policy=compact log whose earliest
+    // dirty record is longest past max.compaction.lag.ms, else the dirtiest one above its
+    // min.cleanable.dirty.ratio; its reads paced by _budget (refilled each tick); with nothing
+    // to clean it waits log.cleaner.backoff.ms.
     task<void> run_cleaner();
-    std::shared_ptr<storage::partition_log> dirtiest_log();
+    task<std::shared_ptr<storage::partition_log>> log_to_clean();
     task<void> cleaner_backoff();
 
     partition_manager& _partitions;

@@ -1,8 +1,9 @@
 """The broker's log maintenance seen through confluent-kafka: retention.ms and retention.bytes
 remove old segments (the earliest offset ListOffsets answers moves), a compacted topic is
 cleaned to the latest record per key (plus what the active segment holds), a compacted
-topic refuses records without a key (INVALID_RECORD), and batches given a delete horizon
-(KIP-534) are fetched as clients expect: tombstones with their own timestamps."""
+topic refuses records without a key (INVALID_RECORD), max.compaction.lag.ms cleans a log below
+its dirty ratio, and batches given a delete horizon (KIP-534) are fetched as clients expect:
+tombstones with their own timestamps."""
 import glob
 import os
 import struct
@@ -143,6 +144,29 @@ def test_a_compacted_topic_keeps_the_latest_record_per_key(broker):
     # Before the tail, each key appears once: only its latest record was kept.
     head = [m.key() for m in messages[:-20]]
     assert len(head) == len(set(head))
+
+
+def test_max_compaction_lag_cleans_a_log_below_its_dirty_ratio(broker):
+    """A ratio of 1.0 is reached only before the first clean; later dirty segments are cleaned
+    because max.compaction.lag.ms (1 s) is past, and the active segment rolls at that age."""
+    create(broker, "lagging", {"cleanup.policy": "compact", "segment.bytes": "1024",
+                               "min.cleanable.dirty.ratio": "1.0",
+                               "max.compaction.lag.ms": "1000"})
+    first = [(f"key{i}".encode(), b"v" * 100) for i in range(20)]  # all kept: a clean part
+    assert produce_one_batch_each(broker, "lagging", first) == []
+    assert wait_until(lambda: cleaner_offset(broker, "lagging") > 0, timeout=20)
+    cleaned = cleaner_offset(broker, "lagging")
+    again = [(b"key0", f"again{i}".encode()) for i in range(3)]
+    assert produce_one_batch_each(broker, "lagging", again) == []
+    time.sleep(1.5)
+    # Rolls the active segment (its first record is past the lag) and makes it cleanable.
+    assert produce_one_batch_each(broker, "lagging", [(b"key1", b"late")]) == []
+    assert wait_until(lambda: cleaner_offset(broker, "lagging") >= 23, timeout=20), \
+        (cleaned, cleaner_offset(broker, "lagging"))
+    messages = consume_from_beginning(broker, "lagging", 24)
+    values = {m.key(): m.value() for m in messages}
+    assert values[b"key0"] == b"again2" and values[b"key1"] == b"late"
+    assert [m.value() for m in messages].count(b"again0") == 0  # shadowed, cleaned away
 
 
 def test_tombstones_get_a_delete_horizon_and_consumers_still_read_them(broker):

@@ -195,5 +195,64 @@ TEST(log_maintenance, the_cleaner_compacts_dirty_compacted_logs_within_its_tick_
     run_on_reactor(body);
 }
 
+// `count` records, one batch each, to both logs: key<i % keys>, value<i>, at `timestamp`.
+task<void> append_to_both(storage::partition_log& first, storage::partition_log& second,
+                          int count, int keys, std::int64_t timestamp) {
+    for (int i = 0; i < count; ++i) {
+        const std::string key = "key" + std::to_string(i % keys);
+        for (auto* log : {&first, &second}) {
+            auto batch = keyed_batch({{key, "value" + std::to_string(i)}}, timestamp);
+            auto appended = co_await log->append(batch);
+            EXPECT_TRUE(appended);
+        }
+    }
+}
+
+TEST(log_maintenance, a_log_past_max_compaction_lag_is_cleaned_below_its_dirty_ratio) {
+    temporary_directory dir;
+    auto image = image_with_topics({{"lagging", {{"cleanup.policy", "compact"},
+                                                 {"segment.bytes", "400"},
+                                                 {"min.cleanable.dirty.ratio", "1.0"},
+                                                 {"max.compaction.lag.ms", "1000"}}},
+                                    {"patient", {{"cleanup.policy", "compact"},
+                                                 {"segment.bytes", "400"},
+                                                 {"min.cleanable.dirty.ratio", "1.0"}}}});
+    partition_manager partitions(dir.path(), 0, 1);
+    log_maintenance_settings settings;
+    settings.cleaner_backoff_ms = 50;
+    auto body = [&]() -> task<void> {
+        auto lagging = co_await partitions.get(image, "lagging", 0);
+        auto patient = co_await partitions.get(image, "patient", 0);
+        EXPECT_TRUE(lagging && patient);
+        if (!lagging || !patient) co_return;
+        // Distinct keys: all kept, a clean part stays after the first clean.
+        co_await append_to_both(**lagging, **patient, 60, 60, now_ms() - 60'000);
+        // Cleaned once: from then on new dirty segments are below the ratio of 1.0.
+        for (auto* log : {*lagging, *patient}) {
+            storage::cleaner_budget budget;
+            storage::compaction_options forced;
+            forced.force = true;
+            EXPECT_TRUE(co_await log->compact(forced, budget));
+            for (int i = 0; i < 20; ++i) {
+                auto batch = keyed_batch({{"key0", "again"}}, now_ms() - 60'000);
+                auto appended = co_await log->append(batch);
+                EXPECT_TRUE(appended);
+            }
+            EXPECT_LT(log->dirty_ratio(), 1.0);
+        }
+        const auto patient_offset = (*patient)->cleaner_offset();
+        const auto lagging_offset = (*lagging)->cleaner_offset();
+        partitions.start_maintenance(settings);
+        const auto& counters = partitions.maintenance()->counters();
+        for (int i = 0; i < 100 && counters.compactions == 0; ++i) co_await sleep_ms(20);
+        co_await sleep_ms(200);
+        EXPECT_GE(counters.compactions, 1u);
+        EXPECT_GT((*lagging)->cleaner_offset(), lagging_offset);
+        EXPECT_EQ((*patient)->cleaner_offset(), patient_offset);  // no max.compaction.lag.ms
+        co_await partitions.close_all();
+    };
+    run_on_reactor(body);
+}
+
 }  // namespace
 }  // namespace laminar::broker
