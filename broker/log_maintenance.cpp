@@ -12,6 +12,13 @@ namespace {
 // A closed log (dropped or shutting down) is not an error worth a line.
 bool worth_logging(storage::errc error) noexcept { return error != storage::errc::closed; }
 
+// Bad data or an I/O error makes a partition uncleanable (Kafka: any unexpected error); a full
+// disk may pass, and a failed log (a write failed) is offline for everything until reopened.
+bool uncleanable_after(storage::errc error) noexcept {
+    using storage::errc;
+    return error != errc::closed && error != errc::no_space && error != errc::log_failed;
+}
+
 }  // namespace
 
 log_maintenance::log_maintenance(partition_manager& partitions,
@@ -127,7 +134,7 @@ task<std::shared_ptr<storage::partition_log>> log_maintenance::log_to_clean() {
     for (auto& log : _cleaner_logs) {
         if (_stopping) break;
         const auto& config = log->config();
-        if (!config.cleanup_compact || log->failed()) continue;
+        if (!config.cleanup_compact || log->failed() || _uncleanable.contains(log)) continue;
         const double ratio = log->dirty_ratio();
         if (ratio == 0) continue;  // nothing cleanable is dirty
         auto delay = co_await log->max_compaction_delay_ms();
@@ -142,6 +149,18 @@ task<std::shared_ptr<storage::partition_log>> log_maintenance::log_to_clean() {
     }
     _cleaner_logs.clear();
     co_return chosen;
+}
+
+void log_maintenance::mark_uncleanable(const std::shared_ptr<storage::partition_log>& log,
+                                       storage::errc error) {
+    const auto& where = log->last_compaction_failure();
+    _uncleanable.insert(log);
+    ++_counters.uncleanable_partitions;
+    LAMINAR_LOG_ERROR("{}: compaction failed: {} at offset {} (segment {}, byte {}); the "
+                      "partition is marked uncleanable until the broker restarts, it keeps "
+                      "serving",
+                      log->dir(), storage::to_string(error), where.offset, where.segment_base,
+                      where.position);
 }
 
 task<void> log_maintenance::cleaner_backoff() {
@@ -167,8 +186,12 @@ task<void> log_maintenance::run_cleaner() {
         if (!report) {
             if (worth_logging(report.error())) {
                 ++_counters.compaction_failures;
-                LAMINAR_LOG_WARN("{}: compaction failed: {}", log->dir(),
-                                 storage::to_string(report.error()));
+                if (uncleanable_after(report.error())) {
+                    mark_uncleanable(log, report.error());
+                } else {
+                    LAMINAR_LOG_WARN("{}: compaction failed: {}", log->dir(),
+                                     storage::to_string(report.error()));
+                }
             }
             co_await cleaner_backoff();
             continue;

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "broker/broker_config.h"
@@ -39,6 +40,8 @@ struct log_maintenance_counters {
     std::uint64_t compaction_failures = 0;
     std::uint64_t records_compacted = 0;    // records removed by the cleaner
     std::uint64_t bytes_cleaned = 0;        // segment bytes the cleaner read
+    // Partitions the cleaner gave up on (bad data or an I/O error) until the broker restarts.
+    std::uint64_t uncleanable_partitions = 0;
 };
 
 class log_maintenance {
@@ -66,9 +69,12 @@ private:
     // The cleaner: compacts, one pass at a time, the cleanup.policy=compact log whose earliest
     // dirty record is longest past max.compaction.lag.ms, else the dirtiest one above its
     // min.cleanable.dirty.ratio; its reads paced by _budget (refilled each tick); with nothing
-    // to clean it waits log.cleaner.backoff.ms.
+    // to clean it waits log.cleaner.backoff.ms. A pass that fails on the log's data or on I/O
+    // marks the partition uncleanable (Kafka's LogCleanerManager): skipped until a restart,
+    // still serving.
     task<void> run_cleaner();
     task<std::shared_ptr<storage::partition_log>> log_to_clean();
+    void mark_uncleanable(const std::shared_ptr<storage::partition_log>& log, storage::errc error);
     task<void> cleaner_backoff();
 
     partition_manager& _partitions;
@@ -80,6 +86,8 @@ private:
     cancel_token* _cleaner_wake = nullptr;
     storage::cleaner_budget _budget{0};
     std::vector<std::shared_ptr<storage::partition_log>> _cleaner_logs;
+    // By identity (a log dropped and created again is a new one).
+    std::set<std::weak_ptr<storage::partition_log>, std::owner_less<>> _uncleanable;
     wait_group _tasks;
     std::vector<std::shared_ptr<storage::partition_log>> _logs;  // reused each tick
     // A retention pass in progress: the logs still to visit.
