@@ -717,26 +717,43 @@ TEST_F(compactor, a_crash_mid_swap_of_a_group_leaves_a_consistent_log) {
 }
 
 // What the model knows of the log: every record appended, and for tombstones the time of the
-// first clean that covered them (it set their delete horizon).
+// first clean that covered them (it set their delete horizon), or that may have (a pass that
+// crashed part-way).
 struct compaction_model {
     std::vector<read_record> appended;
     std::map<std::int64_t, std::int64_t> tombstone_covered_ms;
-    std::int64_t last_clean_ms = -1;
+    std::map<std::int64_t, std::int64_t> tombstone_maybe_covered_ms;
+    std::int64_t last_clean_ms = -1;    // the last pass that completed
+    std::int64_t last_attempt_ms = -1;  // the last pass, completed or crashed
     std::int64_t delete_retention_ms = 0;
 
-    void cleaned(std::int64_t cleaner_offset, std::int64_t now_ms) {
-        last_clean_ms = now_ms;
+    void cover(std::map<std::int64_t, std::int64_t>& covered, std::int64_t below,
+               std::int64_t now_ms) {
         for (const auto& record : appended) {
-            if (!record.value && record.offset < cleaner_offset) {
-                tombstone_covered_ms.try_emplace(record.offset, now_ms);
-            }
+            if (!record.value && record.offset < below) covered.try_emplace(record.offset, now_ms);
         }
     }
-    // A tombstone may be gone once a clean ran at or after its horizon.
-    bool tombstone_may_be_gone(std::int64_t offset) const {
+    void cleaned(std::int64_t cleaner_offset, std::int64_t now_ms) {
+        last_clean_ms = last_attempt_ms = now_ms;
+        cover(tombstone_covered_ms, cleaner_offset, now_ms);
+        cover(tombstone_maybe_covered_ms, cleaner_offset, now_ms);
+    }
+    // A pass over the segments below `active_base` stopped by a crash.
+    void crashed(std::int64_t active_base, std::int64_t now_ms) {
+        last_attempt_ms = now_ms;
+        cover(tombstone_maybe_covered_ms, active_base, now_ms);
+    }
+    // A completed pass ran at or after the tombstone's horizon: it is gone.
+    bool tombstone_must_be_gone(std::int64_t offset) const {
         auto covered = tombstone_covered_ms.find(offset);
         return covered != tombstone_covered_ms.end() &&
                last_clean_ms >= covered->second + delete_retention_ms;
+    }
+    // A pass (maybe crashed) ran at or after the earliest horizon it may have.
+    bool tombstone_may_be_gone(std::int64_t offset) const {
+        auto covered = tombstone_maybe_covered_ms.find(offset);
+        return covered != tombstone_maybe_covered_ms.end() &&
+               last_attempt_ms >= covered->second + delete_retention_ms;
     }
 
     // Every record served was appended with the same content; a record below the cleaner
@@ -763,7 +780,7 @@ struct compaction_model {
             EXPECT_EQ(latest_cleaned[*record.key], record.offset)
                 << "a shadowed record is served at " << record.offset;
             if (!record.value) {
-                EXPECT_FALSE(tombstone_may_be_gone(record.offset))
+                EXPECT_FALSE(tombstone_must_be_gone(record.offset))
                     << "a tombstone past its horizon is served at " << record.offset;
             }
         }
@@ -783,8 +800,9 @@ std::uint32_t model_seed() {
 }
 
 // Random keys, values and tombstones; appends interleaved with clock steps (small segments
-// rolled by segment.ms, which the cleaner groups; tombstone horizons passing), cleans and
-// reopens; after each step the log is checked against compaction_model.
+// rolled by segment.ms, which the cleaner groups; tombstone horizons passing), cleans, cleans
+// that crash at a random point of a swap (then a restart), and reopens; after each step the
+// log is checked against compaction_model.
 TEST_F(compactor, model_of_random_appends_cleans_and_reopens) {
     const auto seed = model_seed();
     SCOPED_TRACE("seed " + std::to_string(seed));
@@ -801,6 +819,7 @@ TEST_F(compactor, model_of_random_appends_cleans_and_reopens) {
         std::unique_ptr<partition_log> log = std::move(*opened);
         compaction_model model;
         model.delete_retention_ms = hour_ms;
+        int crashes = 0;
         for (int step = 0; step < 400; ++step) {
             const auto action = random() % 20;
             if (action < 14) {
@@ -823,13 +842,33 @@ TEST_F(compactor, model_of_random_appends_cleans_and_reopens) {
                     model.appended.push_back({done->base_offset + static_cast<std::int64_t>(i),
                                               records[i].key, records[i].value});
                 }
-            } else if (action < 17) {
+            } else if (action < 16 || (action < 17 && random() % 2 == 0)) {
                 auto report = co_await compact_now(*log);
                 if (report.ran) model.cleaned(log->cleaner_offset(), clock.now_ms());
                 totals.records_removed += report.records_removed;
                 totals.tombstones_removed += report.tombstones_removed;
                 totals.horizons_set += report.horizons_set;
                 totals.segments_merged += report.segments_merged;
+            } else if (action < 17) {
+                // A pass that dies at a random point of a swap, then a restart.
+                const auto point = static_cast<cleaner_crash_point>(1 + random() % 4);
+                model.crashed(log->active_segment().base_offset(), clock.now_ms());
+                cleaner_budget budget;
+                compaction_options crashing;
+                crashing.force = true;
+                crashing.crash_at = point;
+                auto report = co_await log->compact(crashing, budget);
+                if (!report) {
+                    ++crashes;
+                    log.reset();  // as a killed process: no close()
+                }
+                if (log) {
+                    EXPECT_TRUE(co_await log->close());
+                }
+                auto again = co_await partition_log::open(options);
+                EXPECT_TRUE(again);
+                if (!again) co_return;
+                log = std::move(*again);
             } else if (action < 18) {
                 clock.advance(random() % (30 * 60'000));
             } else if (action < 19) {
@@ -847,6 +886,7 @@ TEST_F(compactor, model_of_random_appends_cleans_and_reopens) {
             if (::testing::Test::HasFailure()) co_return;
         }
         EXPECT_TRUE(co_await log->close());
+        std::printf("%d passes crashed part-way\n", crashes);
     };
     run_on_reactor(body);
     std::printf("removed %llu records (%llu tombstones), set %llu horizons, merged %llu segments\n",
