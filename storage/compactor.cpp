@@ -322,15 +322,15 @@ task<status> clean_segment(const segment& source, cleaning_rules& rules, chunked
     std::vector<std::byte> scratch;
     std::vector<record_entry> records;
     while (true) {
+        const compaction_failure here{errc::corrupt_log, source.base_offset(), reader.position(),
+                                      reader.next_offset()};
         auto batch = co_await reader.next();
         if (!batch) {
-            failure = {batch.error(), source.base_offset(), reader.position(),
-                       reader.next_offset()};
+            failure = here;
+            failure.error = batch.error();
             co_return fail(batch.error());
         }
         if (batch->empty()) break;
-        const compaction_failure here{errc::corrupt_log, source.base_offset(),
-                                      reader.position() - batch->size(), reader.next_offset()};
         auto header = read_record_batch_header(*batch);
         if (!header) {
             failure = here;
@@ -528,7 +528,9 @@ task<result<std::int64_t>> partition_log::first_batch_timestamp(
     auto got = co_await io::read(source->fd(), std::span(header), 0);
     if (!got) co_return fail(errc_from_core(got.error()));
     std::int64_t timestamp = -1;
-    if (*got == header.size()) timestamp = load_be<std::int64_t>(header.data() + layout::max_timestamp);
+    if (*got == header.size()) {
+        timestamp = load_be<std::int64_t>(header.data() + layout::max_timestamp);
+    }
     _first_batch_timestamps.emplace_back(source, timestamp);
     co_return timestamp;
 }

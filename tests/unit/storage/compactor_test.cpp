@@ -484,7 +484,8 @@ TEST_F(compactor, the_budget_paces_reads_and_stop_ends_the_pass) {
 
 // A batch whose append rolls into its own segment: the clock moves past segment.ms (1 s in the
 // tests that use it) first. (Built outside co_await: g++ 12 mishandles temporaries there.)
-std::vector<std::byte> own_segment_batch(manual_clock& clock, const std::vector<test_record>& records,
+std::vector<std::byte> own_segment_batch(manual_clock& clock,
+                                         const std::vector<test_record>& records,
                                          compression_codec codec = compression_codec::none,
                                          std::int64_t producer_id = -1,
                                          std::int16_t attributes = 0) {
