@@ -13,6 +13,13 @@ namespace {
 // A closed log (dropped or shutting down) is not an error worth a line.
 bool worth_logging(storage::errc error) noexcept { return error != storage::errc::closed; }
 
+// Bad data or an I/O error makes a partition uncleanable (Kafka: any unexpected error); a full
+// disk may pass, and a failed log (a write failed) is offline for everything until reopened.
+bool uncleanable_after(storage::errc error) noexcept {
+    using storage::errc;
+    return error != errc::closed && error != errc::no_space && error != errc::log_failed;
+}
+
 }  // namespace
 
 log_maintenance::log_maintenance(partition_manager& partitions,
@@ -123,21 +130,43 @@ task<void> log_maintenance::retention_step(std::int64_t now_ms) {
 
 namespace laminar::broker {
 
-std::shared_ptr<storage::partition_log> log_maintenance::dirtiest_log() {
+// Kafka's grabFilthiestCompactedLog, with the logs past max.compaction.lag.ms first (the
+// longest past it first), then the highest dirty ratio at or above min.cleanable.dirty.ratio.
+task<std::shared_ptr<storage::partition_log>> log_maintenance::log_to_clean() {
     _partitions.collect_open_logs(_cleaner_logs);
     std::shared_ptr<storage::partition_log> chosen;
+    std::int64_t chosen_delay_ms = 0;
     double chosen_ratio = 0;
     for (auto& log : _cleaner_logs) {
+        if (_stopping) break;
         const auto& config = log->config();
-        if (!config.cleanup_compact || log->failed()) continue;
+        if (!config.cleanup_compact || log->failed() || _uncleanable.contains(log)) continue;
         const double ratio = log->dirty_ratio();
-        if (ratio > 0 && ratio >= config.min_cleanable_dirty_ratio && ratio > chosen_ratio) {
+        if (ratio == 0) continue;  // nothing cleanable is dirty
+        auto delay = co_await log->max_compaction_delay_ms();
+        const std::int64_t delay_ms = delay ? *delay : 0;
+        const bool due = delay_ms > 0 || ratio >= config.min_cleanable_dirty_ratio;
+        if (!due || delay_ms < chosen_delay_ms) continue;
+        if (delay_ms > chosen_delay_ms || ratio > chosen_ratio) {
+            chosen_delay_ms = delay_ms;
             chosen_ratio = ratio;
             chosen = log;
         }
     }
     _cleaner_logs.clear();
-    return chosen;
+    co_return chosen;
+}
+
+void log_maintenance::mark_uncleanable(const std::shared_ptr<storage::partition_log>& log,
+                                       storage::errc error) {
+    const auto& where = log->last_compaction_failure();
+    _uncleanable.insert(log);
+    ++_counters.uncleanable_partitions;
+    LAMINAR_LOG_ERROR("{}: compaction failed: {} at offset {} (segment {}, byte {}); the "
+                      "partition is marked uncleanable until the broker restarts, it keeps "
+                      "serving",
+                      log->dir(), storage::to_string(error), where.offset, where.segment_base,
+                      where.position);
 }
 
 task<void> log_maintenance::cleaner_backoff() {
@@ -153,7 +182,7 @@ task<void> log_maintenance::cleaner_backoff() {
 
 task<void> log_maintenance::run_cleaner() {
     while (!_stopping && !reactor::current().stopping()) {
-        auto log = dirtiest_log();
+        auto log = co_await log_to_clean();
         if (!log) {
             co_await cleaner_backoff();
             continue;
@@ -163,8 +192,12 @@ task<void> log_maintenance::run_cleaner() {
         if (!report) {
             if (worth_logging(report.error())) {
                 ++_counters.compaction_failures;
-                LAMINAR_LOG_WARN("{}: compaction failed: {}", log->dir(),
-                                 storage::to_string(report.error()));
+                if (uncleanable_after(report.error())) {
+                    mark_uncleanable(log, report.error());
+                } else {
+                    LAMINAR_LOG_WARN("{}: compaction failed: {}", log->dir(),
+                                     storage::to_string(report.error()));
+                }
             }
             co_await cleaner_backoff();
             continue;
@@ -176,11 +209,13 @@ task<void> log_maintenance::run_cleaner() {
         }
         ++_counters.compactions;
         _counters.records_compacted += report->records_removed;
-        LAMINAR_LOG_INFO("{}: compacted (dirty ratio {:.2f}): {} records removed, {} segments "
-                         "rewritten, {} removed, cleaned up to offset {}",
-                         log->dir(), report->dirty_ratio, report->records_removed,
-                         report->segments_rewritten, report->segments_removed,
-                         report->clean_offset);
+        LAMINAR_LOG_INFO("{}: compacted (dirty ratio {:.2f}, {} ms past max.compaction.lag.ms): "
+                         "{} records removed, {} markers removed, {} delete horizons set, {} "
+                         "segments written, {} removed, cleaned up to offset {}",
+                         log->dir(), report->dirty_ratio, report->max_compaction_delay_ms,
+                         report->records_removed, report->markers_removed,
+                         report->horizons_set, report->segments_rewritten,
+                         report->segments_removed, report->clean_offset);
     }
     _cleaner_logs.clear();
     _tasks.done();

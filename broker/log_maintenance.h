@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "broker/broker_config.h"
@@ -43,6 +44,8 @@ struct log_maintenance_counters {
     std::uint64_t bytes_cleaned = 0;        // segment bytes the cleaner read
     std::uint64_t recovery_checkpoints = 0;  // recovery points moved by the checkpoint step
     std::uint64_t recovery_checkpoint_failures = 0;
+    // Partitions the cleaner gave up on (bad data or an I/O error) until the broker restarts.
+    std::uint64_t uncleanable_partitions = 0;
 };
 
 class log_maintenance {
@@ -69,11 +72,15 @@ private:
     task<void> tick(std::int64_t now_ms);
     task<void> flush_due_logs();
     task<void> retention_step(std::int64_t now_ms);
-    // The cleaner: compacts the dirtiest cleanup.policy=compact log above its
-    // min.cleanable.dirty.ratio, one pass at a time, its reads paced by _budget (refilled each
-    // tick); with nothing to clean it waits log.cleaner.backoff.ms.
+    // The cleaner: compacts, one pass at a time, the cleanup.policy=compact log whose earliest
+    // dirty record is longest past max.compaction.lag.ms, else the dirtiest one above its
+    // min.cleanable.dirty.ratio; its reads paced by _budget (refilled each tick); with nothing
+    // to clean it waits log.cleaner.backoff.ms. A pass that fails on the log's data or on I/O
+    // marks the partition uncleanable (Kafka's LogCleanerManager): skipped until a restart,
+    // still serving.
     task<void> run_cleaner();
-    std::shared_ptr<storage::partition_log> dirtiest_log();
+    task<std::shared_ptr<storage::partition_log>> log_to_clean();
+    void mark_uncleanable(const std::shared_ptr<storage::partition_log>& log, storage::errc error);
     task<void> cleaner_backoff();
     // Every tick, the open logs whose last recovery checkpoint is an interval old and that have
     // appends past their recovery point run partition_log::checkpoint_recovery_point, in waves
@@ -94,6 +101,8 @@ private:
     std::vector<std::shared_ptr<storage::partition_log>> _checkpoint_logs;
     storage::cleaner_budget _budget{0};
     std::vector<std::shared_ptr<storage::partition_log>> _cleaner_logs;
+    // By identity (a log dropped and created again is a new one).
+    std::set<std::weak_ptr<storage::partition_log>, std::owner_less<>> _uncleanable;
     wait_group _tasks;
     std::vector<std::shared_ptr<storage::partition_log>> _logs;  // reused each tick
     // A retention pass in progress: the logs still to visit.

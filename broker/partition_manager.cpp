@@ -137,6 +137,7 @@ storage::log_config log_config_of(const topic_settings& settings) {
     config.delete_retention_ms = settings.delete_retention_ms;
     config.min_cleanable_dirty_ratio = settings.min_cleanable_dirty_ratio;
     config.min_compaction_lag_ms = settings.min_compaction_lag_ms;
+    config.max_compaction_lag_ms = settings.max_compaction_lag_ms;
     return config;
 }
 

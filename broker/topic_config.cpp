@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include <fmt/format.h>
+
 namespace laminar::broker {
 
 namespace {
@@ -83,6 +85,14 @@ result<void, std::string> validate_topic_configs(const std::map<std::string, std
         const auto& problem = parsed.error().problems.front();
         return fail(problem.message);
     }
+    // As Kafka's LogConfig.validateValues: the lag bounds, after defaults, must be in order.
+    const auto min_lag = parsed->get_duration("min.compaction.lag.ms").count();
+    const auto max_lag = parsed->get_duration("max.compaction.lag.ms").count();
+    if (min_lag > max_lag) {
+        return fail(fmt::format("conflict topic config setting min.compaction.lag.ms ({}) > "
+                                "max.compaction.lag.ms ({})",
+                                min_lag, max_lag));
+    }
     if (auto remote = set.find("remote.storage.enable");
         remote != set.end() && remote->second == "true") {
         return fail(std::string("remote.storage.enable: tiered storage is not supported"));
@@ -107,6 +117,7 @@ topic_settings resolve_topic_settings(const std::map<std::string, std::string>& 
     settings.delete_retention_ms = values->get_duration("delete.retention.ms").count();
     settings.min_cleanable_dirty_ratio = values->get_float64("min.cleanable.dirty.ratio");
     settings.min_compaction_lag_ms = values->get_duration("min.compaction.lag.ms").count();
+    settings.max_compaction_lag_ms = values->get_duration("max.compaction.lag.ms").count();
     settings.max_message_bytes = values->get_int64("max.message.bytes");
     settings.log_append_time = values->get_string("message.timestamp.type") == "LogAppendTime";
     settings.min_insync_replicas =

@@ -31,6 +31,7 @@ struct topic_settings {
     std::int64_t delete_retention_ms = 86400000;
     double min_cleanable_dirty_ratio = 0.5;
     std::int64_t min_compaction_lag_ms = 0;
+    std::int64_t max_compaction_lag_ms = INT64_MAX;
     std::int64_t max_message_bytes = 1048588;
     bool log_append_time = false;  // message.timestamp.type=LogAppendTime
     std::int32_t min_insync_replicas = 1;

@@ -70,8 +70,11 @@ bool parse_one(std::span<const std::byte> records, std::size_t at,
     std::int32_t value_length = 0;
     std::size_t value_begin = 0;
     std::int32_t headers = 0;
-    if (!fields.skip(1) || !fields.read_varlong(timestamp_delta) ||
-        !fields.read_varint(offset_delta) || offset_delta < 0 ||
+    if (!fields.skip(1) || !fields.read_varlong(timestamp_delta)) return false;
+    entry.attributes_at = body;
+    entry.after_timestamp = fields.position();
+    entry.timestamp_delta = timestamp_delta;
+    if (!fields.read_varint(offset_delta) || offset_delta < 0 ||
         offset_delta > header.last_offset_delta ||
         !fields.read_field(entry.key_length, entry.key_begin) ||
         !fields.read_field(value_length, value_begin) || !fields.read_varint(headers) ||
@@ -92,6 +95,30 @@ bool parse_one(std::span<const std::byte> records, std::size_t at,
     entry.end = end;
     entry.tombstone = value_length < 0;
     return true;
+}
+
+void put_varlong(std::vector<std::byte>& out, std::int64_t value) {
+    auto raw = (static_cast<std::uint64_t>(value) << 1) ^ static_cast<std::uint64_t>(value >> 63);
+    while (raw >= 0x80) {
+        out.push_back(static_cast<std::byte>((raw & 0x7f) | 0x80));
+        raw >>= 7;
+    }
+    out.push_back(static_cast<std::byte>(raw));
+}
+
+// The record again with its timestamp delta relative to `base_timestamp` instead of the batch's.
+void put_rebased_record(std::span<const std::byte> records, const record_entry& entry,
+                        std::int64_t old_base_timestamp, std::int64_t base_timestamp,
+                        std::vector<std::byte>& out) {
+    const std::int64_t timestamp = wrapping_add(old_base_timestamp, entry.timestamp_delta);
+    std::vector<std::byte> body;
+    body.push_back(records[entry.attributes_at]);
+    put_varlong(body, static_cast<std::int64_t>(static_cast<std::uint64_t>(timestamp) -
+                                                static_cast<std::uint64_t>(base_timestamp)));
+    body.insert(body.end(), records.begin() + static_cast<std::ptrdiff_t>(entry.after_timestamp),
+                records.begin() + static_cast<std::ptrdiff_t>(entry.end));
+    put_varlong(out, static_cast<std::int64_t>(body.size()));
+    out.insert(out.end(), body.begin(), body.end());
 }
 
 }  // namespace
@@ -134,15 +161,21 @@ status parse_batch_records(std::span<const std::byte> records, const record_batc
 
 status rebuild_batch(std::span<const std::byte> batch, const record_batch_header& header,
                      std::span<const std::byte> records, std::span<const record_entry> kept,
-                     std::vector<std::byte>& out) {
+                     std::vector<std::byte>& out, std::optional<std::int64_t> delete_horizon_ms) {
     if (kept.empty() || batch.size() < layout::header_bytes) return fail(errc::invalid_argument);
     const auto codec = compression_codec_from_attributes(static_cast<std::uint16_t>(
         header.attributes));
     if (!codec) return fail(errc::corrupt_log);
     std::vector<std::byte> plain;
     for (const auto& entry : kept) {
-        if (entry.end > records.size() || entry.begin >= entry.end) {
+        if (entry.end > records.size() || entry.begin >= entry.end ||
+            entry.attributes_at <= entry.begin || entry.after_timestamp <= entry.attributes_at ||
+            entry.after_timestamp > entry.end) {
             return fail(errc::invalid_argument);
+        }
+        if (delete_horizon_ms) {
+            put_rebased_record(records, entry, header.base_timestamp, *delete_horizon_ms, plain);
+            continue;
         }
         plain.insert(plain.end(), records.begin() + static_cast<std::ptrdiff_t>(entry.begin),
                      records.begin() + static_cast<std::ptrdiff_t>(entry.end));
@@ -150,6 +183,13 @@ status rebuild_batch(std::span<const std::byte> batch, const record_batch_header
     const std::size_t start = out.size();
     out.insert(out.end(), batch.begin(),
                batch.begin() + static_cast<std::ptrdiff_t>(layout::header_bytes));
+    if (delete_horizon_ms) {
+        auto* written = out.data() + start;
+        store_be<std::int16_t>(written + layout::attributes,
+                               static_cast<std::int16_t>(header.attributes |
+                                                         record_batch_attributes::delete_horizon));
+        store_be<std::int64_t>(written + layout::base_timestamp, *delete_horizon_ms);
+    }
     if (*codec == compression_codec::none) {
         out.insert(out.end(), plain.begin(), plain.end());
     } else if (!compress(*codec, plain, out)) {

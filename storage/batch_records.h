@@ -15,13 +15,15 @@
 // producer id/epoch/base sequence, attributes, leader epoch): the kept records' bytes are copied
 // unchanged (their deltas stay relative to the same base), recompressed with the batch's codec;
 // records_count, batch_length and the CRC32C are recomputed. Offsets inside the batch may then
-// have gaps, as in Kafka after compaction.
+// have gaps, as in Kafka after compaction. A batch given a delete horizon changes its attributes
+// and base timestamp too (and its records' timestamp deltas to match).
 //
 // @locality any thread (pure functions over the given bytes).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -37,6 +39,9 @@ struct record_entry {
     std::int64_t offset = 0;
     std::size_t begin = 0;  // within the records bytes: from the length varint
     std::size_t end = 0;    // one past the record
+    std::size_t attributes_at = 0;    // the record's attributes byte (after the length)
+    std::size_t after_timestamp = 0;  // one past the timestamp delta varlong
+    std::int64_t timestamp_delta = 0;
     std::size_t key_begin = 0;
     std::int32_t key_length = -1;  // -1: no key
     bool tombstone = false;        // null value
@@ -58,10 +63,21 @@ inline std::span<const std::byte> record_key(std::span<const std::byte> records,
     return records.subspan(entry.key_begin, static_cast<std::size_t>(entry.key_length));
 }
 
+// The delete horizon of a batch (KIP-534): attribute bit 6 set by a cleaner that kept a tombstone
+// or a transaction marker in it; the base timestamp then holds the horizon (ms since the epoch)
+// and the records' timestamp deltas are relative to it. nullopt when the flag is clear.
+inline std::optional<std::int64_t> delete_horizon_of(const record_batch_header& header) noexcept {
+    if ((header.attributes & record_batch_attributes::delete_horizon) == 0) return std::nullopt;
+    return header.base_timestamp;
+}
+
 // Appends to `out` the batch holding only `kept` (a non-empty subset of the parsed records, in
-// order) of `batch`.
+// order) of `batch`. With `delete_horizon_ms` the batch gets the delete horizon flag and that
+// base timestamp, and each kept record's timestamp delta is rewritten so that its timestamp
+// (base + delta) is unchanged; the max timestamp stays.
 status rebuild_batch(std::span<const std::byte> batch, const record_batch_header& header,
                      std::span<const std::byte> records, std::span<const record_entry> kept,
-                     std::vector<std::byte>& out);
+                     std::vector<std::byte>& out,
+                     std::optional<std::int64_t> delete_horizon_ms = std::nullopt);
 
 }  // namespace laminar::storage

@@ -3,10 +3,13 @@
 //
 // What is honoured (Kafka's topic configs): cleanup.policy compact / compact,delete (the owner
 // calls compact() only for those), min.cleanable.dirty.ratio (dirty bytes / cleanable bytes
-// below it: nothing to do), min.compaction.lag.ms (segments holding a record younger than it
-// are not cleaned), delete.retention.ms (a tombstone goes once the max timestamp of its
-// segment is older than it). Not honoured: max.compaction.lag.ms, segment grouping (each
-// segment is rewritten into one segment; a segment left empty is removed).
+// below it: nothing to do, unless max.compaction.lag.ms is exceeded), min.compaction.lag.ms
+// (segments holding a record younger than it are not cleaned), max.compaction.lag.ms (a log
+// whose earliest dirty record is older than it is cleaned whatever its ratio; the active
+// segment of a compacted log rolls at that age so it becomes cleanable), delete.retention.ms
+// (the delete horizon a clean gives a batch holding a tombstone or a marker; KIP-534),
+// segment.bytes (consecutive cleaned segments whose sizes sum to at most it are written into
+// one; Kafka's groupSegmentsBySize).
 //
 // @locality owning shard of the log.
 #pragma once
@@ -15,10 +18,14 @@
 #include <coroutine>
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "core/reactor.h"
+#include "core/task.h"
+#include "storage/errc.h"
 
 namespace laminar::storage {
 
@@ -75,8 +82,15 @@ private:
 
 // Where a test makes the cleaner stop as if the process died there (the log is then failed and
 // must be reopened): after the cleaned file is written and synced, after it is renamed to
-// .swap, after the .swap replaced the old .log (before indexes and checkpoint).
-enum class cleaner_crash_point : std::uint8_t { none, after_cleaned, after_swap, after_replace };
+// .swap, after the group's later segments were unlinked (a group of one has none), after the
+// .swap replaced the old .log (before indexes and checkpoint).
+enum class cleaner_crash_point : std::uint8_t {
+    none,
+    after_cleaned,
+    after_swap,
+    after_members_removed,
+    after_replace
+};
 
 struct compaction_options {
     bool force = false;  // clean even below min.cleanable.dirty.ratio
@@ -93,9 +107,35 @@ struct compaction_report {
     std::uint64_t bytes_written = 0;
     std::uint64_t records_removed = 0;
     std::uint64_t tombstones_removed = 0;
-    std::uint64_t segments_rewritten = 0;
-    std::uint64_t segments_removed = 0;
+    std::uint64_t markers_removed = 0;     // transaction markers past their delete horizon
+    std::uint64_t horizons_set = 0;        // batches given a delete horizon (KIP-534)
+    std::uint64_t segments_rewritten = 0;  // cleaned segments written (one per group)
+    std::uint64_t segments_removed = 0;    // source segments gone (emptied, or merged in a group)
+    std::uint64_t segments_merged = 0;     // of those, merged into the first of their group
     std::int64_t clean_offset = 0;  // the cleaner offset checkpoint after the pass
+    // How far past max.compaction.lag.ms the earliest dirty record was (0: not past it).
+    std::int64_t max_compaction_delay_ms = 0;
 };
+
+// The cleaner's key -> latest offset map over the mapped segments (compactor.cpp).
+struct offset_map;
+
+// Where a pass failed on the log's data or an I/O error (the owner names it when it marks the
+// partition uncleanable): the segment, the byte position in it and the offset the cleaner
+// expected there (the one after the last good batch).
+struct compaction_failure {
+    errc error = errc::ok;
+    std::int64_t segment_base = -1;
+    std::uint64_t position = 0;
+    std::int64_t offset = -1;
+};
+
+// open(): completes the swap a crash interrupted of the cleaned group whose first segment is
+// `base` (see compactor.cpp): the group's later segments (those whose base is below the .swap's
+// last offset + 1) are unlinked and dropped from `segment_bases` (sorted), then the .swap
+// replaces <base>.log, whose stale indexes go. A .swap without its <base>.log is deleted. The
+// caller syncs the directory.
+task<status> complete_cleaned_swap(const std::string& dir, std::int64_t base,
+                                   std::vector<std::int64_t>& segment_bases);
 
 }  // namespace laminar::storage

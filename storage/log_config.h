@@ -39,6 +39,8 @@ struct log_config {
     std::int64_t delete_retention_ms = 86400000;   // delete.retention.ms (tombstones kept)
     double min_cleanable_dirty_ratio = 0.5;        // min.cleanable.dirty.ratio
     std::int64_t min_compaction_lag_ms = 0;        // min.compaction.lag.ms
+    // max.compaction.lag.ms (Kafka's default: Long.MAX_VALUE, never)
+    std::int64_t max_compaction_lag_ms = INT64_MAX;
 };
 
 enum class flush_policy : std::uint8_t { none, interval, every_batch };

@@ -284,7 +284,12 @@ task<status> partition_log::roll_if_needed(const record_batch_header& header,
     if (active.empty()) co_return status{};
     const auto& config = _options.config;
     const bool full = active.size_bytes() + header.total_bytes() > config.segment_bytes;
-    const bool aged = now_ms - _active_created_ms >= config.segment_ms;
+    // A compacted log's active segment is never cleaned: it rolls at max.compaction.lag.ms
+    // after its first append so its records become cleanable in time (as Kafka).
+    const std::int64_t roll_ms = config.cleanup_compact
+                                     ? std::min(config.segment_ms, config.max_compaction_lag_ms)
+                                     : config.segment_ms;
+    const bool aged = now_ms - _active_created_ms >= roll_ms;
     const bool offsets_overflow = _log_end_offset + header.last_offset_delta -
                                       active.base_offset() >
                                   std::numeric_limits<std::uint32_t>::max();

@@ -45,8 +45,9 @@
 //   and a crash part-way leaves a consistent log (at worst holding more of the old prefix).
 // - A clean close() leaves a marker so the next open trusts the files and scans nothing.
 // - compact() never changes an offset or touches the active segment; a crash at any point of
-//   a segment swap leaves either the old segment or the cleaned one (open() completes a
-//   committed .swap and deletes a half-written .cleaned); see compactor.cpp.
+//   the swap of a cleaned segment or group leaves either the old segments or the cleaned one
+//   (open() completes a committed .swap, removing the group's segments it covers, and deletes a
+//   half-written .cleaned); see compactor.cpp.
 //
 // @locality owning shard: every member runs on the shard that opened the log.
 #pragma once
@@ -169,13 +170,22 @@ public:
 
     // Compaction (cleanup.policy=compact; compactor.cpp): one pass over the inactive segments
     // old enough for min.compaction.lag.ms, when the dirty ratio reaches
-    // min.cleanable.dirty.ratio (or options.force). Reads are paced by `budget`; appends and
+    // min.cleanable.dirty.ratio, the earliest dirty record is past max.compaction.lag.ms, or
+    // options.force. Reads are paced by `budget`; appends and
     // reads go on meanwhile (the append lock is held only to swap each cleaned segment in).
     task<result<compaction_report>> compact(const compaction_options& options,
                                             cleaner_budget& budget);
     // Bytes past the cleaner offset over all cleanable bytes (0: nothing to clean); no I/O.
     double dirty_ratio() const noexcept;
+    // How long ago the earliest dirty record (the first batch of each dirty inactive segment,
+    // as Kafka) passed max.compaction.lag.ms; 0 when none did. Reads one header per dirty
+    // segment the first time it is asked about.
+    task<result<std::int64_t>> max_compaction_delay_ms();
     std::int64_t cleaner_offset() const noexcept { return _cleaner_offset; }
+    // Where the last failed compact() failed on the data or on I/O (error ok: none did).
+    const compaction_failure& last_compaction_failure() const noexcept {
+        return _compaction_failure;
+    }
 
     // New settings (a topic config changed): appends, rolls, flushes and retention use them from
     // now on; data already written stays as it is (a smaller segment.bytes rolls at the next
@@ -271,12 +281,20 @@ private:
         std::uint64_t dirty_bytes = 0;
     };
     cleanable_range cleanable(std::int64_t now_ms) const noexcept;
-    // Replaces `original` (still at the same place, unchanged) by the cleaned file written at
-    // <base>.log.cleaned, or removes it when `empty`; false when the log moved on meanwhile.
-    task<result<bool>> install_cleaned(const std::shared_ptr<segment>& original,
-                                       std::uint64_t original_size, bool empty,
+    // Replaces the consecutive segments `group` (still in place, each still `sizes` bytes) by
+    // the cleaned file written at <first base>.log.cleaned, or removes them when `empty`;
+    // false when the log moved on meanwhile.
+    task<result<bool>> install_cleaned(std::span<const std::shared_ptr<segment>> group,
+                                       std::span<const std::uint64_t> sizes, bool empty,
                                        cleaner_crash_point crash_at);
+    task<result<bool>> clean_mapped(std::span<const std::shared_ptr<segment>> snapshot,
+                                    std::size_t end, const offset_map& map,
+                                    const compaction_options& options, cleaner_budget& budget,
+                                    compaction_report& report);
+    task<status> replace_by_swap(std::size_t index, std::size_t count,
+                                 cleaner_crash_point crash_at);
     task<status> remove_emptied_segment(std::size_t index);
+    task<result<std::int64_t>> first_batch_timestamp(const std::shared_ptr<segment>& source);
 
     // partition_log_maintenance.cpp
     task<status> truncate_fully(std::int64_t offset);
@@ -291,6 +309,10 @@ private:
     std::int64_t _recovery_point = 0;
     std::int64_t _active_created_ms = 0;
     std::int64_t _cleaner_offset = 0;
+    compaction_failure _compaction_failure;
+    // max.compaction.lag.ms: the first batch's max timestamp of dirty inactive segments (they
+    // are immutable until cleaned), kept while the segment is in the log.
+    std::vector<std::pair<std::weak_ptr<const segment>, std::int64_t>> _first_batch_timestamps;
     log_recovery_report _recovery;
 
     async_mutex _append_mutex;

@@ -90,26 +90,6 @@ status validate_config(const log_options& options) {
     return {};
 }
 
-// Completes the swaps of cleaned segments a crash interrupted (see compactor.cpp): the .swap
-// replaces its .log, whose stale indexes go (recovery rebuilds them). A .swap without its .log
-// is not resurrected.
-status complete_swaps(const std::string& dir, const directory_listing& listing) {
-    for (auto base : listing.swaps) {
-        const std::string swap = dir + "/" + segment_file_name(base, swap_suffix);
-        if (!std::binary_search(listing.segment_bases.begin(), listing.segment_bases.end(),
-                                base)) {
-            ::unlink(swap.c_str());
-            continue;
-        }
-        for (auto suffix : {index_suffix, time_index_suffix}) {
-            ::unlink((dir + "/" + segment_file_name(base, suffix)).c_str());
-        }
-        const std::string log = dir + "/" + segment_file_name(base, log_suffix);
-        if (::rename(swap.c_str(), log.c_str()) != 0) return fail(last_errno());
-    }
-    return {};
-}
-
 }  // namespace
 
 task<result<std::unique_ptr<partition_log>>> partition_log::open(log_options options) {
@@ -154,7 +134,11 @@ task<status> partition_log::load(log_recovery_report& report) {
     auto listing = list_directory(_dir);
     if (!listing) co_return fail(listing.error());
     for (const auto& name : listing->leftovers) ::unlink((_dir + "/" + name).c_str());
-    if (auto completed = complete_swaps(_dir, *listing); !completed) co_return completed;
+    // Cleaned groups whose swap a crash interrupted (see compactor.cpp).
+    for (auto base : listing->swaps) {
+        auto completed = co_await complete_cleaned_swap(_dir, base, listing->segment_bases);
+        if (!completed) co_return completed;
+    }
     if (!listing->swaps.empty()) {
         auto synced = co_await sync_dir();
         if (!synced) co_return synced;

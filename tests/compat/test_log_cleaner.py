@@ -1,8 +1,12 @@
 """The broker's log maintenance seen through confluent-kafka: retention.ms and retention.bytes
 remove old segments (the earliest offset ListOffsets answers moves), a compacted topic is
-cleaned to the latest record per key (plus what the active segment holds), and a compacted
-topic refuses records without a key (INVALID_RECORD)."""
+cleaned to the latest record per key (plus what the active segment holds), a compacted
+topic refuses records without a key (INVALID_RECORD), max.compaction.lag.ms cleans a log below
+its dirty ratio, and batches given a delete horizon (KIP-534) are fetched as clients expect:
+tombstones with their own timestamps."""
+import glob
 import os
+import struct
 import time
 
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
@@ -61,6 +65,36 @@ def consume_from_beginning(broker, topic, end):
     return messages
 
 
+def partition_path(broker, topic):
+    return os.path.join(broker.directory, "laminar-data", f"{topic}-0")
+
+
+def cleaner_offset(broker, topic):
+    """The partition's cleaner-offset-checkpoint (0 before the first clean)."""
+    try:
+        with open(os.path.join(partition_path(broker, topic), "cleaner-offset-checkpoint")) as f:
+            return int(f.read())
+    except (FileNotFoundError, ValueError):
+        return 0
+
+
+def batch_attributes(broker, topic):
+    """(base offset, attributes) of every batch on disk, read as Kafka lays segments out."""
+    found = []
+    for path in sorted(glob.glob(os.path.join(partition_path(broker, topic), "*.log"))):
+        with open(path, "rb") as f:
+            data = f.read()
+        position = 0
+        while position + 61 <= len(data):
+            base, length = struct.unpack_from(">qi", data, position)
+            if length <= 0:
+                break  # the active segment's preallocated zeros
+            attributes, = struct.unpack_from(">h", data, position + 21)
+            found.append((base, attributes))
+            position += 12 + length
+    return found
+
+
 def test_retention_ms_removes_old_segments_and_earliest_moves(broker):
     create(broker, "retention.time", {"retention.ms": "1000", "segment.bytes": "1024"})
     assert produce_one_batch_each(broker, "retention.time",
@@ -110,6 +144,50 @@ def test_a_compacted_topic_keeps_the_latest_record_per_key(broker):
     # Before the tail, each key appears once: only its latest record was kept.
     head = [m.key() for m in messages[:-20]]
     assert len(head) == len(set(head))
+
+
+def test_max_compaction_lag_cleans_a_log_below_its_dirty_ratio(broker):
+    """A ratio of 1.0 is reached only before the first clean; later dirty segments are cleaned
+    because max.compaction.lag.ms (1 s) is past, and the active segment rolls at that age."""
+    create(broker, "lagging", {"cleanup.policy": "compact", "segment.bytes": "1024",
+                               "min.cleanable.dirty.ratio": "1.0",
+                               "max.compaction.lag.ms": "1000"})
+    first = [(f"key{i}".encode(), b"v" * 100) for i in range(20)]  # all kept: a clean part
+    assert produce_one_batch_each(broker, "lagging", first) == []
+    assert wait_until(lambda: cleaner_offset(broker, "lagging") > 0, timeout=20)
+    cleaned = cleaner_offset(broker, "lagging")
+    again = [(b"key0", f"again{i}".encode()) for i in range(3)]
+    assert produce_one_batch_each(broker, "lagging", again) == []
+    time.sleep(1.5)
+    # Rolls the active segment (its first record is past the lag) and makes it cleanable.
+    assert produce_one_batch_each(broker, "lagging", [(b"key1", b"late")]) == []
+    assert wait_until(lambda: cleaner_offset(broker, "lagging") >= 23, timeout=20), \
+        (cleaned, cleaner_offset(broker, "lagging"))
+    messages = consume_from_beginning(broker, "lagging", 24)
+    values = {m.key(): m.value() for m in messages}
+    assert values[b"key0"] == b"again2" and values[b"key1"] == b"late"
+    assert [m.value() for m in messages].count(b"again0") == 0  # shadowed, cleaned away
+
+
+def test_tombstones_get_a_delete_horizon_and_consumers_still_read_them(broker):
+    create(broker, "horizon", {"cleanup.policy": "compact", "segment.bytes": "1024",
+                               "min.cleanable.dirty.ratio": "0.01"})
+    base = int(time.time() * 1000) - 60_000
+    producer = Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 0})
+    for i in range(30):
+        value = None if i == 5 else b"x" * 100
+        producer.produce("horizon", key=f"key{i}".encode(), value=value, timestamp=base + i)
+        producer.flush(10)
+    assert wait_until(lambda: cleaner_offset(broker, "horizon") > 5, timeout=20)
+    flagged = [base_offset for base_offset, attributes in batch_attributes(broker, "horizon")
+               if attributes & 0x40]
+    assert flagged == [5]  # only the tombstone's batch got the delete horizon flag
+    messages = consume_from_beginning(broker, "horizon", 30)
+    assert [m.offset() for m in messages] == list(range(30))  # distinct keys: all kept
+    tombstone = messages[5]
+    assert tombstone.key() == b"key5" and tombstone.value() is None
+    assert tombstone.timestamp()[1] == base + 5  # base timestamp moved, the record's did not
+    assert all(m.timestamp()[1] == base + m.offset() for m in messages)
 
 
 def test_a_compacted_topic_refuses_records_without_a_key(broker):

@@ -3,12 +3,14 @@
 // The input is taken twice: as a whole batch (header validated, CRC fixed up first so the
 // records are reached; compressed bodies are decompressed) and as the records bytes of a
 // plain batch whose records_count is the input's first byte. Whatever parses is rebuilt with
-// every other record kept and must parse again to the same keys.
+// every other record kept and must parse again to the same keys; and again with a delete
+// horizon, which must keep every record's timestamp.
 //
 // Built by the fuzz preset (tests/fuzz/CMakeLists.txt); run with scripts/fuzz.sh.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -24,12 +26,13 @@ namespace layout = record_batch_layout;
 
 void rebuild_and_check(std::span<const std::byte> batch, const record_batch_header& header,
                        std::span<const std::byte> records,
-                       const std::vector<storage::record_entry>& entries) {
+                       const std::vector<storage::record_entry>& entries,
+                       std::optional<std::int64_t> horizon) {
     std::vector<storage::record_entry> kept;
     for (std::size_t i = 0; i < entries.size(); i += 2) kept.push_back(entries[i]);
     if (kept.empty()) return;
     std::vector<std::byte> rebuilt;
-    if (!storage::rebuild_batch(batch, header, records, kept, rebuilt)) return;
+    if (!storage::rebuild_batch(batch, header, records, kept, rebuilt, horizon)) return;
     auto again = validate_record_batch(rebuilt, rebuilt.size());
     LAMINAR_ASSERT(again.has_value());
     LAMINAR_ASSERT(again->records_count == static_cast<std::int32_t>(kept.size()));
@@ -39,9 +42,13 @@ void rebuild_and_check(std::span<const std::byte> batch, const record_batch_head
     std::vector<storage::record_entry> parsed;
     LAMINAR_ASSERT(storage::parse_batch_records(*body, *again, parsed).has_value());
     LAMINAR_ASSERT(parsed.size() == kept.size());
+    if (horizon) LAMINAR_ASSERT(storage::delete_horizon_of(*again) == horizon);
     for (std::size_t i = 0; i < kept.size(); ++i) {
         LAMINAR_ASSERT(parsed[i].offset == kept[i].offset);
         LAMINAR_ASSERT(parsed[i].key_length == kept[i].key_length);
+        // A delete horizon moves the base timestamp, never a record's timestamp.
+        LAMINAR_ASSERT(wrapping_add(again->base_timestamp, parsed[i].timestamp_delta) ==
+                       wrapping_add(header.base_timestamp, kept[i].timestamp_delta));
         if (kept[i].key_length > 0) {
             auto left = storage::record_key(records, kept[i]);
             auto right = storage::record_key(*body, parsed[i]);
@@ -64,7 +71,9 @@ void as_whole_batch(std::span<const std::byte> input) {
     if (!records) return;
     std::vector<storage::record_entry> entries;
     if (!storage::parse_batch_records(*records, *header, entries)) return;
-    rebuild_and_check(batch, *header, *records, entries);
+    rebuild_and_check(batch, *header, *records, entries, std::nullopt);
+    rebuild_and_check(batch, *header, *records, entries,
+                      wrapping_add(header->base_timestamp, 86'400'000));
 }
 
 void as_records(std::span<const std::byte> input) {
@@ -93,7 +102,8 @@ void as_records(std::span<const std::byte> input) {
     store_be<std::int8_t>(p + layout::magic, record_batch_magic);
     store_be<std::int32_t>(p + layout::last_offset_delta, header.last_offset_delta);
     store_be<std::int32_t>(p + layout::records_count, header.records_count);
-    rebuild_and_check(batch, header, records, entries);
+    rebuild_and_check(batch, header, records, entries, std::nullopt);
+    rebuild_and_check(batch, header, records, entries, 1'700'000'000'000);
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
 // The broker's log maintenance on a real partition_manager: retention removes old segments of a
 // delete-policy topic (the log start offset advances) and leaves compact-only topics alone,
 // interval-policy logs (flush.ms) are synced by the tick, and close_all stops the loop first.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <filesystem>
 #include <random>
@@ -190,6 +193,115 @@ TEST(log_maintenance, the_cleaner_compacts_dirty_compacted_logs_within_its_tick_
             {"key0", "value196"}, {"key1", "value197"}, {"key2", "value198"},
             {"key3", "value199"}};
         EXPECT_EQ(seen, latest);
+        co_await partitions.close_all();
+    };
+    run_on_reactor(body);
+}
+
+// `count` records, one batch each, to both logs: key<i % keys>, value<i>, at `timestamp`.
+task<void> append_to_both(storage::partition_log& first, storage::partition_log& second,
+                          int count, int keys, std::int64_t timestamp) {
+    for (int i = 0; i < count; ++i) {
+        const std::string key = "key" + std::to_string(i % keys);
+        for (auto* log : {&first, &second}) {
+            auto batch = keyed_batch({{key, "value" + std::to_string(i)}}, timestamp);
+            auto appended = co_await log->append(batch);
+            EXPECT_TRUE(appended);
+        }
+    }
+}
+
+TEST(log_maintenance, a_log_past_max_compaction_lag_is_cleaned_below_its_dirty_ratio) {
+    temporary_directory dir;
+    auto image = image_with_topics({{"lagging", {{"cleanup.policy", "compact"},
+                                                 {"segment.bytes", "400"},
+                                                 {"min.cleanable.dirty.ratio", "1.0"},
+                                                 {"max.compaction.lag.ms", "1000"}}},
+                                    {"patient", {{"cleanup.policy", "compact"},
+                                                 {"segment.bytes", "400"},
+                                                 {"min.cleanable.dirty.ratio", "1.0"}}}});
+    partition_manager partitions(dir.path(), 0, 1);
+    log_maintenance_settings settings;
+    settings.cleaner_backoff_ms = 50;
+    auto body = [&]() -> task<void> {
+        auto lagging = co_await partitions.get(image, "lagging", 0);
+        auto patient = co_await partitions.get(image, "patient", 0);
+        EXPECT_TRUE(lagging && patient);
+        if (!lagging || !patient) co_return;
+        // Distinct keys: all kept, a clean part stays after the first clean.
+        co_await append_to_both(**lagging, **patient, 60, 60, now_ms() - 60'000);
+        // Cleaned once: from then on new dirty segments are below the ratio of 1.0.
+        for (auto* log : {*lagging, *patient}) {
+            storage::cleaner_budget budget;
+            storage::compaction_options forced;
+            forced.force = true;
+            EXPECT_TRUE(co_await log->compact(forced, budget));
+            for (int i = 0; i < 20; ++i) {
+                auto batch = keyed_batch({{"key0", "again"}}, now_ms() - 60'000);
+                auto appended = co_await log->append(batch);
+                EXPECT_TRUE(appended);
+            }
+            EXPECT_LT(log->dirty_ratio(), 1.0);
+        }
+        const auto patient_offset = (*patient)->cleaner_offset();
+        const auto lagging_offset = (*lagging)->cleaner_offset();
+        partitions.start_maintenance(settings);
+        const auto& counters = partitions.maintenance()->counters();
+        for (int i = 0; i < 100 && counters.compactions == 0; ++i) co_await sleep_ms(20);
+        co_await sleep_ms(200);
+        EXPECT_GE(counters.compactions, 1u);
+        EXPECT_GT((*lagging)->cleaner_offset(), lagging_offset);
+        EXPECT_EQ((*patient)->cleaner_offset(), patient_offset);  // no max.compaction.lag.ms
+        co_await partitions.close_all();
+    };
+    run_on_reactor(body);
+}
+
+// A batch whose CRC no longer matches (flipped on disk after it was written) in an inactive
+// segment: the pass fails, the partition is marked uncleanable (once, not retried), keeps
+// serving and taking appends, and another compacted log is still cleaned.
+TEST(log_maintenance, a_clean_that_fails_on_bad_data_marks_the_partition_uncleanable) {
+    temporary_directory dir;
+    const std::map<std::string, std::string> compacted{{"cleanup.policy", "compact"},
+                                                       {"segment.bytes", "400"}};
+    auto image = image_with_topics({{"broken", compacted}, {"healthy", compacted}});
+    partition_manager partitions(dir.path(), 0, 1);
+    log_maintenance_settings settings;
+    settings.cleaner_backoff_ms = 20;
+    auto body = [&]() -> task<void> {
+        auto broken = co_await partitions.get(image, "broken", 0);
+        auto healthy = co_await partitions.get(image, "healthy", 0);
+        EXPECT_TRUE(broken && healthy);
+        if (!broken || !healthy) co_return;
+        co_await append_to_both(**broken, **healthy, 40, 4, now_ms());
+        // Flip a byte of the value of the second segment's first batch (inside the CRC).
+        const auto& second = *(*broken)->segments()[1];
+        const int fd = ::open(second.log_path().c_str(), O_WRONLY | O_CLOEXEC);
+        EXPECT_GE(fd, 0);
+        const char flipped = 'X';
+        EXPECT_EQ(::pwrite(fd, &flipped, 1, 70), 1);
+        ::close(fd);
+        partitions.start_maintenance(settings);
+        const auto& counters = partitions.maintenance()->counters();
+        for (int i = 0; i < 100 && (counters.uncleanable_partitions == 0 ||
+                                    (*healthy)->cleaner_offset() == 0);
+             ++i) {
+            co_await sleep_ms(20);
+        }
+        co_await sleep_ms(200);  // several backoffs: the broken log is not tried again
+        EXPECT_EQ(counters.uncleanable_partitions, 1u);
+        EXPECT_EQ(counters.compaction_failures, 1u);
+        EXPECT_GT((*healthy)->cleaner_offset(), 0);
+        const auto& failure = (*broken)->last_compaction_failure();
+        EXPECT_EQ(failure.error, storage::errc::corrupt_log);
+        EXPECT_EQ(failure.segment_base, second.base_offset());
+        EXPECT_EQ(failure.offset, second.base_offset());
+        EXPECT_EQ(failure.position, 0u);
+        EXPECT_FALSE((*broken)->failed());
+        auto batch = keyed_batch({{"key0", "after"}}, now_ms());
+        EXPECT_TRUE(co_await (*broken)->append(batch));
+        auto first = co_await (*broken)->read(0, 1 << 20);
+        EXPECT_TRUE(first && first->range.length > 0);
         co_await partitions.close_all();
     };
     run_on_reactor(body);

@@ -44,5 +44,27 @@ TEST(topic_config, bad_keys_and_values_name_the_key) {
     EXPECT_FALSE(validate_topic_configs({{"remote.storage.enable", "true"}}));
 }
 
+TEST(topic_config, max_compaction_lag_ms_is_validated_like_kafka) {
+    EXPECT_EQ(resolve_topic_settings({}).max_compaction_lag_ms, INT64_MAX);
+    const std::map<std::string, std::string> set{{"max.compaction.lag.ms", "3600000"},
+                                                 {"min.compaction.lag.ms", "60000"}};
+    ASSERT_TRUE(validate_topic_configs(set));
+    EXPECT_EQ(resolve_topic_settings(set).max_compaction_lag_ms, 3600000);
+    auto zero = validate_topic_configs({{"max.compaction.lag.ms", "0"}});
+    ASSERT_FALSE(zero);
+    EXPECT_NE(zero.error().find("max.compaction.lag.ms"), std::string::npos) << zero.error();
+    // min.compaction.lag.ms above max.compaction.lag.ms, explicit or by default.
+    auto crossed = validate_topic_configs({{"max.compaction.lag.ms", "1000"},
+                                           {"min.compaction.lag.ms", "2000"}});
+    ASSERT_FALSE(crossed);
+    EXPECT_NE(crossed.error().find("min.compaction.lag.ms (2000) > max.compaction.lag.ms (1000)"),
+              std::string::npos)
+        << crossed.error();
+    EXPECT_FALSE(validate_topic_configs({{"max.compaction.lag.ms", "1"},
+                                         {"min.compaction.lag.ms", "2"}}));
+    EXPECT_TRUE(validate_topic_configs({{"max.compaction.lag.ms", "5"},
+                                        {"min.compaction.lag.ms", "5"}}));
+}
+
 }  // namespace
 }  // namespace laminar::broker
