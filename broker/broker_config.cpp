@@ -56,6 +56,11 @@ config_schema make_schema() {
         .add_duration("laminar.spin.before.sleep.ms", milliseconds(0), milliseconds(0),
                       milliseconds(10000),
                       "With backoff: how long to spin before sleeping (0 means 50 us).")
+        .add_size("laminar.log.write.inline.bytes.max", 262144, 0, int32_max,
+                  "Appends of at most this many bytes are copied into the page cache on the "
+                  "shard's thread when the file system cannot say whether that would block "
+                  "(ext4); larger ones, and all of them for 1 s after one took over 1 ms, go "
+                  "through io_uring's worker threads. 0: always the workers.")
         .add_enum("laminar.log.level", "info", {"trace", "debug", "info", "warn", "error"},
                   "Least severe log level written.")
         .add_int64("offsets.topic.num.partitions", 50, 1, 1000,
@@ -176,6 +181,8 @@ result<broker_settings, std::string> read_broker_settings(const config& values) 
     settings.partitions_near_disk = values.get_string("laminar.partition.placement") == "numa";
     const auto spin = values.get_duration("laminar.spin.before.sleep.ms");
     if (spin.count() > 0) settings.spin_before_sleep = spin;
+    settings.inline_write_bytes_max =
+        static_cast<std::uint64_t>(values.get_size("laminar.log.write.inline.bytes.max"));
     settings.log_level = values.get_string("laminar.log.level");
     auto& groups = settings.groups;
     groups.offsets_partitions =

@@ -76,6 +76,7 @@ struct broker_settings {
     idle_strategy idle = idle_strategy::sleep;
     bool partitions_near_disk = true;  // laminar.partition.placement=numa
     std::chrono::microseconds spin_before_sleep{50};
+    std::uint64_t inline_write_bytes_max = 262144;  // laminar.log.write.inline.bytes.max
     std::string log_level;
     group_settings groups;
     log_maintenance_settings maintenance;

@@ -189,6 +189,7 @@ result<void, std::string> run_broker(const config& values, const broker_settings
     options.shard_count = static_cast<unsigned>(shards->size());
     options.reactor.idle = settings.idle;
     options.reactor.spin_before_sleep = settings.spin_before_sleep;
+    options.reactor.inline_write_bytes_max = settings.inline_write_bytes_max;
     // After SIGTERM the shards close every open log (sync, indexes, checkpoints): 10,000
     // partitions took ~21 s here on a loaded 2-vCPU VM. The reactor's default 5 s drain would
     // cancel those closes (the logs then recover by scanning at the next start).

@@ -442,6 +442,19 @@ void reactor::idle(std::chrono::steady_clock::time_point& idle_since) {
     idle_since = std::chrono::steady_clock::now();
 }
 
+bool reactor::inline_write_allowed(std::uint64_t bytes) const noexcept {
+    if (bytes == 0 || bytes > _options.inline_write_bytes_max) return false;
+    return _inline_write_stalls == 0 ||
+           std::chrono::steady_clock::now() >= _inline_writes_paused_until;
+}
+
+void reactor::inline_write_took(std::chrono::steady_clock::duration took) noexcept {
+    ++_inline_writes;
+    if (took <= _options.inline_write_stall) return;
+    ++_inline_write_stalls;
+    _inline_writes_paused_until = std::chrono::steady_clock::now() + _options.inline_write_pause;
+}
+
 void reactor::cancel_everything() {
     _cancelled_all = true;
     io_uring_sqe* sqe = next_sqe();

@@ -166,6 +166,15 @@ struct reactor_options {
     unsigned messages_per_tick_max = 256;
     // After request_stop, how long running tasks may take before every operation is cancelled.
     std::chrono::milliseconds drain_timeout{5000};
+    // Page-cache writes of at most this many bytes may be made on the shard thread with a plain
+    // pwritev when the file system refuses pwritev2(RWF_NOWAIT) (ext4 does for buffered writes):
+    // a copy of a few microseconds, where the ring would hand the write to a kernel worker thread
+    // (two context switches). 0: never. A write that takes longer than inline_write_stall (the
+    // kernel throttling dirty pages, reclaim) sends this shard's writes through the ring for
+    // inline_write_pause, so one slow disk does not keep stalling the shard.
+    std::uint64_t inline_write_bytes_max = 256 * 1024;
+    std::chrono::microseconds inline_write_stall{1000};
+    std::chrono::milliseconds inline_write_pause{1000};
 };
 
 class reactor {
@@ -217,8 +226,15 @@ public:
                 const __kernel_timespec* timeout);
     void cancel(io_completion& completion);
 
+    // Whether a page-cache write of `bytes` may block this shard's thread (see reactor_options),
+    // and how long one that did took.
+    bool inline_write_allowed(std::uint64_t bytes) const noexcept;
+    void inline_write_took(std::chrono::steady_clock::duration took) noexcept;
+
     // Counters for tests and metrics.
     std::uint64_t ticks() const noexcept { return _ticks; }
+    std::uint64_t inline_writes() const noexcept { return _inline_writes; }
+    std::uint64_t inline_write_stalls() const noexcept { return _inline_write_stalls; }
     std::uint64_t sleeps() const noexcept { return _sleeps; }
     unsigned live_tasks() const noexcept { return _live_tasks; }
 
@@ -275,6 +291,9 @@ private:
     std::atomic<unsigned>* _active_shards = nullptr;
     std::uint64_t _ticks = 0;
     std::uint64_t _sleeps = 0;
+    std::uint64_t _inline_writes = 0;
+    std::uint64_t _inline_write_stalls = 0;
+    std::chrono::steady_clock::time_point _inline_writes_paused_until{};
 };
 
 // Awaitable operations on the current shard's ring.

@@ -10,6 +10,7 @@
 #include <array>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <limits>
 
@@ -296,17 +297,20 @@ task<group_write> segment::append(std::span<const std::span<const std::byte>> ba
     co_return outcome;
 }
 
-// Page-cache copies that need not block are made here, on the shard thread, with
-// pwritev2(RWF_NOWAIT): a few microseconds for a small batch. io_uring would hand a buffered write
-// this file system cannot start without blocking to a kernel worker thread (a hand-off and a
-// wake-up per write). What would block (EAGAIN), or a file system without RWF_NOWAIT, goes
-// through the ring; any other error from the inline attempt is left for the ring to report, so
-// the ring's result is the verdict. Partial writes continue where they stopped.
+// Page-cache copies are made here, on the shard thread, where they cost a few microseconds:
+// first pwritev2(RWF_NOWAIT), which fails rather than block; on a file system that refuses
+// RWF_NOWAIT for buffered writes (ext4), a plain pwritev when the shard allows inline writes of
+// this size (reactor_options::inline_write_bytes_max; a write that stalls pauses them). io_uring
+// would hand such a write to a kernel worker thread (a hand-off and a wake-up per write). What
+// would block (EAGAIN), or what the shard does not allow inline, goes through the ring; any
+// other error from an inline attempt is left for the ring to report, so the ring's result is
+// the verdict. Partial writes continue where they stopped.
 task<segment::head_write> segment::write_at_head(std::span<iovec> parts) {
     std::uint64_t total = 0;
     for (const iovec& part : parts) total += part.iov_len;
     head_write outcome;
     std::size_t first = 0;
+    reactor& shard = reactor::current();
     while (outcome.bytes < total) {
         const auto count = static_cast<unsigned>(parts.size() - first);
         const std::uint64_t position = _size + outcome.bytes;
@@ -316,6 +320,14 @@ task<segment::head_write> segment::write_at_head(std::span<iovec> parts) {
                                              static_cast<off_t>(position), RWF_NOWAIT);
             if (wrote > 0) moved = static_cast<std::size_t>(wrote);
             if (wrote < 0 && errno == EOPNOTSUPP) _nowait_unsupported = true;
+        }
+        if (moved == 0 && _nowait_unsupported &&
+            shard.inline_write_allowed(total - outcome.bytes)) {
+            const auto started = std::chrono::steady_clock::now();
+            const ssize_t wrote = ::pwritev(_log.get(), &parts[first], static_cast<int>(count),
+                                            static_cast<off_t>(position));
+            shard.inline_write_took(std::chrono::steady_clock::now() - started);
+            if (wrote > 0) moved = static_cast<std::size_t>(wrote);
         }
         if (moved == 0) {
             auto written = co_await io::writev(_log.get(), &parts[first], count, position);

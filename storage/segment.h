@@ -5,7 +5,8 @@
 // written) or holding garbage; index files missing, short, stale or inconsistent (they are
 // rebuilt from the log, which is the only source of truth); on the write path, a page-cache write
 // that would block or that the file system cannot start without blocking (pwritev2 RWF_NOWAIT
-// gives EAGAIN or EOPNOTSUPP: the write goes through the ring instead), partial writes (continued
+// gives EAGAIN, or EOPNOTSUPP and the shard does not allow a blocking inline write of that size:
+// the write goes through the ring instead), partial writes (continued
 // where they stopped) and write errors (returned; the write head does not move, and what reached
 // the file past it is unknown). Promises: append() records a batch (size, offsets, indexes) only
 // once all of its bytes were written; recover() leaves exactly
@@ -236,7 +237,7 @@ private:
     std::vector<offset_index_entry> _offsets;
     std::vector<time_index_entry> _times;
     bool _preallocation_unsupported = false;
-    bool _nowait_unsupported = false;  // pwritev2(RWF_NOWAIT) refused: every write via the ring
+    bool _nowait_unsupported = false;  // pwritev2(RWF_NOWAIT) refused: pwritev inline or the ring
 };
 
 }  // namespace laminar::storage
