@@ -494,6 +494,7 @@ sendfile_run run_sendfile(const std::string& base, std::uint64_t total_bytes, bo
         if (!opened) die("reopen failed");
         auto log = std::move(*opened);
         net::splice_pipes pipes;
+        net::copy_buffers copies;
         start = clock_type::now();
         std::int64_t offset = 0;
         while (offset < log->log_end_offset()) {
@@ -501,7 +502,7 @@ sendfile_run run_sendfile(const std::string& base, std::uint64_t total_bytes, bo
             if (!read || read->range.length == 0) die("read failed");
             net::outbound_chain chain;
             chain.append_file(read->range.fd, read->range.position, read->range.length);
-            auto sent = co_await net::send_chain(connection, chain, pipes);
+            auto sent = co_await net::send_chain(connection, chain, pipes, copies);
             if (!sent) die("send failed");
             offset = read->first_offset +
                      static_cast<std::int64_t>(read->range.length / sendfile_batch_bytes) *

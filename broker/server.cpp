@@ -35,7 +35,8 @@ connection_info describe_peer(int fd) {
 task<void> serve_connection(unique_fd connection, connection_info peer,
                             request_handler& handler, server_options options,
                             server_counters& counters, net::splice_pipes& pipes,
-                            byte_budget& inflight, wait_group& connections) {
+                            net::copy_buffers& copies, byte_budget& inflight,
+                            wait_group& connections) {
     ++counters.connections_open;
     (void)net::set_nodelay(connection.get());
     cancel_token stop;
@@ -58,7 +59,8 @@ task<void> serve_connection(unique_fd connection, connection_info peer,
         auto handled = co_await handler.handle(peer, *frame, response);
         if (!handled) break;
         if (response.empty()) continue;
-        auto sent = co_await net::send_chain(connection.get(), response, pipes, options.send);
+        auto sent = co_await net::send_chain(connection.get(), response, pipes, copies,
+                                             options.send);
         if (!sent) break;
     }
     --counters.connections_open;
@@ -99,8 +101,9 @@ task<void> serve(int listener, request_handler& handler, server_options options,
     cancel_token stop;
     reactor::current().cancel_on_stop(stop);
     net::splice_pipes pipes;
+    net::copy_buffers copies;
     byte_budget inflight(options.inflight_bytes_max);
-    wait_group connections;  // pipes, budget and this frame outlive every connection task
+    wait_group connections;  // pipes, copies, budget and this frame outlive every connection task
     while (true) {
         if (options.admission != nullptr && options.admission->full()) {
             // max.connections: leave new connections in the backlog until one closes.
@@ -137,8 +140,8 @@ task<void> serve(int listener, request_handler& handler, server_options options,
         ++counters.connections_accepted;
         connections.add();
         reactor::current().spawn(serve_connection(std::move(connection), std::move(peer), handler,
-                                                  options, counters, pipes, inflight,
-                                                  connections));
+                                                  options, counters, pipes, copies,
+                                                  inflight, connections));
     }
     co_await connections.wait();
 }

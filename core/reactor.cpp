@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace laminar {
 
@@ -115,7 +116,7 @@ std::string_view to_string(idle_strategy strategy) {
 // ---- cancel_token ----------------------------------------------------------------------------
 
 cancel_token::~cancel_token() {
-    LAMINAR_ASSERT(_inflight == nullptr);
+    LAMINAR_ASSERT(_inflight == nullptr && _hook == nullptr);
     if (_stop_registration == nullptr) return;
     if (_previous) _previous->_next = _next;
     else _stop_registration->_stop_tokens = _next;
@@ -126,6 +127,19 @@ void cancel_token::cancel() {
     if (_cancelled) return;
     _cancelled = true;
     if (_inflight) reactor::current().cancel(*_inflight);
+    if (_hook) {
+        cancel_hook* hooked = std::exchange(_hook, nullptr);
+        hooked->on_cancel(*hooked);
+    }
+}
+
+void cancel_token::hook(cancel_hook& waiter) noexcept {
+    LAMINAR_ASSERT(_hook == nullptr && waiter.on_cancel != nullptr);
+    _hook = &waiter;
+}
+
+void cancel_token::unhook(cancel_hook& waiter) noexcept {
+    if (_hook == &waiter) _hook = nullptr;
 }
 
 // ---- io_operation ----------------------------------------------------------------------------

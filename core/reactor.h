@@ -86,8 +86,15 @@ namespace io {
 class sleep_operation;
 }
 
-// Cancels the operation awaiting on it, and makes every later operation given this token
-// complete at once with errc::cancelled. A reactor cancels the tokens registered with
+// A wait that is not an io_uring operation (a coroutine in a queue of waiters) hooks its token
+// with this while it waits: cancel() unhooks it and calls on_cancel once, on the owning shard,
+// which takes the waiter out of its queue and schedules it.
+struct cancel_hook {
+    void (*on_cancel)(cancel_hook& hook) noexcept = nullptr;
+};
+
+// Cancels the operation (or hooked wait) awaiting on it, and makes every later operation given
+// this token complete at once with errc::cancelled. A reactor cancels the tokens registered with
 // cancel_on_stop when it begins to stop.
 //
 // @locality the owning shard.
@@ -101,10 +108,15 @@ public:
     void cancel();
     bool cancelled() const noexcept { return _cancelled; }
 
+    // One wait at a time: hook before suspending, unhook when woken otherwise than by cancel().
+    void hook(cancel_hook& waiter) noexcept;
+    void unhook(cancel_hook& waiter) noexcept;
+
 private:
     friend class io_operation;
     friend class reactor;
     io_completion* _inflight = nullptr;
+    cancel_hook* _hook = nullptr;
     reactor* _stop_registration = nullptr;
     cancel_token* _previous = nullptr;
     cancel_token* _next = nullptr;

@@ -64,9 +64,8 @@ task<result<std::span<const std::byte>>> frame_reader::next() {
     if (static_cast<std::size_t>(size) > _frame_bytes_max) co_return fail(errc::too_large);
     const std::size_t frame_bytes = size_prefix_bytes + static_cast<std::size_t>(size);
     if (_budget != nullptr) {
-        if (auto reserved = co_await _budget->acquire(frame_bytes, _cancel); !reserved) {
-            co_return fail(reserved.error());
-        }
+        auto reserve = _budget->acquire(frame_bytes, _cancel);
+        if (auto reserved = co_await reserve; !reserved) co_return fail(reserved.error());
         _reserved = frame_bytes;
     }
     if (auto filled = co_await fill(frame_bytes); !filled) {

@@ -46,6 +46,44 @@ void outbound_chain::clear() {
     _total_bytes = 0;
 }
 
+copy_buffers::buffer copy_buffers::acquire(std::size_t bytes, std::size_t capacity_max) {
+    LAMINAR_ASSERT(bytes <= capacity_max);
+    // The smallest idle buffer that fits; failing that the largest, to grow.
+    std::size_t chosen = _idle.size();
+    for (std::size_t i = 0; i < _idle.size(); ++i) {
+        const std::size_t capacity = _idle[i].capacity;
+        if (chosen == _idle.size()) {
+            chosen = i;
+            continue;
+        }
+        const std::size_t best = _idle[chosen].capacity;
+        const bool better = best < bytes ? capacity > best : capacity >= bytes && capacity < best;
+        if (better) chosen = i;
+    }
+    buffer taken;
+    if (chosen < _idle.size()) {
+        std::swap(_idle[chosen], _idle.back());
+        taken = std::move(_idle.back());
+        _idle.pop_back();
+        _idle_bytes -= taken.capacity;
+    }
+    if (taken.capacity < bytes) {
+        constexpr std::size_t page_bytes = 4096;
+        const std::size_t rounded = (bytes + page_bytes - 1) / page_bytes * page_bytes;
+        taken.capacity = std::min(rounded, capacity_max);
+        taken.bytes = std::make_unique_for_overwrite<std::byte[]>(taken.capacity);
+        ++_allocations;
+    }
+    return taken;
+}
+
+void copy_buffers::release(buffer&& used) {
+    used.slices.clear();
+    if (!_idle.empty() && _idle_bytes + used.capacity > _idle_bytes_max) return;  // freed
+    _idle_bytes += used.capacity;
+    _idle.push_back(std::move(used));
+}
+
 result<splice_pipes::pipe> splice_pipes::acquire() {
     if (!_idle.empty()) {
         pipe reused = std::move(_idle.back());
@@ -135,27 +173,28 @@ task<status> send_file(int socket_fd, const outbound_chain::slice& range, bool m
     co_return status{};
 }
 
-// Copies the file ranges of `slices` that the page cache holds into `buffer` and returns the
-// chain with them as memory slices (a range partly cached keeps its uncached rest as a file
-// range). Empty when there is nothing to copy or too much.
-std::vector<outbound_chain::slice> copy_cached_ranges(std::span<const outbound_chain::slice> slices,
-                                                      std::size_t copy_bytes_max,
-                                                      std::unique_ptr<std::byte[]>& buffer,
-                                                      std::uint64_t& copied_bytes) {
+std::size_t file_bytes_of(std::span<const outbound_chain::slice> slices) {
     std::size_t file_bytes = 0;
     for (const auto& slice : slices) {
         if (slice.is_file()) file_bytes += slice.size;
     }
-    if (file_bytes == 0 || file_bytes > copy_bytes_max) return {};
-    buffer = std::make_unique_for_overwrite<std::byte[]>(file_bytes);
-    std::vector<outbound_chain::slice> result;
-    result.reserve(slices.size() + 1);
-    std::byte* next = buffer.get();
+    return file_bytes;
+}
+
+// Copies the file ranges of `slices` that the page cache holds into `buffer` (room for all of
+// them) and leaves in buffer.slices the chain with them as memory slices (a range partly cached
+// keeps its uncached rest as a file range).
+void copy_cached_ranges(std::span<const outbound_chain::slice> slices,
+                        copy_buffers::buffer& buffer, std::uint64_t& copied_bytes) {
+    buffer.slices.clear();
+    buffer.slices.reserve(slices.size() + 1);
+    std::byte* next = buffer.bytes.get();
     for (const auto& slice : slices) {
         if (!slice.is_file()) {
-            result.push_back(slice);
+            buffer.slices.push_back(slice);
             continue;
         }
+        LAMINAR_ASSERT(next + slice.size <= buffer.bytes.get() + buffer.capacity);
         std::size_t done = 0;
         while (done < slice.size) {
             iovec vector{next + done, slice.size - done};
@@ -164,50 +203,52 @@ std::vector<outbound_chain::slice> copy_cached_ranges(std::span<const outbound_c
             if (got <= 0) break;  // EAGAIN: not cached; 0: the file is shorter (splice reports it)
             done += static_cast<std::size_t>(got);
         }
-        if (done > 0) result.push_back(outbound_chain::slice{.data = next, .size = done});
+        if (done > 0) buffer.slices.push_back(outbound_chain::slice{.data = next, .size = done});
         if (done < slice.size) {
-            result.push_back(outbound_chain::slice{
+            buffer.slices.push_back(outbound_chain::slice{
                 .fd = slice.fd, .offset = slice.offset + done, .size = slice.size - done});
         }
         next += done;
         copied_bytes += done;
     }
-    return result;
 }
 
 }  // namespace
 
 task<status> send_chain(int socket_fd, const outbound_chain& chain, splice_pipes& pipes,
-                        send_options options, send_stats* stats) {
+                        copy_buffers& copies, send_options options, send_stats* stats) {
     std::span<const outbound_chain::slice> slices = chain.slices();
-    std::unique_ptr<std::byte[]> copy_buffer;
+    const std::size_t file_bytes = file_bytes_of(slices);
+    copy_buffers::buffer copy;
     std::uint64_t copied_bytes = 0;
-    auto with_copies =
-        copy_cached_ranges(slices, options.copy_bytes_max, copy_buffer, copied_bytes);
-    if (!with_copies.empty()) slices = with_copies;
+    if (file_bytes > 0 && file_bytes <= options.copy_bytes_max) {
+        copy = copies.acquire(file_bytes, options.copy_bytes_max);
+        copy_cached_ranges(slices, copy, copied_bytes);
+        slices = copy.slices;
+    }
     if (stats != nullptr) {
         stats->file_bytes_copied += copied_bytes;
         for (const auto& slice : slices) {
             if (slice.is_file()) stats->file_bytes_spliced += slice.size;
         }
     }
+    status sent{};
     std::size_t index = 0;
-    while (index < slices.size()) {
-        std::size_t end = index;
+    while (sent && index < slices.size()) {
         if (slices[index].is_file()) {
             const bool more = index + 1 < slices.size();
-            auto sent = co_await send_file(socket_fd, slices[index], more, pipes);
-            if (!sent) co_return sent;
+            sent = co_await send_file(socket_fd, slices[index], more, pipes);
             ++index;
             continue;
         }
+        std::size_t end = index;
         while (end < slices.size() && !slices[end].is_file()) ++end;
         const auto run = slices.subspan(index, end - index);
-        auto sent = co_await send_memory(socket_fd, run, end < slices.size());
-        if (!sent) co_return sent;
+        sent = co_await send_memory(socket_fd, run, end < slices.size());
         index = end;
     }
-    co_return status{};
+    if (copy.capacity > 0) copies.release(std::move(copy));  // failed or not: the bytes are done
+    co_return sent;
 }
 
 }  // namespace laminar::net

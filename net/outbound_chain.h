@@ -8,7 +8,8 @@
 // dearly); a tail fetch of a few hundred bytes spent more on those than on the bytes. A chain
 // whose file ranges total at most send_options::copy_bytes_max reads them on the shard thread
 // with preadv2(RWF_NOWAIT), which copies from the page cache and never waits for the disk (a
-// range not cached is spliced as before), and goes out in one sendmsg with its headers.
+// range not cached is spliced as before), and goes out in one sendmsg with its headers. The
+// memory it copies into comes from the shard's copy_buffers, reused from one response to the next.
 //
 // @locality owning shard.
 #pragma once
@@ -88,6 +89,39 @@ private:
     std::vector<pipe> _idle;
 };
 
+// Memory for send_chain's copy path, reused across the responses (and connections) of a shard:
+// a send takes a buffer for the time of its sendmsg and gives it back, so a connection holds none
+// while it waits for its next request. A buffer grows to the largest chain it has carried (at
+// most copy_bytes_max, rounded up to a page); the pool keeps idle buffers up to idle_bytes_max
+// in total (always one), and frees the rest as they come back.
+//
+// @locality owning shard.
+class copy_buffers {
+public:
+    explicit copy_buffers(std::size_t idle_bytes_max = 1 << 20) : _idle_bytes_max(idle_bytes_max) {}
+
+    struct buffer {
+        std::unique_ptr<std::byte[]> bytes;
+        std::size_t capacity = 0;
+        std::vector<outbound_chain::slice> slices;  // the chain with its copied ranges as memory
+    };
+    // A buffer of at least `bytes` (bytes <= capacity_max): the smallest idle one that fits, else
+    // the largest idle one (or a new one) grown to `bytes` rounded up to a page, capped there.
+    buffer acquire(std::size_t bytes, std::size_t capacity_max);
+    void release(buffer&& used);
+
+    std::size_t idle() const noexcept { return _idle.size(); }
+    std::size_t idle_bytes() const noexcept { return _idle_bytes; }
+    // Byte buffers allocated, new or grown (tests: a steady stream of responses allocates none).
+    std::uint64_t allocations() const noexcept { return _allocations; }
+
+private:
+    std::size_t _idle_bytes_max;
+    std::size_t _idle_bytes = 0;
+    std::uint64_t _allocations = 0;
+    std::vector<buffer> _idle;
+};
+
 struct send_options {
     // File ranges of a chain totalling at most this are copied from the page cache rather than
     // spliced (0: always splice).
@@ -101,8 +135,10 @@ struct send_stats {
 };
 
 // Sends the whole chain on `socket_fd` (a connected stream socket). Fails with the first error;
-// then the connection is unusable (a partial response may have gone out).
+// then the connection is unusable (a partial response may have gone out). `copies` lends the
+// memory of the copy path.
 task<status> send_chain(int socket_fd, const outbound_chain& chain, splice_pipes& pipes,
-                        send_options options = {}, send_stats* stats = nullptr);
+                        copy_buffers& copies, send_options options = {},
+                        send_stats* stats = nullptr);
 
 }  // namespace laminar::net

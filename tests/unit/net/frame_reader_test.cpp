@@ -173,5 +173,46 @@ TEST(frame_reader, a_frame_larger_than_the_budget_passes_alone) {
     EXPECT_EQ(budget.held(), 0u);
 }
 
+// A reader waiting for the budget is woken by its connection's cancel token: next() fails with
+// errc::cancelled and the frame's bytes are not reserved.
+TEST(frame_reader, a_reader_waiting_for_the_budget_is_cancelled_by_its_token) {
+    byte_budget budget(100);
+    int sockets[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets), 0);
+    unique_fd reader_end(sockets[0]), writer_end(sockets[1]);
+    const auto stream = frame(std::string(50, 'z'));
+    ASSERT_EQ(::write(writer_end.get(), stream.data(), stream.size()),
+              static_cast<ssize_t>(stream.size()));
+    errc outcome = errc::ok;
+    std::size_t held_while_waiting = 0;
+    auto shard = std::move(*reactor::create({}));
+    cancel_token stop;
+    auto main = [&]() -> task<void> {
+        auto hold = budget.acquire(80, nullptr);  // another connection's frame
+        auto held = co_await hold;
+        EXPECT_TRUE(held);
+        auto read = [&]() -> task<void> {
+            frame_reader reader(reader_end.get(), 1 << 20, 16, &stop);
+            reader.set_budget(&budget);
+            auto next = co_await reader.next();
+            outcome = next ? errc::ok : next.error();
+        };
+        reactor::current().spawn(read());
+        co_await io::sleep_for(std::chrono::milliseconds(5));
+        held_while_waiting = budget.held();
+        EXPECT_EQ(budget.waiting(), 1u);
+        stop.cancel();
+        co_await io::sleep_for(std::chrono::milliseconds(1));
+        budget.release(80);
+        reactor::current().request_stop();
+    };
+    shard->spawn(main());
+    shard->run();
+    EXPECT_EQ(outcome, errc::cancelled);
+    EXPECT_EQ(held_while_waiting, 80u);
+    EXPECT_EQ(budget.held(), 0u);
+    EXPECT_EQ(budget.waiting(), 0u);
+}
+
 }  // namespace
 }  // namespace laminar::net

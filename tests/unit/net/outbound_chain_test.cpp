@@ -30,14 +30,17 @@ struct temp_file {
 
 // Sends `chain` over a socketpair from one task while another reads; returns what arrived.
 std::string send_and_receive(const outbound_chain& chain, splice_pipes& pipes, status& outcome,
-                             send_options options = {}, send_stats* stats = nullptr) {
+                             send_options options = {}, send_stats* stats = nullptr,
+                             copy_buffers* copies = nullptr) {
+    copy_buffers own_copies;
+    if (copies == nullptr) copies = &own_copies;
     auto shard = std::move(*reactor::create({}));
     int sockets[2];
     EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets), 0);
     unique_fd sender_end(sockets[0]), receiver_end(sockets[1]);
     std::string received;
     auto sender = [&]() -> task<void> {
-        outcome = co_await send_chain(sender_end.get(), chain, pipes, options, stats);
+        outcome = co_await send_chain(sender_end.get(), chain, pipes, *copies, options, stats);
         sender_end.reset();
     };
     auto receiver = [&]() -> task<void> {
@@ -156,6 +159,58 @@ TEST(outbound_chain, small_cached_file_ranges_are_copied_and_large_ones_spliced)
             EXPECT_EQ(stats.file_bytes_spliced, 2 * range);
         }
     }
+}
+
+// A connection's responses borrow the shard's copy buffer and give it back (between responses
+// the connection holds none): smaller ones reuse it as it is, a larger one grows it once.
+TEST(outbound_chain, responses_reuse_the_copy_buffer) {
+    temp_file file;
+    std::string content(60'000, '\0');
+    for (std::size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>('a' + i % 19);
+    ASSERT_EQ(::pwrite(file.fd.get(), content.data(), content.size(), 0),
+              static_cast<ssize_t>(content.size()));
+    copy_buffers copies;
+    splice_pipes pipes;
+    const send_options options{.copy_bytes_max = 65536};
+    for (std::size_t range : {3000u, 500u, 3000u, 20'000u, 20'000u}) {
+        outbound_chain chain;
+        chain.append_file(file.fd.get(), 11, range);
+        status outcome = fail(errc::io_error);
+        send_stats stats;
+        auto received = send_and_receive(chain, pipes, outcome, options, &stats, &copies);
+        EXPECT_TRUE(outcome);
+        EXPECT_TRUE(received == content.substr(11, range)) << range;
+        EXPECT_EQ(stats.file_bytes_copied, range);
+        ASSERT_EQ(copies.idle(), 1u);  // given back after the send
+    }
+    EXPECT_EQ(copies.allocations(), 2u);  // 4 KiB for the first, grown once for 20,000 bytes
+    EXPECT_EQ(copies.idle_bytes(), 20'480u);
+}
+
+// Buffers out at once are separate; those given back are kept up to idle_bytes_max (always one)
+// and the smallest one that fits serves the next need.
+TEST(outbound_chain, copy_buffers_bound_what_they_keep) {
+    copy_buffers copies(12'288);
+    auto small = copies.acquire(100, 65536);
+    auto large = copies.acquire(10'000, 65536);
+    auto spare = copies.acquire(5000, 65536);
+    EXPECT_EQ(small.capacity, 4096u);
+    EXPECT_EQ(large.capacity, 12'288u);
+    EXPECT_EQ(spare.capacity, 8192u);
+    EXPECT_EQ(copies.allocations(), 3u);
+    const std::byte* large_bytes = large.bytes.get();
+    copies.release(std::move(large));  // kept: the first, though alone at the bound
+    copies.release(std::move(small));  // freed: over the bound
+    EXPECT_EQ(copies.idle(), 1u);
+    EXPECT_EQ(copies.idle_bytes(), 12'288u);
+    auto again = copies.acquire(200, 65536);
+    EXPECT_EQ(again.bytes.get(), large_bytes);
+    EXPECT_EQ(copies.allocations(), 3u);
+    copies.release(std::move(spare));
+    copies.release(std::move(again));
+    EXPECT_EQ(copies.idle(), 1u);
+    auto capped = copies.acquire(65'000, 65'000);  // grown, rounded up no further than the cap
+    EXPECT_EQ(capped.capacity, 65'000u);
 }
 
 }  // namespace
