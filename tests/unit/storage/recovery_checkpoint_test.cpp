@@ -17,17 +17,6 @@ namespace {
 
 using namespace testing;
 
-std::unique_ptr<partition_log> open_log(const log_options& options) {
-    std::unique_ptr<partition_log> log;
-    auto body = [&]() -> task<void> {
-        auto opened = co_await partition_log::open(options);
-        EXPECT_TRUE(opened) << to_string(opened.error());
-        if (opened) log = std::move(*opened);
-    };
-    run_on_reactor(body);
-    return log;
-}
-
 std::optional<std::int64_t> recovery_point_on_disk(const partition_log& log) {
     auto bytes = read_file(log.dir() + "/" + std::string(recovery_point_file));
     return parse_checkpoint(
