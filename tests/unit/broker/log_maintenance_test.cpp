@@ -11,9 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "../storage/compaction_test_util.h"
-#include "broker/log_maintenance.h"
-#include "broker/partition_manager.h"
-#include "ctl/metadata_commands.h"
+#include "log_maintenance_test_util.h"
 
 namespace laminar::broker {
 namespace {
@@ -23,32 +21,21 @@ using storage::testing::make_batch;
 using storage::testing::read_everything;
 using storage::testing::run_on_reactor;
 using storage::testing::temporary_directory;
+using testing::image_with_topics;
+using testing::now_ms;
+using testing::sleep_ms;
 
-std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
+using opened_partition = result<storage::partition_log*, partition_errc>;
 
-ctl::metadata_image image_with_topics(
-    const std::vector<std::pair<std::string, std::map<std::string, std::string>>>& topics) {
-    ctl::metadata_image image;
-    std::vector<ctl::metadata_record> brokers{ctl::metadata_record::of(ctl::register_broker_record{
-        1, ctl::random_uuid(), {{"PLAINTEXT", "127.0.0.1", 9092}}, ""})};
-    EXPECT_TRUE(image.apply(brokers));
-    auto generator = std::make_shared<std::mt19937>(7);
-    for (const auto& [name, configs] : topics) {
-        ctl::create_topic_request request{name, 1, 1, {}, configs};
-        auto planned = ctl::plan_create_topic(image, request, {},
-                                              [generator] { return (*generator)(); });
-        EXPECT_TRUE(planned);
-        EXPECT_TRUE(image.apply(*planned));
-    }
-    return image;
-}
-
-task<void> sleep_ms(std::int64_t ms) {
-    (void)co_await io::sleep_for(std::chrono::milliseconds(ms));
+// Partition 0 of topics `first` and `second` from `partitions`; both are expected to open.
+task<std::pair<opened_partition, opened_partition>> get_both(partition_manager& partitions,
+                                                             const ctl::metadata_image& image,
+                                                             std::string_view first,
+                                                             std::string_view second) {
+    auto first_log = co_await partitions.get(image, std::string(first), 0);
+    auto second_log = co_await partitions.get(image, std::string(second), 0);
+    EXPECT_TRUE(first_log && second_log);
+    co_return std::pair{std::move(first_log), std::move(second_log)};
 }
 
 TEST(log_maintenance, retention_removes_old_segments_of_delete_topics_only) {
@@ -63,9 +50,7 @@ TEST(log_maintenance, retention_removes_old_segments_of_delete_topics_only) {
     settings.retention_check_interval_ms = 50;
     settings.cleaner_enable = false;
     auto body = [&]() -> task<void> {
-        auto expiring = co_await partitions.get(image, "expiring", 0);
-        auto kept = co_await partitions.get(image, "kept", 0);
-        EXPECT_TRUE(expiring && kept);
+        auto [expiring, kept] = co_await get_both(partitions, image, "expiring", "kept");
         if (!expiring || !kept) co_return;
         // Timestamps well past retention.ms: every segment but the active one may go.
         const std::int64_t old = now_ms() - 60'000;
@@ -106,9 +91,7 @@ TEST(log_maintenance, flush_ms_syncs_interval_logs_and_leaves_others) {
     log_maintenance_settings settings;
     settings.cleaner_enable = false;
     auto body = [&]() -> task<void> {
-        auto interval = co_await partitions.get(image, "interval", 0);
-        auto lazy = co_await partitions.get(image, "lazy", 0);
-        EXPECT_TRUE(interval && lazy);
+        auto [interval, lazy] = co_await get_both(partitions, image, "interval", "lazy");
         if (!interval || !lazy) co_return;
         partitions.start_maintenance(settings);
         for (auto* log : {*interval, *lazy}) {
@@ -224,9 +207,7 @@ TEST(log_maintenance, a_log_past_max_compaction_lag_is_cleaned_below_its_dirty_r
     log_maintenance_settings settings;
     settings.cleaner_backoff_ms = 50;
     auto body = [&]() -> task<void> {
-        auto lagging = co_await partitions.get(image, "lagging", 0);
-        auto patient = co_await partitions.get(image, "patient", 0);
-        EXPECT_TRUE(lagging && patient);
+        auto [lagging, patient] = co_await get_both(partitions, image, "lagging", "patient");
         if (!lagging || !patient) co_return;
         // Distinct keys: all kept, a clean part stays after the first clean.
         co_await append_to_both(**lagging, **patient, 60, 60, now_ms() - 60'000);
@@ -269,9 +250,7 @@ TEST(log_maintenance, a_clean_that_fails_on_bad_data_marks_the_partition_unclean
     log_maintenance_settings settings;
     settings.cleaner_backoff_ms = 20;
     auto body = [&]() -> task<void> {
-        auto broken = co_await partitions.get(image, "broken", 0);
-        auto healthy = co_await partitions.get(image, "healthy", 0);
-        EXPECT_TRUE(broken && healthy);
+        auto [broken, healthy] = co_await get_both(partitions, image, "broken", "healthy");
         if (!broken || !healthy) co_return;
         co_await append_to_both(**broken, **healthy, 40, 4, now_ms());
         // Flip a byte of the value of the second segment's first batch (inside the CRC).

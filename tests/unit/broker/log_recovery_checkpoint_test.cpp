@@ -7,9 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "../storage/storage_test_util.h"
-#include "broker/log_maintenance.h"
-#include "broker/partition_manager.h"
-#include "ctl/metadata_commands.h"
+#include "log_maintenance_test_util.h"
 
 namespace laminar::broker {
 namespace {
@@ -17,33 +15,9 @@ namespace {
 using storage::testing::make_batch;
 using storage::testing::run_on_reactor;
 using storage::testing::temporary_directory;
-
-std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-ctl::metadata_image image_with_topics(
-    const std::vector<std::pair<std::string, std::map<std::string, std::string>>>& topics) {
-    ctl::metadata_image image;
-    std::vector<ctl::metadata_record> brokers{ctl::metadata_record::of(ctl::register_broker_record{
-        1, ctl::random_uuid(), {{"PLAINTEXT", "127.0.0.1", 9092}}, ""})};
-    EXPECT_TRUE(image.apply(brokers));
-    auto generator = std::make_shared<std::mt19937>(7);
-    for (const auto& [name, configs] : topics) {
-        ctl::create_topic_request request{name, 1, 1, {}, configs};
-        auto planned = ctl::plan_create_topic(image, request, {},
-                                              [generator] { return (*generator)(); });
-        EXPECT_TRUE(planned);
-        EXPECT_TRUE(image.apply(*planned));
-    }
-    return image;
-}
-
-task<void> sleep_ms(std::int64_t ms) {
-    (void)co_await io::sleep_for(std::chrono::milliseconds(ms));
-}
+using testing::image_with_topics;
+using testing::now_ms;
+using testing::sleep_ms;
 
 void check_recovery_step(std::int64_t interval_ms) {
     temporary_directory dir;

@@ -50,35 +50,45 @@ kafka::record record_at(std::int32_t offset_delta, std::int64_t timestamp_delta)
     return each;
 }
 
+// `records` in one batch from `base_offset`, their timestamps counted from `base_timestamp`.
+kafka::codec_result<kafka::bytes> batch_of(const std::vector<kafka::record>& records,
+                                           std::int64_t base_offset,
+                                           std::int64_t base_timestamp = 0,
+                                           compression_codec codec = compression_codec::none) {
+    kafka::record_batch_options options;
+    options.base_offset = base_offset;
+    options.base_timestamp = base_timestamp;
+    options.codec = codec;
+    return kafka::build_record_batch(options, records);
+}
+
+// Two records, offsets 7 and 8, in a batch the log stamps (timestamp type log append time).
+kafka::codec_result<kafka::bytes> log_append_time_batch() {
+    kafka::record_batch_options options;
+    options.base_offset = 7;
+    options.time_type = timestamp_type::log_append_time;
+    const std::vector<kafka::record> records{record_at(0, 0), record_at(1, 0)};
+    return kafka::build_record_batch(options, records);
+}
+
 TEST(offset_answers, max_timestamp_is_the_first_record_holding_it) {
     const std::vector<kafka::record> records{record_at(0, 5), record_at(1, 9), record_at(2, 9),
                                              record_at(3, 2)};
     for (auto codec : {compression_codec::none, compression_codec::lz4}) {
-        kafka::record_batch_options options;
-        options.base_offset = 100;
-        options.base_timestamp = 1000;
-        options.codec = codec;
-        auto batch = kafka::build_record_batch(options, records);
+        auto batch = batch_of(records, 100, 1000, codec);
         ASSERT_TRUE(batch);
         EXPECT_EQ(offset_of_max_timestamp(*batch), 101);
     }
 }
 
 TEST(offset_answers, log_append_time_batches_answer_their_first_record) {
-    kafka::record_batch_options options;
-    options.base_offset = 7;
-    options.time_type = timestamp_type::log_append_time;
-    const std::vector<kafka::record> records{record_at(0, 0), record_at(1, 0)};
-    auto batch = kafka::build_record_batch(options, records);
+    auto batch = log_append_time_batch();
     ASSERT_TRUE(batch);
     EXPECT_EQ(offset_of_max_timestamp(*batch), 7);
 }
 
 TEST(offset_answers, unparsable_batch_answers_its_last_offset) {
-    kafka::record_batch_options options;
-    options.base_offset = 40;
-    const std::vector<kafka::record> records{record_at(0, 0), record_at(1, 3)};
-    auto batch = kafka::build_record_batch(options, records);
+    auto batch = batch_of({record_at(0, 0), record_at(1, 3)}, 40);
     ASSERT_TRUE(batch);
     (*batch)[batch->size() - 1] ^= std::byte{0xff};  // the CRC no longer matches
     EXPECT_EQ(offset_of_max_timestamp(*batch), 41);
@@ -98,11 +108,7 @@ TEST(offset_answers, by_timestamp_is_the_first_record_at_or_after_it) {
     const std::vector<kafka::record> records{record_at(0, 0), record_at(1, 5), record_at(2, 9),
                                              record_at(3, 2), record_at(4, 20)};
     for (auto codec : {compression_codec::none, compression_codec::gzip}) {
-        kafka::record_batch_options options;
-        options.base_offset = 100;
-        options.base_timestamp = 1000;
-        options.codec = codec;
-        auto batch = kafka::build_record_batch(options, records);
+        auto batch = batch_of(records, 100, 1000, codec);
         ASSERT_TRUE(batch);
         EXPECT_EQ(found_at(*batch, 0, 0), offset_and_time(100, 1000));
         EXPECT_EQ(found_at(*batch, 1003, 0), offset_and_time(101, 1005));
@@ -115,11 +121,7 @@ TEST(offset_answers, by_timestamp_is_the_first_record_at_or_after_it) {
 }
 
 TEST(offset_answers, by_timestamp_in_a_log_append_time_batch_is_its_first_record) {
-    kafka::record_batch_options options;
-    options.base_offset = 7;
-    options.time_type = timestamp_type::log_append_time;
-    const std::vector<kafka::record> records{record_at(0, 0), record_at(1, 0)};
-    auto batch = kafka::build_record_batch(options, records);
+    auto batch = log_append_time_batch();
     ASSERT_TRUE(batch);
     auto header = read_record_batch_header(*batch);
     ASSERT_TRUE(header);
@@ -128,9 +130,7 @@ TEST(offset_answers, by_timestamp_in_a_log_append_time_batch_is_its_first_record
 }
 
 TEST(offset_answers, by_timestamp_in_an_unparsable_batch_is_nothing) {
-    kafka::record_batch_options options;
-    const std::vector<kafka::record> records{record_at(0, 0)};
-    auto batch = kafka::build_record_batch(options, records);
+    auto batch = batch_of({record_at(0, 0)}, 0);
     ASSERT_TRUE(batch);
     (*batch)[batch->size() - 1] ^= std::byte{0xff};
     EXPECT_EQ(found_at(*batch, 0, 0), offset_and_time(-1, -1));

@@ -6,6 +6,7 @@
 
 #include "core/crc32c.h"
 #include "core/endian.h"
+#include "storage/testing/log_testing.h"
 
 namespace laminar {
 namespace {
@@ -15,21 +16,8 @@ namespace layout = record_batch_layout;
 // A batch with `count` records of dummy bytes (record contents are not inspected here).
 std::vector<std::byte> make_batch(std::int32_t count, std::size_t record_bytes = 10) {
     std::vector<std::byte> batch(layout::header_bytes + record_bytes, std::byte{0x5a});
-    auto* p = batch.data();
-    store_be<std::int64_t>(p + layout::base_offset, 0);
-    store_be<std::int32_t>(p + layout::batch_length,
-                           static_cast<std::int32_t>(batch.size() - layout::length_field_end));
-    store_be<std::int32_t>(p + layout::partition_leader_epoch, -1);
-    store_be<std::int8_t>(p + layout::magic, 2);
-    store_be<std::int16_t>(p + layout::attributes, 0);
-    store_be<std::int32_t>(p + layout::last_offset_delta, count - 1);
-    store_be<std::int64_t>(p + layout::base_timestamp, 1000);
-    store_be<std::int64_t>(p + layout::max_timestamp, 1005);
-    store_be<std::int64_t>(p + layout::producer_id, -1);
-    store_be<std::int16_t>(p + layout::producer_epoch, -1);
-    store_be<std::int32_t>(p + layout::base_sequence, -1);
-    store_be<std::int32_t>(p + layout::records_count, count);
-    store_be<std::uint32_t>(p + layout::crc, compute_record_batch_crc(batch));
+    storage::testing::write_produced_header(
+        batch, {.records_count = count, .base_timestamp = 1000, .max_timestamp = 1005});
     return batch;
 }
 

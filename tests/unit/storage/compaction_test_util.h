@@ -58,24 +58,15 @@ inline std::vector<std::byte> keyed_batch(const std::vector<test_record>& record
     } else {
         EXPECT_TRUE(compress(codec, plain, batch));
     }
-    auto* p = batch.data();
-    const auto count = static_cast<std::int32_t>(records.size());
-    store_be<std::int64_t>(p + layout::base_offset, 0);
-    store_be<std::int32_t>(p + layout::batch_length,
-                           static_cast<std::int32_t>(batch.size() - layout::length_field_end));
-    store_be<std::int32_t>(p + layout::partition_leader_epoch, -1);
-    store_be<std::int8_t>(p + layout::magic, 2);
-    store_be<std::int16_t>(p + layout::attributes,
-                           static_cast<std::int16_t>(static_cast<std::int16_t>(codec) |
-                                                     attributes_extra));
-    store_be<std::int32_t>(p + layout::last_offset_delta, count - 1);
-    store_be<std::int64_t>(p + layout::base_timestamp, timestamp);
-    store_be<std::int64_t>(p + layout::max_timestamp, timestamp);
-    store_be<std::int64_t>(p + layout::producer_id, producer_id);
-    store_be<std::int16_t>(p + layout::producer_epoch, producer_id >= 0 ? 0 : -1);
-    store_be<std::int32_t>(p + layout::base_sequence, producer_id >= 0 ? 0 : -1);
-    store_be<std::int32_t>(p + layout::records_count, count);
-    store_be<std::uint32_t>(p + layout::crc, compute_record_batch_crc(batch));
+    const bool idempotent = producer_id >= 0;
+    write_produced_header(batch, {.records_count = static_cast<std::int32_t>(records.size()),
+                                  .base_timestamp = timestamp,
+                                  .max_timestamp = timestamp,
+                                  .attributes = static_cast<std::int16_t>(
+                                      static_cast<std::int16_t>(codec) | attributes_extra),
+                                  .producer_id = producer_id,
+                                  .producer_epoch = static_cast<std::int16_t>(idempotent ? 0 : -1),
+                                  .base_sequence = idempotent ? 0 : -1});
     return batch;
 }
 

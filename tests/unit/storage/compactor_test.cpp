@@ -46,6 +46,14 @@ task<void> append_distinct_keys(partition_log& log, int count) {
     }
 }
 
+// `count` records of `key`, values "0".."<count - 1>", one batch each, at start_ms.
+task<void> append_values(partition_log& log, std::string_view key, int count) {
+    for (int i = 0; i < count; ++i) {
+        const auto value = std::to_string(i);
+        co_await append_record(log, key, value, start_ms);
+    }
+}
+
 task<compaction_report> compact_now(partition_log& log, bool force = true) {
     cleaner_budget budget;
     compaction_options options;
@@ -403,10 +411,7 @@ TEST_F(compactor, compressed_batches_are_rewritten_with_their_codec) {
 
 TEST_F(compactor, reads_in_flight_keep_the_old_segment) {
     auto test = [&](partition_log& log) -> task<void> {
-        for (int i = 0; i < 4; ++i) {
-            const auto value = std::to_string(i);
-            co_await append_record(log, "k", value, start_ms);
-        }
+        co_await append_values(log, "k", 4);
         auto before = co_await log.read(0, 1 << 20);
         EXPECT_TRUE(before);
         const auto old_bytes = bytes_of(before->range);
@@ -452,10 +457,7 @@ TEST_F(compactor, a_crash_mid_clean_leaves_a_consistent_log) {
 
 TEST_F(compactor, the_budget_paces_reads_and_stop_ends_the_pass) {
     auto test = [&](partition_log& log) -> task<void> {
-        for (int i = 0; i < 6; ++i) {
-            const auto value = std::to_string(i);
-            co_await append_record(log, "k", value, start_ms);
-        }
+        co_await append_values(log, "k", 6);
         cleaner_budget budget(0);
         compaction_options forced;
         forced.force = true;

@@ -10,17 +10,6 @@ namespace {
 
 using namespace testing;
 
-std::unique_ptr<partition_log> open_log(const log_options& options) {
-    std::unique_ptr<partition_log> log;
-    auto body = [&]() -> task<void> {
-        auto opened = co_await partition_log::open(options);
-        EXPECT_TRUE(opened) << to_string(opened.error());
-        if (opened) log = std::move(*opened);
-    };
-    run_on_reactor(body);
-    return log;
-}
-
 std::vector<std::byte> batch_in_epoch(std::int32_t epoch, std::int64_t timestamp,
                                       std::uint64_t seed) {
     auto batch = make_batch(2, 300, timestamp, seed);

@@ -13,17 +13,6 @@ namespace {
 
 using namespace testing;
 
-std::unique_ptr<partition_log> open_log(const log_options& options) {
-    std::unique_ptr<partition_log> log;
-    auto body = [&]() -> task<void> {
-        auto opened = co_await partition_log::open(options);
-        EXPECT_TRUE(opened) << to_string(opened.error());
-        if (opened) log = std::move(*opened);
-    };
-    run_on_reactor(body);
-    return log;
-}
-
 std::string segment_path(const partition_log& log, std::int64_t base, std::string_view suffix) {
     return log.dir() + "/" + segment_file_name(base, suffix);
 }

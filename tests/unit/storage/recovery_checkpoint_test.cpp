@@ -17,16 +17,9 @@ namespace {
 
 using namespace testing;
 
-std::unique_ptr<partition_log> open_log(const log_options& options) {
-    std::unique_ptr<partition_log> log;
-    auto body = [&]() -> task<void> {
-        auto opened = co_await partition_log::open(options);
-        EXPECT_TRUE(opened) << to_string(opened.error());
-        if (opened) log = std::move(*opened);
-    };
-    run_on_reactor(body);
-    return log;
-}
+// Every batch these tests append: 4 records in this many bytes.
+constexpr std::size_t record_bytes = 300;
+constexpr std::uint64_t batch_bytes = layout::header_bytes + record_bytes;
 
 std::optional<std::int64_t> recovery_point_on_disk(const partition_log& log) {
     auto bytes = read_file(log.dir() + "/" + std::string(recovery_point_file));
@@ -36,7 +29,8 @@ std::optional<std::int64_t> recovery_point_on_disk(const partition_log& log) {
 
 task<void> append_batches(partition_log& log, int count, std::uint64_t seed) {
     for (int i = 0; i < count; ++i) {
-        auto batch = make_batch(4, 300, 1000 + static_cast<std::int64_t>(seed) + i, seed + i);
+        auto batch =
+            make_batch(4, record_bytes, 1000 + static_cast<std::int64_t>(seed) + i, seed + i);
         EXPECT_TRUE(co_await log.append(batch));
     }
 }
@@ -52,11 +46,41 @@ task<void> run_checkpoint(partition_log& log, checkpoint_in_flight& state) {
     state.done.done();
 }
 
-TEST(recovery_checkpoint, moves_the_recovery_point_without_a_flush_policy) {
+// Starts run_checkpoint on the current reactor; `state.done` says when it has finished.
+void start_checkpoint(partition_log& log, checkpoint_in_flight& state) {
+    state.done.add();
+    reactor::current().spawn(run_checkpoint(log, state));
+}
+
+// A log under options_in in a fresh directory. reopen() opens it under `options` (a test may
+// change them first), dropping the log open before without close() as a crash leaves it (and
+// before the new open: the old one's files are let go first). append_now() and close_log() each
+// run on a fresh reactor.
+class recovery_checkpoint : public ::testing::Test {
+protected:
     temporary_directory dir;
-    auto options = options_in(dir.path());
+    log_options options = options_in(dir.path());
+    std::unique_ptr<partition_log> log;
+
+    void reopen() {
+        log.reset();
+        log = open_log(options);
+    }
+
+    void append_now(int count, std::uint64_t seed) {
+        auto body = [&]() -> task<void> { co_await append_batches(*log, count, seed); };
+        run_on_reactor(body);
+    }
+
+    void close_log() {
+        auto body = [&]() -> task<void> { EXPECT_TRUE(co_await log->close()); };
+        run_on_reactor(body);
+    }
+};
+
+TEST_F(recovery_checkpoint, moves_the_recovery_point_without_a_flush_policy) {
     ASSERT_EQ(flush_policy_of(options.config), flush_policy::none);
-    auto log = open_log(options);
+    reopen();
     ASSERT_TRUE(log);
     auto body = [&]() -> task<void> {
         co_await append_batches(*log, 10, 1);
@@ -78,17 +102,14 @@ TEST(recovery_checkpoint, moves_the_recovery_point_without_a_flush_policy) {
     run_on_reactor(body);
 }
 
-TEST(recovery_checkpoint, never_covers_batches_appended_after_its_sync_started) {
-    temporary_directory dir;
-    auto options = options_in(dir.path());
-    auto log = open_log(options);
+TEST_F(recovery_checkpoint, never_covers_batches_appended_after_its_sync_started) {
+    reopen();
     ASSERT_TRUE(log);
     auto body = [&]() -> task<void> {
         co_await append_batches(*log, 5, 1);
         const auto syncs = log->fdatasync_count();
         checkpoint_in_flight state;
-        state.done.add();
-        reactor::current().spawn(run_checkpoint(*log, state));
+        start_checkpoint(*log, state);
         // The checkpoint waits for its fdatasync; these batches are written meanwhile.
         co_await append_batches(*log, 5, 100);
         co_await state.done.wait();
@@ -109,16 +130,13 @@ TEST(recovery_checkpoint, never_covers_batches_appended_after_its_sync_started) 
     run_on_reactor(body);
 }
 
-TEST(recovery_checkpoint, a_truncation_meanwhile_voids_it) {
-    temporary_directory dir;
-    auto options = options_in(dir.path());
-    auto log = open_log(options);
+TEST_F(recovery_checkpoint, a_truncation_meanwhile_voids_it) {
+    reopen();
     ASSERT_TRUE(log);
     auto body = [&]() -> task<void> {
         co_await append_batches(*log, 10, 1);
         checkpoint_in_flight state;
-        state.done.add();
-        reactor::current().spawn(run_checkpoint(*log, state));
+        start_checkpoint(*log, state);
         // Offsets 8.. are replaced by new, unsynced batches while the checkpoint waits.
         EXPECT_TRUE(co_await log->truncate_to(8));
         co_await append_batches(*log, 10, 200);
@@ -133,17 +151,14 @@ TEST(recovery_checkpoint, a_truncation_meanwhile_voids_it) {
     run_on_reactor(body);
 }
 
-TEST(recovery_checkpoint, a_roll_meanwhile_wins) {
-    temporary_directory dir;
-    auto options = options_in(dir.path());
+TEST_F(recovery_checkpoint, a_roll_meanwhile_wins) {
     options.config.segment_bytes = 4096;
-    auto log = open_log(options);
+    reopen();
     ASSERT_TRUE(log);
     auto body = [&]() -> task<void> {
         co_await append_batches(*log, 3, 1);
         checkpoint_in_flight state;
-        state.done.add();
-        reactor::current().spawn(run_checkpoint(*log, state));
+        start_checkpoint(*log, state);
         co_await append_batches(*log, 30, 50);  // rolls several times
         co_await state.done.wait();
         EXPECT_TRUE(state.outcome);
@@ -161,25 +176,21 @@ TEST(recovery_checkpoint, a_roll_meanwhile_wins) {
 
 // A crash (no close) after a checkpoint: the batches below it are walked by headers only, the
 // tail is read and CRC-checked; every batch is there and readable.
-TEST(recovery_checkpoint, a_crash_after_it_scans_only_the_tail) {
-    temporary_directory dir;
-    auto options = options_in(dir.path());
+TEST_F(recovery_checkpoint, a_crash_after_it_scans_only_the_tail) {
     std::uint64_t checkpointed_bytes = 0;
     std::uint64_t total_bytes = 0;
-    {
-        auto log = open_log(options);
-        ASSERT_TRUE(log);
-        auto body = [&]() -> task<void> {
-            co_await append_batches(*log, 40, 1);
-            auto moved = co_await log->checkpoint_recovery_point();
-            EXPECT_TRUE(moved && *moved);
-            checkpointed_bytes = log->active_segment().size_bytes();
-            co_await append_batches(*log, 7, 500);
-            total_bytes = log->active_segment().size_bytes();
-        };
-        run_on_reactor(body);
-    }
-    auto log = open_log(options);
+    reopen();
+    ASSERT_TRUE(log);
+    auto crashing = [&]() -> task<void> {
+        co_await append_batches(*log, 40, 1);
+        auto moved = co_await log->checkpoint_recovery_point();
+        EXPECT_TRUE(moved && *moved);
+        checkpointed_bytes = log->active_segment().size_bytes();
+        co_await append_batches(*log, 7, 500);
+        total_bytes = log->active_segment().size_bytes();
+    };
+    run_on_reactor(crashing);
+    reopen();
     ASSERT_TRUE(log);
     const auto& report = log->recovery_report();
     EXPECT_FALSE(report.clean_shutdown);
@@ -208,27 +219,22 @@ TEST(recovery_checkpoint, a_crash_after_it_scans_only_the_tail) {
     run_on_reactor(body);
 }
 
-TEST(recovery_checkpoint, corruption_past_it_is_still_cut) {
-    temporary_directory dir;
-    auto options = options_in(dir.path());
-    std::string path;
+TEST_F(recovery_checkpoint, corruption_past_it_is_still_cut) {
     std::uint64_t checkpointed_bytes = 0;
-    {
-        auto log = open_log(options);
-        ASSERT_TRUE(log);
-        auto body = [&]() -> task<void> {
-            co_await append_batches(*log, 10, 1);
-            auto moved = co_await log->checkpoint_recovery_point();
-            EXPECT_TRUE(moved && *moved);
-            checkpointed_bytes = log->active_segment().size_bytes();
-            co_await append_batches(*log, 10, 500);
-        };
-        run_on_reactor(body);
-        path = log->active_segment().log_path();
-    }
+    reopen();
+    ASSERT_TRUE(log);
+    auto crashing = [&]() -> task<void> {
+        co_await append_batches(*log, 10, 1);
+        auto moved = co_await log->checkpoint_recovery_point();
+        EXPECT_TRUE(moved && *moved);
+        checkpointed_bytes = log->active_segment().size_bytes();
+        co_await append_batches(*log, 10, 500);
+    };
+    run_on_reactor(crashing);
+    const std::string path = log->active_segment().log_path();
+    log.reset();  // the crash, before the file is changed
     // Flip a byte in the third batch past the checkpoint (inside its records: only the CRC
     // catches it).
-    const std::uint64_t batch_bytes = layout::header_bytes + 300;
     const auto at = static_cast<off_t>(checkpointed_bytes + 2 * batch_bytes + 100);
     const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
     ASSERT_GE(fd, 0);
@@ -237,93 +243,69 @@ TEST(recovery_checkpoint, corruption_past_it_is_still_cut) {
     byte ^= std::byte{0x10};
     ASSERT_EQ(::pwrite(fd, &byte, 1, at), 1);
     ::close(fd);
-    auto log = open_log(options);
+    reopen();
     ASSERT_TRUE(log);
     EXPECT_EQ(log->log_end_offset(), 48);
     EXPECT_EQ(log->recovery_report().bytes_trusted, checkpointed_bytes);
     EXPECT_EQ(file_size(path), checkpointed_bytes + 2 * batch_bytes);
-    auto close = [&]() -> task<void> { EXPECT_TRUE(co_await log->close()); };
-    run_on_reactor(close);
+    close_log();
 }
 
 // A recovery point past what the file holds (the file was cut behind Laminar's back): the walk
 // ends where the file does and the point comes back to the log end.
-TEST(recovery_checkpoint, a_point_past_the_file_comes_back_to_the_end) {
-    temporary_directory dir;
-    auto options = options_in(dir.path());
-    std::string path;
-    {
-        auto log = open_log(options);
-        ASSERT_TRUE(log);
-        auto body = [&]() -> task<void> {
-            co_await append_batches(*log, 10, 1);
-            auto moved = co_await log->checkpoint_recovery_point();
-            EXPECT_TRUE(moved && *moved);
-        };
-        run_on_reactor(body);
-        path = log->active_segment().log_path();
-    }
-    const std::uint64_t batch_bytes = layout::header_bytes + 300;
+TEST_F(recovery_checkpoint, a_point_past_the_file_comes_back_to_the_end) {
+    reopen();
+    ASSERT_TRUE(log);
+    auto crashing = [&]() -> task<void> {
+        co_await append_batches(*log, 10, 1);
+        auto moved = co_await log->checkpoint_recovery_point();
+        EXPECT_TRUE(moved && *moved);
+    };
+    run_on_reactor(crashing);
+    const std::string path = log->active_segment().log_path();
+    log.reset();
     ASSERT_EQ(::truncate(path.c_str(), static_cast<off_t>(6 * batch_bytes + 10)), 0);
-    auto log = open_log(options);
+    reopen();
     ASSERT_TRUE(log);
     EXPECT_EQ(log->log_end_offset(), 24);
     EXPECT_EQ(log->recovery_point(), 24);
     EXPECT_EQ(recovery_point_on_disk(*log), 24);
-    auto close = [&]() -> task<void> { EXPECT_TRUE(co_await log->close()); };
-    run_on_reactor(close);
+    close_log();
 }
 
-TEST(recovery_checkpoint, an_unclean_open_keeps_an_intact_zero_tail) {
-    temporary_directory dir;
-    auto options = options_in(dir.path());
-    std::string path;
-    std::uint64_t preallocated = 0;
-    {
-        auto log = open_log(options);
-        ASSERT_TRUE(log);
-        auto body = [&]() -> task<void> { co_await append_batches(*log, 10, 1); };
-        run_on_reactor(body);
-        path = log->active_segment().log_path();
-        preallocated = file_size(path);
-        ASSERT_GT(preallocated, log->active_segment().size_bytes());
-    }
-    {
-        auto log = open_log(options);
-        ASSERT_TRUE(log);
-        const auto& report = log->recovery_report();
-        EXPECT_EQ(report.bytes_dropped, 0u);
-        EXPECT_EQ(report.zero_bytes_kept, preallocated - log->active_segment().size_bytes());
-        EXPECT_EQ(file_size(path), preallocated);  // still preallocated
-        EXPECT_EQ(log->log_end_offset(), 40);
-        // Appends go into the kept space; another crash finds them all.
-        auto body = [&]() -> task<void> { co_await append_batches(*log, 10, 100); };
-        run_on_reactor(body);
-    }
-    auto log = open_log(options);
+TEST_F(recovery_checkpoint, an_unclean_open_keeps_an_intact_zero_tail) {
+    reopen();
+    ASSERT_TRUE(log);
+    append_now(10, 1);
+    const std::string path = log->active_segment().log_path();
+    const auto preallocated = file_size(path);
+    ASSERT_GT(preallocated, log->active_segment().size_bytes());
+    reopen();
+    ASSERT_TRUE(log);
+    const auto& report = log->recovery_report();
+    EXPECT_EQ(report.bytes_dropped, 0u);
+    EXPECT_EQ(report.zero_bytes_kept, preallocated - log->active_segment().size_bytes());
+    EXPECT_EQ(file_size(path), preallocated);  // still preallocated
+    EXPECT_EQ(log->log_end_offset(), 40);
+    // Appends go into the kept space; another crash finds them all.
+    append_now(10, 100);
+    reopen();
     ASSERT_TRUE(log);
     EXPECT_EQ(log->log_end_offset(), 80);
     EXPECT_EQ(log->recovery_report().batches_scanned, 20u);
-    auto close = [&]() -> task<void> { EXPECT_TRUE(co_await log->close()); };
-    run_on_reactor(close);
+    close_log();
 }
 
 // Bytes that are not zeros further into the tail (a batch written back while the one before
 // it was not) make the tail be cut, so a later append ending where they begin cannot bring
 // them back.
-TEST(recovery_checkpoint, anything_but_zeros_in_the_tail_cuts_it) {
-    temporary_directory dir;
-    auto options = options_in(dir.path());
-    std::string path;
-    std::uint64_t end = 0;
-    {
-        auto log = open_log(options);
-        ASSERT_TRUE(log);
-        auto body = [&]() -> task<void> { co_await append_batches(*log, 10, 1); };
-        run_on_reactor(body);
-        path = log->active_segment().log_path();
-        end = log->active_segment().size_bytes();
-    }
+TEST_F(recovery_checkpoint, anything_but_zeros_in_the_tail_cuts_it) {
+    reopen();
+    ASSERT_TRUE(log);
+    append_now(10, 1);
+    const std::string path = log->active_segment().log_path();
+    const auto end = log->active_segment().size_bytes();
+    log.reset();
     const auto size = file_size(path);
     ASSERT_GT(size, end + 9000);
     const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
@@ -331,14 +313,13 @@ TEST(recovery_checkpoint, anything_but_zeros_in_the_tail_cuts_it) {
     const std::byte stray{0x5a};
     ASSERT_EQ(::pwrite(fd, &stray, 1, static_cast<off_t>(end + 9000)), 1);
     ::close(fd);
-    auto log = open_log(options);
+    reopen();
     ASSERT_TRUE(log);
     EXPECT_EQ(log->log_end_offset(), 40);
     EXPECT_EQ(log->recovery_report().zero_bytes_kept, 0u);
     EXPECT_EQ(log->recovery_report().bytes_dropped, size - end);
     EXPECT_EQ(file_size(path), end);
-    auto close = [&]() -> task<void> { EXPECT_TRUE(co_await log->close()); };
-    run_on_reactor(close);
+    close_log();
 }
 
 }  // namespace

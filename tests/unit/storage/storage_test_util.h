@@ -1,12 +1,14 @@
 // Helpers for the storage tests: a controllable clock, assertions on running a coroutine on a fresh
-// reactor, file reads; batches, temporary directories and the reactor runner itself come from
-// storage/testing/log_testing.h (shared with the storage benchmarks).
+// reactor, a log opened from outside a coroutine, file reads; batches, temporary directories and
+// the reactor runner itself come from storage/testing/log_testing.h (shared with the storage
+// benchmarks).
 #pragma once
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,19 @@ template <typename Body>
 [[noreturn]] void run_on_reactor_and_exit(Body& body, const int& outcome) {
     if (!run_on_new_reactor(body)) _exit(99);
     _exit(outcome);
+}
+
+// Opens the log under `options` on a fresh reactor; null (and a failed expectation naming the
+// error) when it cannot be opened.
+inline std::unique_ptr<partition_log> open_log(const log_options& options) {
+    std::unique_ptr<partition_log> log;
+    auto body = [&]() -> task<void> {
+        auto opened = co_await partition_log::open(options);
+        EXPECT_TRUE(opened) << to_string(opened.error());
+        if (opened) log = std::move(*opened);
+    };
+    run_on_reactor(body);
+    return log;
 }
 
 inline log_options options_in(const std::string& dir, const log_clock* clock = nullptr) {
