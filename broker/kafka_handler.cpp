@@ -26,6 +26,31 @@ kafka::codec_result<M> decode(const kafka::request_header& header,
     return kafka::decode_request_body<M>(body, header.api_version);
 }
 
+// Laminar has no authorizer: the ACL APIs answer as Kafka's do without one (AclApis).
+constexpr std::string_view no_authorizer = "No Authorizer is configured on the broker";
+
+kafka::describe_acls_response acls_disabled(const kafka::describe_acls_request&) {
+    kafka::describe_acls_response response;
+    response.error_code = code(kafka_error::security_disabled);
+    response.error_message = std::string(no_authorizer);
+    return response;
+}
+
+kafka::create_acls_response acls_disabled(const kafka::create_acls_request& request) {
+    kafka::create_acls_response response;
+    response.results.resize(request.creations.size(),
+                            {code(kafka_error::security_disabled), std::string(no_authorizer)});
+    return response;
+}
+
+kafka::delete_acls_response acls_disabled(const kafka::delete_acls_request& request) {
+    kafka::delete_acls_response response;
+    response.filter_results.resize(
+        request.filters.size(),
+        {code(kafka_error::security_disabled), std::string(no_authorizer), {}});
+    return response;
+}
+
 }  // namespace
 
 bool broker_handles(std::int16_t key) noexcept {
@@ -57,6 +82,9 @@ bool broker_handles(std::int16_t key) noexcept {
     case api_key::describe_log_dirs:
     case api_key::offset_for_leader_epoch:
     case api_key::init_producer_id:
+    case api_key::describe_acls:
+    case api_key::create_acls:
+    case api_key::delete_acls:
         return true;
     default:
         return false;
@@ -154,6 +182,21 @@ task<status> kafka_handler::dispatch(const connection_info& connection,
         co_return co_await answer<kafka::describe_cluster_request>(
             header, body, response, [&](auto& request) -> task<kafka::describe_cluster_response> {
                 co_return handle_describe_cluster(context, request);
+            });
+    case api_key::describe_acls:
+        co_return co_await answer<kafka::describe_acls_request>(
+            header, body, response, [&](auto& request) -> task<kafka::describe_acls_response> {
+                co_return acls_disabled(request);
+            });
+    case api_key::create_acls:
+        co_return co_await answer<kafka::create_acls_request>(
+            header, body, response, [&](auto& request) -> task<kafka::create_acls_response> {
+                co_return acls_disabled(request);
+            });
+    case api_key::delete_acls:
+        co_return co_await answer<kafka::delete_acls_request>(
+            header, body, response, [&](auto& request) -> task<kafka::delete_acls_response> {
+                co_return acls_disabled(request);
             });
     case api_key::describe_configs:
         co_return co_await answer<kafka::describe_configs_request>(
