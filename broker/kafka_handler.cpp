@@ -1,5 +1,6 @@
 #include "broker/kafka_handler.h"
 
+#include "broker/api_acls.h"
 #include "broker/api_alter_configs.h"
 #include "broker/api_configs.h"
 #include "broker/api_fetch.h"
@@ -24,31 +25,6 @@ template <typename M>
 kafka::codec_result<M> decode(const kafka::request_header& header,
                               std::span<const std::byte> body) {
     return kafka::decode_request_body<M>(body, header.api_version);
-}
-
-// Laminar has no authorizer: the ACL APIs answer as Kafka's do without one (AclApis).
-constexpr std::string_view no_authorizer = "No Authorizer is configured on the broker";
-
-kafka::describe_acls_response acls_disabled(const kafka::describe_acls_request&) {
-    kafka::describe_acls_response response;
-    response.error_code = code(kafka_error::security_disabled);
-    response.error_message = std::string(no_authorizer);
-    return response;
-}
-
-kafka::create_acls_response acls_disabled(const kafka::create_acls_request& request) {
-    kafka::create_acls_response response;
-    response.results.resize(request.creations.size(),
-                            {code(kafka_error::security_disabled), std::string(no_authorizer)});
-    return response;
-}
-
-kafka::delete_acls_response acls_disabled(const kafka::delete_acls_request& request) {
-    kafka::delete_acls_response response;
-    response.filter_results.resize(
-        request.filters.size(),
-        {code(kafka_error::security_disabled), std::string(no_authorizer), {}});
-    return response;
 }
 
 }  // namespace
@@ -132,6 +108,26 @@ task<status> answer(const kafka::request_header& header, std::span<const std::by
     co_return append_response(header, reply, response);
 }
 
+// An ACL API: `answer_of` gives the response, or nothing when Kafka would close the connection
+// (an UNKNOWN element, api_acls.h).
+template <typename Request, typename Answer>
+status answer_or_close(const kafka::request_header& header, std::span<const std::byte> body,
+                       net::outbound_chain& response, Answer answer_of) {
+    auto request = decode<Request>(header, body);
+    if (!request) {
+        LAMINAR_LOG_DEBUG("closing connection: api {} v{} request does not decode ({})",
+                          header.api_key, header.api_version, kafka::to_string(request.error()));
+        return fail(errc::corrupt_data);
+    }
+    auto reply = answer_of(*request);
+    if (!reply) {
+        LAMINAR_LOG_DEBUG("closing connection: api {} v{} request has an UNKNOWN element",
+                          header.api_key, header.api_version);
+        return fail(errc::corrupt_data);
+    }
+    return append_response(header, *reply, response);
+}
+
 task<status> kafka_handler::dispatch(const connection_info& connection,
                                      const kafka::request_header& header,
                                      std::span<const std::byte> body,
@@ -184,20 +180,14 @@ task<status> kafka_handler::dispatch(const connection_info& connection,
                 co_return handle_describe_cluster(context, request);
             });
     case api_key::describe_acls:
-        co_return co_await answer<kafka::describe_acls_request>(
-            header, body, response, [&](auto& request) -> task<kafka::describe_acls_response> {
-                co_return acls_disabled(request);
-            });
+        co_return answer_or_close<kafka::describe_acls_request>(header, body, response,
+                                                             answer_describe_acls);
     case api_key::create_acls:
-        co_return co_await answer<kafka::create_acls_request>(
-            header, body, response, [&](auto& request) -> task<kafka::create_acls_response> {
-                co_return acls_disabled(request);
-            });
+        co_return answer_or_close<kafka::create_acls_request>(header, body, response,
+                                                             answer_create_acls);
     case api_key::delete_acls:
-        co_return co_await answer<kafka::delete_acls_request>(
-            header, body, response, [&](auto& request) -> task<kafka::delete_acls_response> {
-                co_return acls_disabled(request);
-            });
+        co_return answer_or_close<kafka::delete_acls_request>(header, body, response,
+                                                             answer_delete_acls);
     case api_key::describe_configs:
         co_return co_await answer<kafka::describe_configs_request>(
             header, body, response, [&](auto& request) -> task<kafka::describe_configs_response> {

@@ -11,6 +11,13 @@ namespace laminar::kafka {
 // A pattern type of 3 is LITERAL, what v0 (which has no pattern type) means.
 constexpr std::int64_t acl_pattern_literal = 3;
 
+// Code 0 is UNKNOWN in each of Kafka's ACL enums (resource type, pattern type, operation,
+// permission type). Kafka's DescribeAcls, CreateAcls and DeleteAcls request classes refuse an
+// UNKNOWN element while the broker parses the request, and the broker then closes the
+// connection without an answer: the has_unknown_element functions below say when Laminar must
+// do the same. Other undefined codes (99, say) pass there as in Kafka.
+constexpr std::int8_t acl_code_unknown = 0;
+
 // DescribeAcls
 
 struct describe_acls_request {
@@ -33,6 +40,12 @@ void visit(V& v, describe_acls_request& m) {
     v.field(m.host_filter, {.nullable_min = 0});
     v.field(m.operation, {});
     v.field(m.permission_type, {});
+}
+
+inline bool has_unknown_element(const describe_acls_request& m) {
+    return m.resource_type_filter == acl_code_unknown ||
+           m.pattern_type_filter == acl_code_unknown || m.operation == acl_code_unknown ||
+           m.permission_type == acl_code_unknown;
 }
 
 struct acl_description {
@@ -114,6 +127,18 @@ void visit(V& v, create_acls_request& m) {
     v.field(m.creations, {});
 }
 
+inline bool has_unknown_element(const create_acls_request& m) {
+    for (const acl_creation& creation : m.creations) {
+        if (creation.resource_type == acl_code_unknown ||
+            creation.resource_pattern_type == acl_code_unknown ||
+            creation.operation == acl_code_unknown ||
+            creation.permission_type == acl_code_unknown) {
+            return true;
+        }
+    }
+    return false;
+}
+
 struct acl_creation_result {
     std::int16_t error_code = 0;
     std::optional<std::string> error_message;
@@ -168,6 +193,17 @@ struct delete_acls_request {
 template <typename V>
 void visit(V& v, delete_acls_request& m) {
     v.field(m.filters, {});
+}
+
+inline bool has_unknown_element(const delete_acls_request& m) {
+    for (const delete_acls_filter& filter : m.filters) {
+        if (filter.resource_type_filter == acl_code_unknown ||
+            filter.pattern_type_filter == acl_code_unknown ||
+            filter.operation == acl_code_unknown || filter.permission_type == acl_code_unknown) {
+            return true;
+        }
+    }
+    return false;
 }
 
 struct delete_acls_matching_acl {
