@@ -64,6 +64,7 @@ enum class kafka_error : std::int16_t {
     invalid_transaction_timeout = 50,
     concurrent_transactions = 51,
     transactional_id_authorization_failed = 53,
+    security_disabled = 54,
     kafka_storage_error = 56,
     log_dir_not_found = 57,
     unknown_producer_id = 59,

@@ -1,5 +1,6 @@
 #include "broker/kafka_handler.h"
 
+#include "broker/api_acls.h"
 #include "broker/api_alter_configs.h"
 #include "broker/api_configs.h"
 #include "broker/api_fetch.h"
@@ -57,6 +58,9 @@ bool broker_handles(std::int16_t key) noexcept {
     case api_key::describe_log_dirs:
     case api_key::offset_for_leader_epoch:
     case api_key::init_producer_id:
+    case api_key::describe_acls:
+    case api_key::create_acls:
+    case api_key::delete_acls:
         return true;
     default:
         return false;
@@ -102,6 +106,26 @@ task<status> answer(const kafka::request_header& header, std::span<const std::by
     }
     auto reply = co_await handler(*request);
     co_return append_response(header, reply, response);
+}
+
+// An ACL API: `answer_of` gives the response, or nothing when Kafka would close the connection
+// (an UNKNOWN element, api_acls.h).
+template <typename Request, typename Answer>
+status answer_or_close(const kafka::request_header& header, std::span<const std::byte> body,
+                       net::outbound_chain& response, Answer answer_of) {
+    auto request = decode<Request>(header, body);
+    if (!request) {
+        LAMINAR_LOG_DEBUG("closing connection: api {} v{} request does not decode ({})",
+                          header.api_key, header.api_version, kafka::to_string(request.error()));
+        return fail(errc::corrupt_data);
+    }
+    auto reply = answer_of(*request);
+    if (!reply) {
+        LAMINAR_LOG_DEBUG("closing connection: api {} v{} request has an UNKNOWN element",
+                          header.api_key, header.api_version);
+        return fail(errc::corrupt_data);
+    }
+    return append_response(header, *reply, response);
 }
 
 task<status> kafka_handler::dispatch(const connection_info& connection,
@@ -155,6 +179,15 @@ task<status> kafka_handler::dispatch(const connection_info& connection,
             header, body, response, [&](auto& request) -> task<kafka::describe_cluster_response> {
                 co_return handle_describe_cluster(context, request);
             });
+    case api_key::describe_acls:
+        co_return answer_or_close<kafka::describe_acls_request>(header, body, response,
+                                                             answer_describe_acls);
+    case api_key::create_acls:
+        co_return answer_or_close<kafka::create_acls_request>(header, body, response,
+                                                             answer_create_acls);
+    case api_key::delete_acls:
+        co_return answer_or_close<kafka::delete_acls_request>(header, body, response,
+                                                             answer_delete_acls);
     case api_key::describe_configs:
         co_return co_await answer<kafka::describe_configs_request>(
             header, body, response, [&](auto& request) -> task<kafka::describe_configs_response> {

@@ -3,6 +3,7 @@
 
 #include <span>
 
+#include "net/kafka/acls.h"
 #include "net/kafka/admin_configs.h"
 #include "net/kafka/admin_topics.h"
 #include "net/kafka/api_versions.h"
@@ -48,6 +49,9 @@ bool with_messages(std::int16_t key, F&& fn) {
     case api_key::offset_for_leader_epoch:
         fn(offset_for_leader_epoch_request{}, offset_for_leader_epoch_response{});
         return true;
+    case api_key::describe_acls: fn(describe_acls_request{}, describe_acls_response{}); return true;
+    case api_key::create_acls: fn(create_acls_request{}, create_acls_response{}); return true;
+    case api_key::delete_acls: fn(delete_acls_request{}, delete_acls_response{}); return true;
     case api_key::describe_configs:
         fn(describe_configs_request{}, describe_configs_response{});
         return true;

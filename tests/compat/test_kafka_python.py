@@ -63,10 +63,11 @@ def test_check_version_infers_a_kafka_2_x_broker(broker):
     finally:
         client.close()
     # kafka-python 2.0.2 knows releases up to 2.5, which it recognises by DescribeAcls v2, and
-    # takes Apache Kafka 3.7 for (2, 5, 0). Laminar serves no ACL APIs yet, so the next test case,
-    # Produce v8, makes it (2, 4, 0); 2.0.2 picks no request version differently for 2.4 and 2.5
-    # (its highest release check is >= (2, 1)). Below (0, 10) it would speak 0.8/0.9's protocol.
-    assert version == (2, 4, 0), version
+    # takes Apache Kafka 3.7, whose ranges Laminar advertises (DescribeAcls v0-3 included, answered
+    # SECURITY_DISABLED as Kafka without an authorizer: test_acls.py), for (2, 5, 0). 2.0.2 picks
+    # no request version differently for 2.4 and 2.5 (its highest release check is >= (2, 1)).
+    # Below (0, 10) it would speak 0.8/0.9's protocol.
+    assert version == (2, 5, 0), version
     # What it then sends (producer/sender.py, consumer/fetcher.py, coordinator/*.py for >= 2.1):
     # Produce v7, Fetch v4, ListOffsets v1, OffsetFetch/OffsetCommit v1-v2, JoinGroup v0-v1...
     for key, version_sent in ((0, 7), (1, 4), (2, 1), (8, 2), (9, 1), (10, 1), (11, 1),
@@ -74,7 +75,7 @@ def test_check_version_infers_a_kafka_2_x_broker(broker):
         low, high = versions[key]
         assert low <= version_sent <= high, (key, versions[key])
     producer = KafkaProducer(bootstrap_servers=broker.bootstrap)
-    assert producer.config["api_version"] == (2, 4, 0)
+    assert producer.config["api_version"] == (2, 5, 0)
     producer.close()
 
 

@@ -30,7 +30,9 @@ using all_messages = ::testing::Types<
     list_groups_request, list_groups_response, delete_groups_request, delete_groups_response,
     offset_delete_request, offset_delete_response, alter_configs_request, alter_configs_response,
     incremental_alter_configs_request, incremental_alter_configs_response, delete_records_request,
-    delete_records_response, describe_log_dirs_request, describe_log_dirs_response>;
+    delete_records_response, describe_log_dirs_request, describe_log_dirs_response,
+    describe_acls_request, describe_acls_response, create_acls_request, create_acls_response,
+    delete_acls_request, delete_acls_response>;
 TYPED_TEST_SUITE(messages_test, all_messages);
 
 template <typename M>
