@@ -406,7 +406,7 @@ task<result<bool>> partition_log::install_cleaned(const std::shared_ptr<segment>
         _failed = true;
         co_return fail(errc::log_failed);
     }
-    auto opened = segment::open(_dir, base);
+    auto opened = co_await segment::open(_dir, base);
     if (!opened) {
         _failed = true;
         co_return fail(opened.error());

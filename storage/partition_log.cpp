@@ -187,7 +187,7 @@ task<status> partition_log::roll(std::int64_t now_ms) {
     mark_durable(covered);
     auto persisted = co_await sealed->persist_indexes();
     if (!persisted) co_return persisted;
-    auto created = segment::create(_dir, _log_end_offset);
+    auto created = co_await segment::create(_dir, _log_end_offset);
     if (!created) co_return fail(created.error());
     _segments.push_back(std::move(*created));
     auto dir_synced = co_await sync_dir();

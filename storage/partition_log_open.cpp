@@ -18,6 +18,7 @@
 #include <algorithm>
 
 #include "storage/checkpoint.h"
+#include "storage/file_ops.h"
 #include "storage/partition_log.h"
 
 namespace laminar::storage {
@@ -29,11 +30,6 @@ namespace {
 constexpr std::uint32_t recovery_batch_bytes_floor = 64u << 20;
 
 errc last_errno() noexcept { return errc_from_core(errc_from_errno(errno)); }
-
-status make_directory(const std::string& path) {
-    if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) return fail(last_errno());
-    return {};
-}
 
 struct directory_listing {
     std::vector<std::int64_t> segment_bases;
@@ -125,26 +121,26 @@ status partition_log::reconfigure(const log_config& config) {
 
 task<status> partition_log::write_checkpoint_value(std::string_view name, std::int64_t value) {
     const std::string file(name);
-    unique_fd dir(::open(_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    auto dir = co_await open_file(_dir, O_RDONLY | O_DIRECTORY);
     if (!dir) {
         _failed = true;
-        co_return fail(last_errno());
+        co_return fail(dir.error());
     }
-    auto written = co_await write_checkpoint(_dir, dir.get(), file, value);
+    auto written = co_await write_checkpoint(_dir, dir->get(), file, value);
     if (!written) _failed = true;
     co_return written;
 }
 
 task<status> partition_log::sync_dir() {
-    unique_fd dir(::open(_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!dir) co_return fail(last_errno());
-    co_return co_await sync_directory(dir.get());
+    auto dir = co_await open_file(_dir, O_RDONLY | O_DIRECTORY);
+    if (!dir) co_return fail(dir.error());
+    co_return co_await sync_directory(dir->get());
 }
 
 task<status> partition_log::load(log_recovery_report& report) {
-    auto made = make_directory(_options.data_dir);
-    if (made) made = make_directory(_dir);
-    if (!made) co_return made;
+    auto made = co_await make_directory(_options.data_dir);
+    if (made) made = co_await make_directory(_dir);
+    if (!made) co_return fail(made.error());
     auto listing = list_directory(_dir);
     if (!listing) co_return fail(listing.error());
     for (const auto& name : listing->leftovers) ::unlink((_dir + "/" + name).c_str());
@@ -171,12 +167,12 @@ task<status> partition_log::load(log_recovery_report& report) {
     report.clean_shutdown = clean;
 
     for (auto base : listing->segment_bases) {
-        auto opened = segment::open(_dir, base);
+        auto opened = co_await segment::open(_dir, base);
         if (!opened) co_return fail(opened.error());
         _segments.push_back(std::move(*opened));
     }
     if (_segments.empty()) {
-        auto created = segment::create(_dir, start_value);
+        auto created = co_await segment::create(_dir, start_value);
         if (!created) co_return fail(created.error());
         _segments.push_back(std::move(*created));
     }
@@ -280,8 +276,8 @@ task<status> partition_log::close() {
     checkpointed = co_await write_checkpoint_value(log_start_offset_file, _log_start_offset);
     if (!checkpointed) co_return checkpointed;
     const std::string marker = _dir + "/" + std::string(clean_shutdown_file);
-    unique_fd created(::open(marker.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
-    if (!created) co_return fail(last_errno());
+    auto created = co_await open_file(marker, O_CREAT | O_WRONLY);
+    if (!created) co_return fail(created.error());
     co_return co_await sync_dir();
 }
 
