@@ -179,6 +179,7 @@ task<status> partition_log::roll(std::int64_t now_ms) {
     if (!trimmed) co_return trimmed;
     ++_fdatasync_count;
     auto synced = co_await sealed->sync();
+    if (synced && !_directories_durable) synced = co_await sync_directories();
     if (!synced) {
         _failed = true;
         fail_waiters(synced.error());
@@ -218,6 +219,8 @@ task<void> partition_log::flush_loop() {
         auto active = _segments.back();
         ++_fdatasync_count;
         auto synced = co_await active->sync();
+        // A new log's first flush: its batches are durable once the names of its files are.
+        if (synced && !_directories_durable) synced = co_await sync_directories();
         if (!synced) {
             _failed = true;  // after a failed fsync the page cache state is unknown (fsyncgate)
             fail_waiters(synced.error());

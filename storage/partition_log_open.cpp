@@ -120,6 +120,14 @@ status partition_log::reconfigure(const log_config& config) {
 }
 
 task<status> partition_log::write_checkpoint_value(std::string_view name, std::int64_t value) {
+    // The checkpoint is durable only once the partition directory's own name is.
+    if (!_directories_durable) {
+        auto synced = co_await sync_directories();
+        if (!synced) {
+            _failed = true;
+            co_return synced;
+        }
+    }
     const std::string file(name);
     auto dir = co_await open_file(_dir, O_RDONLY | O_DIRECTORY);
     if (!dir) {
@@ -134,13 +142,41 @@ task<status> partition_log::write_checkpoint_value(std::string_view name, std::i
 task<status> partition_log::sync_dir() {
     auto dir = co_await open_file(_dir, O_RDONLY | O_DIRECTORY);
     if (!dir) co_return fail(dir.error());
-    co_return co_await sync_directory(dir->get());
+    auto synced = co_await sync_directory(dir->get());
+    if (synced) ++_directory_sync_count;
+    co_return synced;
+}
+
+task<status> partition_log::sync_directories() {
+    auto data_dir = co_await open_file(_options.data_dir, O_RDONLY | O_DIRECTORY);
+    if (!data_dir) co_return fail(data_dir.error());
+    auto synced = co_await sync_directory(data_dir->get());
+    if (!synced) co_return synced;
+    ++_directory_sync_count;
+    synced = co_await sync_dir();
+    if (!synced) co_return synced;
+    _directories_durable = true;
+    co_return status{};
+}
+
+// A partition directory this open made: nothing to list, read or recover, and nothing synced
+// (see _directories_durable). A crash before the first sync leaves at worst no directory, or an
+// empty one, or one with some of the empty segment files: each opens as an empty log.
+task<status> partition_log::create_empty() {
+    auto created = co_await segment::create(_dir, 0);
+    if (!created) co_return fail(created.error());
+    _segments.push_back(std::move(*created));
+    _directories_durable = false;
+    _active_created_ms = _clock->now_ms();
+    _last_flush_ms = _active_created_ms;
+    co_return status{};
 }
 
 task<status> partition_log::load(log_recovery_report& report) {
     auto made = co_await make_directory(_options.data_dir);
     if (made) made = co_await make_directory(_dir);
     if (!made) co_return fail(made.error());
+    if (*made) co_return co_await create_empty();
     auto listing = list_directory(_dir);
     if (!listing) co_return fail(listing.error());
     for (const auto& name : listing->leftovers) ::unlink((_dir + "/" + name).c_str());
@@ -171,7 +207,9 @@ task<status> partition_log::load(log_recovery_report& report) {
         if (!opened) co_return fail(opened.error());
         _segments.push_back(std::move(*opened));
     }
-    if (_segments.empty()) {
+    // No segment yet (a crash before the first one was made): as a new log, nothing to sync.
+    const bool fresh = _segments.empty();
+    if (fresh) {
         auto created = co_await segment::create(_dir, start_value);
         if (!created) co_return fail(created.error());
         _segments.push_back(std::move(*created));
@@ -195,9 +233,15 @@ task<status> partition_log::load(log_recovery_report& report) {
                             : std::max(std::min(recovery_value, _log_end_offset),
                                        _segments.back()->base_offset());
     if (clean && ::unlink(marker.c_str()) != 0) co_return fail(last_errno());
-    auto dir_synced = co_await sync_dir();
-    if (!dir_synced) co_return dir_synced;
-    if (_recovery_point != recovery_value || !have_recovery_point) {
+    // A clean close made every name durable (write_checkpoint_value); after a crash the earlier
+    // run may have had no flush yet, so the first flush syncs the directories again.
+    _directories_durable = clean;
+    if (!fresh) {
+        auto dir_synced = co_await sync_dir();
+        if (!dir_synced) co_return dir_synced;
+    }
+    // A missing recovery-point means 0: a log whose recovery point is 0 writes none.
+    if (_recovery_point != recovery_value) {
         auto written = co_await write_checkpoint_value(recovery_point_file, _recovery_point);
         if (!written) co_return written;
     }
