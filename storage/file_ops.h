@@ -19,7 +19,8 @@ namespace laminar::storage {
 task<result<unique_fd>> open_file(const std::string& path, int flags, unsigned mode = 0644);
 // The same for a file that may be missing: nullopt when it does not exist.
 task<result<std::optional<unique_fd>>> open_existing_file(const std::string& path, int flags);
-// mkdir(2) with mode 0755: true when this call made the directory, false when it existed.
+// mkdir(2) with mode 0755 (and of its parent first when that is missing): true when this call
+// made the directory, false when it existed.
 task<result<bool>> make_directory(const std::string& path);
 
 }  // namespace laminar::storage

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 
 #include "storage/checkpoint.h"
 #include "storage/file_ops.h"
@@ -147,10 +148,35 @@ task<status> partition_log::sync_dir() {
     co_return synced;
 }
 
+namespace {
+
+// Group commit of the data directory's fsync, per shard: one fsync covers every partition
+// directory made before it started, so the logs of a shard that need it at once (a close of
+// thousands, a burst of first flushes) share it instead of queueing one fsync each.
+struct data_dir_syncs {
+    async_mutex running;
+    std::uint64_t requested = 0;
+    std::uint64_t covered = 0;
+};
+
+task<status> sync_data_dir(const std::string& data_dir) {
+    thread_local std::map<std::string, data_dir_syncs> by_dir;
+    auto& syncs = by_dir[data_dir];
+    const std::uint64_t request = ++syncs.requested;
+    auto held = co_await syncs.running.lock();
+    if (syncs.covered >= request) co_return status{};  // a sync started after we asked
+    const std::uint64_t covering = syncs.requested;
+    auto dir = co_await open_file(data_dir, O_RDONLY | O_DIRECTORY);
+    if (!dir) co_return fail(dir.error());
+    auto synced = co_await sync_directory(dir->get());
+    if (synced) syncs.covered = covering;
+    co_return synced;
+}
+
+}  // namespace
+
 task<status> partition_log::sync_directories() {
-    auto data_dir = co_await open_file(_options.data_dir, O_RDONLY | O_DIRECTORY);
-    if (!data_dir) co_return fail(data_dir.error());
-    auto synced = co_await sync_directory(data_dir->get());
+    auto synced = co_await sync_data_dir(_options.data_dir);
     if (!synced) co_return synced;
     ++_directory_sync_count;
     synced = co_await sync_dir();
@@ -173,8 +199,7 @@ task<status> partition_log::create_empty() {
 }
 
 task<status> partition_log::load(log_recovery_report& report) {
-    auto made = co_await make_directory(_options.data_dir);
-    if (made) made = co_await make_directory(_dir);
+    auto made = co_await make_directory(_dir);  // the data directory too, if missing
     if (!made) co_return fail(made.error());
     if (*made) co_return co_await create_empty();
     auto listing = list_directory(_dir);
