@@ -78,6 +78,10 @@ config_schema make_schema() {
                    "How long the cleaner waits before looking again when nothing is cleanable.")
         .add_size("laminar.log.cleaner.tick.bytes.max", 8 << 20, 4096, int32_max,
                   "Segment bytes the cleaner of a shard reads per 100 ms tick.")
+        .add_int64("laminar.log.open.max", 0, 0, int32_max,
+                   "Partition logs open at once, split over the shards: opening one more "
+                   "closes the least recently used idle log cleanly (it reopens on demand, "
+                   "scanning nothing); 0: half the descriptor limit (RLIMIT_NOFILE).")
         .add_ignored("broker.id", "use node.id")
         .add_ignored("zookeeper.connect", "Laminar has no ZooKeeper")
         .add_ignored("process.roles", "Laminar's controller runs in laminar-ctld or --dev");
@@ -185,6 +189,7 @@ result<broker_settings, std::string> read_broker_settings(const config& values) 
     maintenance.cleaner_backoff_ms = values.get_int64("log.cleaner.backoff.ms");
     maintenance.cleaner_tick_bytes_max =
         static_cast<std::uint64_t>(values.get_size("laminar.log.cleaner.tick.bytes.max"));
+    settings.log_open_max = values.get_int64("laminar.log.open.max");
     return settings;
 }
 
