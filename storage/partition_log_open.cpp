@@ -199,9 +199,15 @@ task<status> partition_log::create_empty() {
 }
 
 task<status> partition_log::load(log_recovery_report& report) {
-    auto made = co_await make_directory(_dir);  // the data directory too, if missing
-    if (!made) co_return fail(made.error());
-    if (*made) co_return co_await create_empty();
+    // An existing directory is found by a lookup the ring completes inline; only a new one
+    // pays mkdirat (always run on an io_uring worker).
+    auto existing = co_await open_existing_file(_dir, O_RDONLY | O_DIRECTORY);
+    if (!existing) co_return fail(existing.error());
+    if (!*existing) {
+        auto made = co_await make_directory(_dir);  // the data directory too, if missing
+        if (!made) co_return fail(made.error());
+        if (*made) co_return co_await create_empty();
+    }
     auto listing = list_directory(_dir);
     if (!listing) co_return fail(listing.error());
     for (const auto& name : listing->leftovers) ::unlink((_dir + "/" + name).c_str());
