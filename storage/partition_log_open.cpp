@@ -266,8 +266,8 @@ task<status> partition_log::load(log_recovery_report& report) {
     if (clean && ::unlink(marker.c_str()) != 0) co_return fail(last_errno());
     // A clean close made every name durable (write_checkpoint_value); after a crash the earlier
     // run may have had no flush yet, so the first flush syncs the directories again.
-    _directories_durable = clean;
-    if (!fresh) {
+    _directories_durable = clean && !fresh;
+    if (!fresh || clean) {
         auto dir_synced = co_await sync_dir();
         if (!dir_synced) co_return dir_synced;
     }
