@@ -409,19 +409,21 @@ task<status> partition_log::seal(const std::shared_ptr<seal_link>& link, const s
     // After a failed fsync the page cache state is unknown (fsyncgate): the log fails.
     if (!synced) link->log->_failed = true;
     if (!synced) co_return synced;
-    link->log->mark_durable(job.covered_sequence);
-    auto persisted = co_await job.full->persist_indexes();
-    if (!persisted || !link->log) co_return persisted;
     if (!link->log->_directories_durable) {
-        // A log created since its directories were last synced: their names first (the data
-        // directory's entry for the partition directory, then the partition directory).
+        // A log created (or reopened after a crash) since its directories were last synced: the
+        // names of its files (the data directory's entry for the partition directory, then the
+        // partition directory) before anything in the segment is acknowledged durable.
         auto names = co_await link->log->sync_directories();
         if (!names || !link->log) co_return names;
     }
+    link->log->mark_durable(job.covered_sequence);
+    auto persisted = co_await job.full->persist_indexes();
+    if (!persisted || !link->log) co_return persisted;
     unique_fd directory(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!directory) co_return fail(errc_from_core(errc_from_errno(errno)));
     auto dir_synced = co_await sync_directory(directory.get());
     if (!dir_synced || !link->log) co_return dir_synced;
+    ++link->log->_directory_sync_count;
     if (job.next_base_offset <= link->log->_recovery_point) co_return status{};
     const std::string name(recovery_point_file);
     auto written = co_await write_checkpoint(dir, directory.get(), name, job.next_base_offset);

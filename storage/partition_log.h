@@ -216,7 +216,7 @@ public:
     // sync_directories; the one inside each checkpoint write is not counted).
     std::uint64_t directory_sync_count() const noexcept { return _directory_sync_count; }
     // Whether the names of the log's files (and of its directory) are known durable; false for a
-    // log created since it was last synced, until its first flush, roll, checkpoint or close.
+    // log created, or reopened after a crash, until its first flush, seal, checkpoint or close.
     bool directories_durable() const noexcept { return _directories_durable; }
 
 private:

@@ -114,6 +114,8 @@ TEST(creation, a_roll_of_a_new_log_syncs_the_directories_before_acknowledging) {
             EXPECT_TRUE(co_await log->append(batch));
         }
         EXPECT_GT(log->segment_count(), 1u);
+        // Rolled segments are sealed off the append path: wait for the seals.
+        EXPECT_TRUE(co_await log->flush());
         EXPECT_TRUE(log->directories_durable());
         // The data directory once; the partition directory at the first roll and after each
         // new segment.
@@ -121,6 +123,44 @@ TEST(creation, a_roll_of_a_new_log_syncs_the_directories_before_acknowledging) {
         EXPECT_TRUE(co_await log->close());
     };
     run_on_reactor(body);
+}
+
+// Each append rolls (a batch fills a segment), so the seal of a new log's first segment races
+// its first flush: whichever acknowledges first must have synced both directories already.
+TEST(creation, a_seal_of_a_new_log_acknowledges_only_after_the_directories_are_synced) {
+    constexpr int logs = 12;
+    constexpr int appends = 6;
+    for (int round = 0; round < logs; ++round) {
+        temporary_directory dir;
+        auto options = options_in(dir.path());
+        options.config.flush_messages = 1;
+        options.config.segment_bytes = layout::header_bytes + 2000;
+        auto log = open_log(options);
+        ASSERT_TRUE(log);
+        int acknowledged = 0;
+        std::vector<std::uint64_t> syncs_seen;
+        std::vector<bool> durable_seen;
+        auto one = [&](int i) -> task<void> {
+            auto batch = make_batch(1, 1500, 1000 + i, i);
+            auto appended = co_await log->append(batch);
+            EXPECT_TRUE(appended);
+            syncs_seen.push_back(log->directory_sync_count());
+            durable_seen.push_back(log->directories_durable());
+            ++acknowledged;
+        };
+        auto body = [&]() -> task<void> {
+            for (int i = 0; i < appends; ++i) reactor::current().spawn(one(i));
+            while (acknowledged < appends) co_await io::yield();
+            EXPECT_GT(log->segment_count(), 1u);
+            EXPECT_TRUE(co_await log->close());
+        };
+        run_on_reactor(body);
+        ASSERT_EQ(durable_seen.size(), static_cast<std::size_t>(appends));
+        for (int i = 0; i < appends; ++i) {
+            EXPECT_TRUE(durable_seen[i]) << "round " << round << " ack " << i;
+            EXPECT_GE(syncs_seen[i], 2u) << "round " << round << " ack " << i;
+        }
+    }
 }
 
 // A child opens a new log, appends `batches` (flush none) and kills itself before any flush.
