@@ -181,6 +181,7 @@ task<status> partition_log::create_empty() {
     _directories_durable = false;
     _active_created_ms = _clock->now_ms();
     _last_flush_ms = _active_created_ms;
+    _recovery_checkpoint_ms = _active_created_ms;
     co_return status{};
 }
 
@@ -266,9 +267,11 @@ task<status> partition_log::load(log_recovery_report& report) {
                                        _segments.back()->base_offset());
     if (clean && ::unlink(marker.c_str()) != 0) co_return fail(last_errno());
     // A clean close made every name durable (write_checkpoint_value); after a crash the earlier
-    // run may have had no flush yet, so the first flush syncs the directories again.
+    // run may have had no flush yet, so the first flush syncs the directories again. The
+    // marker's removal is synced even for a directory with no segment (not made by Laminar): a
+    // marker back after a crash would make the next open trust what this run wrote unsynced.
     _directories_durable = clean && !fresh;
-    if (!fresh && (clean || directory_changed)) {
+    if (clean || (!fresh && directory_changed)) {
         auto dir_synced = co_await sync_dir();
         if (!dir_synced) co_return dir_synced;
     }
@@ -304,6 +307,20 @@ task<result<bool>> partition_log::checkpoint_recovery_point() {
     // and the append sequence move together): flush() returns once they are all durable.
     auto flushed = co_await flush();
     if (!flushed) co_return fail(flushed.error());
+    if (!_directories_durable) {
+        // Nothing appended since a reopen after a crash (a flush of this run's batches would have
+        // synced the directories): the earlier run's batches in the active segment and the names
+        // of the log's files were never synced; both are before a recovery point vouches for
+        // them. A segment rolled meanwhile is synced by its seal.
+        auto active = _segments.back();
+        ++_fdatasync_count;
+        auto synced = co_await active->sync();
+        if (synced) synced = co_await sync_directories();
+        if (!synced) {
+            _failed = true;  // as flush_loop: after a failed fsync the page cache is unknown
+            co_return fail(synced.error());
+        }
+    }
     // A temporary of its own: a roll or truncation may write its checkpoint meanwhile.
     const std::string temporary =
         std::string(recovery_point_file) + ".background" + std::string(checkpoint_temporary_suffix);

@@ -224,6 +224,80 @@ TEST(creation, a_log_killed_before_its_first_flush_reopens_cleanly) {
     }
 }
 
+// The background checkpoint (no flush policy) of a new log: the flush it starts with syncs the
+// directories before the recovery point is written.
+TEST(creation, a_recovery_checkpoint_of_a_new_log_syncs_the_directories_first) {
+    temporary_directory dir;
+    auto log = open_log(options_in(dir.path()));
+    ASSERT_TRUE(log);
+    auto body = [&]() -> task<void> {
+        for (int i = 0; i < 5; ++i) {
+            auto batch = make_batch(2, 100, 1000 + i, i);
+            EXPECT_TRUE(co_await log->append(batch));
+        }
+        EXPECT_EQ(log->directory_sync_count(), 0u);
+        auto moved = co_await log->checkpoint_recovery_point();
+        EXPECT_TRUE(moved && *moved);
+        EXPECT_EQ(log->recovery_point(), 10);
+        EXPECT_TRUE(log->directories_durable());
+        // The data directory and the partition's (once), then the one after the rename.
+        EXPECT_EQ(log->directory_sync_count(), 3u);
+        EXPECT_TRUE(co_await log->close());
+    };
+    run_on_reactor(body);
+}
+
+// A log reopened after a kill -9 with nothing appended since: the checkpoint has no batch of
+// this run to flush, yet the earlier run's batches and the names of its files were never
+// synced. It syncs the active segment and both directories before writing the recovery point.
+TEST(creation, a_recovery_checkpoint_after_a_crash_syncs_the_dead_runs_batches_and_names) {
+    temporary_directory dir;
+    const auto options = options_in(dir.path());
+    create_and_die(options, 20);
+    auto log = open_log(options);
+    ASSERT_TRUE(log);
+    EXPECT_FALSE(log->directories_durable());
+    EXPECT_EQ(log->log_end_offset(), 60);
+    EXPECT_LT(log->recovery_point(), 60);
+    const auto syncs_before = log->directory_sync_count();
+    const auto fdatasyncs_before = log->fdatasync_count();
+    auto body = [&]() -> task<void> {
+        auto moved = co_await log->checkpoint_recovery_point();
+        EXPECT_TRUE(moved && *moved);
+        EXPECT_EQ(log->recovery_point(), 60);
+        EXPECT_TRUE(log->directories_durable());
+        EXPECT_EQ(log->directory_sync_count() - syncs_before, 3u);
+        EXPECT_EQ(log->fdatasync_count() - fdatasyncs_before, 1u);
+        EXPECT_TRUE(co_await log->close());
+    };
+    run_on_reactor(body);
+}
+
+// A directory holding a clean-shutdown marker and a recovery point but no segment (not made by
+// Laminar): the marker's removal is synced at open (it must not come back after a crash and
+// make the next open trust unsynced batches), and its names are not taken as durable.
+TEST(creation, a_marker_without_segments_is_removed_durably) {
+    temporary_directory dir;
+    const auto options = options_in(dir.path());
+    const std::string partition_dir = dir.path() + "/events-3";
+    ASSERT_TRUE(fs::create_directory(partition_dir));
+    for (auto name : {clean_shutdown_file, recovery_point_file}) {
+        const int fd = ::open((partition_dir + "/" + std::string(name)).c_str(),
+                              O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+        ASSERT_GE(fd, 0);
+        if (name == recovery_point_file) {
+            ASSERT_EQ(::write(fd, "0\n", 2), 2);
+        }
+        ::close(fd);
+    }
+    auto log = open_log(options);
+    ASSERT_TRUE(log);
+    EXPECT_FALSE(fs::exists(partition_dir + "/" + std::string(clean_shutdown_file)));
+    EXPECT_EQ(log->directory_sync_count(), 1u);
+    EXPECT_FALSE(log->directories_durable());
+    close_log(*log);
+}
+
 // The states a crash part-way through creating a log can leave: each opens as an empty log.
 TEST(creation, half_made_logs_open_empty) {
     const std::vector<std::vector<std::string>> leftovers = {
