@@ -6,6 +6,11 @@ the time to open them all, the time a clean stop takes, and, after a restart, th
 one more record to each (clean reopen: nothing scanned).
 
 usage: bench/many_partitions.py [--partitions 10000] [--broker build/release/broker/laminar-broker]
+                                [--set KEY=VALUE ...]
+
+--set passes broker settings (e.g. --set laminar.log.open.max=1000 to measure the cap on open
+logs: the figures then include closes and reopens). The load average is printed before and
+after: the machine may be shared.
 
 Disk: about 75 KiB per partition (a 64 KiB first reservation plus index and checkpoint files).
 """
@@ -54,8 +59,10 @@ def disk_bytes(path):
     return total
 
 
-def start(broker, directory, port):
-    process = subprocess.Popen([broker, "--dev", "--listen", f"127.0.0.1:{port}"], cwd=directory,
+def start(broker, directory, port, settings=()):
+    extra = [argument for setting in settings for argument in ("--set", setting)]
+    process = subprocess.Popen([broker, "--dev", "--listen", f"127.0.0.1:{port}", *extra],
+                               cwd=directory,
                                stdout=subprocess.PIPE, stderr=open(os.path.join(directory, "log"), "a"),
                                text=True)
     line = process.stdout.readline()
@@ -88,12 +95,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--partitions", type=int, default=10000)
     parser.add_argument("--broker", default=os.path.join(ROOT, "build/release/broker/laminar-broker"))
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a broker setting (repeatable)")
     args = parser.parse_args()
+    load_before = os.getloadavg()
     directory = tempfile.mkdtemp(prefix="laminar-many-")
     port = free_port()
     bootstrap = f"127.0.0.1:{port}"
     try:
-        process = start(args.broker, directory, port)
+        process = start(args.broker, directory, port, args.set)
         idle_rss, idle_fds = rss_kib(process.pid), descriptors(process.pid)
         admin = AdminClient({"bootstrap.servers": bootstrap})
         began = time.monotonic()
@@ -103,10 +113,13 @@ def main():
         rss, fds = rss_kib(process.pid), descriptors(process.pid)
         disk = disk_bytes(os.path.join(directory, "laminar-data"))
         stopped, code = stop(process)
-        process = start(args.broker, directory, port)
+        process = start(args.broker, directory, port, args.set)
         reopened, errors_after = one_record_each(bootstrap, args.partitions, b"w" * 100)
         stopped_again, code_again = stop(process)
         n = args.partitions
+        load_after = os.getloadavg()
+        print(f"broker                             {args.broker} {' '.join(args.set)}")
+        print(f"load average before / after        {load_before[0]:.2f} / {load_after[0]:.2f}")
         print(f"partitions                         {n}")
         print(f"create topic                       {created:.1f} s")
         print(f"first record to each (opens)       {opened:.1f} s ({errors and len(errors) or 0} errors)")

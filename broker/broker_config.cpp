@@ -94,6 +94,10 @@ config_schema make_schema() {
                    "How often each log with appends since its last recovery point syncs them "
                    "and moves the recovery point (bounds the scan after a crash); 0: only "
                    "rolls and clean shutdowns move it.")
+        .add_int64("laminar.log.open.max", 0, 0, int32_max,
+                   "Partition logs open at once, split over the shards: opening one more "
+                   "closes the least recently used idle log cleanly (it reopens on demand, "
+                   "scanning nothing); 0: half the descriptor limit (RLIMIT_NOFILE).")
         .add_ignored("broker.id", "use node.id")
         .add_ignored("zookeeper.connect", "Laminar has no ZooKeeper")
         .add_ignored("process.roles", "Laminar's controller runs in laminar-ctld or --dev");
@@ -208,6 +212,7 @@ result<broker_settings, std::string> read_broker_settings(const config& values) 
         static_cast<std::uint64_t>(values.get_size("laminar.log.cleaner.tick.bytes.max"));
     maintenance.recovery_checkpoint_interval_ms =
         values.get_int64("laminar.log.recovery.checkpoint.interval.ms");
+    settings.log_open_max = values.get_int64("laminar.log.open.max");
     return settings;
 }
 

@@ -70,6 +70,7 @@ struct broker_settings {
     std::string compression_type = "producer";        // compression.type (topics' default)
     std::int64_t fetch_session_slots = 1000;          // max.incremental.fetch.session.cache.slots
     std::int64_t fetch_session_eviction_ms = 120000;  // min.incremental.fetch.session.eviction.ms
+    std::int64_t log_open_max = 0;  // laminar.log.open.max (0: from RLIMIT_NOFILE)
     std::optional<std::string> cpus;
     std::optional<unsigned> numa_node;
     std::optional<unsigned> shard_count;

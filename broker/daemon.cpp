@@ -199,9 +199,10 @@ result<void, std::string> run_broker(const config& values, const broker_settings
     std::vector<shard_context> contexts(shard_count);
     std::vector<std::unique_ptr<partition_manager>> partitions;
     std::vector<std::unique_ptr<group_manager>> group_managers;
+    const auto open_logs_max = open_logs_max_per_shard(settings.log_open_max, shard_count);
     for (unsigned shard = 0; shard < shard_count; ++shard) {
-        partitions.push_back(
-            std::make_unique<partition_manager>(settings.data_dir, shard, shard_count, owners));
+        partitions.push_back(std::make_unique<partition_manager>(
+            settings.data_dir, shard, shard_count, open_logs_max, owners));
         contexts[shard].partitions = partitions.back().get();
         group_managers.push_back(std::make_unique<group_manager>(settings.groups, shard));
         contexts[shard].groups = group_managers.back().get();

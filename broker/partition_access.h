@@ -50,7 +50,8 @@ task<Outcome> on_partition(ctl::uuid topic_id, std::string topic, std::int32_t p
     const unsigned owner = owner_shard(topic_id, partition, shard_context::current().partition_shards);
     auto run = [name = std::move(topic), partition, &work]() -> task<Outcome> {
         auto& here = shard_context::current();
-        auto log = co_await here.partitions->get(here.metadata, name, partition);
+        // Held for the work: the cap on open logs never closes a log a request is working on.
+        auto log = co_await here.partitions->acquire(here.metadata, name, partition);
         if (!log) co_return Outcome(to_kafka_error(log.error()));
         co_return co_await work(**log);
     };

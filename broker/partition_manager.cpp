@@ -1,14 +1,18 @@
 #include "broker/partition_manager.h"
 
+#include <fcntl.h>
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <functional>
-#include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "core/crc32c.h"
 #include "broker/shard_context.h"
 #include "core/log.h"
+#include "storage/file_ops.h"
 
 namespace laminar::broker {
 
@@ -21,20 +25,36 @@ std::string partition_dir(const std::string& data_dir, const std::string& topic,
     return data_dir + "/" + topic + "-" + std::to_string(partition);
 }
 
-// Kafka's partition.metadata: "version: 0" and "topic_id: <base64url>".
-std::string read_topic_id(const std::string& dir) {
-    std::ifstream in(dir + "/partition.metadata");
+constexpr std::size_t partition_metadata_bytes_max = 4096;
+
+// Kafka's partition.metadata: "version: 0" and "topic_id: <base64url>"; empty when the file is
+// missing or unreadable. Through the ring: a first open of a partition does not stall the shard.
+task<std::string> read_topic_id(const std::string& dir) {
+    const std::string path = dir + "/partition.metadata";
+    auto opened = co_await storage::open_existing_file(path, O_RDONLY);
+    if (!opened || !*opened) co_return std::string();
+    std::string text(partition_metadata_bytes_max, '\0');
+    auto bytes = std::as_writable_bytes(std::span(text.data(), text.size()));
+    auto got = co_await io::read((*opened)->get(), bytes, 0);
+    if (!got) co_return std::string();
+    text.resize(*got);
+    std::istringstream in(text);
     std::string line;
     while (std::getline(in, line)) {
-        if (line.rfind("topic_id: ", 0) == 0) return line.substr(10);
+        if (line.rfind("topic_id: ", 0) == 0) co_return line.substr(10);
     }
-    return {};
+    co_return std::string();
 }
 
-bool write_topic_id(const std::string& dir, const ctl::uuid& topic_id) {
-    std::ofstream out(dir + "/partition.metadata", std::ios::trunc);
-    out << "version: 0\ntopic_id: " << ctl::to_base64url(topic_id) << "\n";
-    return static_cast<bool>(out.flush());
+// Not synced, as the log's own files at creation: a lost file is written again at the next open.
+task<bool> write_topic_id(const std::string& dir, const ctl::uuid& topic_id) {
+    const std::string path = dir + "/partition.metadata";
+    const std::string text = "version: 0\ntopic_id: " + ctl::to_base64url(topic_id) + "\n";
+    auto opened = co_await storage::open_file(path, O_CREAT | O_TRUNC | O_WRONLY);
+    if (!opened) co_return false;
+    auto bytes = std::as_bytes(std::span(text.data(), text.size()));
+    auto written = co_await io::write(opened->get(), bytes, 0);
+    co_return written && *written == bytes.size();
 }
 
 void remove_dir(const std::string& dir) {
@@ -45,12 +65,25 @@ void remove_dir(const std::string& dir) {
 
 }  // namespace
 
+std::size_t open_logs_max_per_shard(std::int64_t configured, unsigned shard_count) {
+    std::int64_t total = configured;
+    if (total <= 0) {
+        rlimit limit{};
+        if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 0;
+        total = static_cast<std::int64_t>(limit.rlim_cur / 2);
+    }
+    const std::size_t shards = std::max(1u, shard_count);
+    return std::max<std::size_t>(1, (static_cast<std::size_t>(total) + shards - 1) / shards);
+}
+
 partition_manager::partition_manager(std::string data_dir, unsigned shard_id,
-                                     unsigned shard_count, std::vector<unsigned> owners)
+                                     unsigned shard_count, std::size_t open_logs_max,
+                                     std::vector<unsigned> owners)
     : _data_dir(std::move(data_dir)),
       _shard_id(shard_id),
       _shard_count(shard_count),
-      _owners(std::move(owners)) {
+      _owners(std::move(owners)),
+      _open_logs_max(open_logs_max) {
     if (_owners.empty()) {
         for (unsigned shard = 0; shard < shard_count; ++shard) _owners.push_back(shard);
     }
@@ -141,10 +174,31 @@ storage::log_config log_config_of(const topic_settings& settings) {
     return config;
 }
 
+task<result<std::shared_ptr<storage::partition_log>, partition_errc>>
+partition_manager::acquire(const ctl::metadata_image& image, std::string topic,
+                           std::int32_t partition) {
+    auto entry = co_await find_or_open(image, std::move(topic), partition);
+    if (!entry) co_return fail(entry.error());
+    co_return (*entry)->log;
+}
+
 task<result<storage::partition_log*, partition_errc>> partition_manager::get(
     const ctl::metadata_image& image, std::string topic, std::int32_t partition) {
+    auto entry = co_await find_or_open(image, std::move(topic), partition);
+    if (!entry) co_return fail(entry.error());
+    (*entry)->pinned = true;
+    co_return (*entry)->log.get();
+}
+
+void partition_manager::touch(open_log& entry) noexcept {
+    _recency.splice(_recency.begin(), _recency, entry.recency);
+}
+
+task<result<partition_manager::open_log*, partition_errc>> partition_manager::find_or_open(
+    const ctl::metadata_image& image, std::string topic, std::int32_t partition) {
     if (auto found = _logs.find({topic, partition}); found != _logs.end()) {
-        co_return found->second.log.get();
+        touch(found->second);
+        co_return &found->second;
     }
     const ctl::topic_state* state = image.find_topic(topic);
     if (state == nullptr || partition < 0 ||
@@ -154,11 +208,14 @@ task<result<storage::partition_log*, partition_errc>> partition_manager::get(
     if (owner_shard(state->topic_id, partition, _owners) != _shard_id) {
         co_return fail(partition_errc::not_owner);
     }
-    auto held = co_await opening_lock(topic, partition).lock();
+    auto& stripe = opening_lock(topic, partition);
+    auto held = co_await stripe.lock();
     if (_closed) co_return fail(partition_errc::not_owner);
     if (auto found = _logs.find({topic, partition}); found != _logs.end()) {
-        co_return found->second.log.get();  // opened while we waited
+        touch(found->second);
+        co_return &found->second;  // opened while we waited
     }
+    co_await make_room(stripe);
     // A metadata change while we waited replaces the image: look the topic up again, and give
     // open() its own copy (it awaits the disk, during which the image may change again).
     state = image.find_topic(topic);
@@ -172,11 +229,52 @@ task<result<storage::partition_log*, partition_errc>> partition_manager::get(
     co_return co_await open(copy, partition);
 }
 
-task<result<storage::partition_log*, partition_errc>> partition_manager::open(
+task<void> partition_manager::make_room(const async_mutex& held) {
+    while (_open_logs_max > 0 && _logs.size() >= _open_logs_max) {
+        // None idle (all busy or pinned): over the cap until some are released.
+        const bool closed = co_await close_for_room(held);
+        if (!closed) co_return;
+    }
+}
+
+task<bool> partition_manager::close_for_room(const async_mutex& held) {
+    for (auto it = _recency.rbegin(); it != _recency.rend(); ++it) {
+        auto found = _logs.find(*it);
+        LAMINAR_ASSERT(found != _logs.end());
+        auto& entry = found->second;
+        if (entry.pinned || entry.log.use_count() > 1) continue;
+        // The victim's stripe keeps a reopen of it waiting until the close is done. Never wait
+        // for a stripe here (an open holding it may be making room too): take a free one.
+        auto& stripe = opening_lock(found->first.first, found->first.second);
+        if (&stripe != &held && stripe.locked()) continue;
+        std::optional<async_mutex::guard> guard;
+        if (&stripe != &held) guard.emplace(co_await stripe.lock());  // free: no suspension
+        auto log = std::move(entry.log);
+        if (std::find(entry.watchers.begin(), entry.watchers.end(), true) !=
+            entry.watchers.end()) {
+            _parked[found->first] = parked_watchers{entry.topic_id, std::move(entry.watchers)};
+        }
+        forget(found);
+        ++_logs_closed_for_room;
+        if (auto closed = co_await log->close(); !closed) {
+            LAMINAR_LOG_WARN("closing {} to stay under laminar.log.open.max: {}", log->dir(),
+                             storage::to_string(closed.error()));
+        }
+        co_return true;
+    }
+    co_return false;
+}
+
+void partition_manager::forget(std::map<partition_key, open_log>::iterator it) {
+    _recency.erase(it->second.recency);
+    _logs.erase(it);
+}
+
+task<result<partition_manager::open_log*, partition_errc>> partition_manager::open(
     const ctl::topic_state& topic, std::int32_t partition) {
     const auto dir = partition_dir(_data_dir, topic.name, partition);
     const auto wanted_id = ctl::to_base64url(topic.topic_id);
-    const auto existing_id = read_topic_id(dir);
+    const auto existing_id = co_await read_topic_id(dir);
     if (!existing_id.empty() && existing_id != wanted_id) {
         LAMINAR_LOG_INFO("{} belonged to an earlier topic {}: removing it", dir, existing_id);
         remove_dir(dir);
@@ -192,9 +290,12 @@ task<result<storage::partition_log*, partition_errc>> partition_manager::open(
                           storage::to_string(opened.error()));
         co_return fail(partition_errc::storage_failed);
     }
-    if (existing_id != wanted_id && !write_topic_id(dir, topic.topic_id)) {
-        LAMINAR_LOG_ERROR("cannot write {}/partition.metadata", dir);
-        co_return fail(partition_errc::storage_failed);
+    if (existing_id != wanted_id) {
+        const bool written = co_await write_topic_id(dir, topic.topic_id);
+        if (!written) {
+            LAMINAR_LOG_ERROR("cannot write {}/partition.metadata", dir);
+            co_return fail(partition_errc::storage_failed);
+        }
     }
     auto producers = std::make_unique<producer_state_table>();
     if (auto rebuilt = co_await rebuild_producer_state(**opened, *producers); !rebuilt) {
@@ -202,11 +303,18 @@ task<result<storage::partition_log*, partition_errc>> partition_manager::open(
                           storage::to_string(rebuilt.error()));
         co_return fail(partition_errc::storage_failed);
     }
-    auto* log = opened->get();
-    _logs[{topic.name, partition}] = open_log{
+    const partition_key key{topic.name, partition};
+    _recency.push_front(key);
+    auto& entry = _logs[key] = open_log{
         topic.topic_id, std::shared_ptr<storage::partition_log>(std::move(*opened)), {},
-        std::move(producers)};
-    co_return log;
+        std::move(producers), _recency.begin(), false};
+    if (auto parked = _parked.find(key); parked != _parked.end()) {
+        if (parked->second.topic_id == topic.topic_id) {
+            entry.watchers = std::move(parked->second.watchers);
+        }
+        _parked.erase(parked);
+    }
+    co_return &entry;
 }
 
 // "<topic>-<partition>" -> partition, or -1 when the name does not end in a partition index.
@@ -242,7 +350,9 @@ task<void> partition_manager::drop_removed(const ctl::metadata_image& image) {
     for (const auto& entry : fs::directory_iterator(_data_dir, error)) {
         const auto name = entry.path().filename().string();
         const auto partition = partition_of_dir(name);
-        const auto id_text = partition < 0 ? std::string() : read_topic_id(entry.path().string());
+        const auto path = entry.path().string();
+        std::string id_text;
+        if (partition >= 0) id_text = co_await read_topic_id(path);
         if (id_text.empty() || _logs.contains({name.substr(0, name.rfind('-')), partition})) {
             continue;
         }
@@ -262,9 +372,14 @@ task<void> partition_manager::drop_removed(const ctl::metadata_image& image) {
         }
         (void)co_await it->second.log->close();
         const auto dir = it->second.log->dir();
+        _recency.erase(it->second.recency);
         it = _logs.erase(it);
         remove_dir(dir);
     }
+    std::erase_if(_parked, [&](const auto& parked) {
+        const ctl::topic_state* topic = image.find_topic(parked.first.first);
+        return topic == nullptr || topic->topic_id != parked.second.topic_id;
+    });
 }
 
 void partition_manager::reconfigure(const ctl::metadata_image& image) {
@@ -309,6 +424,8 @@ task<void> partition_manager::close_all() {
     }
     co_await closing.wait();
     _logs.clear();
+    _recency.clear();
+    _parked.clear();
 }
 
 }  // namespace laminar::broker

@@ -3,6 +3,14 @@
 // so a broker with many partitions starts without opening them all, and a topic created a moment
 // ago is usable at once. Deleted topics' logs are closed and their directories removed.
 //
+// A cap on open logs (laminar.log.open.max, split over the shards) bounds the descriptors and
+// memory of a broker with more partitions than it should keep open: opening one more closes the
+// least recently used idle log first (cleanly: its clean-shutdown marker lets the reopen scan
+// nothing). A log is idle when nothing holds it: no lease (a request working on it), no
+// maintenance pass, and it was never handed out by get() (pinned: the group coordinator keeps
+// its __consumer_offsets logs). A reopened log rebuilds its producer state from its active
+// segment, as after a restart.
+//
 // Each partition directory holds partition.metadata (Kafka's file: the topic id), so a directory
 // left by a deleted topic is never served as a new topic of the same name.
 //
@@ -10,6 +18,7 @@
 #pragma once
 
 #include <array>
+#include <list>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -34,6 +43,10 @@ namespace laminar::broker {
 unsigned owner_shard(const ctl::uuid& topic_id, std::int32_t partition,
                      std::span<const unsigned> owners);
 
+// The cap of one shard from laminar.log.open.max (0: half the soft RLIMIT_NOFILE, as each open
+// log holds a descriptor per segment and connections need theirs); at least 1.
+std::size_t open_logs_max_per_shard(std::int64_t configured, unsigned shard_count);
+
 // Storage settings of a topic from its configs.
 storage::log_config log_config_of(const topic_settings& settings);
 
@@ -45,13 +58,19 @@ enum class partition_errc : std::uint8_t {
 
 class partition_manager {
 public:
-    // `owners`: the shards that hold partitions (shard_context::partition_shards); empty: all.
+    // open_logs_max: the cap on this shard's open logs; 0: none. `owners`: the shards that hold
+    // partitions (shard_context::partition_shards); empty: all.
     partition_manager(std::string data_dir, unsigned shard_id, unsigned shard_count,
-                      std::vector<unsigned> owners = {});
+                      std::size_t open_logs_max = 0, std::vector<unsigned> owners = {});
     ~partition_manager();
 
-    // The open log of a partition this shard owns, opening it if needed. `image` is this
-    // shard's metadata: the partition must exist there.
+    // The open log of a partition this shard owns, opening it if needed, held open for as long
+    // as the returned pointer lives (the cap never closes it meanwhile). `image` is this shard's
+    // metadata: the partition must exist there.
+    task<result<std::shared_ptr<storage::partition_log>, partition_errc>> acquire(
+        const ctl::metadata_image& image, std::string topic, std::int32_t partition);
+    // The same for a holder that keeps the log for good (the group coordinator): the log is
+    // pinned, never closed by the cap, until its topic is dropped or close_all().
     task<result<storage::partition_log*, partition_errc>> get(const ctl::metadata_image& image,
                                                              std::string topic,
                                                              std::int32_t partition);
@@ -76,6 +95,9 @@ public:
     task<void> close_all();
 
     std::size_t open_logs() const noexcept { return _logs.size(); }
+    std::size_t open_logs_max() const noexcept { return _open_logs_max; }
+    // Logs closed to make room under the cap since start.
+    std::uint64_t logs_closed_for_room() const noexcept { return _logs_closed_for_room; }
 
     // The idempotent producers of an open partition (rebuilt from its log when it opened);
     // nullptr when the log is not open here. Look it up again after every suspension: a
@@ -88,15 +110,33 @@ public:
     void appended(const std::string& topic, std::int32_t partition);
 
 private:
+    using partition_key = std::pair<std::string, std::int32_t>;
     struct open_log {
         ctl::uuid topic_id{};
         std::shared_ptr<storage::partition_log> log;
         std::vector<bool> watchers;  // by shard: a fetch there waits for this partition
         std::unique_ptr<producer_state_table> producers;
+        std::list<partition_key>::iterator recency;  // its place in _recency
+        bool pinned = false;
+    };
+    // Watchers of a log the cap closed, given back when it reopens (a parked fetch must still
+    // hear of the next append).
+    struct parked_watchers {
+        ctl::uuid topic_id{};
+        std::vector<bool> watchers;
     };
 
-    task<result<storage::partition_log*, partition_errc>> open(const ctl::topic_state& topic,
-                                                              std::int32_t partition);
+    task<result<open_log*, partition_errc>> find_or_open(const ctl::metadata_image& image,
+                                                         std::string topic,
+                                                         std::int32_t partition);
+    task<result<open_log*, partition_errc>> open(const ctl::topic_state& topic,
+                                                 std::int32_t partition);
+    void touch(open_log& entry) noexcept;
+    // Under the cap: closes least recently used idle logs until one more may open. `held` is
+    // the opening stripe the caller holds.
+    task<void> make_room(const async_mutex& held);
+    task<bool> close_for_room(const async_mutex& held);
+    void forget(std::map<partition_key, open_log>::iterator it);
     async_mutex& opening_lock(const std::string& topic, std::int32_t partition) noexcept;
     // Every opening lock, in order: no open runs until the guards go.
     task<std::vector<async_mutex::guard>> lock_all_openings();
@@ -113,7 +153,12 @@ private:
     // time, and drops and the close take every stripe: a directory is never half-made twice.
     static constexpr std::size_t opening_stripes = 64;
     std::array<async_mutex, opening_stripes> _opening;
-    std::map<std::pair<std::string, std::int32_t>, open_log> _logs;
+    std::map<partition_key, open_log> _logs;
+    // Open logs, most recently used first.
+    std::list<partition_key> _recency;
+    std::map<partition_key, parked_watchers> _parked;
+    std::size_t _open_logs_max = 0;
+    std::uint64_t _logs_closed_for_room = 0;
     std::vector<std::unique_ptr<wake_message>> _wakes;  // by target shard
     std::unique_ptr<log_maintenance> _maintenance;
 };

@@ -92,6 +92,14 @@ void prepare_request(io_uring_sqe* sqe, const io_request& request) {
     case io_opcode::close:
         io_uring_prep_close(sqe, request.fd);
         break;
+    case io_opcode::openat:
+        io_uring_prep_openat(sqe, request.fd, static_cast<const char*>(request.address),
+                             static_cast<int>(request.flags), static_cast<mode_t>(request.length));
+        break;
+    case io_opcode::mkdirat:
+        io_uring_prep_mkdirat(sqe, request.fd, static_cast<const char*>(request.address),
+                              static_cast<mode_t>(request.length));
+        break;
     }
 }
 
@@ -615,6 +623,13 @@ io_operation poll(int fd, std::uint32_t events) {
     return make(io_opcode::poll, fd, nullptr, events);
 }
 io_operation close(int fd) { return make(io_opcode::close, fd, nullptr, 0); }
+io_operation openat(int dir_fd, const char* path, int flags, unsigned mode) {
+    return make(io_opcode::openat, dir_fd, const_cast<char*>(path), mode, 0,
+                static_cast<std::uint32_t>(flags | O_CLOEXEC));
+}
+io_operation mkdirat(int dir_fd, const char* path, unsigned mode) {
+    return make(io_opcode::mkdirat, dir_fd, const_cast<char*>(path), mode);
+}
 
 sleep_operation::sleep_operation(std::chrono::nanoseconds duration) noexcept
     : _duration(to_timespec(duration)),

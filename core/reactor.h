@@ -67,6 +67,8 @@ enum class io_opcode : std::uint8_t {
     timeout,
     poll,
     close,
+    openat,
+    mkdirat,
 };
 
 // A request's parameters, interpreted per opcode by prepare_request.
@@ -74,11 +76,11 @@ struct io_request {
     io_opcode opcode = io_opcode::nop;
     int fd = -1;
     int fd_out = -1;             // splice: destination
-    void* address = nullptr;     // buffer, iovec array, msghdr, sockaddr or timespec
-    std::uint64_t length = 0;    // bytes, iovec count, sockaddr length, poll mask
+    void* address = nullptr;     // buffer, iovec array, msghdr, sockaddr, timespec or path
+    std::uint64_t length = 0;    // bytes, iovec count, sockaddr length, poll mask, file mode
     std::uint64_t offset = 0;    // file offset (read, write, fallocate, splice source)
     std::int64_t offset_out = -1;  // splice destination offset, -1 for pipes and sockets
-    std::uint32_t flags = 0;     // MSG_*, fallocate mode, SPLICE_F_*, accept flags
+    std::uint32_t flags = 0;     // MSG_*, fallocate mode, SPLICE_F_*, accept flags, O_* (openat)
 };
 
 class reactor;
@@ -328,6 +330,13 @@ io_operation splice(int fd_in, std::int64_t offset_in, int fd_out, std::int64_t 
                     std::uint32_t length, unsigned flags = 0);
 io_operation poll(int fd, std::uint32_t events);
 io_operation close(int fd);
+// Path operations, run by the kernel's io_uring workers when they would block (a directory
+// lookup or a journal commit), so the shard keeps serving. `path` (absolute, or relative to
+// dir_fd, AT_FDCWD for the working directory) must stay valid until the operation completes.
+// openat yields the new descriptor (O_CLOEXEC is always added); mkdirat yields 0, and an
+// existing name fails with raw_result() == -EEXIST (errc::io_error).
+io_operation openat(int dir_fd, const char* path, int flags, unsigned mode = 0);
+io_operation mkdirat(int dir_fd, const char* path, unsigned mode);
 
 // Completes after `duration` (result 0), or with errc::cancelled.
 class [[nodiscard]] sleep_operation {

@@ -10,6 +10,7 @@
 
 #include "core/reactor.h"
 #include "core/unique_fd.h"
+#include "storage/file_ops.h"
 
 namespace laminar::storage {
 
@@ -34,14 +35,15 @@ task<status> prepare_checkpoint(const std::string& dir, const std::string& tempo
                                 std::int64_t value) {
     const std::string path = dir + "/" + temporary;
     const std::string text = format_checkpoint(value);
-    unique_fd fd(::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644));
-    if (!fd) co_return fail(errc_from_core(errc_from_errno(errno)));
+    auto fd = co_await open_file(path, O_CREAT | O_TRUNC | O_WRONLY);
+    if (!fd) co_return fail(fd.error());
     auto bytes = std::as_bytes(std::span(text.data(), text.size()));
-    auto written = co_await io::write(fd.get(), bytes, 0);
+    auto written = co_await io::write(fd->get(), bytes, 0);
     if (!written) co_return fail(errc_from_core(written.error()));
     if (*written != bytes.size()) co_return fail(errc::io_error);
-    auto synced = co_await io::fsync(fd.get());
+    auto synced = co_await io::fsync(fd->get());
     if (!synced) co_return fail(errc_from_core(synced.error()));
+    fd->reset();
     co_return status{};
 }
 
@@ -65,13 +67,11 @@ task<status> write_checkpoint(const std::string& dir, int dir_fd, const std::str
 task<result<std::optional<std::int64_t>>> read_checkpoint(const std::string& dir,
                                                           const std::string& name) {
     const std::string path = dir + "/" + name;
-    unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) {
-        if (errno == ENOENT) co_return std::optional<std::int64_t>{};
-        co_return fail(errc_from_core(errc_from_errno(errno)));
-    }
+    auto fd = co_await open_existing_file(path, O_RDONLY);
+    if (!fd) co_return fail(fd.error());
+    if (!*fd) co_return std::optional<std::int64_t>{};
     std::array<std::byte, 32> buffer{};
-    auto got = co_await io::read(fd.get(), buffer, 0);
+    auto got = co_await io::read((*fd)->get(), buffer, 0);
     if (!got) co_return fail(errc_from_core(got.error()));
     auto value = parse_checkpoint(
         std::string_view(reinterpret_cast<const char*>(buffer.data()), *got));

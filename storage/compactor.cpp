@@ -714,7 +714,7 @@ task<status> partition_log::replace_by_swap(std::size_t index, std::size_t count
         co_return synced;
     }
     if (crash(cleaner_crash_point::after_replace)) co_return fail(errc::log_failed);
-    auto opened = segment::open(_dir, base);
+    auto opened = co_await segment::open(_dir, base);
     if (!opened) {
         _failed = true;
         co_return fail(opened.error());

@@ -311,7 +311,7 @@ task<status> partition_log::roll(std::int64_t now_ms) {
     auto full = _segments.back();
     auto trimmed = full->trim();
     if (!trimmed) co_return trimmed;
-    auto created = segment::create(_dir, _log_end_offset);
+    auto created = co_await segment::create(_dir, _log_end_offset);
     if (!created) co_return fail(created.error());
     _segments.push_back(std::move(*created));
     _active_created_ms = now_ms;
@@ -409,6 +409,13 @@ task<status> partition_log::seal(const std::shared_ptr<seal_link>& link, const s
     // After a failed fsync the page cache state is unknown (fsyncgate): the log fails.
     if (!synced) link->log->_failed = true;
     if (!synced) co_return synced;
+    if (!link->log->_directories_durable) {
+        // A log created (or reopened after a crash) since its directories were last synced: the
+        // names of its files (the data directory's entry for the partition directory, then the
+        // partition directory) before anything in the segment is acknowledged durable.
+        auto names = co_await link->log->sync_directories();
+        if (!names || !link->log) co_return names;
+    }
     link->log->mark_durable(job.covered_sequence);
     auto persisted = co_await job.full->persist_indexes();
     if (!persisted || !link->log) co_return persisted;
@@ -416,6 +423,7 @@ task<status> partition_log::seal(const std::shared_ptr<seal_link>& link, const s
     if (!directory) co_return fail(errc_from_core(errc_from_errno(errno)));
     auto dir_synced = co_await sync_directory(directory.get());
     if (!dir_synced || !link->log) co_return dir_synced;
+    ++link->log->_directory_sync_count;
     if (job.next_base_offset <= link->log->_recovery_point) co_return status{};
     const std::string name(recovery_point_file);
     auto written = co_await write_checkpoint(dir, directory.get(), name, job.next_base_offset);
@@ -452,6 +460,8 @@ task<void> partition_log::flush_loop() {
         auto active = _segments.back();
         ++_fdatasync_count;
         auto synced = co_await active->sync();
+        // A new log's first flush: its batches are durable once the names of its files are.
+        if (synced && !_directories_durable) synced = co_await sync_directories();
         if (!synced) {
             _failed = true;  // after a failed fsync the page cache state is unknown (fsyncgate)
             fail_waiters(synced.error());

@@ -43,6 +43,8 @@
 //   fallocate (disk full) fails only that append.
 // - truncate_to, advance_log_start_offset and enforce_retention are durable when they return,
 //   and a crash part-way leaves a consistent log (at worst holding more of the old prefix).
+// - Creating a log syncs nothing; the data directory and the log's directory are synced once
+//   before anything in the log is first acknowledged durable (flush, roll, checkpoint, close).
 // - A clean close() leaves a marker so the next open trusts the files and scans nothing.
 // - compact() never changes an offset or touches the active segment; a crash at any point of
 //   the swap of a cleaned segment or group leaves either the old segments or the cleaned one
@@ -210,6 +212,12 @@ public:
     std::uint64_t fdatasync_count() const noexcept { return _fdatasync_count; }
     // Writes made for appends: one per group (fewer than appends when groups form).
     std::uint64_t group_write_count() const noexcept { return _group_write_count; }
+    // fsyncs of the data directory and of the partition's directory (sync_dir,
+    // sync_directories; the one inside each checkpoint write is not counted).
+    std::uint64_t directory_sync_count() const noexcept { return _directory_sync_count; }
+    // Whether the names of the log's files (and of its directory) are known durable; false for a
+    // log created, or reopened after a crash, until its first flush, seal, checkpoint or close.
+    bool directories_durable() const noexcept { return _directories_durable; }
 
 private:
     struct durable_waiter;
@@ -272,6 +280,11 @@ private:
     // fsync of the partition's directory. The directory is opened for each sync (rolls,
     // checkpoints, removals: rare), so an open log holds only its segments' descriptors.
     task<status> sync_dir();
+    // fsync of the data directory (the partition directory's name), then of the partition's
+    // directory; sets _directories_durable.
+    task<status> sync_directories();
+    // The log of a partition directory made by this open: one empty segment, nothing synced.
+    task<status> create_empty();
 
     // compactor.cpp
     struct cleanable_range {
@@ -344,6 +357,11 @@ private:
     std::uint64_t _recovery_checkpoints = 0;
     std::int64_t _recovery_checkpoint_ms = 0;
     bool _recovery_checkpoint_running = false;
+    std::uint64_t _directory_sync_count = 0;
+    // Creating a log syncs nothing (a new partition costs no fsync on the shard); the first time
+    // something in it is promised durable (a flush of appended data, a roll, a checkpoint, a
+    // close) the directories are synced first, once.
+    bool _directories_durable = true;
     bool _failed = false;
     bool _closed = false;
 };

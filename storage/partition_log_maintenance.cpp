@@ -75,7 +75,7 @@ task<status> partition_log::truncate_fully(std::int64_t offset) {
         _segments.back()->remove_files();
         _segments.pop_back();
     }
-    auto created = segment::create(_dir, offset);
+    auto created = co_await segment::create(_dir, offset);
     if (!created) {
         _failed = true;
         co_return fail(created.error());

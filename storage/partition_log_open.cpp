@@ -22,8 +22,10 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 
 #include "storage/checkpoint.h"
+#include "storage/file_ops.h"
 #include "storage/partition_log.h"
 
 namespace laminar::storage {
@@ -35,11 +37,6 @@ namespace {
 constexpr std::uint32_t recovery_batch_bytes_floor = 64u << 20;
 
 errc last_errno() noexcept { return errc_from_core(errc_from_errno(errno)); }
-
-status make_directory(const std::string& path) {
-    if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) return fail(last_errno());
-    return {};
-}
 
 struct directory_listing {
     std::vector<std::int64_t> segment_bases;
@@ -110,27 +107,94 @@ status partition_log::reconfigure(const log_config& config) {
 }
 
 task<status> partition_log::write_checkpoint_value(std::string_view name, std::int64_t value) {
+    // The checkpoint is durable only once the partition directory's own name is.
+    if (!_directories_durable) {
+        auto synced = co_await sync_directories();
+        if (!synced) {
+            _failed = true;
+            co_return synced;
+        }
+    }
     const std::string file(name);
-    unique_fd dir(::open(_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    auto dir = co_await open_file(_dir, O_RDONLY | O_DIRECTORY);
     if (!dir) {
         _failed = true;
-        co_return fail(last_errno());
+        co_return fail(dir.error());
     }
-    auto written = co_await write_checkpoint(_dir, dir.get(), file, value);
+    auto written = co_await write_checkpoint(_dir, dir->get(), file, value);
     if (!written) _failed = true;
     co_return written;
 }
 
 task<status> partition_log::sync_dir() {
-    unique_fd dir(::open(_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!dir) co_return fail(last_errno());
-    co_return co_await sync_directory(dir.get());
+    auto dir = co_await open_file(_dir, O_RDONLY | O_DIRECTORY);
+    if (!dir) co_return fail(dir.error());
+    auto synced = co_await sync_directory(dir->get());
+    if (synced) ++_directory_sync_count;
+    co_return synced;
+}
+
+namespace {
+
+// Group commit of the data directory's fsync, per shard: one fsync covers every partition
+// directory made before it started, so the logs of a shard that need it at once (a close of
+// thousands, a burst of first flushes) share it instead of queueing one fsync each.
+struct data_dir_syncs {
+    async_mutex running;
+    std::uint64_t requested = 0;
+    std::uint64_t covered = 0;
+};
+
+task<status> sync_data_dir(const std::string& data_dir) {
+    thread_local std::map<std::string, data_dir_syncs> by_dir;
+    auto& syncs = by_dir[data_dir];
+    const std::uint64_t request = ++syncs.requested;
+    auto held = co_await syncs.running.lock();
+    if (syncs.covered >= request) co_return status{};  // a sync started after we asked
+    const std::uint64_t covering = syncs.requested;
+    auto dir = co_await open_file(data_dir, O_RDONLY | O_DIRECTORY);
+    if (!dir) co_return fail(dir.error());
+    auto synced = co_await sync_directory(dir->get());
+    if (synced) syncs.covered = covering;
+    co_return synced;
+}
+
+}  // namespace
+
+task<status> partition_log::sync_directories() {
+    auto synced = co_await sync_data_dir(_options.data_dir);
+    if (!synced) co_return synced;
+    ++_directory_sync_count;
+    synced = co_await sync_dir();
+    if (!synced) co_return synced;
+    _directories_durable = true;
+    co_return status{};
+}
+
+// A partition directory this open made: nothing to list, read or recover, and nothing synced
+// (see _directories_durable). A crash before the first sync leaves at worst no directory, or an
+// empty one, or one with some of the empty segment files: each opens as an empty log.
+task<status> partition_log::create_empty() {
+    auto created = co_await segment::create(_dir, 0);
+    if (!created) co_return fail(created.error());
+    _segments.push_back(std::move(*created));
+    _directories_durable = false;
+    _active_created_ms = _clock->now_ms();
+    _last_flush_ms = _active_created_ms;
+    _recovery_checkpoint_ms = _active_created_ms;
+    co_return status{};
 }
 
 task<status> partition_log::load(log_recovery_report& report) {
-    auto made = make_directory(_options.data_dir);
-    if (made) made = make_directory(_dir);
-    if (!made) co_return made;
+    // An existing directory is found by a lookup the ring completes inline; only a new one
+    // pays mkdirat (always run on an io_uring worker).
+    auto existing = co_await open_existing_file(_dir, O_RDONLY | O_DIRECTORY);
+    if (!existing) co_return fail(existing.error());
+    if (!*existing) {
+        auto made = co_await make_directory(_dir);  // the data directory too, if missing
+        if (!made) co_return fail(made.error());
+        if (*made) co_return co_await create_empty();
+    }
     auto listing = list_directory(_dir);
     if (!listing) co_return fail(listing.error());
     for (const auto& name : listing->leftovers) ::unlink((_dir + "/" + name).c_str());
@@ -161,19 +225,21 @@ task<status> partition_log::load(log_recovery_report& report) {
     report.clean_shutdown = clean;
 
     for (auto base : listing->segment_bases) {
-        auto opened = segment::open(_dir, base);
+        auto opened = co_await segment::open(_dir, base);
         if (!opened) co_return fail(opened.error());
         _segments.push_back(std::move(*opened));
     }
-    // Whether the directory must be synced before the next append: this open created or
-    // removed a segment or the marker, or the active segment is empty (an earlier run may have
-    // crashed between creating it and syncing the directory: a roll and a truncation sync the
-    // directory after creating a segment and before any batch goes into it, so a segment
-    // holding batches has a durable name). A leftover temporary that comes back after a crash
-    // is removed again.
+    // Whether the directory must be synced now: this open removed a segment or the marker, or
+    // the active segment is empty (an earlier run may have crashed between creating it and
+    // syncing the directory: a roll and a truncation sync the directory after creating a segment
+    // and before any batch goes into it, so a segment holding batches has a durable name). A
+    // leftover temporary that comes back after a crash is removed again. No segment yet (a crash
+    // before the first one was made): as a new log, nothing to sync now (see
+    // _directories_durable).
     bool directory_changed = false;
-    if (_segments.empty()) {
-        auto created = segment::create(_dir, start_value);
+    const bool fresh = _segments.empty();
+    if (fresh) {
+        auto created = co_await segment::create(_dir, start_value);
         if (!created) co_return fail(created.error());
         _segments.push_back(std::move(*created));
         directory_changed = true;
@@ -200,11 +266,17 @@ task<status> partition_log::load(log_recovery_report& report) {
                             : std::max(std::min(recovery_value, _log_end_offset),
                                        _segments.back()->base_offset());
     if (clean && ::unlink(marker.c_str()) != 0) co_return fail(last_errno());
-    if (clean || directory_changed) {
+    // A clean close made every name durable (write_checkpoint_value); after a crash the earlier
+    // run may have had no flush yet, so the first flush syncs the directories again. The
+    // marker's removal is synced even for a directory with no segment (not made by Laminar): a
+    // marker back after a crash would make the next open trust what this run wrote unsynced.
+    _directories_durable = clean && !fresh;
+    if (clean || (!fresh && directory_changed)) {
         auto dir_synced = co_await sync_dir();
         if (!dir_synced) co_return dir_synced;
     }
-    if (_recovery_point != recovery_value || !have_recovery_point) {
+    // A missing recovery-point means 0: a log whose recovery point is 0 writes none.
+    if (_recovery_point != recovery_value) {
         auto written = co_await write_checkpoint_value(recovery_point_file, _recovery_point);
         if (!written) co_return written;
     }
@@ -235,6 +307,20 @@ task<result<bool>> partition_log::checkpoint_recovery_point() {
     // and the append sequence move together): flush() returns once they are all durable.
     auto flushed = co_await flush();
     if (!flushed) co_return fail(flushed.error());
+    if (!_directories_durable) {
+        // Nothing appended since a reopen after a crash (a flush of this run's batches would have
+        // synced the directories): the earlier run's batches in the active segment and the names
+        // of the log's files were never synced; both are before a recovery point vouches for
+        // them. A segment rolled meanwhile is synced by its seal.
+        auto active = _segments.back();
+        ++_fdatasync_count;
+        auto synced = co_await active->sync();
+        if (synced) synced = co_await sync_directories();
+        if (!synced) {
+            _failed = true;  // as flush_loop: after a failed fsync the page cache is unknown
+            co_return fail(synced.error());
+        }
+    }
     // A temporary of its own: a roll or truncation may write its checkpoint meanwhile.
     const std::string temporary =
         std::string(recovery_point_file) + ".background" + std::string(checkpoint_temporary_suffix);
@@ -343,8 +429,8 @@ task<status> partition_log::close() {
     checkpointed = co_await write_checkpoint_value(log_start_offset_file, _log_start_offset);
     if (!checkpointed) co_return checkpointed;
     const std::string marker = _dir + "/" + std::string(clean_shutdown_file);
-    unique_fd created(::open(marker.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
-    if (!created) co_return fail(last_errno());
+    auto created = co_await open_file(marker, O_CREAT | O_WRONLY);
+    if (!created) co_return fail(created.error());
     co_return co_await sync_dir();
 }
 

@@ -16,6 +16,7 @@
 
 #include "core/endian.h"
 #include "core/reactor.h"
+#include "storage/file_ops.h"
 
 namespace laminar::storage {
 
@@ -209,30 +210,31 @@ std::string segment::path_of(std::string_view suffix) const {
     return _dir + "/" + segment_file_name(_base_offset, suffix);
 }
 
-result<std::shared_ptr<segment>> segment::create(const std::string& dir,
-                                                 std::int64_t base_offset) {
+task<result<std::shared_ptr<segment>>> segment::create(const std::string& dir,
+                                                       std::int64_t base_offset) {
     const std::string base = dir + "/" + segment_file_name(base_offset, "");
     for (auto suffix : {index_suffix, time_index_suffix}) {
         const std::string path = base + std::string(suffix);
-        unique_fd index(::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644));
-        if (!index) return fail(last_errno());
+        auto index = co_await open_file(path, O_CREAT | O_TRUNC | O_WRONLY);
+        if (!index) co_return fail(index.error());
     }
     const std::string path = base + std::string(log_suffix);
-    unique_fd log(::open(path.c_str(), O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0644));
-    if (!log) return fail(last_errno());
-    return std::shared_ptr<segment>(new segment(dir, base_offset, std::move(log)));
+    auto log = co_await open_file(path, O_CREAT | O_TRUNC | O_RDWR);
+    if (!log) co_return fail(log.error());
+    co_return std::shared_ptr<segment>(new segment(dir, base_offset, std::move(*log)));
 }
 
-result<std::shared_ptr<segment>> segment::open(const std::string& dir, std::int64_t base_offset) {
+task<result<std::shared_ptr<segment>>> segment::open(const std::string& dir,
+                                                     std::int64_t base_offset) {
     const std::string path = dir + "/" + segment_file_name(base_offset, log_suffix);
-    unique_fd log(::open(path.c_str(), O_RDWR | O_CLOEXEC));
-    if (!log) return fail(last_errno());
+    auto log = co_await open_file(path, O_RDWR);
+    if (!log) co_return fail(log.error());
     struct stat info {};
-    if (::fstat(log.get(), &info) != 0) return fail(last_errno());
-    std::shared_ptr<segment> opened(new segment(dir, base_offset, std::move(log)));
+    if (::fstat(log->get(), &info) != 0) co_return fail(last_errno());
+    std::shared_ptr<segment> opened(new segment(dir, base_offset, std::move(*log)));
     opened->_size = static_cast<std::uint64_t>(info.st_size);
     opened->_allocated = opened->_size;
-    return opened;
+    co_return opened;
 }
 
 task<status> segment::preallocate(std::uint64_t end, std::uint64_t extent_bytes,

@@ -102,12 +102,14 @@ struct group_write {
 
 class segment {
 public:
-    // Creates empty files (truncating leftovers) for a new segment.
-    static result<std::shared_ptr<segment>> create(const std::string& dir,
-                                                   std::int64_t base_offset);
-    // Opens an existing segment; its size is the file size until recover() or load_indexes()
-    // says otherwise.
-    static result<std::shared_ptr<segment>> open(const std::string& dir, std::int64_t base_offset);
+    // Creates empty files (truncating leftovers) for a new segment, through the ring; nothing is
+    // synced (the log syncs its directory before it promises anything in the segment durable).
+    static task<result<std::shared_ptr<segment>>> create(const std::string& dir,
+                                                         std::int64_t base_offset);
+    // Opens an existing segment through the ring; its size is the file size until recover() or
+    // load_indexes() says otherwise.
+    static task<result<std::shared_ptr<segment>>> open(const std::string& dir,
+                                                       std::int64_t base_offset);
 
     segment(const segment&) = delete;
     segment& operator=(const segment&) = delete;

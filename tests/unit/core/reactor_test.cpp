@@ -28,6 +28,12 @@ std::unique_ptr<reactor> make_reactor(idle_strategy idle = idle_strategy::sleep)
     return std::move(*made);
 }
 
+mode_t current_umask() {
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    return mask;
+}
+
 std::span<const std::byte> bytes_of(std::string_view text) {
     return std::as_bytes(std::span(text.data(), text.size()));
 }
@@ -88,6 +94,53 @@ TEST(reactor, reports_errors_as_values) {
     };
     shard->spawn(main());
     shard->run();
+}
+
+TEST(reactor, mkdirat_and_openat_through_the_ring) {
+    auto shard = make_reactor();
+    char base[] = "/tmp/laminar-reactor-dir-XXXXXX";
+    ASSERT_NE(::mkdtemp(base), nullptr);
+    const std::string dir = std::string(base) + "/made";
+    const std::string file = dir + "/file";
+    auto main = [&]() -> task<void> {
+        auto made = co_await io::mkdirat(AT_FDCWD, dir.c_str(), 0755);
+        EXPECT_TRUE(made);
+        auto again = io::mkdirat(AT_FDCWD, dir.c_str(), 0755);
+        auto existing = co_await again;
+        EXPECT_FALSE(existing);
+        EXPECT_EQ(again.raw_result(), -EEXIST);
+        auto missing = co_await io::openat(AT_FDCWD, file.c_str(), O_RDONLY);
+        EXPECT_FALSE(missing);
+        EXPECT_EQ(missing.error(), errc::not_found);
+        // Relative to a directory descriptor, created, written and read back.
+        auto directory = co_await io::openat(AT_FDCWD, dir.c_str(), O_RDONLY | O_DIRECTORY);
+        EXPECT_TRUE(directory);
+        unique_fd dir_fd(directory ? static_cast<int>(*directory) : -1);
+        auto created = co_await io::openat(dir_fd.get(), "file", O_CREAT | O_RDWR, 0640);
+        EXPECT_TRUE(created);
+        unique_fd fd(created ? static_cast<int>(*created) : -1);
+        EXPECT_EQ(::fcntl(fd.get(), F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+        auto written = co_await io::write(fd.get(), bytes_of("ring"), 0);
+        EXPECT_TRUE(written && *written == 4);
+        auto reopened = co_await io::openat(AT_FDCWD, file.c_str(), O_RDONLY);
+        EXPECT_TRUE(reopened);
+        unique_fd again_fd(reopened ? static_cast<int>(*reopened) : -1);
+        std::array<std::byte, 8> buffer{};
+        auto read = co_await io::read(again_fd.get(), buffer, 0);
+        EXPECT_TRUE(read && *read == 4);
+        EXPECT_EQ(std::memcmp(buffer.data(), "ring", 4), 0);
+        reactor::current().request_stop();
+    };
+    shard->spawn(main());
+    shard->run();
+    struct stat info {};
+    ASSERT_EQ(::stat(file.c_str(), &info), 0);
+    EXPECT_EQ(info.st_mode & 0777, 0640u & ~current_umask());
+    EXPECT_EQ(::stat(dir.c_str(), &info), 0);
+    EXPECT_TRUE(S_ISDIR(info.st_mode));
+    ::unlink(file.c_str());
+    ::rmdir(dir.c_str());
+    ::rmdir(base);
 }
 
 // Accepts one connection and echoes until the peer closes.

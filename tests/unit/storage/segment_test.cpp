@@ -17,7 +17,7 @@ struct filled_segment {
 
 task<filled_segment> fill(const std::string& dir, int count, std::uint32_t interval) {
     filled_segment filled;
-    auto created = segment::create(dir, 1000);
+    auto created = co_await segment::create(dir, 1000);
     EXPECT_TRUE(created);
     filled.stored = std::move(*created);
     std::int64_t offset = 1000;
@@ -71,7 +71,7 @@ TEST(segment, indexes_follow_kafka_format_and_round_trip) {
         EXPECT_EQ(previous, 7048);  // the last entry is the segment's max timestamp
         EXPECT_EQ(stored.max_timestamp(), 7048);
 
-        auto reopened = segment::open(dir.path(), 1000);
+        auto reopened = co_await segment::open(dir.path(), 1000);
         EXPECT_TRUE(reopened);
         EXPECT_TRUE((co_await (*reopened)->load_indexes(1100)).value_or(false));
         EXPECT_EQ((*reopened)->offset_entries(), stored.offset_entries());
@@ -81,7 +81,7 @@ TEST(segment, indexes_follow_kafka_format_and_round_trip) {
         EXPECT_TRUE(stored.trim());
         EXPECT_TRUE((co_await (*reopened)->load_indexes(1100)).value_or(false));
         EXPECT_FALSE((co_await (*reopened)->verify_tail(1 << 20)).value_or(true));  // stale size
-        auto trimmed = segment::open(dir.path(), 1000);
+        auto trimmed = co_await segment::open(dir.path(), 1000);
         EXPECT_TRUE((co_await (*trimmed)->load_indexes(1100)).value_or(false));
         EXPECT_TRUE((co_await (*trimmed)->verify_tail(1 << 20)).value_or(false));
         // Index entries past the end of the segment: inconsistent.
