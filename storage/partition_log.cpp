@@ -413,8 +413,16 @@ task<status> partition_log::seal(const std::shared_ptr<seal_link>& link, const s
         // A log created (or reopened after a crash) since its directories were last synced: the
         // names of its files (the data directory's entry for the partition directory, then the
         // partition directory) before anything in the segment is acknowledged durable.
-        auto names = co_await link->log->sync_directories();
-        if (!names || !link->log) co_return names;
+        // The paths are this frame's copies: the log may be destroyed while the fsyncs wait.
+        const std::string data_dir = link->log->_options.data_dir;
+        auto names = co_await sync_directory_names(data_dir, dir);
+        if (!link->log) co_return names;
+        // As for the data: after a failed fsync what reached the disk is unknown; the log fails
+        // rather than retry the seal and mark its batches durable on a second fsync's word.
+        if (!names) link->log->_failed = true;
+        if (!names) co_return names;
+        link->log->_directory_sync_count += 2;
+        link->log->_directories_durable = true;
     }
     link->log->mark_durable(job.covered_sequence);
     auto persisted = co_await job.full->persist_indexes();

@@ -283,6 +283,9 @@ private:
     // fsync of the data directory (the partition directory's name), then of the partition's
     // directory; sets _directories_durable.
     task<status> sync_directories();
+    // The same two fsyncs on paths the caller keeps alive, touching no member: for a seal, whose
+    // log may be destroyed while it waits.
+    static task<status> sync_directory_names(const std::string& data_dir, const std::string& dir);
     // The log of a partition directory made by this open: one empty segment, nothing synced.
     task<status> create_empty();
 

@@ -161,12 +161,19 @@ task<status> sync_data_dir(const std::string& data_dir) {
 
 }  // namespace
 
+task<status> partition_log::sync_directory_names(const std::string& data_dir,
+                                                 const std::string& dir) {
+    auto synced = co_await sync_data_dir(data_dir);
+    if (!synced) co_return synced;
+    auto opened = co_await open_file(dir, O_RDONLY | O_DIRECTORY);
+    if (!opened) co_return fail(opened.error());
+    co_return co_await sync_directory(opened->get());
+}
+
 task<status> partition_log::sync_directories() {
-    auto synced = co_await sync_data_dir(_options.data_dir);
+    auto synced = co_await sync_directory_names(_options.data_dir, _dir);
     if (!synced) co_return synced;
-    ++_directory_sync_count;
-    synced = co_await sync_dir();
-    if (!synced) co_return synced;
+    _directory_sync_count += 2;
     _directories_durable = true;
     co_return status{};
 }
