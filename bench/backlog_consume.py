@@ -4,12 +4,14 @@
 
 Starts laminar-broker --dev on a free loopback port with its data under --dir, fills one topic
 with --gib GiB of 1 KiB records (laminar-bench, librdkafka, --rate max, no consumers), then reads
-the whole backlog from the beginning with a librdkafka consumer (kcat -C -e, output discarded)
---runs times, printing for each run MB/s, records/s and the broker's CPU seconds per GB read
+the whole backlog from the beginning with a librdkafka consumer (kcat -C -e, output discarded;
+with --consumers N, N kcat processes at once, each reading one partition at a time) --runs
+times, printing for each run MB/s, records/s and the broker's CPU seconds per GB read
 (utime+stime from /proc/PID/stat before and after), and the median. The page cache is not
 dropped: a catch-up read of recent data, as a consumer restarting after a pause does.
 
-Usage: bench/backlog_consume.py [--gib 5] [--partitions 12] [--runs 3] [--dir /work/backlog]
+Usage: bench/backlog_consume.py [--gib 5] [--partitions 12] [--runs 3] [--consumers 1]
+                                [--dir /work/backlog]
                                 [--build build/release]
 """
 import argparse
@@ -20,6 +22,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -40,11 +43,45 @@ def log_bytes(data_dir, topic):
     return total
 
 
+def kcat_count(address, topic, partition=None):
+    """Records kcat reads from the beginning to the end of the topic (or of one partition)."""
+    command = ["kcat", "-C", "-b", address, "-t", topic, "-o", "beginning", "-e", "-q",
+               "-f", "%o\\n", "-X", "fetch.max.bytes=52428800",
+               "-X", "max.partition.fetch.bytes=10485760",
+               "-X", "queued.max.messages.kbytes=1048576"]
+    if partition is not None:
+        command += ["-p", str(partition)]
+    out = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=1800)
+    return out.stdout.count(b"\n")
+
+
+def read_backlog(address, topic, partitions, consumers):
+    """Reads the whole topic once. One consumer reads every partition in one kcat; with more,
+    each of `consumers` threads runs one kcat per partition in turn over its share (partitions
+    i, i + consumers, ...), so that many connections fetch at once."""
+    if consumers <= 1:
+        return kcat_count(address, topic)
+    counts = [0] * consumers
+
+    def work(i):
+        for partition in range(i, partitions, consumers):
+            counts[i] += kcat_count(address, topic, partition)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(consumers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(counts)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--gib", type=float, default=5.0)
     parser.add_argument("--partitions", type=int, default=12)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--consumers", type=int, default=1,
+                        help="kcat processes reading at once (more than 1: one per partition in turn)")
     parser.add_argument("--dir", default="/work/backlog-bench")
     parser.add_argument("--build", default=os.path.join(ROOT, "build/release"))
     args = parser.parse_args()
@@ -61,15 +98,19 @@ def main():
             sys.exit("backlog_consume: the broker did not start")
         topic = "backlog"
         records = int(args.gib * (1 << 30) / 1024)
-        # Fill: laminar-bench at max rate until `records` are acknowledged (duration from a
-        # conservative 100 MB/s; it stops early once told how many... it has no count option,
-        # so the run is timed and then the acknowledged count read from its JSON).
+        # Fill: laminar-bench at max rate in timed chunks (it has no record-count option), each
+        # chunk sized from the rate the previous one reached, so the fill stops within about a
+        # second's worth of records of the size asked for. The first chunk is short to learn it.
         bench = os.path.join(args.build, "bench/laminar_bench/laminar-bench")
         produced = 0
         fill_started = time.time()
+        records_per_second = None
         while produced < records:
             left = records - produced
-            seconds = max(2, min(30, int(left * 1024 / 150e6) + 1))
+            if records_per_second is None:
+                seconds = 2
+            else:
+                seconds = max(1, min(30, round(left / records_per_second)))
             out = subprocess.run(
                 [bench, "-b", address, "--topic", topic, "--target", "kafka", "--rate", "max",
                  "--duration", str(seconds), "--warmup", "0", "--record-size", "1024",
@@ -78,22 +119,18 @@ def main():
                 capture_output=True, text=True, timeout=seconds + 120)
             if out.returncode not in (0, 4):
                 sys.exit("backlog_consume: laminar-bench failed: " + out.stderr[-2000:])
-            produced += int(json.loads(out.stdout)["acked"])
+            acked = int(json.loads(out.stdout)["acked"])
+            produced += acked
+            records_per_second = max(1.0, acked / seconds)
         print(f"filled {produced:,} records of 1 KiB over {args.partitions} partitions in "
               f"{time.time() - fill_started:.1f} s; {log_bytes(os.path.join(args.dir, 'data'), topic) / 2**30:.2f} GiB allocated on disk")
         results = []
         for run in range(args.runs):
             before = cpu_seconds(broker.pid)
             started = time.time()
-            consumer = subprocess.run(
-                ["kcat", "-C", "-b", address, "-t", topic, "-o", "beginning", "-e", "-q",
-                 "-f", "%o\\n", "-X", "fetch.max.bytes=52428800",
-                 "-X", "max.partition.fetch.bytes=10485760",
-                 "-X", "queued.max.messages.kbytes=1048576"],
-                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=1800)
+            count = read_backlog(address, topic, args.partitions, args.consumers)
             elapsed = time.time() - started
             cpu = cpu_seconds(broker.pid) - before
-            count = consumer.stdout.count(b"\n")
             megabytes = count * 1024 / 1e6
             results.append((megabytes / elapsed, count / elapsed, cpu / (megabytes / 1000)))
             print(f"run {run + 1}: {count:,} records in {elapsed:.2f} s: "
