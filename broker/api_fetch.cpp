@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <random>
 
 #include "broker/kafka_response.h"
@@ -136,6 +137,44 @@ task<void> park_until(shard_context& context, clock::time_point deadline) {
     context.waiters.unpark(wake);
 }
 
+// The shard owning every wanted partition, if one owns them all (a consumer of one partition).
+std::optional<unsigned> single_owner(const std::vector<wanted_partition>& wanted) {
+    if (wanted.empty()) return std::nullopt;
+    const auto& shards = shard_context::current().partition_shards;
+    const auto owner_of = [&shards](const wanted_partition& partition) {
+        return owner_shard(partition.topic_id, partition.request->partition, shards);
+    };
+    const unsigned owner = owner_of(wanted.front());
+    for (const auto& partition : wanted) {
+        if (owner_of(partition) != owner) return std::nullopt;
+    }
+    return owner;
+}
+
+// Read passes until min_bytes are found, a partition fails, the deadline passes or the shard
+// stops, parked on this shard's waiters between passes. Run on the partitions' owner when one
+// shard owns them all: an append there then wakes the fetch and it reads without a hop, and only
+// the outcome crosses back (woken on the connection's shard, it cost a wake message, the read's
+// request and its reply: three wake-ups of a sleeping shard between an append and the response).
+// @locality any shard; `wanted`, `request` and `answers` belong to the caller, suspended meanwhile.
+task<void> read_until(std::vector<wanted_partition>& wanted, const kafka::fetch_request& request,
+                      fetch_answers& answers, clock::time_point deadline,
+                      std::uint64_t min_bytes) {
+    auto& context = shard_context::current();
+    while (true) {
+        const auto found = co_await read_pass(wanted, request, answers, context.shard_id);
+        bool errors = false;
+        for (const auto& partition : wanted) {
+            errors |= answers.partitions[partition.slot].error_code != 0;
+        }
+        if (found >= min_bytes || errors || wanted.empty() || clock::now() >= deadline ||
+            reactor::current().stopping()) {
+            co_return;
+        }
+        co_await park_until(context, deadline);
+    }
+}
+
 fetch_answer_summary summary_of(const fetch_answers& answers, std::size_t slot) {
     const auto& answer = answers.partitions[slot];
     return {.error_code = answer.error_code,
@@ -259,17 +298,14 @@ task<status> handle_fetch(shard_context& context, const kafka::request_header& h
     const auto deadline =
         clock::now() + std::chrono::milliseconds(std::max(request.max_wait_ms, 0));
     const auto min_bytes = static_cast<std::uint64_t>(std::max(request.min_bytes, 1));
-    while (true) {
-        const auto found = co_await read_pass(wanted, request, answers, context.shard_id);
-        bool errors = false;
-        for (const auto& partition : wanted) {
-            errors |= answers.partitions[partition.slot].error_code != 0;
-        }
-        if (found >= min_bytes || errors || wanted.empty() || clock::now() >= deadline ||
-            reactor::current().stopping()) {
-            break;
-        }
-        co_await park_until(context, deadline);
+    const auto owner = single_owner(wanted);
+    if (owner && *owner != context.shard_id) {
+        auto wait_on_owner = [&wanted, &request, &answers, deadline, min_bytes] {
+            return read_until(wanted, request, answers, deadline, min_bytes);
+        };
+        co_await submit_to(*owner, wait_on_owner);
+    } else {
+        co_await read_until(wanted, request, answers, deadline, min_bytes);
     }
     std::vector<std::size_t> chosen;
     switch (fetch.type) {

@@ -1,8 +1,10 @@
-// Long-polling fetches without a polling loop. A fetch that found too little parks on its
-// shard's fetch_waiters until its max_wait passes or an append wakes it. The shard owning a
-// partition remembers which shards have fetches waiting on it (partition_manager::watch) and,
-// after an append, sends each of them one wake message; a wake message already on its way is
-// not sent again (it wakes everything parked when it arrives, and the woken fetches read again).
+// Long-polling fetches without a polling loop. A fetch that found too little parks on a shard's
+// fetch_waiters until its max_wait passes or an append wakes it: on the shard owning all of its
+// partitions when one does (the append's wake then stays on that shard), else on the shard of
+// its connection. The shard owning a partition remembers which shards have fetches waiting on
+// it (partition_manager::watch) and, after an append, sends each of them one wake message (to
+// itself too: its own queue, no wake-up); a wake message already on its way is not sent again
+// (it wakes everything parked when it arrives, and the woken fetches read again).
 //
 // @locality owning shard (park, unpark, wake_all); wake messages cross shards.
 #pragma once

@@ -55,6 +55,9 @@ task<Outcome> on_partition(ctl::uuid topic_id, std::string topic, std::int32_t p
         if (!log) co_return Outcome(to_kafka_error(log.error()));
         co_return co_await work(**log);
     };
+    // Already on the owner (a fetch waiting there, a connection on the partition's shard): run
+    // here rather than through this shard's own queue, a pass of the loop later.
+    if (owner == shard_context::current().shard_id) co_return co_await run();
     co_return co_await submit_to(owner, run);
 }
 
