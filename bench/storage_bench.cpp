@@ -11,7 +11,8 @@
 //              The writer runs the broker's recovery-point step every
 //              --recovery-checkpoint-ms (the broker's default 5000; 0: off, only rolls move
 //              the points) and once a log has --recovery-checkpoint-mib past its point (the
-//              broker's laminar.log.recovery.checkpoint.bytes, 64; 0: off); the table says how many bytes recovery read and CRC-checked
+//              broker's laminar.log.recovery.checkpoint.bytes, 64; 0: off); the table says
+//              how many bytes recovery read and CRC-checked
 //   sendfile   a log is written, synced and dropped from the page cache (posix_fadvise
 //              DONTNEED on its segment files), then read with partition_log::read and moved to a
 //              loopback TCP socket with net::send_chain (splice, as the broker sends fetches);
