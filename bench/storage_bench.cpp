@@ -10,7 +10,9 @@
 //              scans what lies past each recovery point), all opens concurrent on one shard.
 //              The writer runs the broker's recovery-point step every
 //              --recovery-checkpoint-ms (the broker's default 5000; 0: off, only rolls move
-//              the points); the table says how many bytes recovery read and CRC-checked
+//              the points) and once a log has --recovery-checkpoint-mib past its point (the
+//              broker's laminar.log.recovery.checkpoint.bytes, 64; 0: off); the table says
+//              how many bytes recovery read and CRC-checked
 //   sendfile   a log is written, synced and dropped from the page cache (posix_fadvise
 //              DONTNEED on its segment files), then read with partition_log::read and moved to a
 //              loopback TCP socket with net::send_chain (splice, as the broker sends fetches);
@@ -23,7 +25,8 @@
 //   build/release/bench/storage_bench [--dir=PATH] [--modes=append,durable,recovery,sendfile]
 //       [--runs=3] [--append-mib=2048] [--append-appenders=1] [--append-segment-mib=1024]
 //       [--durable-appends=2000] [--recovery-mib=10240] [--partitions=100]
-//       [--recovery-sync-first=0] [--recovery-checkpoint-ms=5000] [--sendfile-mib=1024]
+//       [--recovery-sync-first=0] [--recovery-checkpoint-ms=5000]
+//       [--recovery-checkpoint-mib=64] [--sendfile-mib=1024]
 //
 // --dir: a directory on the file system to measure (default: a new directory under /work, not
 // /tmp, which may be a small tmpfs); everything the program writes goes in a fresh subdirectory
@@ -242,6 +245,7 @@ struct recovery_run {
     std::uint64_t batches_scanned = 0;
     std::uint64_t bytes_scanned = 0;  // read whole and CRC-checked
     std::uint64_t bytes_trusted = 0;  // below a recovery point inside a segment: headers only
+    std::uint64_t bytes_indexed = 0;  // below it, known from the recovery index: not read
     std::uint64_t bytes_dropped = 0;
     std::uint64_t bytes_on_disk = 0;
 };
@@ -254,10 +258,11 @@ task<void> checkpoint_one(storage::partition_log& log, wait_group& wave) {
 
 // The broker's recovery-point step (broker/log_maintenance.cpp, every
 // laminar.log.recovery.checkpoint.interval.ms), as a task of the writer: each 100 ms tick, the
-// logs whose last checkpoint is `interval_ms` old and that have new appends sync them and move
-// their recovery point, 32 at a time.
+// logs whose last checkpoint is `interval_ms` old (or with more than `bytes_max` past it,
+// laminar.log.recovery.checkpoint.bytes) and that have new appends sync them and move their
+// recovery point, 32 at a time.
 task<void> recovery_checkpoints(std::vector<std::unique_ptr<storage::partition_log>>& logs,
-                                std::int64_t interval_ms) {
+                                std::int64_t interval_ms, std::uint64_t bytes_max) {
     constexpr std::size_t in_flight_max = 32;
     while (!reactor::current().stopping()) {
         co_await io::sleep_for(std::chrono::milliseconds(100));
@@ -265,7 +270,8 @@ task<void> recovery_checkpoints(std::vector<std::unique_ptr<storage::partition_l
         std::vector<storage::partition_log*> due;
         for (const auto& log : logs) {
             if (log->recovery_point() < log->log_end_offset() &&
-                now - log->recovery_checkpoint_ms() >= interval_ms) {
+                (now - log->recovery_checkpoint_ms() >= interval_ms ||
+                 (bytes_max > 0 && log->bytes_past_recovery_point() > bytes_max))) {
                 due.push_back(log.get());
             }
         }
@@ -285,7 +291,8 @@ task<void> recovery_checkpoints(std::vector<std::unique_ptr<storage::partition_l
 // recovery-point step every `checkpoint_ms` unless 0); after `total_bytes` writes one byte to
 // `ready_fd` and keeps appending until killed.
 [[noreturn]] void recovery_writer(const std::string& dir, int partitions, std::uint64_t total_bytes,
-                                  std::int64_t checkpoint_ms, int ready_fd) {
+                                  std::int64_t checkpoint_ms, std::uint64_t checkpoint_bytes,
+                                  int ready_fd) {
     auto body = [&]() -> task<void> {
         std::vector<std::unique_ptr<storage::partition_log>> logs;
         for (int p = 0; p < partitions; ++p) {
@@ -294,7 +301,9 @@ task<void> recovery_checkpoints(std::vector<std::unique_ptr<storage::partition_l
             if (!opened) die("child: open failed");
             logs.push_back(std::move(*opened));
         }
-        if (checkpoint_ms > 0) reactor::current().spawn(recovery_checkpoints(logs, checkpoint_ms));
+        if (checkpoint_ms > 0) {
+            reactor::current().spawn(recovery_checkpoints(logs, checkpoint_ms, checkpoint_bytes));
+        }
         auto batch = make_batch(256 << 10, 3);
         std::uint64_t written = 0;
         bool told = false;
@@ -316,7 +325,8 @@ task<void> recovery_checkpoints(std::vector<std::unique_ptr<storage::partition_l
 // written_back: sync() after the kill and before the timed opens, so the figure leaves out
 // writing the dead writer's dirty pages back (recovery's syncs otherwise wait for them).
 recovery_run run_recovery(const std::string& base, int partitions, std::uint64_t total_bytes,
-                          std::int64_t checkpoint_ms, bool written_back) {
+                          std::int64_t checkpoint_ms, std::uint64_t checkpoint_bytes,
+                          bool written_back) {
     scratch_directory dir(base);
     int ready[2];
     if (::pipe2(ready, O_CLOEXEC) != 0) die("pipe failed");
@@ -325,7 +335,8 @@ recovery_run run_recovery(const std::string& base, int partitions, std::uint64_t
     if (child < 0) die("fork failed");
     if (child == 0) {
         ::close(ready[0]);
-        recovery_writer(dir.path(), partitions, total_bytes, checkpoint_ms, ready[1]);
+        recovery_writer(dir.path(), partitions, total_bytes, checkpoint_ms, checkpoint_bytes,
+                        ready[1]);
     }
     ::close(ready[1]);
     char byte = 0;
@@ -371,6 +382,7 @@ recovery_run run_recovery(const std::string& base, int partitions, std::uint64_t
             outcome.batches_scanned += report.batches_scanned;
             outcome.bytes_scanned += report.bytes_scanned;
             outcome.bytes_trusted += report.bytes_trusted;
+            outcome.bytes_indexed += report.bytes_indexed;
             outcome.bytes_dropped += report.bytes_dropped;
         }
         for (const auto& log : logs) {
@@ -551,6 +563,8 @@ int main(int argc, char** argv) {
     const int partitions = static_cast<int>(option(argc, argv, "partitions", 100));
     const bool written_back = option(argc, argv, "recovery-sync-first", 0) != 0;
     const std::int64_t checkpoint_ms = option(argc, argv, "recovery-checkpoint-ms", 5000);
+    const auto checkpoint_bytes =
+        static_cast<std::uint64_t>(option(argc, argv, "recovery-checkpoint-mib", 64)) << 20;
     const auto sendfile_bytes = static_cast<std::uint64_t>(option(argc, argv, "sendfile-mib", 1024))
                                 << 20;
     std::string base = text_option(argc, argv, "dir", "");
@@ -620,25 +634,29 @@ int main(int argc, char** argv) {
     if (wanted(modes, "recovery")) {
         std::printf(
             "\nrecovery after SIGKILL: %llu MiB over %d partitions (page cache kept, as "
-            "after a process crash%s); writer's recovery checkpoints every %lld ms%s\n",
+            "after a process crash%s); writer's recovery checkpoints every %lld ms%s or past "
+            "%llu MiB\n",
             static_cast<unsigned long long>(recovery_bytes >> 20), partitions,
             written_back ? "; written back with sync() before the opens" : "",
-            static_cast<long long>(checkpoint_ms), checkpoint_ms > 0 ? "" : " (off)");
-        std::printf("%-4s %10s %10s %12s %13s %13s %14s %12s\n", "run", "open_s", "segments",
-                    "batches", "scanned_MiB", "trusted_MiB", "bytes_dropped", "on_disk_MiB");
+            static_cast<long long>(checkpoint_ms), checkpoint_ms > 0 ? "" : " (off)",
+            static_cast<unsigned long long>(checkpoint_bytes >> 20));
+        std::printf("%-4s %10s %10s %12s %13s %13s %13s %14s %12s\n", "run", "open_s",
+                    "segments", "batches", "scanned_MiB", "trusted_MiB", "indexed_MiB",
+                    "bytes_dropped", "on_disk_MiB");
         std::vector<double> times;
         std::vector<double> scanned;
         for (long run = 0; run < runs; ++run) {
             auto outcome = run_recovery(base, partitions, recovery_bytes, checkpoint_ms,
-                                        written_back);
+                                        checkpoint_bytes, written_back);
             times.push_back(outcome.seconds);
             scanned.push_back(static_cast<double>(outcome.bytes_scanned) / (1 << 20));
-            std::printf("%-4ld %10.3f %10llu %12llu %13.1f %13.1f %14llu %12llu\n", run + 1,
+            std::printf("%-4ld %10.3f %10llu %12llu %13.1f %13.1f %13.1f %14llu %12llu\n", run + 1,
                         outcome.seconds,
                         static_cast<unsigned long long>(outcome.segments_scanned),
                         static_cast<unsigned long long>(outcome.batches_scanned),
                         static_cast<double>(outcome.bytes_scanned) / (1 << 20),
                         static_cast<double>(outcome.bytes_trusted) / (1 << 20),
+                        static_cast<double>(outcome.bytes_indexed) / (1 << 20),
                         static_cast<unsigned long long>(outcome.bytes_dropped),
                         static_cast<unsigned long long>(outcome.bytes_on_disk >> 20));
             std::fflush(stdout);

@@ -94,6 +94,9 @@ config_schema make_schema() {
                    "How often each log with appends since its last recovery point syncs them "
                    "and moves the recovery point (bounds the scan after a crash); 0: only "
                    "rolls and clean shutdowns move it.")
+        .add_size("laminar.log.recovery.checkpoint.bytes", 64 << 20, 0, int32_max,
+                  "Bytes a log may append past its recovery point before it syncs them and "
+                  "moves the point without waiting for the interval; 0: the interval only.")
         .add_int64("laminar.log.open.max", 0, 0, int32_max,
                    "Partition logs open at once, split over the shards: opening one more "
                    "closes the least recently used idle log cleanly (it reopens on demand, "
@@ -212,6 +215,8 @@ result<broker_settings, std::string> read_broker_settings(const config& values) 
         static_cast<std::uint64_t>(values.get_size("laminar.log.cleaner.tick.bytes.max"));
     maintenance.recovery_checkpoint_interval_ms =
         values.get_int64("laminar.log.recovery.checkpoint.interval.ms");
+    maintenance.recovery_checkpoint_bytes =
+        static_cast<std::uint64_t>(values.get_size("laminar.log.recovery.checkpoint.bytes"));
     settings.log_open_max = values.get_int64("laminar.log.open.max");
     return settings;
 }

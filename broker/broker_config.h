@@ -52,6 +52,10 @@ struct log_maintenance_settings {
     // log.flush.offset.checkpoint.interval.ms only writes the points flushes reached; under
     // flush none ours also syncs). 0: off (only rolls and clean closes move it).
     std::int64_t recovery_checkpoint_interval_ms = 5000;
+    // laminar.log.recovery.checkpoint.bytes: a log with more than this appended to its active
+    // segment past its recovery point checkpoints at the next tick without waiting for the
+    // interval, so the scan after a crash is bounded by bytes as well as time. 0: off.
+    std::uint64_t recovery_checkpoint_bytes = 64ull << 20;
 };
 
 struct broker_settings {

@@ -238,9 +238,11 @@ task<void> log_maintenance::run_recovery_checkpoints() {
         if (_stopping || reactor::current().stopping()) break;
         _partitions.collect_open_logs(_checkpoint_logs);
         const std::int64_t now = storage::system_log_clock().now_ms();
+        const std::uint64_t bytes_max = _settings.recovery_checkpoint_bytes;
         std::erase_if(_checkpoint_logs, [&](const auto& log) {
-            return log->failed() || log->recovery_point() >= log->log_end_offset() ||
-                   now - log->recovery_checkpoint_ms() < interval;
+            const bool due = now - log->recovery_checkpoint_ms() >= interval ||
+                             (bytes_max > 0 && log->bytes_past_recovery_point() > bytes_max);
+            return log->failed() || log->recovery_point() >= log->log_end_offset() || !due;
         });
         std::size_t next = 0;
         while (next < _checkpoint_logs.size() && !_stopping) {

@@ -2,8 +2,9 @@
 // (retention.ms / retention.bytes for cleanup.policy with delete) every
 // log.retention.check.interval.ms, flushes of logs under the interval policy (flush.ms) each
 // tick, compaction of cleanup.policy=compact logs by the storage cleaner, and recovery-point
-// checkpoints every laminar.log.recovery.checkpoint.interval.ms (each log with appends past its
-// recovery point syncs them and moves it, so a crash scans only what came after).
+// checkpoints every laminar.log.recovery.checkpoint.interval.ms or once a log has
+// laminar.log.recovery.checkpoint.bytes past its recovery point (each such log syncs its appends
+// and moves the point, so a crash scans only what came after).
 //
 // Bounds: one tick every tick_ms; a retention pass visits at most retention_logs_per_tick_max
 // logs per tick (a pass over many logs spans ticks); the cleaner reads at most
@@ -82,8 +83,9 @@ private:
     task<std::shared_ptr<storage::partition_log>> log_to_clean();
     void mark_uncleanable(const std::shared_ptr<storage::partition_log>& log, storage::errc error);
     task<void> cleaner_backoff();
-    // Every tick, the open logs whose last recovery checkpoint is an interval old and that have
-    // appends past their recovery point run partition_log::checkpoint_recovery_point, in waves
+    // Every tick, the open logs whose last recovery checkpoint is an interval old, or that have
+    // more than laminar.log.recovery.checkpoint.bytes past it in their active segment, and that
+    // have appends past their recovery point run partition_log::checkpoint_recovery_point, in waves
     // of recovery_checkpoints_in_flight_max; a task of its own, so the syncs never hold up
     // retention, flushes or the cleaner.
     task<void> run_recovery_checkpoints();

@@ -110,6 +110,8 @@ struct log_recovery_report {
     std::uint64_t batches_scanned = 0;
     std::uint64_t bytes_scanned = 0;        // read whole and CRC-checked (past the recovery point)
     std::uint64_t bytes_trusted = 0;        // below a recovery point inside a segment: headers only
+    std::uint64_t bytes_indexed = 0;        // below it and known from the recovery index: not read
+    std::uint64_t recovery_indexes_rejected = 0;  // present but stale past the point or not fitting
     std::uint64_t bytes_dropped = 0;        // cut off torn or invalid tails (zeros included)
     std::uint64_t zero_bytes_kept = 0;      // the active segment's zero tail, left preallocated
     std::uint64_t segments_dropped = 0;     // after an invalid batch, or below the start offset
@@ -146,6 +148,10 @@ public:
     std::uint64_t recovery_checkpoint_count() const noexcept { return _recovery_checkpoints; }
     // When checkpoint_recovery_point() last started (or the log opened), by the log's clock.
     std::int64_t recovery_checkpoint_ms() const noexcept { return _recovery_checkpoint_ms; }
+    // Bytes of the active segment past the recovery point (all of it when the point is below
+    // the segment): what a crash now would leave recovery to read and CRC-check there. The
+    // owner checkpoints early past laminar.log.recovery.checkpoint.bytes.
+    std::uint64_t bytes_past_recovery_point() const noexcept;
 
     // Whole batches from the one containing `offset`, up to max_bytes (at least one batch),
     // within one segment as Kafka does. offset == log end: an empty range.
@@ -359,6 +365,10 @@ private:
     std::uint64_t _truncations = 0;
     std::uint64_t _recovery_checkpoints = 0;
     std::int64_t _recovery_checkpoint_ms = 0;
+    // Where the recovery point lies in the active segment (its base, and the position of the
+    // first batch at or past the point), for bytes_past_recovery_point.
+    std::int64_t _recovery_point_base = -1;
+    std::uint64_t _recovery_point_position = 0;
     bool _recovery_checkpoint_running = false;
     std::uint64_t _directory_sync_count = 0;
     // Creating a log syncs nothing (a new partition costs no fsync on the shard); the first time

@@ -10,6 +10,7 @@
 
 #include "storage/checkpoint.h"
 #include "storage/partition_log.h"
+#include "storage/recovery_index.h"
 
 namespace laminar::storage {
 
@@ -42,7 +43,11 @@ task<status> partition_log::truncate_to(std::int64_t offset) {
         if (!written) co_return written;
     }
     if (_recovery_point > offset) {
+        // The recovery index may describe batches this cuts; gone (durably, with the point's
+        // directory sync) before anything is cut. The next checkpoint writes a new one.
+        if (auto removed = remove_recovery_index(_dir); !removed) co_return removed;
         _recovery_point = offset;
+        _recovery_point_base = -1;
         auto written = co_await write_checkpoint_value(recovery_point_file, _recovery_point);
         if (!written) co_return written;
     }
@@ -71,6 +76,9 @@ task<status> partition_log::truncate_to(std::int64_t offset) {
 
 // Everything goes; the log restarts empty at `offset`.
 task<status> partition_log::truncate_fully(std::int64_t offset) {
+    // As truncate_to: no recovery index of removed batches survives (the directory syncs below).
+    if (auto removed = remove_recovery_index(_dir); !removed) co_return removed;
+    _recovery_point_base = -1;
     while (!_segments.empty()) {
         _segments.back()->remove_files();
         _segments.pop_back();

@@ -27,6 +27,7 @@
 #include "storage/checkpoint.h"
 #include "storage/file_ops.h"
 #include "storage/partition_log.h"
+#include "storage/recovery_index.h"
 
 namespace laminar::storage {
 
@@ -272,6 +273,10 @@ task<status> partition_log::load(log_recovery_report& report) {
     _recovery_point = clean ? _log_end_offset
                             : std::max(std::min(recovery_value, _log_end_offset),
                                        _segments.back()->base_offset());
+    if (_recovery_point >= _log_end_offset) {
+        _recovery_point_base = _segments.back()->base_offset();
+        _recovery_point_position = _segments.back()->size_bytes();
+    }
     if (clean && ::unlink(marker.c_str()) != 0) co_return fail(last_errno());
     // A clean close made every name durable (write_checkpoint_value); after a crash the earlier
     // run may have had no flush yet, so the first flush syncs the directories again. The
@@ -306,6 +311,11 @@ task<result<bool>> partition_log::checkpoint_recovery_point() {
     }
     _recovery_checkpoint_running = true;
     _recovery_checkpoint_ms = _clock->now_ms();
+    // The active segment as it is at `target` (taken with it, no suspension between): what
+    // recovery then knows below the point without reading it. None when the point is the
+    // segment's base (nothing below it in the segment).
+    std::optional<segment_snapshot> indexed;
+    if (_segments.back()->base_offset() < target) indexed = _segments.back()->snapshot();
     struct running_guard {
         bool& running;
         ~running_guard() { running = false; }
@@ -331,6 +341,12 @@ task<result<bool>> partition_log::checkpoint_recovery_point() {
     // A temporary of its own: a roll or truncation may write its checkpoint meanwhile.
     const std::string temporary =
         std::string(recovery_point_file) + ".background" + std::string(checkpoint_temporary_suffix);
+    const std::string index_temporary =
+        std::string(recovery_index_file) + std::string(checkpoint_temporary_suffix);
+    if (indexed) {
+        auto written = co_await prepare_recovery_index(_dir, index_temporary, *indexed);
+        if (!written) co_return fail(written.error());
+    }
     auto prepared = co_await prepare_checkpoint(_dir, temporary, target);
     if (!prepared) co_return fail(prepared.error());
     // Decided and renamed with no suspension in between: a roll (which moved the point at least
@@ -338,18 +354,36 @@ task<result<bool>> partition_log::checkpoint_recovery_point() {
     // a close since the flush wins.
     if (_closed || _failed || _truncations != truncations || _recovery_point >= target) {
         ::unlink((_dir + "/" + temporary).c_str());
+        if (indexed) ::unlink((_dir + "/" + index_temporary).c_str());
         co_return false;
+    }
+    // The index first: a crash between the renames leaves an index past the point, which
+    // recovery rejects (it then walks the headers), never a point past its index.
+    if (indexed) {
+        if (auto committed = commit_recovery_index(_dir, index_temporary); !committed) {
+            co_return fail(committed.error());
+        }
     }
     const std::string name(recovery_point_file);
     if (auto committed = commit_checkpoint(_dir, temporary, name); !committed) {
         co_return fail(committed.error());
     }
     _recovery_point = target;
+    if (indexed) {
+        _recovery_point_base = indexed->base_offset;
+        _recovery_point_position = indexed->size;
+    }
     ++_recovery_checkpoints;
     // Until this sync a crash leaves the old value or this one; both are durable offsets.
     auto synced = co_await sync_dir();
     if (!synced) co_return fail(synced.error());
     co_return true;
+}
+
+std::uint64_t partition_log::bytes_past_recovery_point() const noexcept {
+    const segment& active = *_segments.back();
+    if (_recovery_point_base != active.base_offset()) return active.size_bytes();
+    return active.size_bytes() - std::min(active.size_bytes(), _recovery_point_position);
 }
 
 task<status> partition_log::recover_segments(std::int64_t recovery_point, bool clean,
@@ -382,13 +416,30 @@ task<status> partition_log::recover_segments(std::int64_t recovery_point, bool c
                                                  : _segments[i + 1]->base_offset();
         const bool holds_point = !clean && current->base_offset() < recovery_point &&
                                  recovery_point < following_base;
+        // What the last recovery checkpoint recorded of this segment below the point: the walk
+        // then starts where it ends (at the point itself unless the file is stale).
+        read_index known;
+        if (holds_point) {
+            auto read = co_await read_recovery_index(_dir);
+            if (!read) co_return fail(read.error());
+            known = std::move(*read);
+        }
         auto scanned = co_await current->recover(first_offset_min, batch_bytes_max,
                                                  config.index_interval_bytes,
-                                                 holds_point ? recovery_point : -1, last);
+                                                 holds_point ? recovery_point : -1, last,
+                                                 known.snapshot ? &*known.snapshot : nullptr);
         if (!scanned) co_return fail(scanned.error());
         report.batches_scanned += scanned->batches;
         report.bytes_scanned += scanned->scanned_bytes;
         report.bytes_trusted += scanned->trusted_bytes;
+        report.bytes_indexed += scanned->indexed_bytes;
+        if (known.present && scanned->indexed_bytes == 0) ++report.recovery_indexes_rejected;
+        if (last) {
+            _recovery_point_base = current->base_offset();
+            _recovery_point_position = holds_point ? scanned->indexed_bytes +
+                                                         scanned->trusted_bytes
+                                                   : 0;
+        }
         report.bytes_dropped += scanned->dropped_bytes;
         report.zero_bytes_kept += scanned->zero_bytes_kept;
         if (last) break;

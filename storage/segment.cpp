@@ -510,22 +510,31 @@ task<result<segment_recovery>> segment::recover(std::int64_t first_offset_min,
                                                 std::uint32_t batch_bytes_max,
                                                 std::uint32_t index_interval_bytes,
                                                 std::int64_t trusted_below,
-                                                bool keep_zero_tail) {
+                                                bool keep_zero_tail,
+                                                const segment_snapshot* known) {
     struct stat info {};
     if (::fstat(_log.get(), &info) != 0) co_return fail(last_errno());
     const auto file_size = static_cast<std::uint64_t>(info.st_size);
     reset_indexes();
     _size = 0;
     _next_offset = std::max(_base_offset, first_offset_min);
-    auto scanned = co_await scan(0, file_size, _next_offset, batch_bytes_max,
+    bool adopted = false;
+    if (known != nullptr && known->next_offset <= trusted_below) {
+        auto fits = co_await adopt_snapshot(*known, file_size, first_offset_min);
+        if (!fits) co_return fail(fits.error());
+        adopted = *fits;
+    }
+    const std::uint64_t from = _size;
+    auto scanned = co_await scan(from, file_size, _next_offset, batch_bytes_max,
                                  index_interval_bytes, true, trusted_below);
     if (!scanned) co_return fail(scanned.error());
     const std::uint64_t position = scanned->end;
-    if (scanned->batches == 0) _next_offset = _base_offset;
+    if (scanned->batches == 0 && !adopted) _next_offset = _base_offset;
     segment_recovery report{position,
                             scanned->batches,
-                            scanned->trusted_end,
+                            scanned->trusted_end - from,
                             position - scanned->trusted_end,
+                            from,
                             file_size - position,
                             0,
                             scanned->zero_tail};
@@ -559,6 +568,58 @@ task<result<segment_recovery>> segment::recover(std::int64_t first_offset_min,
     _size = position;
     _allocated = keep ? file_size : position;
     co_return report;
+}
+
+segment_snapshot segment::snapshot() const {
+    return segment_snapshot{_base_offset, _next_offset, _size, _max_timestamp,
+                            _offset_of_max_timestamp, _bytes_since_index_entry, _offsets, _times};
+}
+
+task<result<bool>> segment::adopt_snapshot(const segment_snapshot& known, std::uint64_t file_size,
+                                           std::int64_t first_offset_min) {
+    const std::int64_t span_offsets = known.next_offset - _base_offset;
+    bool fits = known.base_offset == _base_offset && known.size <= file_size &&
+                known.size <= std::numeric_limits<std::uint32_t>::max() &&
+                span_offsets >= 0 && span_offsets - 1 <= std::numeric_limits<std::uint32_t>::max() &&
+                (known.size == 0) == (span_offsets == 0) && known.next_offset >= first_offset_min &&
+                known.bytes_since_index_entry <= known.size;
+    for (std::size_t i = 0; fits && i < known.offsets.size(); ++i) {
+        const auto& entry = known.offsets[i];
+        fits = entry.relative_offset < span_offsets && entry.position < known.size &&
+               (i == 0 || (entry.relative_offset > known.offsets[i - 1].relative_offset &&
+                           entry.position > known.offsets[i - 1].position));
+    }
+    for (std::size_t i = 0; fits && i < known.times.size(); ++i) {
+        const auto& entry = known.times[i];
+        fits = entry.relative_offset < span_offsets &&
+               (i == 0 || entry.timestamp > known.times[i - 1].timestamp);
+    }
+    if (fits && known.size > 0) {
+        fits = known.max_timestamp >= -1 &&
+               known.offset_of_max_timestamp < known.next_offset &&
+               (known.times.empty() || known.times.back().timestamp <= known.max_timestamp);
+    }
+    if (fits && !known.offsets.empty()) {
+        // The batch the last entry points at must be there, with the entry's last offset: a
+        // file of other data (or of this segment before a cut the checkpoint missed) fails here.
+        const auto& last = known.offsets.back();
+        file_window window(_log.get(), known.size, layout::header_bytes);
+        auto bytes = co_await window.view(last.position, layout::header_bytes);
+        if (!bytes) co_return fail(bytes.error());
+        auto header = read_record_batch_header(*bytes);
+        fits = header && header->magic == record_batch_magic &&
+               header->last_offset() == _base_offset + last.relative_offset &&
+               last.position + header->total_bytes() <= known.size;
+    }
+    if (!fits) co_return false;
+    _size = known.size;
+    _next_offset = known.next_offset;
+    _max_timestamp = known.max_timestamp;
+    _offset_of_max_timestamp = known.offset_of_max_timestamp;
+    _bytes_since_index_entry = known.bytes_since_index_entry;
+    _offsets = known.offsets;
+    _times = known.times;
+    co_return true;
 }
 
 task<result<bool>> segment::verify_tail(std::uint32_t batch_bytes_max) {

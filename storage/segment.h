@@ -37,30 +37,13 @@
 #include "core/task.h"
 #include "core/unique_fd.h"
 #include "storage/errc.h"
+#include "storage/index_entries.h"
 
 namespace laminar::storage {
 
 inline constexpr std::string_view log_suffix = ".log";
 inline constexpr std::string_view index_suffix = ".index";
 inline constexpr std::string_view time_index_suffix = ".timeindex";
-inline constexpr std::size_t offset_index_entry_bytes = 8;
-inline constexpr std::size_t time_index_entry_bytes = 12;
-
-// In memory; on disk each is encoded big-endian field by field (no struct is written as is).
-struct offset_index_entry {
-    std::uint32_t relative_offset = 0;
-    std::uint32_t position = 0;
-    bool operator==(const offset_index_entry&) const = default;
-};
-struct time_index_entry {
-    std::int64_t timestamp = 0;
-    std::uint32_t relative_offset = 0;
-    bool operator==(const time_index_entry&) const = default;
-};
-
-static_assert(offset_index_entry_bytes == sizeof(std::uint32_t) + sizeof(std::uint32_t));
-static_assert(time_index_entry_bytes == sizeof(std::int64_t) + sizeof(std::uint32_t));
-
 // "00000000000000000042.log" for (42, ".log"); parse gives the base offset back.
 std::string segment_file_name(std::int64_t base_offset, std::string_view suffix);
 std::optional<std::int64_t> parse_segment_file_name(std::string_view name,
@@ -72,6 +55,7 @@ struct segment_recovery {
     std::uint64_t batches = 0;
     std::uint64_t trusted_bytes = 0;  // walked by headers only (below the trusted offset)
     std::uint64_t scanned_bytes = 0;  // read and CRC-checked (the rest of the valid bytes)
+    std::uint64_t indexed_bytes = 0;  // taken from a recovery index, not read at all
     std::uint64_t dropped_bytes = 0;  // cut off after the last valid batch (torn, garbage, zeros)
     std::uint64_t zero_bytes_kept = 0;  // a zero tail left in place (see recover's keep_zero_tail)
     bool zero_tail = false;           // the scan ended on zeros (preallocated, never written)
@@ -154,11 +138,17 @@ public:
     // (checked: what lseek(SEEK_DATA) reports as data is read, holes and unwritten extents
     // are zeros) stays as preallocated space, with no cut and no fdatasync; any other tail is
     // cut off and the cut synced.
+    // With `known` (a recovery index of this segment whose next offset is at most
+    // `trusted_below`), the batches it covers are neither read nor walked: its state is taken
+    // as it is once adopt_snapshot accepts it, and the walk or scan starts at its size.
     task<result<segment_recovery>> recover(std::int64_t first_offset_min,
                                            std::uint32_t batch_bytes_max,
                                            std::uint32_t index_interval_bytes,
                                            std::int64_t trusted_below = -1,
-                                           bool keep_zero_tail = false);
+                                           bool keep_zero_tail = false,
+                                           const segment_snapshot* known = nullptr);
+    // The state now (the recovery checkpoint takes it with the log end it checkpoints).
+    segment_snapshot snapshot() const;
     // After load_indexes: checks the batches from the last index entry to the end of the file
     // (CRC, offsets, nothing after them), a cheap check of a segment not scanned in full.
     task<result<bool>> verify_tail(std::uint32_t batch_bytes_max);
@@ -205,6 +195,11 @@ private:
                                     std::int64_t first_offset_min, std::uint32_t batch_bytes_max,
                                     std::uint32_t index_interval_bytes, bool rebuild,
                                     std::int64_t trusted_below = -1);
+    // Takes `known` as this segment's state if it fits the file of `file_size` bytes: same base,
+    // sizes and offsets in range, entries ordered, and the batch at the last offset entry (one
+    // header read) is where the entry says. False leaves the state reset.
+    task<result<bool>> adopt_snapshot(const segment_snapshot& known, std::uint64_t file_size,
+                                      std::int64_t first_offset_min);
     // Whether [from, to) of the log file holds only zeros, reading at most zero_check_bytes_max
     // of it (false beyond: the caller cuts instead).
     task<result<bool>> holds_only_zeros(std::uint64_t from, std::uint64_t to) const;

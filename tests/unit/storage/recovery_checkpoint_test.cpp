@@ -183,8 +183,8 @@ TEST_F(recovery_checkpoint, a_roll_meanwhile_wins) {
     run_on_reactor(body);
 }
 
-// A crash (no close) after a checkpoint: the batches below it are walked by headers only, the
-// tail is read and CRC-checked; every batch is there and readable.
+// A crash (no close) after a checkpoint: the batches below it are known from the recovery index
+// (not read), the tail is read and CRC-checked; every batch is there and readable.
 TEST_F(recovery_checkpoint, a_crash_after_it_scans_only_the_tail) {
     std::uint64_t checkpointed_bytes = 0;
     std::uint64_t total_bytes = 0;
@@ -204,9 +204,12 @@ TEST_F(recovery_checkpoint, a_crash_after_it_scans_only_the_tail) {
     const auto& report = log->recovery_report();
     EXPECT_FALSE(report.clean_shutdown);
     EXPECT_EQ(report.segments_scanned, 1u);
-    EXPECT_EQ(report.bytes_trusted, checkpointed_bytes);
+    // Below the point: taken from the recovery index, not even walked.
+    EXPECT_EQ(report.bytes_indexed, checkpointed_bytes);
+    EXPECT_EQ(report.bytes_trusted, 0u);
+    EXPECT_EQ(report.recovery_indexes_rejected, 0u);
     EXPECT_EQ(report.bytes_scanned, total_bytes - checkpointed_bytes);
-    EXPECT_EQ(report.batches_scanned, 47u);
+    EXPECT_EQ(report.batches_scanned, 7u);
     EXPECT_EQ(log->log_end_offset(), 188);
     EXPECT_EQ(log->recovery_point(), 160);
     // The rebuilt index serves reads below and past the checkpoint.
@@ -255,7 +258,7 @@ TEST_F(recovery_checkpoint, corruption_past_it_is_still_cut) {
     reopen();
     ASSERT_TRUE(log);
     EXPECT_EQ(log->log_end_offset(), 48);
-    EXPECT_EQ(log->recovery_report().bytes_trusted, checkpointed_bytes);
+    EXPECT_EQ(log->recovery_report().bytes_indexed, checkpointed_bytes);
     EXPECT_EQ(file_size(path), checkpointed_bytes + 2 * batch_bytes);
     close_log();
 }
@@ -276,6 +279,9 @@ TEST_F(recovery_checkpoint, a_point_past_the_file_comes_back_to_the_end) {
     ASSERT_EQ(::truncate(path.c_str(), static_cast<off_t>(6 * batch_bytes + 10)), 0);
     reopen();
     ASSERT_TRUE(log);
+    // The recovery index says 10 batches: past the data, rejected; the headers are walked.
+    EXPECT_EQ(log->recovery_report().recovery_indexes_rejected, 1u);
+    EXPECT_EQ(log->recovery_report().bytes_indexed, 0u);
     EXPECT_EQ(log->log_end_offset(), 24);
     EXPECT_EQ(log->recovery_point(), 24);
     EXPECT_EQ(recovery_point_on_disk(*log), 24);
