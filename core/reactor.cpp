@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -461,6 +462,7 @@ void reactor::idle(std::chrono::steady_clock::time_point& idle_since) {
     ++_sleeps;
     io_uring_submit_and_wait(&_ring, 1);
     _sleeping.store(false, std::memory_order_relaxed);
+    _voluntary_switches_seen = voluntary_switches();
     idle_since = std::chrono::steady_clock::now();
 }
 
@@ -470,9 +472,27 @@ bool reactor::inline_write_allowed(std::uint64_t bytes) const noexcept {
            std::chrono::steady_clock::now() >= _inline_writes_paused_until;
 }
 
+// The thread's voluntary context switches (it slept in the kernel). @locality the shard's thread
+std::uint64_t reactor::voluntary_switches() noexcept {
+    rusage usage{};
+    if (::getrusage(RUSAGE_THREAD, &usage) != 0) return 0;
+    return static_cast<std::uint64_t>(usage.ru_nvcsw);
+}
+
+// A slow write is a stall only if the thread slept since it last woke from idle(): a write that
+// was merely preempted (other processes on the CPU) says nothing about the disk, and on a loaded
+// machine preemption would otherwise pause inline writes most of the time. Asked only of writes
+// over the threshold, so the getrusage costs nothing on the common path.
 void reactor::inline_write_took(std::chrono::steady_clock::duration took) noexcept {
     ++_inline_writes;
     if (took <= _options.inline_write_stall) return;
+    const std::uint64_t switches = voluntary_switches();
+    const bool slept = switches != _voluntary_switches_seen;
+    _voluntary_switches_seen = switches;
+    if (!slept) {
+        ++_inline_write_preemptions;
+        return;
+    }
     ++_inline_write_stalls;
     _inline_writes_paused_until = std::chrono::steady_clock::now() + _options.inline_write_pause;
 }
@@ -535,6 +555,7 @@ void reactor::run() {
         attach_peers({&self, 1}, {&queue, 1}, {&queue, 1});
     }
     arm_wakeup_read();
+    _voluntary_switches_seen = voluntary_switches();
     auto idle_since = std::chrono::steady_clock::now();
     while (true) {
         ++_ticks;

@@ -183,9 +183,10 @@ struct reactor_options {
     // Page-cache writes of at most this many bytes may be made on the shard thread with a plain
     // pwritev when the file system refuses pwritev2(RWF_NOWAIT) (ext4 does for buffered writes):
     // a copy of a few microseconds, where the ring would hand the write to a kernel worker thread
-    // (two context switches). 0: never. A write that takes longer than inline_write_stall (the
-    // kernel throttling dirty pages, reclaim) sends this shard's writes through the ring for
-    // inline_write_pause, so one slow disk does not keep stalling the shard.
+    // (two context switches). 0: never. A write that takes longer than inline_write_stall and
+    // slept in the kernel (throttled dirty pages, reclaim; not one merely preempted) sends this
+    // shard's writes through the ring for inline_write_pause, so one slow disk does not keep
+    // stalling the shard.
     std::uint64_t inline_write_bytes_max = 256 * 1024;
     std::chrono::microseconds inline_write_stall{1000};
     std::chrono::milliseconds inline_write_pause{1000};
@@ -249,6 +250,7 @@ public:
     std::uint64_t ticks() const noexcept { return _ticks; }
     std::uint64_t inline_writes() const noexcept { return _inline_writes; }
     std::uint64_t inline_write_stalls() const noexcept { return _inline_write_stalls; }
+    std::uint64_t inline_write_preemptions() const noexcept { return _inline_write_preemptions; }
     std::uint64_t sleeps() const noexcept { return _sleeps; }
     unsigned live_tasks() const noexcept { return _live_tasks; }
 
@@ -262,6 +264,7 @@ private:
     unsigned flush_overflow();
     unsigned drain_external();
     void arm_wakeup_read();
+    static std::uint64_t voluntary_switches() noexcept;
     void idle(std::chrono::steady_clock::time_point& idle_since);
     bool inbound_pending() noexcept;
     void wake(unsigned target);
@@ -307,6 +310,8 @@ private:
     std::uint64_t _sleeps = 0;
     std::uint64_t _inline_writes = 0;
     std::uint64_t _inline_write_stalls = 0;
+    std::uint64_t _inline_write_preemptions = 0;
+    std::uint64_t _voluntary_switches_seen = 0;
     std::chrono::steady_clock::time_point _inline_writes_paused_until{};
 };
 

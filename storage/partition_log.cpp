@@ -8,6 +8,8 @@
 #include <array>
 #include <chrono>
 #include <limits>
+#include <memory>
+#include <type_traits>
 #include <utility>
 
 #include "core/reactor.h"
@@ -163,40 +165,54 @@ task<result<partition_log::appended>> partition_log::append_in_order(std::span<s
     co_return entry.value;
 }
 
+// Room for one group's batches or headers, left uninitialised: only the group's first `count`
+// are constructed. record_batch_header's member initialisers would otherwise write all
+// group_write_batches_max of them (4.6 KiB) on every append, most of them for groups of one.
+template <typename T>
+union group_slots {
+    static_assert(std::is_trivially_destructible_v<T>);
+    group_slots() noexcept {}
+    T each[group_write_batches_max];
+};
+
 task<void> partition_log::write_queued_group() {
     auto guard = co_await _append_mutex.lock();
     if (_closed || _failed) co_return complete_queued(SIZE_MAX, _closed ? errc::closed
                                                                          : errc::log_failed);
     const auto& config = _options.config;
     const std::int64_t now = _clock->now_ms();
-    auto rolled = co_await roll_if_needed(_queue_head->header, now);
-    if (!rolled) co_return complete_queued(1, rolled.error());
+    if (roll_due(_queue_head->header, now)) {
+        auto rolled = co_await roll(now);
+        if (!rolled) co_return complete_queued(1, rolled.error());
+    }
     std::array<queued_append*, group_write_batches_max> group;
     std::size_t count = gather_group(group);
     std::uint64_t bytes = 0;
     for (std::size_t i = 0; i < count; ++i) bytes += group[i]->batch.size();
     auto active = _segments.back();
-    auto reserved = co_await active->preallocate(active->size_bytes() + bytes,
-                                                 config.preallocate_extent_bytes,
-                                                 config.segment_bytes);
-    if (!reserved && count > 1) {
-        // Disk full for the group: try the head alone, so only an append that cannot be
-        // written fails (the others get their own attempt as the queue moves on).
-        count = 1;
-        auto alone = co_await active->preallocate(active->size_bytes() + group[0]->batch.size(),
-                                                  config.preallocate_extent_bytes,
-                                                  config.segment_bytes);
-        reserved = alone;
+    // Most groups land in space already reserved: no call (and coroutine frame) for them.
+    if (active->size_bytes() + bytes > active->allocated_bytes()) {
+        auto reserved = co_await active->preallocate(active->size_bytes() + bytes,
+                                                     config.preallocate_extent_bytes,
+                                                     config.segment_bytes);
+        if (!reserved && count > 1) {
+            // Disk full for the group: try the head alone, so only an append that cannot be
+            // written fails (the others get their own attempt as the queue moves on).
+            count = 1;
+            auto alone = co_await active->preallocate(
+                active->size_bytes() + group[0]->batch.size(), config.preallocate_extent_bytes,
+                config.segment_bytes);
+            reserved = alone;
+        }
+        // Disk full before anything was written: the head fails, the log stays usable.
+        if (!reserved) co_return complete_queued(1, reserved.error());
     }
-    // Disk full before anything was written: the head fails, the log stays usable.
-    if (!reserved) co_return complete_queued(1, reserved.error());
-    std::array<std::span<const std::byte>, group_write_batches_max> batches;
-    std::array<record_batch_header, group_write_batches_max> headers;
+    group_slots<std::span<const std::byte>> batches;
+    group_slots<record_batch_header> headers;
     std::int64_t next_offset = _log_end_offset;
     for (std::size_t i = 0; i < count; ++i) {
         queued_append& each = *group[i];
-        record_batch_header& header = headers[i];
-        header = each.header;
+        record_batch_header& header = *std::construct_at(&headers.each[i], each.header);
         header.base_offset = next_offset;
         set_base_offset(each.batch, next_offset);
         each.value.offsets = append_result{next_offset, header.last_offset(), -1};
@@ -206,18 +222,18 @@ task<void> partition_log::write_queued_group() {
             header.max_timestamp = now;
             each.value.offsets.log_append_time_ms = now;
         }
-        batches[i] = each.batch;
+        std::construct_at(&batches.each[i], each.batch);
         next_offset = header.last_offset() + 1;
     }
     if (active->empty()) _active_created_ms = now;
     ++_group_write_count;
-    auto written = co_await active->append(std::span(batches.data(), count),
-                                           std::span(headers.data(), count),
+    auto written = co_await active->append(std::span(batches.each, count),
+                                           std::span(headers.each, count),
                                            config.index_interval_bytes);
     for (std::size_t i = 0; i < written.batches; ++i) {
-        _log_end_offset = headers[i].last_offset() + 1;
+        _log_end_offset = headers.each[i].last_offset() + 1;
         group[i]->value.sequence = ++_appended_sequence;
-        _unflushed_messages += static_cast<std::uint64_t>(headers[i].records_count);
+        _unflushed_messages += static_cast<std::uint64_t>(headers.each[i].records_count);
     }
     complete_queued(written.batches, errc::ok);
     if (written.error != errc::ok) {
@@ -236,7 +252,7 @@ task<void> partition_log::write_queued_group() {
 }
 
 // The head and the appends behind it that the active segment can take after it (the head was
-// checked by roll_if_needed), at most group.size().
+// checked by roll_due), at most group.size().
 std::size_t partition_log::gather_group(std::span<queued_append*> group) const noexcept {
     const segment& active = *_segments.back();
     const auto& config = _options.config;
@@ -278,10 +294,12 @@ void partition_log::pass_writing_on() noexcept {
     if (_queue_head->handle) reactor::current().schedule(std::exchange(_queue_head->handle, {}));
 }
 
-task<status> partition_log::roll_if_needed(const record_batch_header& header,
-                                           std::int64_t now_ms) {
+// Whether the active segment must roll before `header`'s batch. A plain function, not a
+// coroutine: asked on every group write, it rarely says yes.
+bool partition_log::roll_due(const record_batch_header& header,
+                             std::int64_t now_ms) const noexcept {
     const segment& active = *_segments.back();
-    if (active.empty()) co_return status{};
+    if (active.empty()) return false;
     const auto& config = _options.config;
     const bool full = active.size_bytes() + header.total_bytes() > config.segment_bytes;
     // A compacted log's active segment is never cleaned: it rolls at max.compaction.lag.ms
@@ -293,8 +311,7 @@ task<status> partition_log::roll_if_needed(const record_batch_header& header,
     const bool offsets_overflow = _log_end_offset + header.last_offset_delta -
                                       active.base_offset() >
                                   std::numeric_limits<std::uint32_t>::max();
-    if (!full && !aged && !offsets_overflow) co_return status{};
-    co_return co_await roll(now_ms);
+    return full || aged || offsets_overflow;
 }
 
 // A bound on rolled segments waiting for their seal: a roll past it waits for the seals.

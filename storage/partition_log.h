@@ -255,7 +255,7 @@ private:
     std::size_t gather_group(std::span<queued_append*> group) const noexcept;
     void complete_queued(std::size_t count, errc error) noexcept;
     void pass_writing_on() noexcept;
-    task<status> roll_if_needed(const record_batch_header& header, std::int64_t now_ms);
+    bool roll_due(const record_batch_header& header, std::int64_t now_ms) const noexcept;
     task<status> roll(std::int64_t now_ms);
     // The seal task holds the log through a link that the destructor clears: a log destroyed
     // without close() (as in a crash) abandons its seals at their next step.

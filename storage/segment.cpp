@@ -287,7 +287,14 @@ task<group_write> segment::append(std::span<const std::span<const std::byte>> ba
         total += batches[i].size();
     }
     LAMINAR_ASSERT(_size + total <= _allocated);
-    auto written = co_await write_at_head(std::span(parts.data(), batches.size()));
+    std::span<iovec> pending(parts.data(), batches.size());
+    // Most writes complete on the shard thread: only a rest needs write_at_head (and its frame).
+    head_write written{write_inline(pending), errc::ok};
+    if (written.bytes < total) {
+        auto rest = co_await write_at_head(pending, written.bytes);
+        written.bytes += rest.bytes;
+        written.error = rest.error;
+    }
     group_write outcome{0, written.error};
     std::uint64_t covered = 0;
     for (std::size_t i = 0; i < batches.size(); ++i) {
@@ -299,6 +306,28 @@ task<group_write> segment::append(std::span<const std::span<const std::byte>> ba
     co_return outcome;
 }
 
+namespace {
+
+std::uint64_t total_bytes_of(std::span<const iovec> parts) noexcept {
+    std::uint64_t total = 0;
+    for (const iovec& part : parts) total += part.iov_len;
+    return total;
+}
+
+// Skips what was written: whole parts, then the front of a part cut short.
+void skip_written(std::span<iovec>& parts, std::size_t moved) noexcept {
+    while (moved > 0) {
+        iovec& part = parts.front();
+        const std::size_t taken = std::min(moved, part.iov_len);
+        part.iov_base = static_cast<std::byte*>(part.iov_base) + taken;
+        part.iov_len -= taken;
+        moved -= taken;
+        if (part.iov_len == 0) parts = parts.subspan(1);
+    }
+}
+
+}  // namespace
+
 // Page-cache copies are made here, on the shard thread, where they cost a few microseconds:
 // first pwritev2(RWF_NOWAIT), which fails rather than block; on a file system that refuses
 // RWF_NOWAIT for buffered writes (ext4), a plain pwritev when the shard allows inline writes of
@@ -307,32 +336,44 @@ task<group_write> segment::append(std::span<const std::span<const std::byte>> ba
 // would block (EAGAIN), or what the shard does not allow inline, goes through the ring; any
 // other error from an inline attempt is left for the ring to report, so the ring's result is
 // the verdict. Partial writes continue where they stopped.
-task<segment::head_write> segment::write_at_head(std::span<iovec> parts) {
-    std::uint64_t total = 0;
-    for (const iovec& part : parts) total += part.iov_len;
-    head_write outcome;
-    std::size_t first = 0;
+std::size_t segment::write_inline_once(std::span<iovec> parts, std::uint64_t position) {
+    const auto count = static_cast<int>(parts.size());
+    if (!_nowait_unsupported) {
+        const ssize_t wrote = ::pwritev2(_log.get(), parts.data(), count,
+                                         static_cast<off_t>(position), RWF_NOWAIT);
+        if (wrote > 0) return static_cast<std::size_t>(wrote);
+        if (wrote < 0 && errno == EOPNOTSUPP) _nowait_unsupported = true;
+    }
     reactor& shard = reactor::current();
+    if (!_nowait_unsupported || !shard.inline_write_allowed(total_bytes_of(parts))) return 0;
+    const auto started = std::chrono::steady_clock::now();
+    const ssize_t wrote = ::pwritev(_log.get(), parts.data(), count, static_cast<off_t>(position));
+    shard.inline_write_took(std::chrono::steady_clock::now() - started);
+    return wrote > 0 ? static_cast<std::size_t>(wrote) : 0;
+}
+
+std::uint64_t segment::write_inline(std::span<iovec>& parts) {
+    std::uint64_t written = 0;
+    while (!parts.empty()) {
+        const std::size_t moved = write_inline_once(parts, _size + written);
+        if (moved == 0) break;
+        written += moved;
+        skip_written(parts, moved);
+    }
+    return written;
+}
+
+task<segment::head_write> segment::write_at_head(std::span<iovec> parts, std::uint64_t offset) {
+    const std::uint64_t total = total_bytes_of(parts);
+    head_write outcome;
+    bool try_inline = false;  // write_inline just stopped: the ring first
     while (outcome.bytes < total) {
-        const auto count = static_cast<unsigned>(parts.size() - first);
-        const std::uint64_t position = _size + outcome.bytes;
-        std::size_t moved = 0;
-        if (!_nowait_unsupported) {
-            const ssize_t wrote = ::pwritev2(_log.get(), &parts[first], static_cast<int>(count),
-                                             static_cast<off_t>(position), RWF_NOWAIT);
-            if (wrote > 0) moved = static_cast<std::size_t>(wrote);
-            if (wrote < 0 && errno == EOPNOTSUPP) _nowait_unsupported = true;
-        }
-        if (moved == 0 && _nowait_unsupported &&
-            shard.inline_write_allowed(total - outcome.bytes)) {
-            const auto started = std::chrono::steady_clock::now();
-            const ssize_t wrote = ::pwritev(_log.get(), &parts[first], static_cast<int>(count),
-                                            static_cast<off_t>(position));
-            shard.inline_write_took(std::chrono::steady_clock::now() - started);
-            if (wrote > 0) moved = static_cast<std::size_t>(wrote);
-        }
+        const std::uint64_t position = _size + offset + outcome.bytes;
+        std::size_t moved = try_inline ? write_inline_once(parts, position) : 0;
+        try_inline = true;
         if (moved == 0) {
-            auto written = co_await io::writev(_log.get(), &parts[first], count, position);
+            auto written = co_await io::writev(_log.get(), parts.data(),
+                                               static_cast<unsigned>(parts.size()), position);
             if (!written) {
                 outcome.error = errc_from_core(written.error());
                 co_return outcome;
@@ -344,15 +385,7 @@ task<segment::head_write> segment::write_at_head(std::span<iovec> parts) {
             moved = *written;
         }
         outcome.bytes += moved;
-        // Skip what was written: whole parts, then the front of a part cut short.
-        while (moved > 0) {
-            iovec& part = parts[first];
-            const std::size_t taken = std::min(moved, part.iov_len);
-            part.iov_base = static_cast<std::byte*>(part.iov_base) + taken;
-            part.iov_len -= taken;
-            moved -= taken;
-            if (part.iov_len == 0) ++first;
-        }
+        skip_written(parts, moved);
     }
     co_return outcome;
 }

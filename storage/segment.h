@@ -208,9 +208,14 @@ private:
         std::uint64_t bytes = 0;
         errc error = errc::ok;
     };
-    // Writes the parts back to back at the write head (_size), which it does not move. `parts`
-    // is consumed (advanced past what was written).
-    task<head_write> write_at_head(std::span<iovec> parts);
+    // Writes the parts back to back at the write head (_size) plus `offset`, which it does not
+    // move. `parts` is consumed (advanced past what was written).
+    task<head_write> write_at_head(std::span<iovec> parts, std::uint64_t offset);
+    // What of write_at_head needs no ring: writes on the shard thread from the write head until
+    // all is written or the ring is needed; returns the bytes written, `parts` advanced past them.
+    std::uint64_t write_inline(std::span<iovec>& parts);
+    // One attempt on the shard thread at writing `parts` at `position`; 0: the ring must.
+    std::size_t write_inline_once(std::span<iovec> parts, std::uint64_t position);
     segment(std::string dir, std::int64_t base_offset, unique_fd log);
     void record_batch(std::uint64_t position, const record_batch_header& header,
                       std::uint32_t index_interval_bytes);

@@ -1,7 +1,8 @@
 // Inline page-cache writes: on a file system that refuses pwritev2(RWF_NOWAIT) for buffered
 // writes (ext4), appends up to reactor_options::inline_write_bytes_max are written with pwritev on
 // the shard thread, larger ones through the ring, and a write that takes longer than the stall
-// threshold sends the shard's writes through the ring for the pause. Where the file system
+// threshold and slept in the kernel sends the shard's writes through the ring for the pause (one
+// only preempted does not). Where the file system
 // accepts RWF_NOWAIT, no write needs the blocking inline path. Either way every batch reads back.
 #include <fcntl.h>
 #include <sys/uio.h>
@@ -40,9 +41,12 @@ struct written_counts {
 };
 
 // Appends `batches` batches of `record_bytes` each, one at a time, on a reactor with `shard`
-// options, and reads every one back.
+// options, and reads every one back. `sleep_after_first`: the shard's thread sleeps (a voluntary
+// context switch, as a write throttled by the kernel makes) after the first append (which waits
+// on the ring for its preallocation, so a sleep before it would count as the shard's idle wait).
 written_counts append_and_read_back(const std::string& dir, const reactor_options& shard,
-                                    int batches, std::size_t record_bytes) {
+                                    int batches, std::size_t record_bytes,
+                                    bool sleep_after_first = false) {
     written_counts counts;
     auto made = reactor::create(shard);
     EXPECT_TRUE(made);
@@ -57,6 +61,7 @@ written_counts append_and_read_back(const std::string& dir, const reactor_option
         for (int i = 0; i < batches; ++i) {
             sent.push_back(make_batch(1, record_bytes, 1000 + i, static_cast<std::uint64_t>(i)));
             EXPECT_TRUE(co_await log.append(sent.back()));
+            if (i == 0 && sleep_after_first) ::usleep(2000);
         }
         counts.inline_writes = reactor::current().inline_writes();
         counts.stalls = reactor::current().inline_write_stalls();
@@ -125,11 +130,36 @@ TEST(inline_write, a_stalled_write_pauses_inline_writes) {
     reactor_options shard;
     shard.inline_write_stall = std::chrono::microseconds(0);  // every inline write "stalls"
     shard.inline_write_pause = std::chrono::milliseconds(60000);
-    const auto counts = append_and_read_back(dir.path(), shard, 20, 200);
+    const auto counts = append_and_read_back(dir.path(), shard, 20, 200, true);
     EXPECT_EQ(counts.end_offset, 20);
-    // The first inline write stalls; the pause sends the other 19 through the ring.
-    EXPECT_EQ(counts.inline_writes, refused ? 1u : 0u);
+    // The first inline write was not slept in (a preemption, had it been slow); the second
+    // "slept" and stalls; the pause sends the other 18 through the ring.
+    EXPECT_EQ(counts.inline_writes, refused ? 2u : 0u);
     EXPECT_EQ(counts.stalls, refused ? 1u : 0u);
+}
+
+// A write over the threshold is a stall only if the thread slept since it last woke: one merely
+// preempted (the machine busy, not the disk) leaves inline writes on.
+TEST(inline_write, only_a_slow_write_that_slept_is_a_stall) {
+    auto made = reactor::create(reactor_options{});
+    ASSERT_TRUE(made);
+    auto body = [&]() -> task<void> {
+        reactor& shard = reactor::current();
+        const auto slow = std::chrono::milliseconds(5);
+        shard.inline_write_took(slow);  // nothing slept since the shard started
+        EXPECT_EQ(shard.inline_write_stalls(), 0u);
+        EXPECT_EQ(shard.inline_write_preemptions(), 1u);
+        EXPECT_TRUE(shard.inline_write_allowed(1024));
+        ::usleep(2000);
+        shard.inline_write_took(slow);
+        EXPECT_EQ(shard.inline_write_stalls(), 1u);
+        EXPECT_FALSE(shard.inline_write_allowed(1024));
+        shard.request_stop();
+        co_return;
+    };
+    auto shard_reactor = std::move(*made);
+    shard_reactor->spawn(body());
+    shard_reactor->run();
 }
 
 }  // namespace
