@@ -102,12 +102,12 @@ TEST(acls, describe_acls_v0_request_lists_everything) {
         .u8(permission_any);                  // permission_type
 
     describe_acls_request expected;
-    expected.resource_type_filter = resource_any;
-    expected.operation = operation_any;
-    expected.permission_type = permission_any;
+    expected.filter.resource_type_filter = resource_any;
+    expected.filter.operation = operation_any;
+    expected.filter.permission_type = permission_any;
     auto decoded = check_known_request(frame.done(), expected, 0, 2 + 2 + 4 + 2 + 1);
-    EXPECT_EQ(decoded.pattern_type_filter, acl_pattern_literal);
-    EXPECT_FALSE(decoded.resource_name_filter.has_value());
+    EXPECT_EQ(decoded.filter.pattern_type_filter, acl_pattern_literal);
+    EXPECT_FALSE(decoded.filter.resource_name_filter.has_value());
 }
 
 // DescribeAcls v1 (pattern type after the resource name) with a MATCH pattern on one topic.
@@ -123,12 +123,12 @@ TEST(acls, describe_acls_v1_request_with_pattern_type) {
         .u8(permission_allow);                // permission_type
 
     describe_acls_request expected;
-    expected.resource_type_filter = resource_topic;
-    expected.resource_name_filter = "orders";
-    expected.pattern_type_filter = pattern_match;
-    expected.principal_filter = "User:alice";
-    expected.operation = operation_read;
-    expected.permission_type = permission_allow;
+    expected.filter.resource_type_filter = resource_topic;
+    expected.filter.resource_name_filter = "orders";
+    expected.filter.pattern_type_filter = pattern_match;
+    expected.filter.principal_filter = "User:alice";
+    expected.filter.operation = operation_read;
+    expected.filter.permission_type = permission_allow;
     check_known_request(frame.done(), expected, 1, 2 + 2 + 4 + 2 + 1);
 }
 
@@ -146,12 +146,12 @@ TEST(acls, describe_acls_v2_request_flexible) {
         .u8(0);                                     // tagged fields
 
     describe_acls_request expected;
-    expected.resource_type_filter = resource_group;
-    expected.resource_name_filter = "grp";
-    expected.pattern_type_filter = pattern_prefixed;
-    expected.host_filter = "*";
-    expected.operation = operation_any;
-    expected.permission_type = permission_deny;
+    expected.filter.resource_type_filter = resource_group;
+    expected.filter.resource_name_filter = "grp";
+    expected.filter.pattern_type_filter = pattern_prefixed;
+    expected.filter.host_filter = "*";
+    expected.filter.operation = operation_any;
+    expected.filter.permission_type = permission_deny;
     check_known_request(frame.done(), expected, 2, 2 + 2 + 4 + 2 + 1 + 1);
 }
 
@@ -353,17 +353,17 @@ TEST(acls, delete_acls_v3_response_flexible) {
 // Kafka does not define, are not UNKNOWN (Kafka compares with 0).
 TEST(acls, unknown_elements) {
     describe_acls_request describe;
-    describe.resource_type_filter = resource_any;
-    describe.operation = operation_any;
-    describe.permission_type = permission_any;
+    describe.filter.resource_type_filter = resource_any;
+    describe.filter.operation = operation_any;
+    describe.filter.permission_type = permission_any;
     EXPECT_FALSE(has_unknown_element(describe));
-    describe.operation = 99;
+    describe.filter.operation = 99;
     EXPECT_FALSE(has_unknown_element(describe));
-    for (std::int8_t describe_acls_request::*field :
-         {&describe_acls_request::resource_type_filter, &describe_acls_request::pattern_type_filter,
-          &describe_acls_request::operation, &describe_acls_request::permission_type}) {
+    for (std::int8_t acl_filter::*field :
+         {&acl_filter::resource_type_filter, &acl_filter::pattern_type_filter,
+          &acl_filter::operation, &acl_filter::permission_type}) {
         describe_acls_request unknown = describe;
-        unknown.*field = acl_code_unknown;
+        unknown.filter.*field = acl_code_unknown;
         EXPECT_TRUE(has_unknown_element(unknown));
     }
     EXPECT_TRUE(has_unknown_element(describe_acls_request{}));
@@ -382,15 +382,15 @@ TEST(acls, unknown_elements) {
         EXPECT_TRUE(has_unknown_element(unknown));
     }
 
-    const delete_acls_filter good_filter{resource_any,  std::nullopt,  pattern_any,   std::nullopt,
+    const acl_filter good_filter{resource_any,  std::nullopt,  pattern_any,   std::nullopt,
                                          std::nullopt, operation_any, permission_any};
     delete_acls_request remove;
     EXPECT_FALSE(has_unknown_element(remove));
     remove.filters = {good_filter, good_filter};
     EXPECT_FALSE(has_unknown_element(remove));
-    for (std::int8_t delete_acls_filter::*field :
-         {&delete_acls_filter::resource_type_filter, &delete_acls_filter::pattern_type_filter,
-          &delete_acls_filter::operation, &delete_acls_filter::permission_type}) {
+    for (std::int8_t acl_filter::*field :
+         {&acl_filter::resource_type_filter, &acl_filter::pattern_type_filter,
+          &acl_filter::operation, &acl_filter::permission_type}) {
         delete_acls_request unknown = remove;
         unknown.filters[0].*field = acl_code_unknown;
         EXPECT_TRUE(has_unknown_element(unknown));
