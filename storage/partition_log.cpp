@@ -464,6 +464,7 @@ partition_log::durable_operation partition_log::wait_durable(std::uint64_t seque
 void partition_log::start_flush() noexcept {
     if (_flush_running || _durable_sequence >= _appended_sequence) return;
     _flush_running = true;
+    _flush_loops.add();
     reactor::current().spawn(flush_loop());
 }
 
@@ -496,6 +497,7 @@ task<void> partition_log::flush_loop() {
     }
     if (_failed) fail_waiters(errc::log_failed);
     _flush_running = false;
+    _flush_loops.done();
 }
 
 void partition_log::mark_durable(std::uint64_t sequence) noexcept {

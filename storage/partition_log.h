@@ -64,6 +64,7 @@
 #include "core/async_mutex.h"
 #include "core/task.h"
 #include "core/unique_fd.h"
+#include "core/wait_group.h"
 #include "storage/compactor.h"
 #include "storage/errc.h"
 #include "storage/log_config.h"
@@ -358,6 +359,7 @@ private:
     std::int64_t _last_flush_ms = 0;
     durable_waiter* _waiters = nullptr;
     bool _flush_running = false;
+    wait_group _flush_loops;  // the flush_loop running (0 or 1), for close() to wait for
     std::uint64_t _fdatasync_count = 0;
     // truncate_to counts up when it starts and when it ends (odd: running). A recovery
     // checkpoint that saw it change (or odd) is void: the offsets below its target may have been

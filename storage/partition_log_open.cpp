@@ -463,6 +463,10 @@ task<status> partition_log::recover_segments(std::int64_t recovery_point, bool c
 
 task<status> partition_log::close() {
     auto guard = co_await _append_mutex.lock();
+    // A flush an append started (flush.messages, flush.ms) may still be running: let it end
+    // first, so that no return of close(), a failed one included (a failed log, a seal
+    // refused), leaves work scheduled on a log its owner may now destroy.
+    co_await _flush_loops.wait();
     if (_closed) co_return status{};
     if (!_failed) {
         // Not closed yet if a seal fails (a full disk): close() may be called again.

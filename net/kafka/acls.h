@@ -4,6 +4,8 @@
 // from the ranges (kafka-python takes DescribeAcls v2 as Kafka 2.5).
 #pragma once
 
+#include <algorithm>
+
 #include "net/kafka/schema.h"
 
 namespace laminar::kafka {
@@ -18,10 +20,9 @@ constexpr std::int64_t acl_pattern_literal = 3;
 // do the same. Other undefined codes (99, say) pass there as in Kafka.
 constexpr std::int8_t acl_code_unknown = 0;
 
-// DescribeAcls
-
-struct describe_acls_request {
-    static constexpr api_key key = api_key::describe_acls;
+// The filter of DescribeAcls and of each DeleteAcls filter: the same seven fields in both of
+// Kafka's schemas. Null strings and the ANY codes match everything.
+struct acl_filter {
     std::int8_t resource_type_filter = 0;
     std::optional<std::string> resource_name_filter;
     std::int8_t pattern_type_filter = acl_pattern_literal;
@@ -29,10 +30,10 @@ struct describe_acls_request {
     std::optional<std::string> host_filter;
     std::int8_t operation = 0;
     std::int8_t permission_type = 0;
-    bool operator==(const describe_acls_request&) const = default;
+    bool operator==(const acl_filter&) const = default;
 };
 template <typename V>
-void visit(V& v, describe_acls_request& m) {
+void visit(V& v, acl_filter& m) {
     v.field(m.resource_type_filter, {});
     v.field(m.resource_name_filter, {.nullable_min = 0});
     v.field(m.pattern_type_filter, {.min = 1, .default_value = acl_pattern_literal});
@@ -42,10 +43,28 @@ void visit(V& v, describe_acls_request& m) {
     v.field(m.permission_type, {});
 }
 
-inline bool has_unknown_element(const describe_acls_request& m) {
+inline bool has_unknown_element(const acl_filter& m) {
     return m.resource_type_filter == acl_code_unknown ||
            m.pattern_type_filter == acl_code_unknown || m.operation == acl_code_unknown ||
            m.permission_type == acl_code_unknown;
+}
+
+// DescribeAcls
+
+// The filter's fields are the request's own top-level fields on the wire: its visit lists them
+// in this struct, which ends with the request's tagged fields.
+struct describe_acls_request {
+    static constexpr api_key key = api_key::describe_acls;
+    acl_filter filter;
+    bool operator==(const describe_acls_request&) const = default;
+};
+template <typename V>
+void visit(V& v, describe_acls_request& m) {
+    visit(v, m.filter);
+}
+
+inline bool has_unknown_element(const describe_acls_request& m) {
+    return has_unknown_element(m.filter);
 }
 
 struct acl_description {
@@ -164,30 +183,9 @@ void visit(V& v, create_acls_response& m) {
 
 // DeleteAcls
 
-struct delete_acls_filter {
-    std::int8_t resource_type_filter = 0;
-    std::optional<std::string> resource_name_filter;
-    std::int8_t pattern_type_filter = acl_pattern_literal;
-    std::optional<std::string> principal_filter;
-    std::optional<std::string> host_filter;
-    std::int8_t operation = 0;
-    std::int8_t permission_type = 0;
-    bool operator==(const delete_acls_filter&) const = default;
-};
-template <typename V>
-void visit(V& v, delete_acls_filter& m) {
-    v.field(m.resource_type_filter, {});
-    v.field(m.resource_name_filter, {.nullable_min = 0});
-    v.field(m.pattern_type_filter, {.min = 1, .default_value = acl_pattern_literal});
-    v.field(m.principal_filter, {.nullable_min = 0});
-    v.field(m.host_filter, {.nullable_min = 0});
-    v.field(m.operation, {});
-    v.field(m.permission_type, {});
-}
-
 struct delete_acls_request {
     static constexpr api_key key = api_key::delete_acls;
-    std::vector<delete_acls_filter> filters;
+    std::vector<acl_filter> filters;
     bool operator==(const delete_acls_request&) const = default;
 };
 template <typename V>
@@ -196,14 +194,8 @@ void visit(V& v, delete_acls_request& m) {
 }
 
 inline bool has_unknown_element(const delete_acls_request& m) {
-    for (const delete_acls_filter& filter : m.filters) {
-        if (filter.resource_type_filter == acl_code_unknown ||
-            filter.pattern_type_filter == acl_code_unknown ||
-            filter.operation == acl_code_unknown || filter.permission_type == acl_code_unknown) {
-            return true;
-        }
-    }
-    return false;
+    return std::ranges::any_of(
+        m.filters, [](const acl_filter& filter) { return has_unknown_element(filter); });
 }
 
 struct delete_acls_matching_acl {

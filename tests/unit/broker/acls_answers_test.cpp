@@ -14,15 +14,15 @@ kafka::acl_creation creation(std::string name) {
     return {2, std::move(name), kafka::acl_pattern_literal, "User:alice", "*", 3, 3};
 }
 
-kafka::delete_acls_filter filter_all() {
+kafka::acl_filter filter_all() {
     return {1, std::nullopt, 1, std::nullopt, std::nullopt, 1, 1};
 }
 
 TEST(acls_answers, describe_is_security_disabled) {
     kafka::describe_acls_request request;
-    request.resource_type_filter = 1;
-    request.operation = 1;
-    request.permission_type = 1;
+    request.filter.resource_type_filter = 1;
+    request.filter.operation = 1;
+    request.filter.permission_type = 1;
     auto answer = answer_describe_acls(request);
     ASSERT_TRUE(answer.has_value());
     EXPECT_EQ(answer->error_code, security_disabled);

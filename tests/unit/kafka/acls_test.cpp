@@ -2,47 +2,27 @@
 // hand field by field from Kafka's message JSON (3.7): requests decode to the expected message and
 // re-encode to the same bytes; responses as the broker builds them encode to the expected bytes.
 // v0 has no pattern type (LITERAL, 3, when absent), v2+ is flexible (compact strings and arrays,
-// tagged fields, request header v2). The schema-derived round trips of every version are in
-// messages_test.cpp. Also has_unknown_element: Kafka's refusal of an UNKNOWN (0) enum code.
+// tagged fields, request header v2): the requests' bytes come from one field writer per struct
+// and a table of what each version changes, independent of the schema code they check. The
+// schema-derived round trips of every version are in messages_test.cpp. Also
+// has_unknown_element: Kafka's refusal of an UNKNOWN (0) enum code.
 #include "net/kafka/acls.h"
 
+#include <optional>
+#include <string>
 #include <string_view>
+#include <type_traits>
 
 #include <gtest/gtest.h>
 
 #include "net/kafka/messages.h"
+#include "known_bytes.h"
 
 namespace laminar::kafka {
 namespace {
 
-class byte_builder {
-public:
-    byte_builder& u8(int value) {
-        _out.push_back(static_cast<std::byte>(value));
-        return *this;
-    }
-    byte_builder& i16(int value) { return u8((value >> 8) & 0xff).u8(value & 0xff); }
-    byte_builder& i32(std::int64_t value) {
-        for (int shift = 24; shift >= 0; shift -= 8) u8(static_cast<int>((value >> shift) & 0xff));
-        return *this;
-    }
-    byte_builder& text(std::string_view value) {
-        for (char c : value) u8(static_cast<unsigned char>(c));
-        return *this;
-    }
-    // Non-flexible string: int16 length, bytes.
-    byte_builder& string(std::string_view value) {
-        return i16(static_cast<int>(value.size())).text(value);
-    }
-    // Flexible (compact) string: unsigned varint length + 1 (all lengths here are < 127).
-    byte_builder& compact_string(std::string_view value) {
-        return u8(static_cast<int>(value.size()) + 1).text(value);
-    }
-    const bytes& done() const { return _out; }
-
-private:
-    bytes _out;
-};
+using testing::byte_builder;
+using testing::check_known_request;
 
 constexpr std::int8_t resource_any = 1;
 constexpr std::int8_t resource_topic = 2;
@@ -58,26 +38,6 @@ constexpr std::int8_t permission_deny = 2;
 constexpr std::int8_t permission_allow = 3;
 constexpr std::int16_t security_disabled = 54;
 
-// The payload is a request header then the body; checks check_request, decode, re-encode and
-// that every truncation of the body is an error.
-template <typename M>
-M check_known_request(const bytes& payload, const M& expected, std::int16_t version,
-                      std::size_t header_bytes) {
-    EXPECT_TRUE(check_request(payload));
-    auto body = std::span(payload).subspan(header_bytes);
-    auto decoded = decode_message<M>(body, version);
-    EXPECT_TRUE(decoded) << (decoded ? "" : to_string(decoded.error()));
-    if (!decoded) return M{};
-    EXPECT_TRUE(*decoded == expected);
-    bytes encoded;
-    EXPECT_TRUE(encode_message(expected, version, encoded));
-    EXPECT_EQ(encoded, bytes(body.begin(), body.end()));
-    for (std::size_t size = 0; size < body.size(); ++size) {
-        EXPECT_FALSE(decode_message<M>(body.first(size), version)) << size;
-    }
-    return *decoded;
-}
-
 template <typename M>
 void check_known_response(const M& message, std::int16_t version, const bytes& expected) {
     bytes encoded;
@@ -88,169 +48,164 @@ void check_known_response(const M& message, std::int16_t version, const bytes& e
     EXPECT_TRUE(*decoded == message);
 }
 
+// What the versions of the ACL APIs change on the wire, a row each (all three APIs alike).
+struct acl_version {
+    std::int16_t version;
+    bool pattern_type;  // v1+: the pattern type follows the resource name
+    bool flexible;      // v2+: request header v2, compact strings and arrays, tagged fields
+};
+constexpr acl_version acl_versions[] = {
+    {0, false, false}, {1, true, false}, {2, true, true}, {3, true, true}};
+
+std::size_t header_bytes(const acl_version& v) { return 2 + 2 + 4 + 2 + 1 + (v.flexible ? 1 : 0); }
+
+// Request header v1 (key, version, correlation id, client id "c"), v2 when flexible (then no
+// tagged fields).
+void header(byte_builder& frame, std::int16_t key, const acl_version& v, std::int32_t id) {
+    frame.i16(key).i16(v.version).i32(id).string("c");
+    if (v.flexible) frame.u8(0);
+}
+
+void text(byte_builder& frame, const std::string& value, const acl_version& v) {
+    if (v.flexible) {
+        frame.compact_string(value);
+    } else {
+        frame.string(value);
+    }
+}
+
+// Null: int16 -1, or compact length 0.
+void text(byte_builder& frame, const std::optional<std::string>& value, const acl_version& v) {
+    if (value) return text(frame, *value, v);
+    if (v.flexible) {
+        frame.u8(0);
+    } else {
+        frame.i16(-1);
+    }
+}
+
+// An array's length: int32, or compact (unsigned varint length + 1, all < 127 here).
+void array_length(byte_builder& frame, std::size_t length, const acl_version& v) {
+    if (v.flexible) {
+        frame.u8(static_cast<int>(length) + 1);
+    } else {
+        frame.i32(static_cast<std::int64_t>(length));
+    }
+}
+
+// A struct's tagged fields (none): flexible versions only.
+void no_tags(byte_builder& frame, const acl_version& v) {
+    if (v.flexible) frame.u8(0);
+}
+
+// An ACL binding's fields in Kafka's order (a DescribeAcls body, a DeleteAcls filter with
+// nullable strings, a creation with plain ones), then the struct's tagged fields.
+template <typename Text>
+void binding_fields(byte_builder& frame, std::int8_t resource_type, const Text& resource_name,
+                    std::int8_t pattern_type, const Text& principal, const Text& host,
+                    std::int8_t operation, std::int8_t permission_type, const acl_version& v) {
+    frame.u8(resource_type);
+    text(frame, resource_name, v);
+    if (v.pattern_type) frame.u8(pattern_type);
+    text(frame, principal, v);
+    text(frame, host, v);
+    frame.u8(operation).u8(permission_type);
+    no_tags(frame, v);
+}
+
+void filter_fields(byte_builder& frame, const acl_filter& f, const acl_version& v) {
+    binding_fields(frame, f.resource_type_filter, f.resource_name_filter, f.pattern_type_filter,
+                   f.principal_filter, f.host_filter, f.operation, f.permission_type, v);
+}
+
+void creation_fields(byte_builder& frame, const acl_creation& c, const acl_version& v) {
+    binding_fields(frame, c.resource_type, c.resource_name, c.resource_pattern_type, c.principal,
+                   c.host, c.operation, c.permission_type, v);
+}
+
+// Each request's frame from the message the test expects, field by field as above; decoded,
+// re-encoded and truncated by check_known_request.
+template <typename M>
+M check_request_at(const M& expected, std::int16_t key, const acl_version& v, std::int32_t id) {
+    byte_builder frame;
+    header(frame, key, v, id);
+    if constexpr (std::is_same_v<M, describe_acls_request>) {
+        filter_fields(frame, expected.filter, v);  // its tagged fields are the request's
+    } else if constexpr (std::is_same_v<M, create_acls_request>) {
+        array_length(frame, expected.creations.size(), v);
+        for (const auto& creation : expected.creations) creation_fields(frame, creation, v);
+        no_tags(frame, v);
+    } else {
+        array_length(frame, expected.filters.size(), v);
+        for (const auto& filter : expected.filters) filter_fields(frame, filter, v);
+        no_tags(frame, v);
+    }
+    return check_known_request(frame.done(), expected, v.version, header_bytes(v));
+}
+
 // DescribeAcls v0: describe everything (ANY resource, null name, principal and host, ANY
 // operation and permission), as `kafka-acls --list` sends it. No pattern type on the wire: the
 // message holds LITERAL, what Kafka's broker makes of a v0 filter.
 TEST(acls, describe_acls_v0_request_lists_everything) {
-    byte_builder frame;
-    frame.i16(29).i16(0).i32(1).string("c");  // header v1
-    frame.u8(resource_any)                    // resource_type_filter
-        .i16(-1)                              // resource_name_filter: null
-        .i16(-1)                              // principal_filter: null
-        .i16(-1)                              // host_filter: null
-        .u8(operation_any)                    // operation
-        .u8(permission_any);                  // permission_type
-
     describe_acls_request expected;
-    expected.resource_type_filter = resource_any;
-    expected.operation = operation_any;
-    expected.permission_type = permission_any;
-    auto decoded = check_known_request(frame.done(), expected, 0, 2 + 2 + 4 + 2 + 1);
-    EXPECT_EQ(decoded.pattern_type_filter, acl_pattern_literal);
-    EXPECT_FALSE(decoded.resource_name_filter.has_value());
+    expected.filter.resource_type_filter = resource_any;
+    expected.filter.operation = operation_any;
+    expected.filter.permission_type = permission_any;
+    auto decoded = check_request_at(expected, 29, acl_versions[0], 1);
+    EXPECT_EQ(decoded.filter.pattern_type_filter, acl_pattern_literal);
+    EXPECT_FALSE(decoded.filter.resource_name_filter.has_value());
 }
 
 // DescribeAcls v1 (pattern type after the resource name) with a MATCH pattern on one topic.
 TEST(acls, describe_acls_v1_request_with_pattern_type) {
-    byte_builder frame;
-    frame.i16(29).i16(1).i32(2).string("c");  // header v1
-    frame.u8(resource_topic)                  // resource_type_filter
-        .string("orders")                     // resource_name_filter
-        .u8(pattern_match)                    // pattern_type_filter (v1+)
-        .string("User:alice")                 // principal_filter
-        .i16(-1)                              // host_filter: null
-        .u8(operation_read)                   // operation
-        .u8(permission_allow);                // permission_type
-
     describe_acls_request expected;
-    expected.resource_type_filter = resource_topic;
-    expected.resource_name_filter = "orders";
-    expected.pattern_type_filter = pattern_match;
-    expected.principal_filter = "User:alice";
-    expected.operation = operation_read;
-    expected.permission_type = permission_allow;
-    check_known_request(frame.done(), expected, 1, 2 + 2 + 4 + 2 + 1);
+    expected.filter = {resource_topic, "orders",       pattern_match,   "User:alice",
+                       std::nullopt,   operation_read, permission_allow};
+    check_request_at(expected, 29, acl_versions[1], 2);
 }
 
 // DescribeAcls v2 (flexible, request header v2): compact strings, null as length 0.
 TEST(acls, describe_acls_v2_request_flexible) {
-    byte_builder frame;
-    frame.i16(29).i16(2).i32(3).string("c").u8(0);  // header v2: client id, no tagged fields
-    frame.u8(resource_group)                        // resource_type_filter
-        .compact_string("grp")                      // resource_name_filter
-        .u8(pattern_prefixed)                       // pattern_type_filter
-        .u8(0)                                      // principal_filter: null
-        .compact_string("*")                        // host_filter
-        .u8(operation_any)                          // operation
-        .u8(permission_deny)                        // permission_type
-        .u8(0);                                     // tagged fields
-
     describe_acls_request expected;
-    expected.resource_type_filter = resource_group;
-    expected.resource_name_filter = "grp";
-    expected.pattern_type_filter = pattern_prefixed;
-    expected.host_filter = "*";
-    expected.operation = operation_any;
-    expected.permission_type = permission_deny;
-    check_known_request(frame.done(), expected, 2, 2 + 2 + 4 + 2 + 1 + 1);
+    expected.filter = {resource_group, "grp",         pattern_prefixed, std::nullopt,
+                       "*",            operation_any, permission_deny};
+    check_request_at(expected, 29, acl_versions[2], 3);
 }
 
 // CreateAcls v1: two creations, one literal and one prefixed.
 TEST(acls, create_acls_v1_request) {
-    byte_builder frame;
-    frame.i16(30).i16(1).i32(4).string("c");  // header v1
-    frame.i32(2)                              // creations: 2
-        .u8(resource_topic)                   //   resource_type
-        .string("orders")                     //   resource_name
-        .u8(acl_pattern_literal)              //   resource_pattern_type (v1+)
-        .string("User:alice")                 //   principal
-        .string("*")                          //   host
-        .u8(operation_read)                   //   operation
-        .u8(permission_allow)                 //   permission_type
-        .u8(resource_group)                   //   resource_type
-        .string("app-")                       //   resource_name
-        .u8(pattern_prefixed)                 //   resource_pattern_type
-        .string("User:bob")                   //   principal
-        .string("10.0.0.1")                   //   host
-        .u8(operation_write)                  //   operation
-        .u8(permission_deny);                 //   permission_type
-
     create_acls_request expected;
     expected.creations.push_back({resource_topic, "orders", acl_pattern_literal, "User:alice", "*",
                                   operation_read, permission_allow});
     expected.creations.push_back({resource_group, "app-", pattern_prefixed, "User:bob",
                                   "10.0.0.1", operation_write, permission_deny});
-    check_known_request(frame.done(), expected, 1, 2 + 2 + 4 + 2 + 1);
+    check_request_at(expected, 30, acl_versions[1], 4);
 }
 
 // CreateAcls v3 (flexible): a compact array of one creation with its tagged fields.
 TEST(acls, create_acls_v3_request_flexible) {
-    byte_builder frame;
-    frame.i16(30).i16(3).i32(5).string("c").u8(0);  // header v2
-    frame.u8(2)                                     // creations: compact array of 1
-        .u8(resource_topic)                         //   resource_type
-        .compact_string("orders")                   //   resource_name
-        .u8(acl_pattern_literal)                    //   resource_pattern_type
-        .compact_string("User:alice")               //   principal
-        .compact_string("*")                        //   host
-        .u8(operation_read)                         //   operation
-        .u8(permission_allow)                       //   permission_type
-        .u8(0)                                      //   creation tagged fields
-        .u8(0);                                     // tagged fields
-
     create_acls_request expected;
     expected.creations.push_back({resource_topic, "orders", acl_pattern_literal, "User:alice", "*",
                                   operation_read, permission_allow});
-    check_known_request(frame.done(), expected, 3, 2 + 2 + 4 + 2 + 1 + 1);
+    check_request_at(expected, 30, acl_versions[3], 5);
 }
 
 // DeleteAcls v0: one filter without a pattern type (LITERAL when decoded).
 TEST(acls, delete_acls_v0_request) {
-    byte_builder frame;
-    frame.i16(31).i16(0).i32(6).string("c");  // header v1
-    frame.i32(1)                              // filters: 1
-        .u8(resource_topic)                   //   resource_type_filter
-        .string("orders")                     //   resource_name_filter
-        .i16(-1)                              //   principal_filter: null
-        .i16(-1)                              //   host_filter: null
-        .u8(operation_any)                    //   operation
-        .u8(permission_any);                  //   permission_type
-
     delete_acls_request expected;
     expected.filters.push_back({resource_topic, "orders", acl_pattern_literal, std::nullopt,
                                 std::nullopt, operation_any, permission_any});
-    check_known_request(frame.done(), expected, 0, 2 + 2 + 4 + 2 + 1);
+    check_request_at(expected, 31, acl_versions[0], 6);
 }
 
 // DeleteAcls v2 (flexible): two filters, the second with an ANY pattern type.
 TEST(acls, delete_acls_v2_request_flexible) {
-    byte_builder frame;
-    frame.i16(31).i16(2).i32(7).string("c").u8(0);  // header v2
-    frame.u8(3)                                     // filters: compact array of 2
-        .u8(resource_topic)                         //   resource_type_filter
-        .compact_string("orders")                   //   resource_name_filter
-        .u8(acl_pattern_literal)                    //   pattern_type_filter
-        .compact_string("User:alice")               //   principal_filter
-        .u8(0)                                      //   host_filter: null
-        .u8(operation_read)                         //   operation
-        .u8(permission_allow)                       //   permission_type
-        .u8(0)                                      //   filter tagged fields
-        .u8(resource_any)                           //   resource_type_filter
-        .u8(0)                                      //   resource_name_filter: null
-        .u8(pattern_any)                            //   pattern_type_filter
-        .u8(0)                                      //   principal_filter: null
-        .u8(0)                                      //   host_filter: null
-        .u8(operation_any)                          //   operation
-        .u8(permission_any)                         //   permission_type
-        .u8(0)                                      //   filter tagged fields
-        .u8(0);                                     // tagged fields
-
     delete_acls_request expected;
     expected.filters.push_back({resource_topic, "orders", acl_pattern_literal, "User:alice",
                                 std::nullopt, operation_read, permission_allow});
     expected.filters.push_back({resource_any, std::nullopt, pattern_any, std::nullopt,
                                 std::nullopt, operation_any, permission_any});
-    check_known_request(frame.done(), expected, 2, 2 + 2 + 4 + 2 + 1 + 1);
+    check_request_at(expected, 31, acl_versions[2], 7);
 }
 
 // The answers of a broker without an authorizer, as Kafka 3.7 sends them.
@@ -353,17 +308,17 @@ TEST(acls, delete_acls_v3_response_flexible) {
 // Kafka does not define, are not UNKNOWN (Kafka compares with 0).
 TEST(acls, unknown_elements) {
     describe_acls_request describe;
-    describe.resource_type_filter = resource_any;
-    describe.operation = operation_any;
-    describe.permission_type = permission_any;
+    describe.filter.resource_type_filter = resource_any;
+    describe.filter.operation = operation_any;
+    describe.filter.permission_type = permission_any;
     EXPECT_FALSE(has_unknown_element(describe));
-    describe.operation = 99;
+    describe.filter.operation = 99;
     EXPECT_FALSE(has_unknown_element(describe));
-    for (std::int8_t describe_acls_request::*field :
-         {&describe_acls_request::resource_type_filter, &describe_acls_request::pattern_type_filter,
-          &describe_acls_request::operation, &describe_acls_request::permission_type}) {
+    for (std::int8_t acl_filter::*field :
+         {&acl_filter::resource_type_filter, &acl_filter::pattern_type_filter,
+          &acl_filter::operation, &acl_filter::permission_type}) {
         describe_acls_request unknown = describe;
-        unknown.*field = acl_code_unknown;
+        unknown.filter.*field = acl_code_unknown;
         EXPECT_TRUE(has_unknown_element(unknown));
     }
     EXPECT_TRUE(has_unknown_element(describe_acls_request{}));
@@ -382,15 +337,15 @@ TEST(acls, unknown_elements) {
         EXPECT_TRUE(has_unknown_element(unknown));
     }
 
-    const delete_acls_filter good_filter{resource_any,  std::nullopt,  pattern_any,   std::nullopt,
+    const acl_filter good_filter{resource_any,  std::nullopt,  pattern_any,   std::nullopt,
                                          std::nullopt, operation_any, permission_any};
     delete_acls_request remove;
     EXPECT_FALSE(has_unknown_element(remove));
     remove.filters = {good_filter, good_filter};
     EXPECT_FALSE(has_unknown_element(remove));
-    for (std::int8_t delete_acls_filter::*field :
-         {&delete_acls_filter::resource_type_filter, &delete_acls_filter::pattern_type_filter,
-          &delete_acls_filter::operation, &delete_acls_filter::permission_type}) {
+    for (std::int8_t acl_filter::*field :
+         {&acl_filter::resource_type_filter, &acl_filter::pattern_type_filter,
+          &acl_filter::operation, &acl_filter::permission_type}) {
         delete_acls_request unknown = remove;
         unknown.filters[0].*field = acl_code_unknown;
         EXPECT_TRUE(has_unknown_element(unknown));

@@ -8,63 +8,18 @@
 #include <gtest/gtest.h>
 
 #include "net/kafka/messages.h"
+#include "known_bytes.h"
 
 namespace laminar::kafka {
 namespace {
 
-class byte_builder {
-public:
-    byte_builder& u8(int value) {
-        _out.push_back(static_cast<std::byte>(value));
-        return *this;
-    }
-    byte_builder& i16(int value) { return u8(value >> 8).u8(value & 0xff); }
-    byte_builder& i32(std::int64_t value) {
-        for (int shift = 24; shift >= 0; shift -= 8) u8(static_cast<int>((value >> shift) & 0xff));
-        return *this;
-    }
-    byte_builder& i64(std::int64_t value) { return i32(value >> 32).i32(value & 0xffffffff); }
-    byte_builder& text(std::string_view value) {
-        for (char c : value) u8(static_cast<unsigned char>(c));
-        return *this;
-    }
-    // Non-flexible string: int16 length, bytes.
-    byte_builder& string(std::string_view value) {
-        return i16(static_cast<int>(value.size())).text(value);
-    }
-    // Flexible (compact) string: unsigned varint length + 1 (all lengths here are < 127).
-    byte_builder& compact_string(std::string_view value) {
-        return u8(static_cast<int>(value.size()) + 1).text(value);
-    }
-    const bytes& done() const { return _out; }
-
-private:
-    bytes _out;
-};
+using testing::byte_builder;
+using testing::check_known_request;
 
 bytes as_bytes(std::string_view value) {
     bytes out;
     for (char c : value) out.push_back(static_cast<std::byte>(c));
     return out;
-}
-
-// The payload is a request header then `body`; checks decode, encode and check_request.
-template <typename M>
-M check_known_request(const bytes& payload, const M& expected, std::int16_t version,
-                      std::size_t header_bytes) {
-    EXPECT_TRUE(check_request(payload));
-    auto body = std::span(payload).subspan(header_bytes);
-    auto decoded = decode_message<M>(body, version);
-    EXPECT_TRUE(decoded) << (decoded ? "" : to_string(decoded.error()));
-    if (!decoded) return M{};
-    EXPECT_TRUE(*decoded == expected);
-    bytes encoded;
-    EXPECT_TRUE(encode_message(expected, version, encoded));
-    EXPECT_EQ(encoded, bytes(body.begin(), body.end()));
-    for (std::size_t size = 0; size < body.size(); ++size) {
-        EXPECT_FALSE(decode_message<M>(body.first(size), version)) << size;
-    }
-    return *decoded;
 }
 
 // JoinGroup v5 (not flexible) as librdkafka 2.x sends it on a consumer's first join: empty

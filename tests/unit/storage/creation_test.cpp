@@ -20,17 +20,6 @@ using namespace testing;
 
 namespace fs = std::filesystem;
 
-std::unique_ptr<partition_log> open_log(const log_options& options) {
-    std::unique_ptr<partition_log> log;
-    auto body = [&]() -> task<void> {
-        auto opened = co_await partition_log::open(options);
-        EXPECT_TRUE(opened) << to_string(opened.error());
-        if (opened) log = std::move(*opened);
-    };
-    run_on_reactor(body);
-    return log;
-}
-
 void close_log(partition_log& log) {
     auto body = [&]() -> task<void> { EXPECT_TRUE(co_await log.close()); };
     run_on_reactor(body);

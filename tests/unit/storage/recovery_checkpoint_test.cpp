@@ -58,8 +58,8 @@ task<void> start_checkpoint(partition_log& log, checkpoint_in_flight& state) {
 
 // A log under options_in in a fresh directory. reopen() opens it under `options` (a test may
 // change them first), dropping the log open before without close() as a crash leaves it (and
-// before the new open: the old one's files are let go first). append_now() and close_log() each
-// run on a fresh reactor.
+// before the new open: the old one's files are let go first). append_now(), close_log() and
+// checkpoint_then_append() each run on a fresh reactor.
 class recovery_checkpoint : public ::testing::Test {
 protected:
     temporary_directory dir;
@@ -79,6 +79,22 @@ protected:
     void close_log() {
         auto body = [&]() -> task<void> { EXPECT_TRUE(co_await log->close()); };
         run_on_reactor(body);
+    }
+
+    // Appends `before` batches (seed 1), checkpoints them, then appends `after` more (seed 500),
+    // leaving the log open for the test to crash it; the active segment's bytes the checkpoint
+    // covers.
+    std::uint64_t checkpoint_then_append(int before, int after) {
+        std::uint64_t checkpointed_bytes = 0;
+        auto body = [&]() -> task<void> {
+            co_await append_batches(*log, before, 1);
+            auto moved = co_await log->checkpoint_recovery_point();
+            EXPECT_TRUE(moved && *moved);
+            checkpointed_bytes = log->active_segment().size_bytes();
+            co_await append_batches(*log, after, 500);
+        };
+        run_on_reactor(body);
+        return checkpointed_bytes;
     }
 };
 
@@ -186,19 +202,10 @@ TEST_F(recovery_checkpoint, a_roll_meanwhile_wins) {
 // A crash (no close) after a checkpoint: the batches below it are known from the recovery index
 // (not read), the tail is read and CRC-checked; every batch is there and readable.
 TEST_F(recovery_checkpoint, a_crash_after_it_scans_only_the_tail) {
-    std::uint64_t checkpointed_bytes = 0;
-    std::uint64_t total_bytes = 0;
     reopen();
     ASSERT_TRUE(log);
-    auto crashing = [&]() -> task<void> {
-        co_await append_batches(*log, 40, 1);
-        auto moved = co_await log->checkpoint_recovery_point();
-        EXPECT_TRUE(moved && *moved);
-        checkpointed_bytes = log->active_segment().size_bytes();
-        co_await append_batches(*log, 7, 500);
-        total_bytes = log->active_segment().size_bytes();
-    };
-    run_on_reactor(crashing);
+    const std::uint64_t checkpointed_bytes = checkpoint_then_append(40, 7);
+    const std::uint64_t total_bytes = log->active_segment().size_bytes();
     reopen();
     ASSERT_TRUE(log);
     const auto& report = log->recovery_report();
@@ -232,17 +239,9 @@ TEST_F(recovery_checkpoint, a_crash_after_it_scans_only_the_tail) {
 }
 
 TEST_F(recovery_checkpoint, corruption_past_it_is_still_cut) {
-    std::uint64_t checkpointed_bytes = 0;
     reopen();
     ASSERT_TRUE(log);
-    auto crashing = [&]() -> task<void> {
-        co_await append_batches(*log, 10, 1);
-        auto moved = co_await log->checkpoint_recovery_point();
-        EXPECT_TRUE(moved && *moved);
-        checkpointed_bytes = log->active_segment().size_bytes();
-        co_await append_batches(*log, 10, 500);
-    };
-    run_on_reactor(crashing);
+    const std::uint64_t checkpointed_bytes = checkpoint_then_append(10, 10);
     const std::string path = log->active_segment().log_path();
     log.reset();  // the crash, before the file is changed
     // Flip a byte in the third batch past the checkpoint (inside its records: only the CRC

@@ -6,8 +6,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
+
 #include <gtest/gtest.h>
 
+#include "storage/checkpoint.h"
 #include "storage/partition_log.h"
 #include "storage_test_util.h"
 
@@ -128,6 +131,39 @@ TEST(seal, flush_waits_for_the_seal_and_moves_the_recovery_point) {
             EXPECT_EQ(file_size(index), each.offset_entries().size() * offset_index_entry_bytes);
         }
         EXPECT_TRUE(co_await log.close());
+    };
+    run_on_reactor(body);
+}
+
+
+// A close() that a seal refuses (here its recovery-point checkpoint: a directory stands where
+// the checkpoint's temporary file goes) returns its error only once the flush an append started
+// (flush.messages) has ended too: the owner may destroy the log as soon as close() returns
+// (partition_manager does, closing a log for room or dropping its topic), and the destructor
+// asserts that no flush is running.
+TEST(seal, a_close_refused_by_a_seal_leaves_no_flush_running) {
+    temporary_directory dir;
+    auto options = seal_options(dir.path());
+    options.config.flush_messages = 2;  // the second message starts a flush, not awaited
+    auto body = [&]() -> task<void> {
+        auto opened = co_await partition_log::open(options);
+        EXPECT_TRUE(opened);
+        if (!opened) co_return;
+        std::unique_ptr<partition_log> log = std::move(*opened);
+        const std::string blocker = log->dir() + "/" + std::string(recovery_point_file) +
+                                    std::string(checkpoint_temporary_suffix);
+        EXPECT_TRUE(std::filesystem::create_directory(blocker));
+        // Two batches of 20 KiB: the second rolls the 32 KiB segment (a seal starts) and,
+        // being the second message, starts a flush, which waits for the seal.
+        for (int k = 0; k < 2; ++k) {
+            auto batch = make_batch(1, 20 << 10, 1000 + k, k);
+            EXPECT_TRUE(co_await log->append(batch));
+        }
+        EXPECT_EQ(log->segment_count(), 2u);
+        co_await io::yield();  // the seal and the flush take their first steps
+        auto closed = co_await log->close();
+        EXPECT_FALSE(closed);
+        log.reset();  // a flush still running here trips ~partition_log's assert
     };
     run_on_reactor(body);
 }
