@@ -42,10 +42,11 @@ task<status> partition_log::truncate_to(std::int64_t offset) {
         auto written = co_await write_checkpoint_value(cleaner_offset_file, offset);
         if (!written) co_return written;
     }
+    // The recovery index may describe batches this cuts, even past the recovery point (a crash
+    // between its rename and the point's leaves it there): gone, durably with the directory sync
+    // below, before anything is cut, whatever the point. The next checkpoint writes a new one.
+    if (auto removed = remove_recovery_index(_dir); !removed) co_return removed;
     if (_recovery_point > offset) {
-        // The recovery index may describe batches this cuts; gone (durably, with the point's
-        // directory sync) before anything is cut. The next checkpoint writes a new one.
-        if (auto removed = remove_recovery_index(_dir); !removed) co_return removed;
         _recovery_point = offset;
         _recovery_point_base = -1;
         auto written = co_await write_checkpoint_value(recovery_point_file, _recovery_point);

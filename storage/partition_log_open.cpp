@@ -420,9 +420,9 @@ task<status> partition_log::recover_segments(std::int64_t recovery_point, bool c
         // then starts where it ends (at the point itself unless the file is stale).
         read_index known;
         if (holds_point) {
+            // An index that cannot be read is only an index missing: the headers are walked.
             auto read = co_await read_recovery_index(_dir);
-            if (!read) co_return fail(read.error());
-            known = std::move(*read);
+            if (read) known = std::move(*read);
         }
         auto scanned = co_await current->recover(first_offset_min, batch_bytes_max,
                                                  config.index_interval_bytes,

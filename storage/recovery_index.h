@@ -10,9 +10,10 @@
 // earlier checkpoint's: it describes a prefix of what the recovery point covers, and recovery
 // walks headers from its end to the point), a file of another segment or past the data
 // (rejected by segment::adopt_snapshot). A file that says more than the recovery point covers
-// (the checkpoint renamed it and crashed before the point) is rejected too. truncate_to removes
-// the file durably before it lowers the recovery point, so a file present always describes the
-// batches the log still holds at those offsets.
+// (the checkpoint renamed it and crashed before the point) is rejected too; a file that cannot
+// be read counts as missing. truncate_to removes the file durably before it cuts anything,
+// whatever the recovery point (a rejected file past the point is still on disk), so a file
+// present always describes the batches the log still holds at those offsets.
 // Promises: write_recovery_index leaves the new file or the old one, whole (temporary + rename;
 // the caller syncs the directory). No fdatasync: a file whose bytes did not reach the disk fails
 // its CRC and only costs the header walk.

@@ -95,6 +95,25 @@ protected:
         run_on_reactor(body);
     }
 
+    // Writes `bytes` into the closed log's index file at `at`, opened with `flags`.
+    void write_index(std::span<const std::byte> bytes, off_t at, int flags) {
+        const int fd = ::open(index_path().c_str(), flags | O_CLOEXEC);
+        ASSERT_GE(fd, 0);
+        ASSERT_EQ(::pwrite(fd, bytes.data(), bytes.size(), at),
+                  static_cast<ssize_t>(bytes.size()));
+        ::close(fd);
+    }
+
+    // Reopens after the index was damaged: it is rejected, the `checkpointed` bytes below the
+    // point are walked by header, and every batch up to `end` reads back.
+    void expect_rejected_and_walked(std::uint64_t checkpointed, std::int64_t end) {
+        reopen();
+        ASSERT_TRUE(log);
+        EXPECT_EQ(log->recovery_report().recovery_indexes_rejected, 1u);
+        EXPECT_EQ(log->recovery_report().bytes_trusted, checkpointed);
+        expect_all_readable(end);
+    }
+
     // Every batch of 4 records reads back at its offset, by offset and by timestamp.
     void expect_all_readable(std::int64_t end) {
         auto body = [&]() -> task<void> {
@@ -186,16 +205,9 @@ TEST_F(recovery_index, a_corrupt_one_is_rejected) {
     ASSERT_TRUE(log);
     const auto checkpointed = append_and_checkpoint(30, 1);
     log.reset();
-    const int fd = ::open(index_path().c_str(), O_RDWR | O_CLOEXEC);
-    ASSERT_GE(fd, 0);
     const std::byte garbage{0x5a};
-    ASSERT_EQ(::pwrite(fd, &garbage, 1, 20), 1);
-    ::close(fd);
-    reopen();
-    ASSERT_TRUE(log);
-    EXPECT_EQ(log->recovery_report().recovery_indexes_rejected, 1u);
-    EXPECT_EQ(log->recovery_report().bytes_trusted, checkpointed);
-    expect_all_readable(120);
+    write_index(std::span(&garbage, 1), 20, O_RDWR);
+    expect_rejected_and_walked(checkpointed, 120);
 }
 
 // An intact file whose last entry points where no batch with its offset starts (other data): the
@@ -210,17 +222,8 @@ TEST_F(recovery_index, one_pointing_at_other_batches_is_rejected) {
     ASSERT_TRUE(snapshot);
     ASSERT_FALSE(snapshot->offsets.empty());
     snapshot->offsets.back().position += static_cast<std::uint32_t>(batch_bytes);
-    const auto rewritten = encode_recovery_index(*snapshot);
-    const int fd = ::open(index_path().c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-    ASSERT_GE(fd, 0);
-    ASSERT_EQ(::write(fd, rewritten.data(), rewritten.size()),
-              static_cast<ssize_t>(rewritten.size()));
-    ::close(fd);
-    reopen();
-    ASSERT_TRUE(log);
-    EXPECT_EQ(log->recovery_report().recovery_indexes_rejected, 1u);
-    EXPECT_EQ(log->recovery_report().bytes_trusted, checkpointed);
-    expect_all_readable(120);
+    write_index(encode_recovery_index(*snapshot), 0, O_WRONLY | O_TRUNC);
+    expect_rejected_and_walked(checkpointed, 120);
 }
 
 // A truncation below the point removes the index before it cuts; batches written again at the
@@ -240,6 +243,33 @@ TEST_F(recovery_index, a_truncation_removes_it) {
     EXPECT_EQ(log->recovery_report().bytes_indexed, 0u);
     EXPECT_EQ(log->log_end_offset(), 120);
     expect_all_readable(120);
+}
+
+// A file past the point (the point's rename was lost) is rejected at open but stays on disk; a
+// truncation above the point must still remove it, or a later crash could adopt it over the
+// batches written again after the cut.
+TEST_F(recovery_index, a_truncation_above_the_point_removes_one_past_it) {
+    reopen();
+    ASSERT_TRUE(log);
+    append_and_checkpoint(20, 1);
+    const std::string point = log_dir() + "/" + std::string(recovery_point_file);
+    std::filesystem::copy_file(point, point + ".old");
+    append_and_checkpoint(20, 21);
+    log.reset();
+    std::filesystem::rename(point + ".old", point);
+    reopen();
+    ASSERT_TRUE(log);
+    ASSERT_EQ(log->recovery_point(), 80);
+    ASSERT_TRUE(std::filesystem::exists(index_path()));
+    auto body = [&]() -> task<void> {
+        EXPECT_TRUE(co_await log->truncate_to(120));
+        co_await append_batches(*log, 10, 31);
+    };
+    run_on_reactor(body);
+    EXPECT_FALSE(std::filesystem::exists(index_path()));
+    reopen();
+    ASSERT_TRUE(log);
+    expect_all_readable(160);
 }
 
 }  // namespace
