@@ -93,10 +93,11 @@ config_schema make_schema() {
         .add_int64("laminar.log.recovery.checkpoint.interval.ms", 5000, 0, INT64_MAX,
                    "How often each log with appends since its last recovery point syncs them "
                    "and moves the recovery point (bounds the scan after a crash); 0: only "
-                   "rolls and clean shutdowns move it.")
+                   "rolls and clean shutdowns move it (the bytes trigger is off too).")
         .add_size("laminar.log.recovery.checkpoint.bytes", 64 << 20, 0, int32_max,
                   "Bytes a log may append past its recovery point before it syncs them and "
-                  "moves the point without waiting for the interval; 0: the interval only.")
+                  "moves the point without waiting for the interval; 0: the interval only. "
+                  "Off when the interval is 0.")
         .add_int64("laminar.log.open.max", 0, 0, int32_max,
                    "Partition logs open at once, split over the shards: opening one more "
                    "closes the least recently used idle log cleanly (it reopens on demand, "
