@@ -95,6 +95,22 @@ protected:
         run_on_reactor(body);
     }
 
+    // Two checkpoints of 20 batches each, then a crash between the second's index rename and
+    // its point's (the first point is put back), and a reopen: the index says 160, the point 80.
+    // The active segment's size at the first checkpoint.
+    std::uint64_t leave_an_index_past_the_point() {
+        reopen();
+        if (!log) return 0;
+        const auto first = append_and_checkpoint(20, 1);
+        const std::string point = log_dir() + "/" + std::string(recovery_point_file);
+        std::filesystem::copy_file(point, point + ".old");
+        append_and_checkpoint(20, 21);
+        log.reset();
+        std::filesystem::rename(point + ".old", point);
+        reopen();
+        return first;
+    }
+
     // Writes `bytes` into the closed log's index file at `at`, opened with `flags`.
     void write_index(std::span<const std::byte> bytes, off_t at, int flags) {
         const int fd = ::open(index_path().c_str(), flags | O_CLOEXEC);
@@ -183,16 +199,7 @@ TEST_F(recovery_index, a_missing_one_costs_the_walk) {
 }
 
 TEST_F(recovery_index, one_past_the_point_is_rejected) {
-    reopen();
-    ASSERT_TRUE(log);
-    const auto first = append_and_checkpoint(20, 1);
-    const std::string point = log_dir() + "/" + std::string(recovery_point_file);
-    std::filesystem::copy_file(point, point + ".old");
-    append_and_checkpoint(20, 21);
-    log.reset();
-    // A crash between the index's rename and the point's.
-    std::filesystem::rename(point + ".old", point);
-    reopen();
+    const auto first = leave_an_index_past_the_point();
     ASSERT_TRUE(log);
     EXPECT_EQ(log->recovery_report().recovery_indexes_rejected, 1u);
     EXPECT_EQ(log->recovery_report().bytes_indexed, 0u);
@@ -249,15 +256,7 @@ TEST_F(recovery_index, a_truncation_removes_it) {
 // truncation above the point must still remove it, or a later crash could adopt it over the
 // batches written again after the cut.
 TEST_F(recovery_index, a_truncation_above_the_point_removes_one_past_it) {
-    reopen();
-    ASSERT_TRUE(log);
-    append_and_checkpoint(20, 1);
-    const std::string point = log_dir() + "/" + std::string(recovery_point_file);
-    std::filesystem::copy_file(point, point + ".old");
-    append_and_checkpoint(20, 21);
-    log.reset();
-    std::filesystem::rename(point + ".old", point);
-    reopen();
+    leave_an_index_past_the_point();
     ASSERT_TRUE(log);
     ASSERT_EQ(log->recovery_point(), 80);
     ASSERT_TRUE(std::filesystem::exists(index_path()));
