@@ -343,9 +343,14 @@ task<result<bool>> partition_log::checkpoint_recovery_point() {
         std::string(recovery_point_file) + ".background" + std::string(checkpoint_temporary_suffix);
     const std::string index_temporary =
         std::string(recovery_index_file) + std::string(checkpoint_temporary_suffix);
+    // The index is optional: a failure to write it (a full disk) must not hold the point back,
+    // or the scan after a crash would grow without bound. The file on disk, if any, stays: it
+    // describes a prefix of what the new point covers, or another segment (both handled).
+    bool index_prepared = false;
     if (indexed) {
         auto written = co_await prepare_recovery_index(_dir, index_temporary, *indexed);
-        if (!written) co_return fail(written.error());
+        index_prepared = written.has_value();
+        if (!written) ::unlink((_dir + "/" + index_temporary).c_str());
     }
     auto prepared = co_await prepare_checkpoint(_dir, temporary, target);
     if (!prepared) co_return fail(prepared.error());
@@ -354,12 +359,12 @@ task<result<bool>> partition_log::checkpoint_recovery_point() {
     // a close since the flush wins.
     if (_closed || _failed || _truncations != truncations || _recovery_point >= target) {
         ::unlink((_dir + "/" + temporary).c_str());
-        if (indexed) ::unlink((_dir + "/" + index_temporary).c_str());
+        if (index_prepared) ::unlink((_dir + "/" + index_temporary).c_str());
         co_return false;
     }
     // The index first: a crash between the renames leaves an index past the point, which
     // recovery rejects (it then walks the headers), never a point past its index.
-    if (indexed) {
+    if (index_prepared) {
         if (auto committed = commit_recovery_index(_dir, index_temporary); !committed) {
             co_return fail(committed.error());
         }

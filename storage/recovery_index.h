@@ -14,6 +14,8 @@
 // be read counts as missing. truncate_to removes the file durably before it cuts anything,
 // whatever the recovery point (a rejected file past the point is still on disk), so a file
 // present always describes the batches the log still holds at those offsets.
+// A checkpoint that cannot write the file (a full disk) moves the point without it; the old file
+// stays and describes a prefix of what the point covers, or another segment.
 // Promises: write_recovery_index leaves the new file or the old one, whole (temporary + rename;
 // the caller syncs the directory). No fdatasync: a file whose bytes did not reach the disk fails
 // its CRC and only costs the header walk.

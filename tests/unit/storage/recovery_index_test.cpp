@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "storage/checkpoint.h"
 #include "storage/recovery_index.h"
 #include "storage_test_util.h"
 
@@ -249,6 +250,26 @@ TEST_F(recovery_index, a_truncation_removes_it) {
     ASSERT_TRUE(log);
     EXPECT_EQ(log->recovery_report().bytes_indexed, 0u);
     EXPECT_EQ(log->log_end_offset(), 120);
+    expect_all_readable(120);
+}
+
+// The index is optional: a checkpoint that cannot write it (here a directory stands where its
+// temporary goes; a full disk in practice) still syncs and moves the point, and recovery walks
+// the headers below it.
+TEST_F(recovery_index, a_failed_write_of_it_still_moves_the_point) {
+    reopen();
+    ASSERT_TRUE(log);
+    const std::string blocker = index_path() + std::string(checkpoint_temporary_suffix);
+    ASSERT_TRUE(std::filesystem::create_directory(blocker));
+    const auto checkpointed = append_and_checkpoint(30, 1);
+    EXPECT_EQ(log->recovery_point(), 120);
+    EXPECT_FALSE(std::filesystem::exists(index_path()));
+    log.reset();
+    std::filesystem::remove(blocker);
+    reopen();
+    ASSERT_TRUE(log);
+    EXPECT_EQ(log->recovery_report().bytes_indexed, 0u);
+    EXPECT_EQ(log->recovery_report().bytes_trusted, checkpointed);
     expect_all_readable(120);
 }
 
