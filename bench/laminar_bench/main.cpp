@@ -114,6 +114,7 @@ int run(options opt) {
         ctx.period_ns = static_cast<std::uint64_t>(1e9 / ctx.opt.rate);
         ctx.period_ns = std::max<std::uint64_t>(ctx.period_ns, 1);
         ctx.records_total = (warmup_ns + duration_ns) / ctx.period_ns;
+        if (!ctx.opt.trace_out.empty()) ctx.trace.resize(ctx.records_total);
     }
     for (std::size_t p = 0; p < producer_count; ++p) {
         threads.emplace_back(produce, std::ref(ctx), static_cast<int>(p), std::ref(producers[p]));
@@ -129,6 +130,10 @@ int run(options opt) {
     }
     if (!ctx.opt.histogram_out.empty() && !write_distribution(result, ctx.opt.histogram_out)) {
         std::fprintf(stderr, "laminar-bench: cannot write %s\n", ctx.opt.histogram_out.c_str());
+        return 1;
+    }
+    if (!ctx.opt.trace_out.empty() && !write_trace(ctx, ctx.opt.trace_out)) {
+        std::fprintf(stderr, "laminar-bench: cannot write %s\n", ctx.opt.trace_out.c_str());
         return 1;
     }
     const bool delivered = result.exactly_once() || !result.consumption_checked;
@@ -204,6 +209,9 @@ int main(int argc, char** argv) {
                  "Spin instead of sleeping (native, redis; kafka: poll loop)");
     app.add_option("--format", opt.format, "text or json")->check(CLI::IsMember({"text", "json"}));
     app.add_option("--histogram-out", opt.histogram_out, "Write the percentile distributions here");
+    app.add_option("--trace-out", opt.trace_out,
+                   "Write per-record times (CSV, us from the intended send: sent, acked, "
+                   "consumed) here; with a --rate only");
     app.add_option("--name", opt.name, "Label of this run (JSON, plots)");
 
     CLI::App* plot_command = app.add_subcommand("plot", "Overlay runs' latency distributions");

@@ -63,6 +63,11 @@ void run_pipelined_producer(run_context& ctx, int index, producer_tally& tally,
         if (!pending.empty() && protocol.can_send() &&
             (linger_ns == 0 || finished || pending.size() >= batch_records_max ||
              now >= pending.front().stamp.intended_ns + linger_ns)) {
+            if (!ctx.trace.empty()) {
+                for (const auto& record : pending) {
+                    if (auto* row = ctx.trace_of(record.stamp.sequence)) row->sent_ns = now;
+                }
+            }
             protocol.encode(pending, conn, ctx, tally);
             pending.clear();
         }

@@ -163,6 +163,27 @@ void print_text(const run_result& r, std::FILE* out) {
     if (!r.first_error.empty()) std::fprintf(out, "first error: %s\n", r.first_error.c_str());
 }
 
+bool write_trace(const run_context& ctx, const std::string& path) {
+    std::ofstream out(path);
+    if (!out) return false;
+    out << "k,intended_us,sent_us,acked_us,consumed_us\n";
+    auto after = [](std::uint64_t at, std::uint64_t intended) {
+        if (at == 0) return std::string();
+        char field[32];
+        std::snprintf(field, sizeof field, "%.1f",
+                      at > intended ? static_cast<double>(at - intended) / 1e3 : 0.0);
+        return std::string(field);
+    };
+    for (std::uint64_t k = 0; k < ctx.trace.size(); ++k) {
+        const auto& row = ctx.trace[k];
+        const std::uint64_t intended = ctx.intended_ns(k);
+        out << k << ',' << (intended - ctx.t0_ns) / 1000 << ',' << after(row.sent_ns, intended)
+            << ',' << after(row.acked_ns, intended) << ',' << after(row.consumed_ns, intended)
+            << '\n';
+    }
+    return static_cast<bool>(out);
+}
+
 bool write_distribution(const run_result& r, const std::string& path) {
     std::ofstream out(path);
     if (!out) return false;

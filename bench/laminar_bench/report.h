@@ -47,5 +47,8 @@ nlohmann::json to_json(const run_result& result);
 void print_text(const run_result& result, std::FILE* out);
 // Both distributions, microseconds; false when the file cannot be written.
 bool write_distribution(const run_result& result, const std::string& path);
+// --trace-out: one CSV row per scheduled record: k, its intended time from t0, and when it was
+// sent, acknowledged and consumed, each in microseconds after the intended time (empty: never).
+bool write_trace(const run_context& ctx, const std::string& path);
 
 }  // namespace laminar::bench

@@ -24,6 +24,7 @@ void note_acked(run_context& ctx, producer_tally& t, const payload_stamp& stamp,
         return;
     }
     t.acked[local] = 1;
+    if (auto* row = ctx.trace_of(stamp.sequence)) row->acked_ns = now;
     ++t.acked_count;
     ctx.acked_total.fetch_add(1, std::memory_order_relaxed);
     if (ctx.measured(stamp.intended_ns)) {
@@ -46,6 +47,7 @@ void note_consumed(run_context& ctx, consumer_tally& t, const void* value, std::
     if (t.seen.size() <= stamp.sequence) t.seen.resize(stamp.sequence + 1, 0);
     if (t.seen[stamp.sequence] < 255) ++t.seen[stamp.sequence];
     ++t.consumed;
+    if (auto* row = ctx.trace_of(stamp.sequence); row && row->consumed_ns == 0) row->consumed_ns = now;
     ctx.consumed_total.fetch_add(1, std::memory_order_relaxed);
     if (ctx.measured(stamp.intended_ns)) {
         ++t.consumed_measured;

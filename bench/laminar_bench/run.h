@@ -51,6 +51,7 @@ struct options {
     bool busy_poll = false;
     std::string format = "text";  // text | json
     std::string histogram_out;
+    std::string trace_out;  // per-record times (scheduled mode): where the latency went
     std::string name;  // run label in JSON and plots
 };
 
@@ -95,6 +96,16 @@ struct run_context {
 
     std::vector<std::int64_t> start_offsets;  // per partition, where consumers begin
 
+    // With --trace-out: per scheduled record, when it was handed to the socket, acknowledged
+    // and first consumed (0: never). A row's fields are written by different threads, each
+    // field by one thread only; they are read after the threads are joined.
+    struct trace_row {
+        std::uint64_t sent_ns = 0;
+        std::uint64_t acked_ns = 0;
+        std::uint64_t consumed_ns = 0;
+    };
+    std::vector<trace_row> trace;
+
     std::atomic<bool> go{false};  // t0 is set; producers start
     std::atomic<int> consumers_ready{0};
     std::atomic<int> producers_running{0};
@@ -103,6 +114,7 @@ struct run_context {
 
     // Record k's intended time (scheduled mode).
     std::uint64_t intended_ns(std::uint64_t k) const noexcept { return t0_ns + k * period_ns; }
+    trace_row* trace_of(std::uint64_t k) noexcept { return k < trace.size() ? &trace[k] : nullptr; }
     bool measured(std::uint64_t intended) const noexcept {
         return intended >= measure_from_ns && intended < end_ns;
     }

@@ -122,6 +122,34 @@ TEST_F(bench_tool, native_target_busy_polling_with_compression) {
     expect_exactly_once(r, scheduled_records);
 }
 
+// --trace-out: a row per scheduled record, each sent, acknowledged and consumed no earlier than
+// it was sent.
+TEST_F(bench_tool, trace_has_a_row_per_scheduled_record) {
+    const std::string trace = _dir->path + "/trace.csv";
+    const json r = run_load("native-trace", {"--target", "native", "--trace-out", trace});
+    expect_exactly_once(r, scheduled_records);
+    std::istringstream lines(read_text(trace));
+    std::string line;
+    ASSERT_TRUE(std::getline(lines, line));
+    EXPECT_EQ(line, "k,intended_us,sent_us,acked_us,consumed_us");
+    std::uint64_t rows = 0;
+    double intended_before = -1;
+    while (std::getline(lines, line)) {
+        double k = 0, intended = 0, sent = 0, acked = 0, consumed = 0;
+        ASSERT_EQ(std::sscanf(line.c_str(), "%lf,%lf,%lf,%lf,%lf", &k, &intended, &sent, &acked,
+                              &consumed),
+                  5)
+            << line;
+        EXPECT_EQ(k, static_cast<double>(rows));
+        EXPECT_GT(intended, intended_before);  // 4 ms apart at 250 msg/s
+        EXPECT_LE(sent, acked) << line;
+        EXPECT_LE(sent, consumed) << line;
+        intended_before = intended;
+        ++rows;
+    }
+    EXPECT_EQ(rows, scheduled_records);
+}
+
 TEST_F(bench_tool, plot_overlays_runs) {
     run_load("plot-a", {"--target", "native"});
     run_load("plot-b", {"--target", "kafka"});
