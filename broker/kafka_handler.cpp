@@ -12,6 +12,8 @@
 #include "broker/api_produce.h"
 #include "broker/api_topics.h"
 #include "broker/kafka_response.h"
+#include "broker/partition_manager.h"
+#include "broker/wire_uuid.h"
 #include "core/log.h"
 #include "net/kafka/messages.h"
 
@@ -67,7 +69,7 @@ bool broker_handles(std::int16_t key) noexcept {
     }
 }
 
-task<status> kafka_handler::handle(const connection_info& connection,
+task<status> kafka_handler::handle(connection_info& connection,
                                    std::span<const std::byte> frame,
                                    net::outbound_chain& response) {
     kafka::reader in(frame);
@@ -128,7 +130,65 @@ status answer_or_close(const kafka::request_header& header, std::span<const std:
     return append_response(header, *reply, response);
 }
 
-task<status> kafka_handler::dispatch(const connection_info& connection,
+namespace {
+
+// Which shard owns the partitions a Produce or Fetch names, for the server to move the
+// connection there (server.h). Unknown topics count as no shard.
+class placement_finder {
+public:
+    explicit placement_finder(const shard_context& context) : _context(context) {}
+    void add(const ctl::topic_state* topic, std::int32_t partition) {
+        if (topic == nullptr) {
+            _mixed = true;
+            return;
+        }
+        const unsigned owner = owner_shard(topic->topic_id, partition, _context.partition_shards);
+        if (_shard && *_shard != owner) _mixed = true;
+        _shard = owner;
+    }
+    connection_info::request_placement placement() const {
+        connection_info::request_placement placement;
+        placement.data = true;
+        if (!_mixed) placement.shard = _shard;
+        return placement;
+    }
+
+private:
+    const shard_context& _context;
+    std::optional<unsigned> _shard;
+    bool _mixed = false;
+};
+
+connection_info::request_placement placement_of(const shard_context& context,
+                                                const kafka::produce_request& request) {
+    placement_finder finder(context);
+    for (const auto& topic : request.topic_data) {
+        const auto* state = context.metadata.find_topic(topic.name);
+        for (const auto& partition : topic.partition_data) finder.add(state, partition.index);
+    }
+    return finder.placement();
+}
+
+connection_info::request_placement placement_of(const shard_context& context,
+                                                std::int16_t version,
+                                                const kafka::fetch_request& request) {
+    placement_finder finder(context);
+    for (const auto& topic : request.topics) {
+        const auto* state = version >= 13
+                                ? context.metadata.find_topic(from_wire_uuid(topic.topic_id))
+                                : context.metadata.find_topic(topic.topic);
+        for (const auto& partition : topic.partitions) finder.add(state, partition.partition);
+    }
+    auto placement = finder.placement();
+    placement.fetch = true;
+    // Epoch 0 opens a session, a later epoch continues one; -1 is sessionless (or closes one).
+    placement.holds_fetch_session = request.session_epoch >= 0;
+    return placement;
+}
+
+}  // namespace
+
+task<status> kafka_handler::dispatch(connection_info& connection,
                                      const kafka::request_header& header,
                                      std::span<const std::byte> body,
                                      net::outbound_chain& response) {
@@ -146,6 +206,7 @@ task<status> kafka_handler::dispatch(const connection_info& connection,
     case api_key::produce: {
         auto request = decode<kafka::produce_request>(header, body);
         if (!request) co_return fail(errc::corrupt_data);
+        connection.placement = placement_of(context, *request);
         auto reply = co_await handle_produce(context, header, *request);
         if (request->acks == 0) co_return status{};  // acks=0: no response, as in Kafka
         co_return append_response(header, reply, response);
@@ -153,6 +214,7 @@ task<status> kafka_handler::dispatch(const connection_info& connection,
     case api_key::fetch: {
         auto request = decode<kafka::fetch_request>(header, body);
         if (!request) co_return fail(errc::corrupt_data);
+        connection.placement = placement_of(context, header.api_version, *request);
         co_return co_await handle_fetch(context, header, *request, response);
     }
     case api_key::list_offsets:

@@ -23,11 +23,11 @@ class kafka_handler final : public request_handler {
 public:
     explicit kafka_handler(shard_context& context) : _context(context) {}
 
-    task<status> handle(const connection_info& connection, std::span<const std::byte> frame,
+    task<status> handle(connection_info& connection, std::span<const std::byte> frame,
                         net::outbound_chain& response) override;
 
 private:
-    task<status> dispatch(const connection_info& connection, const kafka::request_header& header,
+    task<status> dispatch(connection_info& connection, const kafka::request_header& header,
                           std::span<const std::byte> body, net::outbound_chain& response);
 
     shard_context& _context;

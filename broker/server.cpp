@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "core/log.h"
+#include "core/cross_shard.h"
 #include "core/reactor.h"
 #include "core/wait_group.h"
 #include "net/frame_reader.h"
@@ -32,18 +33,119 @@ connection_info describe_peer(int fd) {
     return info;
 }
 
-task<void> serve_connection(unique_fd connection, connection_info peer,
-                            request_handler& handler, server_options options,
-                            server_counters& counters, net::splice_pipes& pipes,
-                            net::copy_buffers& copies, byte_budget& inflight,
-                            wait_group& connections) {
+}  // namespace
+
+namespace detail {
+
+// One shard's server: what its connections share. Lives in serve()'s frame; every connection
+// task it runs ends before serve() returns.
+struct shard_server {
+    shard_server(request_handler& handler, const server_options& options,
+                 server_counters& counters)
+        : handler(handler),
+          options(options),
+          counters(counters),
+          inflight(options.inflight_bytes_max) {}
+
+    request_handler& handler;
+    server_options options;
+    server_counters& counters;
+    net::splice_pipes pipes;
+    net::copy_buffers copies;
+    byte_budget inflight;
+    wait_group connections;
+    bool accepting = true;  // false once the shard stops: no connection is handed over to it
+};
+
+}  // namespace detail
+
+namespace {
+
+using detail::shard_server;
+using clock = std::chrono::steady_clock;
+
+// A connection between two requests, as it crosses to another shard.
+struct connection_handover {
+    unique_fd socket;
+    connection_info peer;
+    std::vector<std::byte> received;  // bytes of the requests that follow, already read
+    clock::time_point moved_at;
+};
+
+// `moved_at`: when the connection came from another shard (epoch: accepted here).
+task<void> serve_connection(unique_fd connection, connection_info peer, shard_server& server,
+                            std::vector<std::byte> received, clock::time_point moved_at);
+
+// Runs on the target shard: adopts the connection, or leaves it with the sender (false) when
+// this shard serves no connections (not started yet, or stopping).
+bool adopt_connection(server_mesh& mesh, connection_handover& handover) {
+    shard_server* server = mesh.server_of(reactor::current().shard_id());
+    if (server == nullptr || !server->accepting || reactor::current().stopping()) return false;
+    ++server->counters.connections_moved_in;
+    server->connections.add();
+    reactor::current().spawn(serve_connection(std::move(handover.socket),
+                                              std::move(handover.peer), *server,
+                                              std::move(handover.received),
+                                              handover.moved_at));
+    return true;
+}
+
+// Counts the data requests that named only partitions of one other shard, in a row.
+class placement_streak {
+public:
+    explicit placement_streak(clock::time_point moved_at)
+        : _moved(moved_at != clock::time_point{}), _moved_at(moved_at) {}
+
+    // The shard to move to, if the connection should move now.
+    std::optional<unsigned> note(const connection_info::request_placement& placement,
+                                 unsigned here, clock::time_point now) {
+        // The client names its session in its next fetch: the session's shard must serve it.
+        if (placement.fetch) _pinned = placement.holds_fetch_session;
+        if (!placement.data) return std::nullopt;
+        if (!placement.shard || *placement.shard == here) {
+            _count = 0;
+            return std::nullopt;
+        }
+        if (_count > 0 && *placement.shard == _shard) ++_count;
+        else {
+            _shard = *placement.shard;
+            _count = 1;
+        }
+        if (_pinned || _count < connection_move_after) return std::nullopt;
+        if (_moved && now - _moved_at < connection_move_interval) return std::nullopt;
+        return _shard;
+    }
+    // A hand-over the target refused: try again only after the interval, as after a move.
+    void refused(clock::time_point now) {
+        _moved = true;
+        _moved_at = now;
+        _count = 0;
+    }
+
+private:
+    unsigned _shard = 0;
+    unsigned _count = 0;
+    bool _pinned = false;
+    bool _moved = false;  // moved here, or tried to move, at _moved_at
+    clock::time_point _moved_at{};
+};
+
+task<void> serve_connection(unique_fd connection, connection_info peer, shard_server& server,
+                            std::vector<std::byte> received, clock::time_point moved_at) {
+    auto& counters = server.counters;
+    const server_options& options = server.options;
     ++counters.connections_open;
     (void)net::set_nodelay(connection.get());
     cancel_token stop;
     reactor::current().cancel_on_stop(stop);
     net::frame_reader reader(connection.get(), options.frame_bytes_max, 16384, &stop);
-    reader.set_budget(&inflight);
+    reader.set_budget(&server.inflight);
+    reader.seed(received);
+    received = {};
     net::outbound_chain response;
+    placement_streak streak(moved_at);
+    const unsigned here = reactor::current().shard_id();
+    bool moved = false;
     while (!stop.cancelled()) {
         auto frame = co_await reader.next();
         if (!frame) {
@@ -56,16 +158,34 @@ task<void> serve_connection(unique_fd connection, connection_info peer,
         }
         ++counters.requests;
         response.clear();
-        auto handled = co_await handler.handle(peer, *frame, response);
+        peer.placement = {};
+        auto handled = co_await server.handler.handle(peer, *frame, response);
         if (!handled) break;
-        if (response.empty()) continue;
-        auto sent = co_await net::send_chain(connection.get(), response, pipes, copies,
-                                             options.send);
-        if (!sent) break;
+        if (!response.empty()) {
+            auto sent = co_await net::send_chain(connection.get(), response, server.pipes,
+                                                 server.copies, options.send);
+            if (!sent) break;
+        }
+        if (options.mesh == nullptr) continue;
+        const auto now = clock::now();
+        const auto target = streak.note(peer.placement, here, now);
+        if (!target || stop.cancelled()) continue;
+        connection_handover handover{std::move(connection), peer, reader.take_buffered(), now};
+        auto* mesh = options.mesh;
+        auto adopt = [mesh, &handover] { return adopt_connection(*mesh, handover); };
+        if (co_await submit_to(*target, adopt)) {
+            ++counters.connections_moved_out;
+            moved = true;
+            break;
+        }
+        // The target does not serve connections now: carry on here.
+        connection = std::move(handover.socket);
+        reader.seed(handover.received);
+        streak.refused(now);
     }
     --counters.connections_open;
-    if (options.admission != nullptr) options.admission->release(peer.client_host);
-    connections.done();
+    if (!moved && options.admission != nullptr) options.admission->release(peer.client_host);
+    server.connections.done();
 }
 
 }  // namespace
@@ -100,10 +220,11 @@ task<void> serve(int listener, request_handler& handler, server_options options,
                  server_counters& counters) {
     cancel_token stop;
     reactor::current().cancel_on_stop(stop);
-    net::splice_pipes pipes;
-    net::copy_buffers copies;
-    byte_budget inflight(options.inflight_bytes_max);
-    wait_group connections;  // pipes, copies, budget and this frame outlive every connection task
+    // The connections, the pipes, copies and budget they share, and this frame: every connection
+    // task ends before serve() returns.
+    shard_server server(handler, options, counters);
+    const unsigned here = reactor::current().shard_id();
+    if (options.mesh != nullptr) options.mesh->server_of(here) = &server;
     while (true) {
         if (options.admission != nullptr && options.admission->full()) {
             // max.connections: leave new connections in the backlog until one closes.
@@ -138,12 +259,13 @@ task<void> serve(int listener, request_handler& handler, server_options options,
             }
         }
         ++counters.connections_accepted;
-        connections.add();
-        reactor::current().spawn(serve_connection(std::move(connection), std::move(peer), handler,
-                                                  options, counters, pipes, copies,
-                                                  inflight, connections));
+        server.connections.add();
+        reactor::current().spawn(
+            serve_connection(std::move(connection), std::move(peer), server, {}, {}));
     }
-    co_await connections.wait();
+    server.accepting = false;
+    co_await server.connections.wait();
+    if (options.mesh != nullptr) options.mesh->server_of(here) = nullptr;
 }
 
 }  // namespace laminar::broker

@@ -2,15 +2,28 @@
 // spreads connections over shards) and serves each connection as Kafka does: one request at a
 // time per connection, in order, the next read only after the response has gone out.
 //
+// Connections follow their partitions: the kernel places a connection without knowing what it
+// will ask for, so a producer or consumer of partitions that another shard owns would cross to
+// that shard and back for every request (a wake-up of a sleeping shard each way). When a
+// connection's last `connection_move_after` Produce or Fetch requests each named partitions of
+// one other shard only, it is handed over to that shard between two requests, with the bytes of
+// the requests it has already received, and from then on runs there without a hop. A
+// connection that holds a fetch session (KIP-227; a session lives in its shard's cache) stays,
+// and one moves at most once per `connection_move_interval`, so a client alternating between
+// shards does not bounce.
+//
 // @locality owning shard.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <chrono>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "core/result.h"
 #include "core/task.h"
@@ -19,9 +32,20 @@
 
 namespace laminar::broker {
 
-// What a handler knows of the connection a request came on.
+// What a handler knows of the connection a request came on, and what it tells the server of
+// the request it handled.
 struct connection_info {
     std::string client_host;  // the peer's address as Kafka prints it: "/127.0.0.1"
+
+    // Set by the handler for each request, reset by the server before the next one.
+    struct request_placement {
+        bool data = false;   // a Produce or Fetch
+        bool fetch = false;  // a Fetch
+        // The one shard owning every partition the request named (none: several or none).
+        std::optional<unsigned> shard;
+        bool holds_fetch_session = false;  // a Fetch that creates or uses a fetch session
+    };
+    request_placement placement;
 };
 
 // What a connection does with a request frame.
@@ -31,7 +55,7 @@ public:
     // Handles one request frame (without its size prefix) and appends the whole response frame,
     // size prefix included, to `response`; leaves it empty when no response is due (Produce
     // with acks=0). An error closes the connection.
-    virtual task<status> handle(const connection_info& connection,
+    virtual task<status> handle(connection_info& connection,
                                 std::span<const std::byte> frame,
                                 net::outbound_chain& response) = 0;
 };
@@ -59,6 +83,11 @@ private:
     std::unordered_map<std::string, std::int64_t> _per_host;
 };
 
+inline constexpr unsigned connection_move_after = 3;
+inline constexpr std::chrono::milliseconds connection_move_interval{1000};
+
+class server_mesh;
+
 struct server_options {
     std::size_t frame_bytes_max = 100 * 1024 * 1024;  // socket.request.max.bytes
     connection_admission* admission = nullptr;        // none: no connection limits
@@ -66,6 +95,8 @@ struct server_options {
     // Request bytes a shard holds at once (laminar.connection.inflight.bytes.max); a frame waits
     // for its bytes before its body is read. 0: unbounded.
     std::size_t inflight_bytes_max = 0;
+    // The shards' servers, to hand connections over to; none: connections stay where accepted.
+    server_mesh* mesh = nullptr;
 };
 
 struct server_counters {
@@ -74,6 +105,26 @@ struct server_counters {
     std::uint64_t requests = 0;
     std::uint64_t frames_refused = 0;  // oversized, negative or cut short
     std::uint64_t connections_refused = 0;  // over max.connections.per.ip
+    std::uint64_t connections_moved_out = 0;  // handed over to the shard of their partitions
+    std::uint64_t connections_moved_in = 0;
+};
+
+namespace detail {
+struct shard_server;
+}
+
+// Where each shard's server can be found by the others, to hand connections over. An entry is
+// set and cleared by its own shard and read only there (a hand-over runs on the target shard),
+// so it needs no lock. Made before the shards start; outlives them.
+class server_mesh {
+public:
+    explicit server_mesh(unsigned shard_count) : _servers(shard_count, nullptr) {}
+    unsigned shard_count() const noexcept { return static_cast<unsigned>(_servers.size()); }
+    // @locality shard `shard` only.
+    detail::shard_server*& server_of(unsigned shard) { return _servers.at(shard); }
+
+private:
+    std::vector<detail::shard_server*> _servers;
 };
 
 // Accepts on `listener` until the shard stops, serving each connection with `handler`; returns

@@ -26,6 +26,21 @@ void frame_reader::release_reservation() noexcept {
     _reserved = 0;
 }
 
+std::vector<std::byte> frame_reader::take_buffered() {
+    release_reservation();
+    std::vector<std::byte> rest(_buffer.begin() + static_cast<std::ptrdiff_t>(_begin),
+                                _buffer.begin() + static_cast<std::ptrdiff_t>(_end));
+    _begin = _end = 0;
+    return rest;
+}
+
+void frame_reader::seed(std::span<const std::byte> bytes) {
+    if (bytes.empty()) return;
+    if (_buffer.size() - _end < bytes.size()) _buffer.resize(_end + bytes.size());
+    std::memcpy(_buffer.data() + _end, bytes.data(), bytes.size());
+    _end += bytes.size();
+}
+
 task<status> frame_reader::fill(std::size_t bytes_needed) {
     if (_begin > 0 && _buffer.size() - _begin < bytes_needed) {
         // Move the partial frame to the front to make room.

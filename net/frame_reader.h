@@ -41,6 +41,13 @@ public:
 
     std::size_t buffered_bytes() const noexcept { return _end - _begin; }
 
+    // Hands a connection over to another reader (on another shard): gives back the reservation
+    // of the frame last returned and moves out the bytes received past it (the start of the
+    // requests that follow). The reader is empty afterwards.
+    std::vector<std::byte> take_buffered();
+    // Starts with `bytes` as if they had been received (what take_buffered gave another reader).
+    void seed(std::span<const std::byte> bytes);
+
 private:
     task<status> fill(std::size_t bytes_needed);
 
