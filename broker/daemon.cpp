@@ -225,9 +225,9 @@ result<void, std::string> run_broker(const config& values, const broker_settings
         shard_context::set_current(&contexts[shard]);
     };
     connection_admission admission(settings.connections_max, settings.connections_per_ip_max);
+    server_mesh mesh(shard_count);  // outlives the shards
     runtime shard_runtime(std::move(options));
     std::vector<server_counters> counters(shard_count);
-    server_mesh mesh(shard_count);
     auto shard_main = [&](unsigned shard) -> task<void> {
         if (shard == controller_shard) {
             auto registered = co_await controller.register_broker(registration_of(settings));
@@ -246,7 +246,9 @@ result<void, std::string> run_broker(const config& values, const broker_settings
                                .admission = &admission,
                                .send = {.copy_bytes_max = settings.fetch_copy_bytes_max},
                                .inflight_bytes_max = settings.connection_inflight_bytes_max,
-                               .mesh = &mesh};
+                               .mesh = settings.connections_follow_partitions && shard_count > 1
+                                           ? &mesh
+                                           : nullptr};
         co_await serve((*listeners)[shard].get(), handler, serving, counters[shard]);
         co_await context.groups->stop();
         co_await context.partitions->close_all();

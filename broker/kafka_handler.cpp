@@ -206,7 +206,9 @@ task<status> kafka_handler::dispatch(connection_info& connection,
     case api_key::produce: {
         auto request = decode<kafka::produce_request>(header, body);
         if (!request) co_return fail(errc::corrupt_data);
-        connection.placement = placement_of(context, *request);
+        if (context.partition_shards.size() > 1) {
+            connection.placement = placement_of(context, *request);
+        }
         auto reply = co_await handle_produce(context, header, *request);
         if (request->acks == 0) co_return status{};  // acks=0: no response, as in Kafka
         co_return append_response(header, reply, response);
@@ -214,7 +216,9 @@ task<status> kafka_handler::dispatch(connection_info& connection,
     case api_key::fetch: {
         auto request = decode<kafka::fetch_request>(header, body);
         if (!request) co_return fail(errc::corrupt_data);
-        connection.placement = placement_of(context, header.api_version, *request);
+        if (context.partition_shards.size() > 1) {
+            connection.placement = placement_of(context, header.api_version, *request);
+        }
         co_return co_await handle_fetch(context, header, *request, response);
     }
     case api_key::list_offsets:

@@ -70,6 +70,7 @@ struct connection_handover {
     connection_info peer;
     std::vector<std::byte> received;  // bytes of the requests that follow, already read
     clock::time_point moved_at;
+    std::uint64_t sender_connections = 0;  // open on the sending shard, this one included
 };
 
 // `moved_at`: when the connection came from another shard (epoch: accepted here).
@@ -77,10 +78,15 @@ task<void> serve_connection(unique_fd connection, connection_info peer, shard_se
                             std::vector<std::byte> received, clock::time_point moved_at);
 
 // Runs on the target shard: adopts the connection, or leaves it with the sender (false) when
-// this shard serves no connections (not started yet, or stopping).
+// this shard serves no connections (not started yet, or stopping) or already has
+// connection_move_imbalance_max more than the sender would have left.
 bool adopt_connection(server_mesh& mesh, connection_handover& handover) {
     shard_server* server = mesh.server_of(reactor::current().shard_id());
     if (server == nullptr || !server->accepting || reactor::current().stopping()) return false;
+    if (server->counters.connections_open + 1 >
+        handover.sender_connections - 1 + connection_move_imbalance_max) {
+        return false;
+    }
     ++server->counters.connections_moved_in;
     server->connections.add();
     reactor::current().spawn(serve_connection(std::move(handover.socket),
@@ -170,7 +176,8 @@ task<void> serve_connection(unique_fd connection, connection_info peer, shard_se
         const auto now = clock::now();
         const auto target = streak.note(peer.placement, here, now);
         if (!target || stop.cancelled()) continue;
-        connection_handover handover{std::move(connection), peer, reader.take_buffered(), now};
+        connection_handover handover{std::move(connection), peer, reader.take_buffered(), now,
+                                     counters.connections_open};
         auto* mesh = options.mesh;
         auto adopt = [mesh, &handover] { return adopt_connection(*mesh, handover); };
         if (co_await submit_to(*target, adopt)) {

@@ -10,7 +10,9 @@
 // the requests it has already received, and from then on runs there without a hop. A
 // connection that holds a fetch session (KIP-227; a session lives in its shard's cache) stays,
 // and one moves at most once per `connection_move_interval`, so a client alternating between
-// shards does not bounce.
+// shards does not bounce. A shard takes a connection only while it has at most
+// `connection_move_imbalance_max` connections more than the sender: many consumers of one hot
+// partition do not all pile onto its shard (laminar.connection.follow.partitions=false: never).
 //
 // @locality owning shard.
 #pragma once
@@ -25,6 +27,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/assert.h"
 #include "core/result.h"
 #include "core/task.h"
 #include "core/unique_fd.h"
@@ -85,6 +88,7 @@ private:
 
 inline constexpr unsigned connection_move_after = 3;
 inline constexpr std::chrono::milliseconds connection_move_interval{1000};
+inline constexpr std::uint64_t connection_move_imbalance_max = 8;
 
 class server_mesh;
 
@@ -121,7 +125,10 @@ public:
     explicit server_mesh(unsigned shard_count) : _servers(shard_count, nullptr) {}
     unsigned shard_count() const noexcept { return static_cast<unsigned>(_servers.size()); }
     // @locality shard `shard` only.
-    detail::shard_server*& server_of(unsigned shard) { return _servers.at(shard); }
+    detail::shard_server*& server_of(unsigned shard) {
+        LAMINAR_ASSERT(shard < _servers.size());
+        return _servers[shard];
+    }
 
 private:
     std::vector<detail::shard_server*> _servers;

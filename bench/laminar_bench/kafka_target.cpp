@@ -233,7 +233,11 @@ void kafka_producer(run_context& ctx, int index, producer_tally& tally) {
             const int rc = rd_kafka_produce(
                 topic, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, value.data(), value.size(),
                 key.empty() ? nullptr : key.data(), key.size(), nullptr);
-            if (rc == 0) break;
+            if (rc == 0) {
+                // Handed to librdkafka: its queue and I/O thread send it from here.
+                if (auto* row = ctx.trace_of(k)) row->sent_ns = now_ns();
+                break;
+            }
             const rd_kafka_resp_err_t code = rd_kafka_last_error();
             if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL || now_ns() > ctx.drain_deadline_ns) {
                 tally.note_error(std::string("produce: ") + rd_kafka_err2str(code));

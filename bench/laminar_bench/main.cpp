@@ -16,6 +16,7 @@ namespace laminar::bench {
 namespace {
 
 constexpr double duration_s_max = 3600;
+constexpr double trace_rows_max = 50e6;  // --trace-out keeps 24 bytes a record in memory
 
 bool parse_key_distribution(const std::string& text, options& opt, std::string& error) {
     if (text == "none") {
@@ -58,6 +59,12 @@ bool validate(options& opt, const std::string& rate, const std::string& acks,
     if (!(opt.duration_s > 0) || opt.duration_s > duration_s_max || opt.warmup_s < 0 ||
         opt.drain_s < 0) {
         error = "--duration: 0 < S <= 3600; --warmup, --drain >= 0";
+        return false;
+    }
+    if (!opt.trace_out.empty() &&
+        (opt.rate == 0 || opt.rate * (opt.duration_s + opt.warmup_s) > trace_rows_max)) {
+        error = "--trace-out: with a numeric --rate, at most " + std::to_string(trace_rows_max) +
+                " records scheduled (24 bytes each)";
         return false;
     }
     if (opt.partitions < 1 || opt.producers < 1 || opt.consumers < 0) {

@@ -47,7 +47,9 @@ void note_consumed(run_context& ctx, consumer_tally& t, const void* value, std::
     if (t.seen.size() <= stamp.sequence) t.seen.resize(stamp.sequence + 1, 0);
     if (t.seen[stamp.sequence] < 255) ++t.seen[stamp.sequence];
     ++t.consumed;
-    if (auto* row = ctx.trace_of(stamp.sequence); row && row->consumed_ns == 0) row->consumed_ns = now;
+    if (auto* row = ctx.trace_of(stamp.sequence); row && row->consumed_ns == 0) {
+        row->consumed_ns = now;
+    }
     ctx.consumed_total.fetch_add(1, std::memory_order_relaxed);
     if (ctx.measured(stamp.intended_ns)) {
         ++t.consumed_measured;

@@ -148,6 +148,11 @@ TEST_F(bench_tool, trace_has_a_row_per_scheduled_record) {
         ++rows;
     }
     EXPECT_EQ(rows, scheduled_records);
+    // Without a schedule there is nothing to trace: refused, not an empty file.
+    auto [status, text] = run_bench("trace-max", {"-b", _bootstrap, "--topic", "native-trace",
+                                                  "--target", "native", "--rate", "max",
+                                                  "--duration", "1", "--trace-out", trace});
+    EXPECT_EQ(status, std::optional<int>(2)) << text;
 }
 
 TEST_F(bench_tool, plot_overlays_runs) {

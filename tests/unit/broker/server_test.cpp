@@ -56,6 +56,9 @@ public:
         address.sin_port = htons(port);
         address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         EXPECT_EQ(::connect(_fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+        // A hand-over that lost the connection fails the test instead of hanging it.
+        const timeval timeout{5, 0};
+        ::setsockopt(_fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     }
     // Sends the requests in one write, then reads one answer each: the shard that served each.
     std::vector<unsigned> ask(std::uint8_t shard, kind what, int count = 1) {
@@ -77,7 +80,7 @@ public:
             while (got < answer.size()) {
                 const ssize_t n = ::recv(_fd.get(), answer.data() + got, answer.size() - got, 0);
                 if (n <= 0) {
-                    ADD_FAILURE() << "connection closed";
+                    if (!_closed_expected) ADD_FAILURE() << "connection closed or silent";
                     return served;
                 }
                 got += static_cast<std::size_t>(n);
@@ -92,16 +95,20 @@ public:
         return served;
     }
 
+    void expect_close() { _closed_expected = true; }
+
 private:
     unique_fd _fd;
     std::uint8_t _next_id = 0;
+    bool _closed_expected = false;
 };
 
 // Two shards; shard 0 serves a listener the client reaches, shard 1 another one (unless
 // `shard_1_serves` is false: then shard 1 runs no server and takes no connection).
 class two_shards {
 public:
-    explicit two_shards(bool shard_1_serves = true) : _mesh(2) {
+    explicit two_shards(bool shard_1_serves = true, connection_admission* admission = nullptr)
+        : _mesh(2) {
         for (auto& listener : _listeners) {
             auto made = net::listen_tcp(*net::parse_endpoint("127.0.0.1:0"));
             EXPECT_TRUE(made);
@@ -111,12 +118,12 @@ public:
         runtime_options options;
         options.shard_count = 2;
         _runtime = std::make_unique<runtime>(std::move(options));
-        auto main = [this, shard_1_serves](unsigned shard) -> task<void> {
+        auto main = [this, shard_1_serves, admission](unsigned shard) -> task<void> {
             if (shard == 1 && !shard_1_serves) {
                 ++_started;
                 co_return;
             }
-            server_options serving{.mesh = &_mesh};
+            server_options serving{.admission = admission, .mesh = &_mesh};
             ++_started;
             co_await serve(_listeners[shard].get(), _handlers[shard], serving, counters[shard]);
         };
@@ -200,6 +207,56 @@ TEST(server, a_shard_that_serves_no_connections_refuses_them) {
     EXPECT_EQ(c.ask(1, kind::produce, 20), all(0, 20));
     shards.stop();
     EXPECT_EQ(shards.counters[0].connections_moved_out, 0u);
+}
+
+// A shard takes connections only while it has at most connection_move_imbalance_max more than
+// the sender: the consumers of one hot partition do not all pile onto its shard.
+TEST(server, a_shard_takes_connections_only_up_to_the_imbalance_bound) {
+    two_shards shards;
+    constexpr unsigned clients = 14;
+    std::vector<std::unique_ptr<client>> connected;
+    for (unsigned i = 0; i < clients; ++i) {
+        connected.push_back(std::make_unique<client>(shards.port));
+        EXPECT_EQ(connected.back()->ask(no_shard, kind::other), all(0, 1));  // open on shard 0
+    }
+    std::uint64_t on_0 = clients, on_1 = 0, moved = 0;
+    for (auto& c : connected) {
+        const bool takes = on_1 + 1 <= on_0 - 1 + connection_move_imbalance_max;
+        const auto served = c->ask(1, kind::produce, connection_move_after + 1);
+        EXPECT_EQ(served.back(), takes ? 1u : 0u) << "after " << moved << " moves";
+        if (takes) {
+            --on_0;
+            ++on_1;
+            ++moved;
+        }
+    }
+    EXPECT_GT(moved, 0u);
+    EXPECT_LT(moved, clients);
+}
+
+// A moved connection is counted out of max.connections.per.ip once, when it closes on the shard
+// it moved to: the host can connect again.
+TEST(server, a_moved_connection_gives_its_admission_back_once) {
+    connection_admission admission(0, 1);
+    two_shards shards(true, &admission);
+    {
+        client first(shards.port);
+        EXPECT_EQ(first.ask(1, kind::produce, connection_move_after + 1).back(), 1u);
+    }
+    // The close reaches shard 1 a moment later; until then a second connection is refused.
+    std::unique_ptr<client> second;
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        second = std::make_unique<client>(shards.port);
+        second->expect_close();
+        if (second->ask(no_shard, kind::other).size() == 1) break;
+        second.reset();
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_TRUE(second) << "the moved connection's admission was never given back";
+    // `second` holds the host's one place.
+    client third(shards.port);
+    third.expect_close();
+    EXPECT_TRUE(third.ask(no_shard, kind::other).empty());
 }
 
 }  // namespace
