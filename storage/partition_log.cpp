@@ -216,6 +216,7 @@ task<void> partition_log::write_queued_group() {
     group_slots<std::span<const std::byte>> batches;
     group_slots<record_batch_header> headers;
     assign_offsets(std::span(group.data(), count), headers.each, batches.each, now);
+    ++_group_write_count;
     auto written = co_await active->append(std::span(batches.each, count),
                                            std::span(headers.each, count),
                                            config.index_interval_bytes);
@@ -252,6 +253,7 @@ std::optional<partition_log::appended> partition_log::try_append_inline(
                               _options.config.index_interval_bytes)) {
         return std::nullopt;
     }
+    ++_group_write_count;
     record_written(group, written_header);
     flush_if_due(now);
     return entry.value;
@@ -283,7 +285,6 @@ void partition_log::assign_offsets(std::span<queued_append* const> group,
         next_offset = header.last_offset() + 1;
     }
     if (_segments.back()->empty()) _active_created_ms = now_ms;
-    ++_group_write_count;
 }
 
 // The log end and sequence numbers move past the batches written whole (the first of the group).
