@@ -36,6 +36,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -139,7 +140,18 @@ void print_figure(const std::string& name, double value) {
 struct append_run {
     double megabytes_per_second = 0;
     double batches_per_second = 0;
+    double cpu_us_per_batch = 0;  // user + system, all the process's threads
 };
+
+// CPU time used by the process (every thread, the ring's workers included), in microseconds.
+double process_cpu_us() {
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
+    const auto us = [](const timeval& each) {
+        return double(each.tv_sec) * 1e6 + double(each.tv_usec);
+    };
+    return us(usage.ru_utime) + us(usage.ru_stime);
+}
 
 // `appenders` coroutines on the shard, each awaiting its own appends back to back (a pipelined
 // producer's requests, or several producers): appends queued behind a write form groups.
@@ -165,12 +177,14 @@ append_run run_append(const std::string& base, std::size_t batch_bytes, std::uin
             running.done();
         };
         const auto start = clock_type::now();
+        const double cpu_start_us = process_cpu_us();
         running.add(appenders);
         for (int i = 0; i < appenders; ++i) reactor::current().spawn(appender(i));
         co_await running.wait();
         const double seconds = seconds_since(start);
         outcome.megabytes_per_second = double(batches * batch_bytes) / 1e6 / seconds;
         outcome.batches_per_second = double(batches) / seconds;
+        outcome.cpu_us_per_batch = (process_cpu_us() - cpu_start_us) / double(batches);
         auto closed = co_await log->close();
         if (!closed) die("close failed");
     };
@@ -584,11 +598,13 @@ int main(int argc, char** argv) {
         for (std::size_t batch_bytes : {std::size_t{1} << 10, std::size_t{64} << 10}) {
             std::vector<double> rates;
             std::vector<double> batch_rates;
+            std::vector<double> cpu_per_batch;
             for (long run = 0; run < runs; ++run) {
                 auto outcome = run_append(base, batch_bytes, append_bytes, appenders,
                                           append_segment_bytes);
                 rates.push_back(outcome.megabytes_per_second);
                 batch_rates.push_back(outcome.batches_per_second);
+                cpu_per_batch.push_back(outcome.cpu_us_per_batch);
             }
             // One appender: the figure; more: named after the count.
             std::string name = std::to_string(batch_bytes >> 10) + "k";
@@ -597,6 +613,9 @@ int main(int argc, char** argv) {
                         median(batch_rates));
             print_figure("append_" + name + "_mb_per_s", median(rates));
             print_figure("append_" + name + "_batches_per_s", median(batch_rates));
+            // Not disturbed by other processes taking the CPU, as the rates are on a loaded
+            // machine: fio's job reports the same (usr_cpu + sys_cpu over its runtime).
+            print_figure("append_" + name + "_cpu_us_per_batch", median(cpu_per_batch));
             std::fflush(stdout);
         }
     }

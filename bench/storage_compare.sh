@@ -91,8 +91,10 @@ for rep in $(seq 1 "$repeat"); do
   wait "$iperf_pid" 2>/dev/null || true
   iperf_pid=""
   record "$rep" iperf3_gbit_per_s "$(json "$work/iperf.json" "d['end']['sum_received']['bits_per_second']/1e9")"
-  # storage_bench, one run of each mode.
-  "$bench" --dir="$work/data" --runs=1 --append-mib="$append_mib" --recovery-mib="$recovery_mib" \
+  # storage_bench, one run of each mode, in a session of its own: fio's jobs each start one, and
+  # with sched_autogroup a session is a scheduler group, so under load a storage_bench left in the
+  # caller's session (which may be niced: nice 19 here) gets a fraction of fio's CPU share.
+  setsid -w "$bench" --dir="$work/data" --runs=1 --append-mib="$append_mib" --recovery-mib="$recovery_mib" \
       --partitions="$partitions" --sendfile-mib="$sendfile_mib" --durable-appends="$durable_appends" \
       > "$work/bench.txt"
   grep '^figure ' "$work/bench.txt" | while read -r _ name value; do record "$rep" "$name" "$value"; done

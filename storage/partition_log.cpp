@@ -110,13 +110,19 @@ result<record_batch_header> partition_log::validate_for_append(
 task<result<append_result>> partition_log::append(std::span<std::byte> batch) {
     auto header = validate_for_append(batch);
     if (!header) co_return fail(header.error());
-    auto done = co_await append_in_order(batch, *header);
-    if (!done) co_return fail(done.error());
+    appended done;
+    if (auto written = try_append_inline(batch, *header)) {
+        done = *written;
+    } else {
+        auto queued = co_await append_in_order(batch, *header);
+        if (!queued) co_return fail(queued.error());
+        done = *queued;
+    }
     if (flush_policy_of(_options.config) == flush_policy::every_batch) {
-        auto durable = co_await wait_durable(done->sequence);
+        auto durable = co_await wait_durable(done.sequence);
         if (!durable) co_return fail(durable.error());
     }
-    co_return done->offsets;
+    co_return done.offsets;
 }
 
 // One append in the write queue. Lives in its append_in_order frame.
@@ -209,32 +215,12 @@ task<void> partition_log::write_queued_group() {
     }
     group_slots<std::span<const std::byte>> batches;
     group_slots<record_batch_header> headers;
-    std::int64_t next_offset = _log_end_offset;
-    for (std::size_t i = 0; i < count; ++i) {
-        queued_append& each = *group[i];
-        record_batch_header& header = *std::construct_at(&headers.each[i], each.header);
-        header.base_offset = next_offset;
-        set_base_offset(each.batch, next_offset);
-        each.value.offsets = append_result{next_offset, header.last_offset(), -1};
-        if (config.message_timestamp_type == timestamp_type::log_append_time) {
-            set_log_append_time(each.batch, now);
-            header.attributes |= record_batch_attributes::log_append_time;
-            header.max_timestamp = now;
-            each.value.offsets.log_append_time_ms = now;
-        }
-        std::construct_at(&batches.each[i], each.batch);
-        next_offset = header.last_offset() + 1;
-    }
-    if (active->empty()) _active_created_ms = now;
+    assign_offsets(std::span(group.data(), count), headers.each, batches.each, now);
     ++_group_write_count;
     auto written = co_await active->append(std::span(batches.each, count),
                                            std::span(headers.each, count),
                                            config.index_interval_bytes);
-    for (std::size_t i = 0; i < written.batches; ++i) {
-        _log_end_offset = headers.each[i].last_offset() + 1;
-        group[i]->value.sequence = ++_appended_sequence;
-        _unflushed_messages += static_cast<std::uint64_t>(headers.each[i].records_count);
-    }
+    record_written(std::span(group.data(), written.batches), headers.each);
     complete_queued(written.batches, errc::ok);
     if (written.error != errc::ok) {
         // What reached the file past the write head is unknown: refuse writes until reopened
@@ -243,12 +229,82 @@ task<void> partition_log::write_queued_group() {
         fail_waiters(written.error);
         co_return complete_queued(count - written.batches, written.error);
     }
-    if (flush_policy_of(config) == flush_policy::interval) {
-        const bool by_count = config.flush_messages > 1 &&
-                              _unflushed_messages >= config.flush_messages;
-        const bool by_time = config.flush_ms > 0 && now - _last_flush_ms >= config.flush_ms;
-        if (by_count || by_time) start_flush();
+    flush_if_due(now);
+}
+
+// The common case of one appender at a time, as write_queued_group does it for a group of one
+// but with no coroutine frame, lock or queue: nothing queued or locked, no roll or reservation
+// due, and the whole batch written on the shard thread. Anything else (nullopt) takes the queue,
+// which writes the batch again from the write head: a part of it written here lies past the
+// head, unrecorded, and is overwritten with the same bytes.
+std::optional<partition_log::appended> partition_log::try_append_inline(
+    std::span<std::byte> batch, const record_batch_header& header) {
+    if (_writer_active || _append_mutex.locked() || _closed || _failed) return std::nullopt;
+    const std::int64_t now = _clock->now_ms();
+    if (roll_due(header, now)) return std::nullopt;
+    segment& active = *_segments.back();
+    if (active.size_bytes() + batch.size() > active.allocated_bytes()) return std::nullopt;
+    queued_append entry{batch, header};
+    queued_append* const group[] = {&entry};
+    std::span<const std::byte> written_batch[1];
+    record_batch_header written_header[1];
+    assign_offsets(group, written_header, written_batch, now);
+    if (!active.append_inline(written_batch[0], written_header[0],
+                              _options.config.index_interval_bytes)) {
+        return std::nullopt;
     }
+    ++_group_write_count;
+    record_written(group, written_header);
+    flush_if_due(now);
+    return entry.value;
+}
+
+// Gives the group's batches their offsets (and log append time) in place, and fills the headers
+// and byte spans for the segment's write (`headers` and `batches` hold group.size() unconstructed
+// slots).
+void partition_log::assign_offsets(std::span<queued_append* const> group,
+                                   record_batch_header* headers,
+                                   std::span<const std::byte>* batches,
+                                   std::int64_t now_ms) noexcept {
+    const bool append_time =
+        _options.config.message_timestamp_type == timestamp_type::log_append_time;
+    std::int64_t next_offset = _log_end_offset;
+    for (std::size_t i = 0; i < group.size(); ++i) {
+        queued_append& each = *group[i];
+        record_batch_header& header = *std::construct_at(&headers[i], each.header);
+        header.base_offset = next_offset;
+        set_base_offset(each.batch, next_offset);
+        each.value.offsets = append_result{next_offset, header.last_offset(), -1};
+        if (append_time) {
+            set_log_append_time(each.batch, now_ms);
+            header.attributes |= record_batch_attributes::log_append_time;
+            header.max_timestamp = now_ms;
+            each.value.offsets.log_append_time_ms = now_ms;
+        }
+        std::construct_at(&batches[i], each.batch);
+        next_offset = header.last_offset() + 1;
+    }
+    if (_segments.back()->empty()) _active_created_ms = now_ms;
+}
+
+// The log end and sequence numbers move past the batches written whole (the first of the group).
+void partition_log::record_written(std::span<queued_append* const> written,
+                                   const record_batch_header* headers) noexcept {
+    for (std::size_t i = 0; i < written.size(); ++i) {
+        _log_end_offset = headers[i].last_offset() + 1;
+        written[i]->value.sequence = ++_appended_sequence;
+        _unflushed_messages += static_cast<std::uint64_t>(headers[i].records_count);
+    }
+}
+
+// flush.messages and flush.ms, after a write.
+void partition_log::flush_if_due(std::int64_t now_ms) noexcept {
+    const auto& config = _options.config;
+    if (flush_policy_of(config) != flush_policy::interval) return;
+    const bool by_count = config.flush_messages > 1 &&
+                          _unflushed_messages >= config.flush_messages;
+    const bool by_time = config.flush_ms > 0 && now_ms - _last_flush_ms >= config.flush_ms;
+    if (by_count || by_time) start_flush();
 }
 
 // The head and the appends behind it that the active segment can take after it (the head was

@@ -253,7 +253,14 @@ private:
     // The group write: under the append lock, writes the queue's head and the appends queued
     // behind it that fit the active segment, completing each.
     task<void> write_queued_group();
+    std::optional<appended> try_append_inline(std::span<std::byte> batch,
+                                              const record_batch_header& header);
     std::size_t gather_group(std::span<queued_append*> group) const noexcept;
+    void assign_offsets(std::span<queued_append* const> group, record_batch_header* headers,
+                        std::span<const std::byte>* batches, std::int64_t now_ms) noexcept;
+    void record_written(std::span<queued_append* const> written,
+                        const record_batch_header* headers) noexcept;
+    void flush_if_due(std::int64_t now_ms) noexcept;
     void complete_queued(std::size_t count, errc error) noexcept;
     void pass_writing_on() noexcept;
     bool roll_due(const record_batch_header& header, std::int64_t now_ms) const noexcept;

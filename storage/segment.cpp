@@ -274,6 +274,17 @@ task<status> segment::append(std::span<const std::byte> batch, const record_batc
     co_return status{};
 }
 
+bool segment::append_inline(std::span<const std::byte> batch, const record_batch_header& header,
+                            std::uint32_t index_interval_bytes) {
+    LAMINAR_ASSERT(batch.size() == header.total_bytes());
+    LAMINAR_ASSERT(_size + batch.size() <= _allocated);
+    iovec part{const_cast<std::byte*>(batch.data()), batch.size()};
+    std::span<iovec> pending(&part, 1);
+    if (write_inline(pending) < batch.size()) return false;
+    record_batch(_size, header, index_interval_bytes);
+    return true;
+}
+
 task<group_write> segment::append(std::span<const std::span<const std::byte>> batches,
                                   std::span<const record_batch_header> headers,
                                   std::uint32_t index_interval_bytes) {
@@ -347,7 +358,12 @@ std::size_t segment::write_inline_once(std::span<iovec> parts, std::uint64_t pos
     reactor& shard = reactor::current();
     if (!_nowait_unsupported || !shard.inline_write_allowed(total_bytes_of(parts))) return 0;
     const auto started = std::chrono::steady_clock::now();
-    const ssize_t wrote = ::pwritev(_log.get(), parts.data(), count, static_cast<off_t>(position));
+    // One part (an append alone, the common case) as pwrite: the kernel then takes one user
+    // buffer (ITER_UBUF) instead of copying in and walking an iovec array.
+    const ssize_t wrote =
+        count == 1 ? ::pwrite(_log.get(), parts[0].iov_base, parts[0].iov_len,
+                              static_cast<off_t>(position))
+                   : ::pwritev(_log.get(), parts.data(), count, static_cast<off_t>(position));
     shard.inline_write_took(std::chrono::steady_clock::now() - started);
     return wrote > 0 ? static_cast<std::size_t>(wrote) : 0;
 }

@@ -123,6 +123,11 @@ public:
     task<group_write> append(std::span<const std::span<const std::byte>> batches,
                              std::span<const record_batch_header> headers,
                              std::uint32_t index_interval_bytes);
+    // One batch written on the shard thread only (write_inline), no coroutine frame: true once
+    // all of it was written and recorded; false leaves the write head and state as they were
+    // (a part written lies past the head) for append() to write it again.
+    bool append_inline(std::span<const std::byte> batch, const record_batch_header& header,
+                       std::uint32_t index_interval_bytes);
     // One batch: a group of one.
     task<status> append(std::span<const std::byte> batch, const record_batch_header& header,
                         std::uint32_t index_interval_bytes);

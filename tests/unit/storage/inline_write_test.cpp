@@ -38,6 +38,7 @@ struct written_counts {
     std::uint64_t inline_writes = 0;
     std::uint64_t stalls = 0;
     std::int64_t end_offset = 0;
+    std::uint64_t group_writes = 0;  // the log's: one per append awaited alone, however written
 };
 
 // Appends `batches` batches of `record_bytes` each, one at a time, on a reactor with `shard`
@@ -66,6 +67,7 @@ written_counts append_and_read_back(const std::string& dir, const reactor_option
         counts.inline_writes = reactor::current().inline_writes();
         counts.stalls = reactor::current().inline_write_stalls();
         counts.end_offset = log.log_end_offset();
+        counts.group_writes = log.group_write_count();
         for (int i = 0; i < batches; ++i) {
             auto read = co_await log.read(start + i, sent[i].size());
             EXPECT_TRUE(read);
@@ -90,6 +92,7 @@ TEST(inline_write, small_appends_are_written_on_the_shard_thread_when_nowait_is_
     const bool refused = nowait_refused(dir.path());
     const auto counts = append_and_read_back(dir.path(), reactor_options{}, 20, 200);
     EXPECT_EQ(counts.end_offset, 20);
+    EXPECT_EQ(counts.group_writes, 20u);
     EXPECT_EQ(counts.inline_writes > 0, refused);
     // All 20, unless one took over the stall threshold on a loaded machine and paused the rest.
     if (refused && counts.stalls == 0) {
@@ -104,6 +107,8 @@ TEST(inline_write, off_when_the_limit_is_zero) {
     const auto counts = append_and_read_back(dir.path(), shard, 20, 200);
     EXPECT_EQ(counts.end_offset, 20);
     EXPECT_EQ(counts.inline_writes, 0u);
+    // Each append tried the inline path first, fell back to the queue and was written once.
+    EXPECT_EQ(counts.group_writes, 20u);
 }
 
 TEST(inline_write, appends_larger_than_the_limit_go_through_the_ring) {
