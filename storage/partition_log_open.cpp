@@ -426,7 +426,7 @@ task<status> partition_log::recover_segments(std::int64_t recovery_point, bool c
         read_index known;
         if (holds_point) {
             // An index that cannot be read is only an index missing: the headers are walked.
-            auto read = co_await read_recovery_index(_dir);
+            auto read = co_await read_recovery_index(_dir, current->size_bytes());
             if (read) known = std::move(*read);
         }
         auto scanned = co_await current->recover(first_offset_min, batch_bytes_max,
