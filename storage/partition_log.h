@@ -297,6 +297,8 @@ private:
     // log may be destroyed while it waits.
     static task<status> sync_directory_names(const std::string& data_dir, const std::string& dir,
                                              bool& fsync_failed);
+    // close() under the append lock, between its two waits for the flush loop.
+    task<status> close_locked();
     // The log of a partition directory made by this open: one empty segment, nothing synced.
     task<status> create_empty();
 

@@ -483,6 +483,16 @@ task<status> partition_log::close() {
     // first, so that no return of close(), a failed one included (a failed log, a seal
     // refused), leaves work scheduled on a log its owner may now destroy.
     co_await _flush_loops.wait();
+    auto closed = co_await close_locked();
+    // A flush loop may start after that wait: an append whose write completed before the lock
+    // was taken waits for its durability outside it (flush.messages=1), and a checkpoint may
+    // flush. Such a loop waits behind the seals close_locked() runs; it ends before they report
+    // back only because seal waiters wake newest first. Waiting again makes that a guarantee.
+    co_await _flush_loops.wait();
+    co_return closed;
+}
+
+task<status> partition_log::close_locked() {
     if (_closed) co_return status{};
     if (!_failed) {
         // Not closed yet if a seal fails (a full disk): close() may be called again.
