@@ -226,11 +226,16 @@ task<result<partition_manager::open_log*, partition_errc>> partition_manager::fi
         co_return fail(partition_errc::not_owner);
     }
     const ctl::topic_state copy = *state;
-    co_return co_await open(copy, partition);
+    // Counted against the cap until it is in _logs: an open elsewhere making room meanwhile
+    // must not take this one's place too.
+    ++_opens_in_flight;
+    auto opened = co_await open(copy, partition);
+    --_opens_in_flight;
+    co_return opened;
 }
 
 task<void> partition_manager::make_room(const async_mutex& held) {
-    while (_open_logs_max > 0 && _logs.size() >= _open_logs_max) {
+    while (_open_logs_max > 0 && _logs.size() + _opens_in_flight >= _open_logs_max) {
         // None idle (all busy or pinned): over the cap until some are released.
         const bool closed = co_await close_for_room(held);
         if (!closed) co_return;

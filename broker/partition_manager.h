@@ -132,8 +132,8 @@ private:
     task<result<open_log*, partition_errc>> open(const ctl::topic_state& topic,
                                                  std::int32_t partition);
     void touch(open_log& entry) noexcept;
-    // Under the cap: closes least recently used idle logs until one more may open. `held` is
-    // the opening stripe the caller holds.
+    // Under the cap: closes least recently used idle logs until one more may open (the opens in
+    // flight count as open). `held` is the opening stripe the caller holds.
     task<void> make_room(const async_mutex& held);
     task<bool> close_for_room(const async_mutex& held);
     void forget(std::map<partition_key, open_log>::iterator it);
@@ -158,6 +158,7 @@ private:
     std::list<partition_key> _recency;
     std::map<partition_key, parked_watchers> _parked;
     std::size_t _open_logs_max = 0;
+    std::size_t _opens_in_flight = 0;  // past make_room, not yet in _logs
     std::uint64_t _logs_closed_for_room = 0;
     std::vector<std::unique_ptr<wake_message>> _wakes;  // by target shard
     std::unique_ptr<log_maintenance> _maintenance;

@@ -24,6 +24,15 @@ struct time_index_entry {
     bool operator==(const time_index_entry&) const = default;
 };
 
+// The most entries of either index a segment of `segment_file_bytes` can have: at most one per
+// batch (each at least a batch header long), and the time index's closing entry. An index file
+// holding more is garbage: recovery treats it as corrupt (rebuilds it) without reading it, so a
+// huge file cannot make it allocate more than the segment could ever need.
+constexpr std::uint64_t index_entries_max(std::uint64_t segment_file_bytes) noexcept {
+    constexpr std::uint64_t batch_bytes_min = 61;  // record_batch_layout::header_bytes
+    return segment_file_bytes / batch_bytes_min + 1;
+}
+
 static_assert(offset_index_entry_bytes == sizeof(std::uint32_t) + sizeof(std::uint32_t));
 static_assert(time_index_entry_bytes == sizeof(std::int64_t) + sizeof(std::uint32_t));
 

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "core/reactor.h"
 #include "storage/file_ops.h"
 
@@ -43,16 +45,19 @@ status commit_recovery_index(const std::string& dir, const std::string& temporar
     return {};
 }
 
-task<result<read_index>> read_recovery_index(const std::string& dir) {
+task<result<read_index>> read_recovery_index(const std::string& dir,
+                                             std::uint64_t segment_file_bytes) {
     auto fd = co_await open_existing_file(path_in(dir, recovery_index_file), O_RDONLY);
     if (!fd) co_return fail(fd.error());
     if (!*fd) co_return read_index{};
     struct stat info {};
     if (::fstat((*fd)->get(), &info) != 0) co_return fail(errc_from_core(errc_from_errno(errno)));
     const auto size = static_cast<std::uint64_t>(info.st_size);
+    // No more entries than the segment can hold: a bigger file is garbage, not read.
+    const std::uint64_t entries_max = std::min<std::uint64_t>(
+        recovery_index_entries_max, index_entries_max(segment_file_bytes));
     const std::uint64_t size_max = recovery_index_header_bytes + recovery_index_trailer_bytes +
-                                   std::uint64_t{recovery_index_entries_max} *
-                                       (offset_index_entry_bytes + time_index_entry_bytes);
+                                   entries_max * (offset_index_entry_bytes + time_index_entry_bytes);
     if (size > size_max) co_return read_index{true, std::nullopt};
     std::vector<std::byte> bytes(size);
     std::size_t filled = 0;

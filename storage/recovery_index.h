@@ -44,12 +44,14 @@ inline constexpr std::string_view recovery_index_file = "recovery-index";
 task<status> prepare_recovery_index(const std::string& dir, const std::string& temporary,
                                     const segment_snapshot& snapshot);
 status commit_recovery_index(const std::string& dir, const std::string& temporary);
-// The file as read: whether it exists, and its snapshot if it parses.
+// The file as read: whether it exists, and its snapshot if it parses. Of a segment whose file
+// holds `segment_file_bytes`: a file with more entries than it can hold is not read (no snapshot).
 struct read_index {
     bool present = false;
     std::optional<segment_snapshot> snapshot;
 };
-task<result<read_index>> read_recovery_index(const std::string& dir);
+task<result<read_index>> read_recovery_index(const std::string& dir,
+                                             std::uint64_t segment_file_bytes);
 // Durable once the caller syncs the directory.
 status remove_recovery_index(const std::string& dir);
 

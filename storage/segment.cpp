@@ -156,8 +156,10 @@ task<status> write_whole_file(const std::string& path, std::span<const std::byte
     co_return status{};
 }
 
-// The whole file, or nullopt if it does not exist.
-task<result<std::optional<std::vector<std::byte>>>> read_whole_file(const std::string& path) {
+// The whole file, or nullopt if it does not exist or is longer than `size_max` (not read: a
+// garbage file, which the caller treats as it treats a missing one).
+task<result<std::optional<std::vector<std::byte>>>> read_whole_file(const std::string& path,
+                                                                    std::uint64_t size_max) {
     unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) {
         if (errno == ENOENT) co_return std::optional<std::vector<std::byte>>{};
@@ -165,6 +167,9 @@ task<result<std::optional<std::vector<std::byte>>>> read_whole_file(const std::s
     }
     struct stat info {};
     if (::fstat(fd.get(), &info) != 0) co_return fail(last_errno());
+    if (static_cast<std::uint64_t>(info.st_size) > size_max) {
+        co_return std::optional<std::vector<std::byte>>{};
+    }
     std::vector<std::byte> bytes(static_cast<std::size_t>(info.st_size));
     std::size_t filled = 0;
     while (filled < bytes.size()) {
@@ -680,14 +685,18 @@ task<result<bool>> segment::verify_tail(std::uint32_t batch_bytes_max) {
         scanned->next_offset == _next_offset;
 }
 
+static_assert(index_entries_max(record_batch_layout::header_bytes) == 2);
+
 task<result<bool>> segment::load_indexes(std::int64_t next_offset) {
     reset_indexes();
     _next_offset = next_offset;
     const std::string offsets_path = path_of(index_suffix);
     const std::string times_path = path_of(time_index_suffix);
-    auto offsets = co_await read_whole_file(offsets_path);
+    // Bounded by what this segment can hold, so a garbage file is not read into memory whole.
+    const std::uint64_t entries_max = index_entries_max(_size);
+    auto offsets = co_await read_whole_file(offsets_path, entries_max * offset_index_entry_bytes);
     if (!offsets) co_return fail(offsets.error());
-    auto times = co_await read_whole_file(times_path);
+    auto times = co_await read_whole_file(times_path, entries_max * time_index_entry_bytes);
     if (!times) co_return fail(times.error());
     if (!*offsets || !*times) co_return false;
     const auto& offset_bytes = **offsets;

@@ -8,6 +8,8 @@
 
 #include "../storage/storage_test_util.h"
 #include "broker/partition_manager.h"
+#include "core/reactor.h"
+#include "core/wait_group.h"
 #include "ctl/metadata_commands.h"
 #include "storage/partition_log.h"
 
@@ -48,6 +50,13 @@ task<log_ptr> lease(partition_manager& partitions, const ctl::metadata_image& im
     auto got = co_await partitions.acquire(image, std::move(topic), 0);
     EXPECT_TRUE(got);
     co_return got ? *got : nullptr;
+}
+
+// lease() as a task of its own: `out` gets the lease, then `done` is told.
+task<void> lease_into(partition_manager& partitions, const ctl::metadata_image& image,
+                      std::string topic, log_ptr& out, wait_group& done) {
+    out = co_await lease(partitions, image, std::move(topic));
+    done.done();
 }
 
 TEST(partition_manager, the_cap_closes_the_least_recently_used_idle_log_cleanly) {
@@ -113,6 +122,37 @@ TEST(partition_manager, a_pinned_log_is_never_closed_for_room) {
         EXPECT_EQ(partitions.logs_closed_for_room(), 1u);
         EXPECT_TRUE(has_marker(dir.path(), "x"));
         EXPECT_FALSE(has_marker(dir.path(), "pinned"));
+        co_await partitions.close_all();
+    };
+    run_on_reactor(body);
+}
+
+// An open in flight counts as open. Under a cap of 3 with a and b open and idle, d's open
+// starts first: room for it, no close. c's starts while d's is in flight (d's first disk read is
+// still out when c runs, both being queued on the reactor together): c must close a, or d's
+// landing after it puts four logs open under a cap of 3.
+TEST(partition_manager, opens_in_flight_count_toward_the_cap) {
+    temporary_directory dir;
+    auto image = image_with_topics({"a", "b", "c", "d"});
+    partition_manager partitions(dir.path(), 0, 1, 3);
+    auto body = [&]() -> task<void> {
+        const std::string a_name = "a", b_name = "b", c_name = "c", d_name = "d";
+        for (const std::string& name : {a_name, b_name}) {
+            log_ptr idle = co_await lease(partitions, image, name);
+            EXPECT_TRUE(idle);
+        }
+        EXPECT_EQ(partitions.open_logs(), 2u);
+        log_ptr c, d;
+        wait_group both;
+        both.add(2);
+        reactor::current().spawn(lease_into(partitions, image, d_name, d, both));
+        reactor::current().spawn(lease_into(partitions, image, c_name, c, both));
+        co_await both.wait();
+        EXPECT_TRUE(c && d);
+        EXPECT_EQ(partitions.open_logs(), 3u);
+        EXPECT_EQ(partitions.logs_closed_for_room(), 1u);
+        c.reset();
+        d.reset();
         co_await partitions.close_all();
     };
     run_on_reactor(body);

@@ -4,6 +4,7 @@
 // holds, the log reopens with every batch below the point and reads them at the right offsets;
 // only a current index spares the header walk.
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -216,6 +217,23 @@ TEST_F(recovery_index, a_corrupt_one_is_rejected) {
     const std::byte garbage{0x5a};
     write_index(std::span(&garbage, 1), 20, O_RDWR);
     expect_rejected_and_walked(checkpointed, 120);
+}
+
+// A file far larger than the active segment could need (sparse here: the index, then 256 MiB of
+// nothing; under the format's own entry cap) is rejected without being read into memory: the
+// peak resident size barely moves (reading it would add 256 MiB).
+TEST_F(recovery_index, one_larger_than_its_segment_can_hold_is_rejected_unread) {
+    reopen();
+    ASSERT_TRUE(log);
+    const auto checkpointed = append_and_checkpoint(30, 1);
+    log.reset();
+    ASSERT_EQ(::truncate(index_path().c_str(), off_t{256} << 20), 0);
+    rusage before{};
+    ASSERT_EQ(::getrusage(RUSAGE_SELF, &before), 0);
+    expect_rejected_and_walked(checkpointed, 120);
+    rusage after{};
+    ASSERT_EQ(::getrusage(RUSAGE_SELF, &after), 0);
+    EXPECT_LT(after.ru_maxrss - before.ru_maxrss, 32 << 10);
 }
 
 // An intact file whose last entry points where no batch with its offset starts (other data): the

@@ -2,6 +2,7 @@
 // missing and inconsistent index files. Each must be detected, cut off or rebuilt, and never
 // served.
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -227,6 +228,33 @@ TEST(recovery, missing_and_inconsistent_index_files_are_rebuilt) {
     EXPECT_EQ(read_file(log_file(written, 0, index_suffix)), offsets0);
     EXPECT_EQ(read_file(log_file(written, 25, time_index_suffix)), times1);
     EXPECT_EQ(read_file(log_file(written, 25, index_suffix)), offsets1);
+}
+
+long peak_resident_kib() {
+    rusage usage{};
+    EXPECT_EQ(::getrusage(RUSAGE_SELF, &usage), 0);
+    return usage.ru_maxrss;
+}
+
+// Index files far larger than their segment could ever index (sparse here: their entries, then
+// 128 MiB of nothing) are garbage: rebuilt, without being read into memory first (the peak
+// resident size barely moves; reading them would add 256 MiB).
+TEST(recovery, index_files_larger_than_their_segment_can_index_are_rebuilt_unread) {
+    temporary_directory dir;
+    const auto options = small_segments(dir.path());
+    auto written = write_log(options, 50, true);
+    const auto offsets0 = read_file(log_file(written, 0, index_suffix));
+    const auto times1 = read_file(log_file(written, 25, time_index_suffix));
+    constexpr off_t huge_bytes = off_t{128} << 20;
+    ASSERT_EQ(::truncate(log_file(written, 0, index_suffix).c_str(), huge_bytes), 0);
+    ASSERT_EQ(::truncate(log_file(written, 25, time_index_suffix).c_str(), huge_bytes), 0);
+    const long before_kib = peak_resident_kib();
+    auto reopened = reopen_and_read(options);
+    EXPECT_LT(peak_resident_kib() - before_kib, 32 << 10);
+    EXPECT_EQ(reopened.report.indexes_rebuilt, 2u);
+    EXPECT_EQ(reopened.served, written.batches);
+    EXPECT_EQ(read_file(log_file(written, 0, index_suffix)), offsets0);
+    EXPECT_EQ(read_file(log_file(written, 25, time_index_suffix)), times1);
 }
 
 TEST(recovery, leftover_temporaries_and_orphan_indexes_are_removed) {
