@@ -110,12 +110,8 @@ status partition_log::reconfigure(const log_config& config) {
 task<status> partition_log::write_checkpoint_value(std::string_view name, std::int64_t value) {
     // The checkpoint is durable only once the partition directory's own name is.
     if (!_directories_durable) {
-        bool fsync_failed = false;
-        auto synced = co_await sync_directories(fsync_failed);
+        auto synced = co_await sync_directories();
         if (!synced) {
-            // Any failure fails the log here, EMFILE included: truncations call this after they
-            // have cut the data, and must not leave a higher point on disk behind a log that
-            // goes on taking appends.
             _failed = true;
             co_return synced;
         }
@@ -150,7 +146,7 @@ struct data_dir_syncs {
     std::uint64_t covered = 0;
 };
 
-task<status> sync_data_dir(const std::string& data_dir, bool& fsync_failed) {
+task<status> sync_data_dir(const std::string& data_dir) {
     thread_local std::map<std::string, data_dir_syncs> by_dir;
     auto& syncs = by_dir[data_dir];
     const std::uint64_t request = ++syncs.requested;
@@ -161,26 +157,22 @@ task<status> sync_data_dir(const std::string& data_dir, bool& fsync_failed) {
     if (!dir) co_return fail(dir.error());
     auto synced = co_await sync_directory(dir->get());
     if (synced) syncs.covered = covering;
-    if (!synced) fsync_failed = true;
     co_return synced;
 }
 
 }  // namespace
 
 task<status> partition_log::sync_directory_names(const std::string& data_dir,
-                                                 const std::string& dir, bool& fsync_failed) {
-    fsync_failed = false;
-    auto synced = co_await sync_data_dir(data_dir, fsync_failed);
+                                                 const std::string& dir) {
+    auto synced = co_await sync_data_dir(data_dir);
     if (!synced) co_return synced;
     auto opened = co_await open_file(dir, O_RDONLY | O_DIRECTORY);
     if (!opened) co_return fail(opened.error());
-    synced = co_await sync_directory(opened->get());
-    if (!synced) fsync_failed = true;
-    co_return synced;
+    co_return co_await sync_directory(opened->get());
 }
 
-task<status> partition_log::sync_directories(bool& fsync_failed) {
-    auto synced = co_await sync_directory_names(_options.data_dir, _dir, fsync_failed);
+task<status> partition_log::sync_directories() {
+    auto synced = co_await sync_directory_names(_options.data_dir, _dir);
     if (!synced) co_return synced;
     _directory_sync_count += 2;
     _directories_durable = true;
@@ -340,12 +332,9 @@ task<result<bool>> partition_log::checkpoint_recovery_point() {
         auto active = _segments.back();
         ++_fdatasync_count;
         auto synced = co_await active->sync();
-        bool fsync_failed = !synced;
-        if (synced) synced = co_await sync_directories(fsync_failed);
+        if (synced) synced = co_await sync_directories();
         if (!synced) {
-            // As flush_loop: after a failed fsync the page cache is unknown; a directory that
-            // could not be opened (EMFILE) was not synced, and the next checkpoint tries again.
-            if (fsync_failed) _failed = true;
+            _failed = true;  // as flush_loop: after a failed fsync the page cache is unknown
             co_return fail(synced.error());
         }
     }
