@@ -99,8 +99,7 @@ bool adopt_connection(server_mesh& mesh, connection_handover& handover) {
 // Counts the data requests that named only partitions of one other shard, in a row.
 class placement_streak {
 public:
-    explicit placement_streak(clock::time_point moved_at)
-        : _moved(moved_at != clock::time_point{}), _moved_at(moved_at) {}
+    explicit placement_streak(clock::time_point moved_at) : _moved_at(moved_at) {}
 
     // The shard to move to, if the connection should move now.
     std::optional<unsigned> note(const connection_info::request_placement& placement,
@@ -118,12 +117,13 @@ public:
             _count = 1;
         }
         if (_pinned || _count < connection_move_after) return std::nullopt;
-        if (_moved && now - _moved_at < connection_move_interval) return std::nullopt;
+        if (_moved_at != clock::time_point{} && now - _moved_at < connection_move_interval) {
+            return std::nullopt;
+        }
         return _shard;
     }
     // A hand-over the target refused: try again only after the interval, as after a move.
     void refused(clock::time_point now) {
-        _moved = true;
         _moved_at = now;
         _count = 0;
     }
@@ -132,8 +132,7 @@ private:
     unsigned _shard = 0;
     unsigned _count = 0;
     bool _pinned = false;
-    bool _moved = false;  // moved here, or tried to move, at _moved_at
-    clock::time_point _moved_at{};
+    clock::time_point _moved_at{};  // moved here, or tried to move (epoch: never)
 };
 
 task<void> serve_connection(unique_fd connection, connection_info peer, shard_server& server,
