@@ -205,29 +205,53 @@ TEST(recovery, zero_filled_tail_marks_the_end) {
     EXPECT_EQ(reopened.served, written.batches);
 }
 
+// A log of two sealed segments closed cleanly, with the index files the index tests damage:
+// segment 0's offset index and segment 1's time index, as the appends wrote them.
+struct indexed_log {
+    log_options options;
+    written_log written;
+    std::string offsets0_path;
+    std::string times1_path;
+    std::vector<std::byte> offsets0;
+    std::vector<std::byte> times1;
+};
+
+indexed_log write_indexed_log(const std::string& dir) {
+    indexed_log log{small_segments(dir), {}, {}, {}, {}, {}};
+    log.written = write_log(log.options, 50, true);
+    log.offsets0_path = log_file(log.written, 0, index_suffix);
+    log.times1_path = log_file(log.written, 25, time_index_suffix);
+    log.offsets0 = read_file(log.offsets0_path);
+    log.times1 = read_file(log.times1_path);
+    EXPECT_FALSE(log.offsets0.empty());
+    EXPECT_FALSE(log.times1.empty());
+    return log;
+}
+
+// Reopened, both damaged files are rebuilt from the log to what the appends had written, and
+// every batch is served.
+void expect_both_rebuilt(const indexed_log& log, const reopened_log& reopened) {
+    EXPECT_EQ(reopened.report.indexes_rebuilt, 2u);
+    EXPECT_EQ(reopened.served, log.written.batches);
+    EXPECT_EQ(read_file(log.offsets0_path), log.offsets0);
+    EXPECT_EQ(read_file(log.times1_path), log.times1);
+}
+
 TEST(recovery, missing_and_inconsistent_index_files_are_rebuilt) {
     temporary_directory dir;
-    const auto options = small_segments(dir.path());
-    auto written = write_log(options, 50, true);
-    const auto offsets0 = read_file(log_file(written, 0, index_suffix));
-    const auto times1 = read_file(log_file(written, 25, time_index_suffix));
-    const auto offsets1 = read_file(log_file(written, 25, index_suffix));
-    ASSERT_FALSE(offsets0.empty());
-    ASSERT_FALSE(times1.empty());
-    std::filesystem::remove(log_file(written, 0, index_suffix));
-    std::filesystem::remove(log_file(written, 25, time_index_suffix));
+    const auto log = write_indexed_log(dir.path());
+    const auto offsets1_path = log_file(log.written, 25, index_suffix);
+    const auto offsets1 = read_file(offsets1_path);
+    std::filesystem::remove(log.offsets0_path);
+    std::filesystem::remove(log.times1_path);
     // Entries out of order in segment 1's offset index.
     auto scrambled = offsets1;
     std::swap_ranges(scrambled.begin(), scrambled.begin() + 8, scrambled.begin() + 8);
-    write_at(log_file(written, 25, index_suffix), 0, scrambled);
-    flip_byte(log_file(written, 25, index_suffix), 0);
-    auto reopened = reopen_and_read(options);
-    EXPECT_EQ(reopened.report.indexes_rebuilt, 2u);
-    EXPECT_EQ(reopened.served, written.batches);
-    // Rebuilt from the log, they match what the appends had written.
-    EXPECT_EQ(read_file(log_file(written, 0, index_suffix)), offsets0);
-    EXPECT_EQ(read_file(log_file(written, 25, time_index_suffix)), times1);
-    EXPECT_EQ(read_file(log_file(written, 25, index_suffix)), offsets1);
+    write_at(offsets1_path, 0, scrambled);
+    flip_byte(offsets1_path, 0);
+    auto reopened = reopen_and_read(log.options);
+    expect_both_rebuilt(log, reopened);
+    EXPECT_EQ(read_file(offsets1_path), offsets1);
 }
 
 long peak_resident_kib() {
@@ -241,20 +265,14 @@ long peak_resident_kib() {
 // resident size barely moves; reading them would add 256 MiB).
 TEST(recovery, index_files_larger_than_their_segment_can_index_are_rebuilt_unread) {
     temporary_directory dir;
-    const auto options = small_segments(dir.path());
-    auto written = write_log(options, 50, true);
-    const auto offsets0 = read_file(log_file(written, 0, index_suffix));
-    const auto times1 = read_file(log_file(written, 25, time_index_suffix));
+    const auto log = write_indexed_log(dir.path());
     constexpr off_t huge_bytes = off_t{128} << 20;
-    ASSERT_EQ(::truncate(log_file(written, 0, index_suffix).c_str(), huge_bytes), 0);
-    ASSERT_EQ(::truncate(log_file(written, 25, time_index_suffix).c_str(), huge_bytes), 0);
+    ASSERT_EQ(::truncate(log.offsets0_path.c_str(), huge_bytes), 0);
+    ASSERT_EQ(::truncate(log.times1_path.c_str(), huge_bytes), 0);
     const long before_kib = peak_resident_kib();
-    auto reopened = reopen_and_read(options);
+    auto reopened = reopen_and_read(log.options);
     EXPECT_LT(peak_resident_kib() - before_kib, 32 << 10);
-    EXPECT_EQ(reopened.report.indexes_rebuilt, 2u);
-    EXPECT_EQ(reopened.served, written.batches);
-    EXPECT_EQ(read_file(log_file(written, 0, index_suffix)), offsets0);
-    EXPECT_EQ(read_file(log_file(written, 25, time_index_suffix)), times1);
+    expect_both_rebuilt(log, reopened);
 }
 
 TEST(recovery, leftover_temporaries_and_orphan_indexes_are_removed) {
