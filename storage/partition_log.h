@@ -68,6 +68,7 @@
 #include "storage/compactor.h"
 #include "storage/errc.h"
 #include "storage/log_config.h"
+#include "storage/recovery_index.h"
 #include "storage/segment.h"
 
 namespace laminar::storage {
@@ -291,6 +292,11 @@ private:
     task<status> recover_segments(std::int64_t recovery_point, bool clean,
                                   log_recovery_report& report);
     task<status> write_checkpoint_value(std::string_view name, std::int64_t value);
+    // A recovery checkpoint's index of the active segment at its target: a chunk appended to
+    // the file, or a whole file prepared as `temporary` (true: the caller commits it). Either
+    // is synced; a failure only leaves the point without it (see recovery_index.h).
+    task<bool> write_recovery_index(const segment_snapshot& snapshot, std::uint64_t truncations,
+                                    const std::string& temporary);
     // fsync of the partition's directory. The directory is opened for each sync (rolls,
     // checkpoints, removals: rare), so an open log holds only its segments' descriptors.
     task<status> sync_dir();
@@ -381,6 +387,9 @@ private:
     std::int64_t _recovery_point_base = -1;
     std::uint64_t _recovery_point_position = 0;
     bool _recovery_checkpoint_running = false;
+    // The recovery index as this run last wrote it (a checkpoint appends to it); reset by
+    // truncations, which remove the file.
+    recovery_index_written _recovery_index_written;
     std::uint64_t _directory_sync_count = 0;
     // Creating a log syncs nothing (a new partition costs no fsync on the shard); the first time
     // something in it is promised durable (a flush of appended data, a roll, a checkpoint, a

@@ -46,6 +46,7 @@ task<status> partition_log::truncate_to(std::int64_t offset) {
     // between its rename and the point's leaves it there): gone, durably with the directory sync
     // below, before anything is cut, whatever the point. The next checkpoint writes a new one.
     if (auto removed = remove_recovery_index(_dir); !removed) co_return removed;
+    _recovery_index_written = {};
     if (_recovery_point > offset) {
         _recovery_point = offset;
         _recovery_point_base = -1;
@@ -79,6 +80,7 @@ task<status> partition_log::truncate_to(std::int64_t offset) {
 task<status> partition_log::truncate_fully(std::int64_t offset) {
     // As truncate_to: no recovery index of removed batches survives (the directory syncs below).
     if (auto removed = remove_recovery_index(_dir); !removed) co_return removed;
+    _recovery_index_written = {};
     _recovery_point_base = -1;
     while (!_segments.empty()) {
         _segments.back()->remove_files();

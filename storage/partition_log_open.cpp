@@ -347,25 +347,28 @@ task<result<bool>> partition_log::checkpoint_recovery_point() {
     // or the scan after a crash would grow without bound. The file on disk, if any, stays: it
     // describes a prefix of what the new point covers, or another segment (both handled).
     bool index_prepared = false;
-    if (indexed) {
-        auto written = co_await prepare_recovery_index(_dir, index_temporary, *indexed);
-        index_prepared = written.has_value();
-        if (!written) ::unlink((_dir + "/" + index_temporary).c_str());
-    }
+    if (indexed) index_prepared = co_await write_recovery_index(*indexed, truncations,
+                                                                index_temporary);
     auto prepared = co_await prepare_checkpoint(_dir, temporary, target);
     if (!prepared) co_return fail(prepared.error());
     // Decided and renamed with no suspension in between: a roll (which moved the point at least
     // as far), a truncation (the offsets below `target` may now be other, unsynced batches) or
-    // a close since the flush wins.
+    // a close since the flush wins. A chunk appended stays: it is past the point (recovery
+    // uses the chunks below it), of a segment rolled away, or removed by the truncation.
     if (_closed || _failed || _truncations != truncations || _recovery_point >= target) {
         ::unlink((_dir + "/" + temporary).c_str());
-        if (index_prepared) ::unlink((_dir + "/" + index_temporary).c_str());
+        if (index_prepared) {
+            ::unlink((_dir + "/" + index_temporary).c_str());
+            _recovery_index_written = {};
+        }
         co_return false;
     }
-    // The index first: a crash between the renames leaves an index past the point, which
-    // recovery rejects (it then walks the headers), never a point past its index.
+    // The index first (a chunk appended is synced already): a crash between the renames leaves
+    // an index past the point, whose chunks past it recovery ignores (it then walks the headers
+    // from the last chunk below it), never a point past its index.
     if (index_prepared) {
         if (auto committed = commit_recovery_index(_dir, index_temporary); !committed) {
+            _recovery_index_written = {};
             co_return fail(committed.error());
         }
     }
@@ -382,6 +385,28 @@ task<result<bool>> partition_log::checkpoint_recovery_point() {
     // Until this sync a crash leaves the old value or this one; both are durable offsets.
     auto synced = co_await sync_dir();
     if (!synced) co_return fail(synced.error());
+    co_return true;
+}
+
+task<bool> partition_log::write_recovery_index(const segment_snapshot& snapshot,
+                                               std::uint64_t truncations,
+                                               const std::string& temporary) {
+    const recovery_index_written before = _recovery_index_written;
+    // Until this write ends the file's tail is unknown: a failure may leave part of a chunk.
+    _recovery_index_written = {};
+    if (recovery_index_appendable(before, snapshot)) {
+        auto appended = co_await append_recovery_index(_dir, before, snapshot);
+        // A truncation meanwhile removed the file (or is about to): nothing to append to.
+        if (appended && _truncations == truncations) _recovery_index_written = *appended;
+        co_return false;
+    }
+    auto written = co_await prepare_recovery_index(_dir, temporary, snapshot);
+    if (!written) {
+        ::unlink((_dir + "/" + temporary).c_str());
+        co_return false;
+    }
+    // Known once committed: the caller renames it right after this, with no suspension.
+    if (_truncations == truncations) _recovery_index_written = *written;
     co_return true;
 }
 
@@ -426,7 +451,8 @@ task<status> partition_log::recover_segments(std::int64_t recovery_point, bool c
         read_index known;
         if (holds_point) {
             // An index that cannot be read is only an index missing: the headers are walked.
-            auto read = co_await read_recovery_index(_dir, current->size_bytes());
+            auto read = co_await read_recovery_index(_dir, current->size_bytes(),
+                                                     recovery_point);
             if (read) known = std::move(*read);
         }
         auto scanned = co_await current->recover(first_offset_min, batch_bytes_max,

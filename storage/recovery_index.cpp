@@ -18,22 +18,61 @@ std::string path_in(const std::string& dir, std::string_view name) {
     return dir + "/" + std::string(name);
 }
 
-}  // namespace
+recovery_index_written written_of(const segment_snapshot& snapshot,
+                                  const recovery_index_tail& tail) {
+    recovery_index_written written{snapshot.base_offset, tail, {}, {}};
+    if (!snapshot.offsets.empty()) written.last_offset = snapshot.offsets.back();
+    if (!snapshot.times.empty()) written.last_time = snapshot.times.back();
+    return written;
+}
 
-task<status> prepare_recovery_index(const std::string& dir, const std::string& temporary,
-                                    const segment_snapshot& snapshot) {
-    const std::vector<std::byte> bytes = encode_recovery_index(snapshot);
-    auto fd = co_await open_file(path_in(dir, temporary), O_CREAT | O_TRUNC | O_WRONLY);
-    if (!fd) co_return fail(fd.error());
+// Writes all of `bytes` at `at`, then fdatasync.
+task<status> write_and_sync(int fd, std::span<const std::byte> bytes, std::uint64_t at) {
     std::size_t done = 0;
     while (done < bytes.size()) {
-        auto rest = std::span(bytes).subspan(done);
-        auto written = co_await io::write(fd->get(), rest, done);
+        auto rest = bytes.subspan(done);
+        auto written = co_await io::write(fd, rest, at + done);
         if (!written) co_return fail(errc_from_core(written.error()));
         if (*written == 0) co_return fail(errc::io_error);
         done += *written;
     }
+    auto synced = co_await io::fdatasync(fd);
+    if (!synced) co_return fail(errc_from_core(synced.error()));
     co_return status{};
+}
+
+}  // namespace
+
+bool recovery_index_appendable(const recovery_index_written& written,
+                               const segment_snapshot& snapshot) noexcept {
+    const auto& tail = written.tail;
+    if (written.base_offset < 0 || written.base_offset != snapshot.base_offset ||
+        snapshot.offsets.size() < tail.offsets || snapshot.times.size() < tail.times) {
+        return false;
+    }
+    // The file's last entries are still the snapshot's at the same places (entries are only
+    // ever added to the active segment between truncations, which reset `written`).
+    if (tail.offsets > 0 && snapshot.offsets[tail.offsets - 1] != written.last_offset) return false;
+    if (tail.times > 0 && snapshot.times[tail.times - 1] != written.last_time) return false;
+    const std::uint64_t offsets = snapshot.offsets.size();
+    const std::uint64_t times = snapshot.times.size();
+    const std::uint64_t chunk_bytes = recovery_index_chunk_overhead_bytes +
+                                      (offsets - tail.offsets) * offset_index_entry_bytes +
+                                      (times - tail.times) * time_index_entry_bytes;
+    return tail.file_bytes + chunk_bytes <=
+           2 * recovery_index_whole_bytes(offsets, times) + recovery_index_slack_bytes;
+}
+
+task<result<recovery_index_written>> prepare_recovery_index(const std::string& dir,
+                                                            const std::string& temporary,
+                                                            const segment_snapshot& snapshot) {
+    recovery_index_tail tail;
+    const std::vector<std::byte> bytes = encode_recovery_index(snapshot, tail);
+    auto fd = co_await open_file(path_in(dir, temporary), O_CREAT | O_TRUNC | O_WRONLY);
+    if (!fd) co_return fail(fd.error());
+    auto written = co_await write_and_sync(fd->get(), bytes, 0);
+    if (!written) co_return fail(written.error());
+    co_return written_of(snapshot, tail);
 }
 
 status commit_recovery_index(const std::string& dir, const std::string& temporary) {
@@ -45,20 +84,35 @@ status commit_recovery_index(const std::string& dir, const std::string& temporar
     return {};
 }
 
+task<result<recovery_index_written>> append_recovery_index(const std::string& dir,
+                                                           const recovery_index_written& written,
+                                                           const segment_snapshot& snapshot) {
+    recovery_index_tail tail = written.tail;
+    std::vector<std::byte> chunk;
+    encode_recovery_index_chunk(snapshot, tail, chunk);
+    // No O_CREAT: a file removed meanwhile (truncate_to) must not come back as a tail alone.
+    auto fd = co_await open_existing_file(path_in(dir, recovery_index_file), O_WRONLY);
+    if (!fd) co_return fail(fd.error());
+    if (!*fd) co_return fail(errc::io_error);
+    auto appended = co_await write_and_sync((*fd)->get(), chunk, written.tail.file_bytes);
+    if (!appended) co_return fail(appended.error());
+    co_return written_of(snapshot, tail);
+}
+
 task<result<read_index>> read_recovery_index(const std::string& dir,
-                                             std::uint64_t segment_file_bytes) {
+                                             std::uint64_t segment_file_bytes,
+                                             std::int64_t next_offset_max) {
     auto fd = co_await open_existing_file(path_in(dir, recovery_index_file), O_RDONLY);
     if (!fd) co_return fail(fd.error());
     if (!*fd) co_return read_index{};
     struct stat info {};
     if (::fstat((*fd)->get(), &info) != 0) co_return fail(errc_from_core(errc_from_errno(errno)));
     const auto size = static_cast<std::uint64_t>(info.st_size);
-    // No more entries than the segment can hold: a bigger file is garbage, not read.
+    // No more entries than the segment can hold, and no more chunks than the appender leaves:
+    // a bigger file is garbage, not read.
     const std::uint64_t entries_max = std::min<std::uint64_t>(
         recovery_index_entries_max, index_entries_max(segment_file_bytes));
-    const std::uint64_t size_max = recovery_index_header_bytes + recovery_index_trailer_bytes +
-                                   entries_max * (offset_index_entry_bytes + time_index_entry_bytes);
-    if (size > size_max) co_return read_index{true, std::nullopt};
+    if (size > recovery_index_bytes_max(entries_max)) co_return read_index{true, std::nullopt, 0};
     std::vector<std::byte> bytes(size);
     std::size_t filled = 0;
     while (filled < bytes.size()) {
@@ -69,7 +123,9 @@ task<result<read_index>> read_recovery_index(const std::string& dir,
         filled += *got;
     }
     bytes.resize(filled);
-    co_return read_index{true, parse_recovery_index(bytes)};
+    auto parsed = parse_recovery_index(bytes, next_offset_max);
+    if (!parsed) co_return read_index{true, std::nullopt, 0};
+    co_return read_index{true, std::move(parsed->snapshot), parsed->chunks};
 }
 
 status remove_recovery_index(const std::string& dir) {

@@ -1,8 +1,10 @@
-// The recovery index (storage/recovery_index.h): its encoding, and recovery after a crash with
-// the index current, stale (an earlier checkpoint's), missing, past the recovery point, past the
-// data, corrupt, or pointing at other batches, and removed by a truncation. Whatever the file
+// The recovery index (storage/recovery_index.h): its encoding (a whole file, appended chunks, torn
+// and damaged chunks, version 1, the appender's size bound), and recovery after a crash with the
+// index current, stale (an earlier checkpoint's), missing, with chunks or all of it past the
+// recovery point, past the data, corrupt, torn in its last chunk, damaged in an early one, or
+// pointing at other batches, removed by a truncation and rewritten after one. Whatever the file
 // holds, the log reopens with every batch below the point and reads them at the right offsets;
-// only a current index spares the header walk.
+// only a current index spares the header walk, and an intact prefix of chunks spares its part.
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -11,6 +13,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/crc32c.h"
+#include "core/endian.h"
 #include "storage/checkpoint.h"
 #include "storage/recovery_index.h"
 #include "storage_test_util.h"
@@ -36,22 +40,146 @@ segment_snapshot sample_snapshot() {
     return snapshot;
 }
 
+std::vector<std::byte> encode(const segment_snapshot& snapshot) {
+    recovery_index_tail tail;
+    return encode_recovery_index(snapshot, tail);
+}
+
+std::optional<segment_snapshot> parse(std::span<const std::byte> bytes) {
+    auto parsed = parse_recovery_index(bytes);
+    if (!parsed) return std::nullopt;
+    return parsed->snapshot;
+}
+
 TEST(recovery_index_encoding, round_trips_and_rejects_any_damage) {
     const auto snapshot = sample_snapshot();
-    const auto bytes = encode_recovery_index(snapshot);
-    EXPECT_EQ(bytes.size(), recovery_index_header_bytes + 2 * offset_index_entry_bytes +
-                                2 * time_index_entry_bytes + recovery_index_trailer_bytes);
-    EXPECT_EQ(parse_recovery_index(bytes), snapshot);
+    const auto bytes = encode(snapshot);
+    EXPECT_EQ(bytes.size(), recovery_index_whole_bytes(2, 2));
+    EXPECT_EQ(parse(bytes), snapshot);
     for (std::size_t cut = 0; cut < bytes.size(); ++cut) {
-        EXPECT_FALSE(parse_recovery_index(std::span(bytes).first(cut))) << cut;
+        EXPECT_FALSE(parse(std::span(bytes).first(cut))) << cut;
     }
     for (std::size_t at = 0; at < bytes.size(); ++at) {
         auto flipped = bytes;
         flipped[at] ^= std::byte{0x01};
-        EXPECT_FALSE(parse_recovery_index(flipped)) << at;
+        EXPECT_FALSE(parse(flipped)) << at;
     }
     const std::vector<std::byte> zeros(bytes.size());
-    EXPECT_FALSE(parse_recovery_index(zeros));
+    EXPECT_FALSE(parse(zeros));
+}
+
+// The sample as three checkpoints saw it: its first entries, then more, then all of them.
+struct three_chunks {
+    std::vector<segment_snapshot> states;
+    std::vector<std::byte> bytes;
+    std::vector<std::size_t> ends;  // of the header and each chunk
+};
+
+three_chunks sample_chunks() {
+    three_chunks file;
+    auto first = sample_snapshot();
+    first.next_offset = 120;
+    first.size = 5000;
+    first.offsets.resize(1);
+    first.times.resize(1);
+    auto second = sample_snapshot();
+    second.next_offset = 150;
+    second.size = 8000;
+    second.times.resize(1);
+    file.states = {first, second, sample_snapshot()};
+    recovery_index_tail tail;
+    file.bytes = encode_recovery_index(first, tail);
+    file.ends = {recovery_index_header_bytes, file.bytes.size()};
+    for (std::size_t i = 1; i < file.states.size(); ++i) {
+        encode_recovery_index_chunk(file.states[i], tail, file.bytes);
+        file.ends.push_back(file.bytes.size());
+    }
+    EXPECT_EQ(tail.file_bytes, file.bytes.size());
+    return file;
+}
+
+TEST(recovery_index_encoding, appended_chunks_hold_only_new_entries) {
+    const auto file = sample_chunks();
+    EXPECT_EQ(file.ends[2] - file.ends[1], recovery_index_chunk_overhead_bytes +
+                                               offset_index_entry_bytes);
+    EXPECT_EQ(file.ends[3] - file.ends[2], recovery_index_chunk_overhead_bytes +
+                                               time_index_entry_bytes);
+    auto parsed = parse_recovery_index(file.bytes);
+    ASSERT_TRUE(parsed);
+    EXPECT_EQ(parsed->snapshot, file.states[2]);
+    EXPECT_EQ(parsed->chunks, 3u);
+    EXPECT_EQ(parsed->tail.file_bytes, file.bytes.size());
+}
+
+// Each cut inside a chunk (a torn append) leaves the chunks before it.
+TEST(recovery_index_encoding, a_torn_last_chunk_leaves_the_earlier_ones) {
+    const auto file = sample_chunks();
+    for (std::size_t cut = file.ends[1]; cut < file.bytes.size(); ++cut) {
+        const std::size_t whole = cut < file.ends[2] ? 1 : 2;
+        auto parsed = parse_recovery_index(std::span(file.bytes).first(cut));
+        ASSERT_TRUE(parsed) << cut;
+        EXPECT_EQ(parsed->snapshot, file.states[whole - 1]) << cut;
+        EXPECT_EQ(parsed->tail.file_bytes, file.ends[whole]) << cut;
+    }
+    // Its length there but not its bytes (zeros: the size reached the disk, the data did not).
+    auto zeroed = file.bytes;
+    std::fill(zeroed.begin() + static_cast<std::ptrdiff_t>(file.ends[2]) + 20, zeroed.end(),
+              std::byte{0});
+    EXPECT_EQ(parse(zeroed), file.states[1]);
+}
+
+// A flipped byte anywhere in a chunk ends the index before that chunk, even though the chunks
+// after it are intact.
+TEST(recovery_index_encoding, a_flipped_byte_in_an_early_chunk_ends_it_there) {
+    const auto file = sample_chunks();
+    for (std::size_t at = file.ends[1]; at < file.ends[2]; ++at) {
+        auto flipped = file.bytes;
+        flipped[at] ^= std::byte{0x01};
+        EXPECT_EQ(parse(flipped), file.states[0]) << at;
+    }
+}
+
+TEST(recovery_index_encoding, chunks_past_the_limit_are_left_out) {
+    const auto file = sample_chunks();
+    EXPECT_EQ(parse_recovery_index(file.bytes, 180)->snapshot, file.states[2]);
+    EXPECT_EQ(parse_recovery_index(file.bytes, 179)->snapshot, file.states[1]);
+    EXPECT_EQ(parse_recovery_index(file.bytes, 150)->snapshot, file.states[1]);
+    EXPECT_EQ(parse_recovery_index(file.bytes, 149)->snapshot, file.states[0]);
+    EXPECT_FALSE(parse_recovery_index(file.bytes, 119));
+}
+
+// Version 1 (one block, CRC at the end) is not read, whatever it holds.
+TEST(recovery_index_encoding, version_1_is_rejected) {
+    auto bytes = encode(sample_snapshot());
+    store_be(bytes.data() + 4, std::uint16_t{1});
+    store_be(bytes.data() + 14, crc32c(std::span(bytes).first(14)));
+    EXPECT_FALSE(parse(bytes));
+}
+
+// The appender rewrites a file that would pass twice a whole one plus the slack.
+TEST(recovery_index_encoding, appending_stops_at_the_size_bound) {
+    const auto snapshot = sample_snapshot();
+    recovery_index_written written{snapshot.base_offset, {}, snapshot.offsets.back(),
+                                   snapshot.times.back()};
+    written.tail = {recovery_index_whole_bytes(2, 2), 7, 2, 2};
+    EXPECT_TRUE(recovery_index_appendable(written, snapshot));
+    const std::uint64_t bound = 2 * recovery_index_whole_bytes(2, 2) + recovery_index_slack_bytes;
+    written.tail.file_bytes = bound - recovery_index_chunk_overhead_bytes;
+    EXPECT_TRUE(recovery_index_appendable(written, snapshot));
+    ++written.tail.file_bytes;
+    EXPECT_FALSE(recovery_index_appendable(written, snapshot));
+    // Nothing written by this run, another segment, or entries that are not the file's.
+    written.tail.file_bytes = recovery_index_whole_bytes(2, 2);
+    EXPECT_FALSE(recovery_index_appendable(recovery_index_written{}, snapshot));
+    auto other = snapshot;
+    other.base_offset = 0;
+    EXPECT_FALSE(recovery_index_appendable(written, other));
+    other = snapshot;
+    other.offsets.back().position += 1;
+    EXPECT_FALSE(recovery_index_appendable(written, other));
+    other = snapshot;
+    other.times.pop_back();
+    EXPECT_FALSE(recovery_index_appendable(written, other));
 }
 
 task<void> append_batches(partition_log& log, int count, std::uint64_t seed) {
@@ -97,20 +225,29 @@ protected:
         run_on_reactor(body);
     }
 
-    // Two checkpoints of 20 batches each, then a crash between the second's index rename and
-    // its point's (the first point is put back), and a reopen: the index says 160, the point 80.
+    // Two checkpoints of 20 batches each, then a crash between the second's index write and
+    // its point's rename (the first point is put back), and a reopen: the index says 160, the
+    // point 80. With `reopen_between` the second checkpoint is its run's first, so it rewrote
+    // the file whole (one chunk, past the point); otherwise it appended a chunk to the first's.
     // The active segment's size at the first checkpoint.
-    std::uint64_t leave_an_index_past_the_point() {
+    std::uint64_t leave_an_index_past_the_point(bool reopen_between = false) {
         reopen();
         if (!log) return 0;
         const auto first = append_and_checkpoint(20, 1);
         const std::string point = log_dir() + "/" + std::string(recovery_point_file);
         std::filesystem::copy_file(point, point + ".old");
+        if (reopen_between) reopen();
+        if (!log) return 0;
         append_and_checkpoint(20, 21);
         log.reset();
         std::filesystem::rename(point + ".old", point);
         reopen();
         return first;
+    }
+
+    // The index file as it is now, parsed.
+    std::optional<parsed_recovery_index> parsed_index() const {
+        return parse_recovery_index(read_file(index_path()));
     }
 
     // Writes `bytes` into the closed log's index file at `at`, opened with `flags`.
@@ -200,13 +337,145 @@ TEST_F(recovery_index, a_missing_one_costs_the_walk) {
     expect_all_readable(128);
 }
 
-TEST_F(recovery_index, one_past_the_point_is_rejected) {
+// The second checkpoint appended its chunk and crashed before the point's rename: recovery uses
+// the first chunk, at the point, and scans the rest (no walk).
+TEST_F(recovery_index, its_chunks_past_the_point_are_left_out) {
     const auto first = leave_an_index_past_the_point();
+    ASSERT_TRUE(log);
+    const auto& report = log->recovery_report();
+    EXPECT_EQ(report.recovery_indexes_rejected, 0u);
+    EXPECT_EQ(report.bytes_indexed, first);
+    EXPECT_EQ(report.bytes_trusted, 0u);
+    EXPECT_EQ(report.batches_scanned, 20u);
+    expect_all_readable(160);
+}
+
+// A whole file past the point (the run's first checkpoint rewrote it, then crashed before the
+// point's rename) has no chunk below the point: rejected, the headers walked.
+TEST_F(recovery_index, a_whole_one_past_the_point_is_rejected) {
+    const auto first = leave_an_index_past_the_point(true);
     ASSERT_TRUE(log);
     EXPECT_EQ(log->recovery_report().recovery_indexes_rejected, 1u);
     EXPECT_EQ(log->recovery_report().bytes_indexed, 0u);
     EXPECT_EQ(log->recovery_report().bytes_trusted, first);
     expect_all_readable(160);
+}
+
+// A run's first checkpoint writes the file whole; each later one appends a chunk of the entries
+// added since, leaving the earlier bytes as they were.
+TEST_F(recovery_index, a_checkpoint_appends_only_what_is_new) {
+    reopen();
+    ASSERT_TRUE(log);
+    append_and_checkpoint(20, 1);
+    const auto first_bytes = read_file(index_path());
+    const auto first = parse_recovery_index(first_bytes);
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->chunks, 1u);
+    const auto checkpointed = append_and_checkpoint(20, 21);
+    const auto bytes = read_file(index_path());
+    const auto second = parse_recovery_index(bytes);
+    ASSERT_TRUE(second);
+    EXPECT_EQ(second->chunks, 2u);
+    ASSERT_GT(second->snapshot.offsets.size(), first->snapshot.offsets.size());
+    const std::size_t added_offsets =
+        second->snapshot.offsets.size() - first->snapshot.offsets.size();
+    const std::size_t added_times = second->snapshot.times.size() - first->snapshot.times.size();
+    EXPECT_EQ(bytes.size(), first_bytes.size() + recovery_index_chunk_overhead_bytes +
+                                added_offsets * offset_index_entry_bytes +
+                                added_times * time_index_entry_bytes);
+    EXPECT_TRUE(std::equal(first_bytes.begin(), first_bytes.end(), bytes.begin()));
+    EXPECT_EQ(second->snapshot, log->active_segment().snapshot());
+    // A reopen rewrites it at its first checkpoint: a file of an earlier run is not appended to.
+    reopen();
+    ASSERT_TRUE(log);
+    EXPECT_EQ(log->recovery_report().bytes_indexed, checkpointed);
+    append_and_checkpoint(5, 41);
+    EXPECT_EQ(parsed_index()->chunks, 1u);
+    reopen();
+    ASSERT_TRUE(log);
+    EXPECT_EQ(log->recovery_report().bytes_indexed, checkpointed + 5 * batch_bytes);
+    expect_all_readable(180);
+}
+
+// A crash in the middle of an append: the last chunk cut short, or at its length with its last
+// bytes never written (zeros). The earlier chunk is used and the headers walked from its end.
+TEST_F(recovery_index, a_torn_last_chunk_leaves_the_earlier_ones) {
+    for (const bool cut : {true, false}) {
+        temporary_directory round;
+        options = options_in(round.path());
+        reopen();
+        ASSERT_TRUE(log);
+        const auto first = append_and_checkpoint(20, 1);
+        const auto first_file_bytes = file_size(index_path());
+        const auto second = append_and_checkpoint(20, 21);
+        const auto file_bytes = file_size(index_path());
+        log.reset();
+        if (cut) {
+            ASSERT_EQ(::truncate(index_path().c_str(),
+                                 static_cast<off_t>((first_file_bytes + file_bytes) / 2)),
+                      0);
+        } else {
+            const std::vector<std::byte> zeros(8);
+            write_index(zeros, static_cast<off_t>(file_bytes - zeros.size()), O_WRONLY);
+        }
+        reopen();
+        ASSERT_TRUE(log);
+        const auto& report = log->recovery_report();
+        EXPECT_EQ(report.recovery_indexes_rejected, 0u) << cut;
+        EXPECT_EQ(report.bytes_indexed, first) << cut;
+        EXPECT_EQ(report.bytes_trusted, second - first) << cut;
+        expect_all_readable(160);
+        log.reset();
+    }
+}
+
+// A flipped byte in the second of three chunks: the first is used, the third (intact, but it
+// continues the second's CRC) is not.
+TEST_F(recovery_index, a_flipped_byte_in_an_early_chunk_ends_the_index_there) {
+    reopen();
+    ASSERT_TRUE(log);
+    const auto first = append_and_checkpoint(20, 1);
+    const auto first_file_bytes = file_size(index_path());
+    append_and_checkpoint(20, 21);
+    const auto third = append_and_checkpoint(20, 41);
+    log.reset();
+    auto bytes = read_file(index_path());
+    ASSERT_EQ(parse_recovery_index(bytes)->chunks, 3u);
+    bytes[first_file_bytes + 10] ^= std::byte{0x04};  // the second chunk's size
+    write_index(bytes, 0, O_WRONLY);
+    reopen();
+    ASSERT_TRUE(log);
+    const auto& report = log->recovery_report();
+    EXPECT_EQ(report.recovery_indexes_rejected, 0u);
+    EXPECT_EQ(report.bytes_indexed, first);
+    EXPECT_EQ(report.bytes_trusted, third - first);
+    expect_all_readable(240);
+}
+
+// After a truncation (which removed the file) the next checkpoint writes the file whole: the
+// appender's view of the removed file is dropped with it.
+TEST_F(recovery_index, a_checkpoint_after_a_truncation_rewrites_it) {
+    reopen();
+    ASSERT_TRUE(log);
+    append_and_checkpoint(30, 1);
+    std::uint64_t checkpointed = 0;
+    auto body = [&]() -> task<void> {
+        EXPECT_TRUE(co_await log->truncate_to(40));
+        co_await append_batches(*log, 20, 11);
+        auto moved = co_await log->checkpoint_recovery_point();
+        EXPECT_TRUE(moved && *moved);
+        checkpointed = log->active_segment().size_bytes();
+    };
+    run_on_reactor(body);
+    auto parsed = parsed_index();
+    ASSERT_TRUE(parsed);
+    EXPECT_EQ(parsed->chunks, 1u);
+    EXPECT_EQ(parsed->snapshot, log->active_segment().snapshot());
+    reopen();
+    ASSERT_TRUE(log);
+    EXPECT_EQ(log->recovery_report().bytes_indexed, checkpointed);
+    EXPECT_EQ(log->recovery_report().bytes_trusted, 0u);
+    expect_all_readable(120);
 }
 
 TEST_F(recovery_index, a_corrupt_one_is_rejected) {
@@ -243,12 +512,11 @@ TEST_F(recovery_index, one_pointing_at_other_batches_is_rejected) {
     ASSERT_TRUE(log);
     const auto checkpointed = append_and_checkpoint(30, 1);
     log.reset();
-    auto bytes = read_file(index_path());
-    auto snapshot = parse_recovery_index(bytes);
+    auto snapshot = parse(read_file(index_path()));
     ASSERT_TRUE(snapshot);
     ASSERT_FALSE(snapshot->offsets.empty());
     snapshot->offsets.back().position += static_cast<std::uint32_t>(batch_bytes);
-    write_index(encode_recovery_index(*snapshot), 0, O_WRONLY | O_TRUNC);
+    write_index(encode(*snapshot), 0, O_WRONLY | O_TRUNC);
     expect_rejected_and_walked(checkpointed, 120);
 }
 
@@ -291,9 +559,9 @@ TEST_F(recovery_index, a_failed_write_of_it_still_moves_the_point) {
     expect_all_readable(120);
 }
 
-// A file past the point (the point's rename was lost) is rejected at open but stays on disk; a
-// truncation above the point must still remove it, or a later crash could adopt it over the
-// batches written again after the cut.
+// A file with chunks past the point (the point's rename was lost) stays on disk; a truncation
+// above the point must still remove it, or a later crash could adopt those chunks over the
+// batches written again after the cut (once a later point covers them).
 TEST_F(recovery_index, a_truncation_above_the_point_removes_one_past_it) {
     leave_an_index_past_the_point();
     ASSERT_TRUE(log);
