@@ -67,8 +67,8 @@ bool take_chunk(std::span<const std::byte> bytes, std::size_t start, byte_reader
     const std::uint64_t times = snapshot.times.size() + std::uint64_t{state.time_count};
     const std::uint64_t entry_bytes = std::uint64_t{state.offset_count} * offset_index_entry_bytes +
                                       std::uint64_t{state.time_count} * time_index_entry_bytes;
-    const bool fits = offsets <= recovery_index_entries_max && times <= recovery_index_entries_max &&
-                      reader.left() >= entry_bytes + 4 &&
+    const bool fits = offsets <= recovery_index_entries_max &&
+                      times <= recovery_index_entries_max && reader.left() >= entry_bytes + 4 &&
                       (parsed.chunks == 0 || (state.next_offset >= snapshot.next_offset &&
                                               state.size >= snapshot.size));
     if (!fits) return false;
