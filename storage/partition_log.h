@@ -293,10 +293,12 @@ private:
                                   log_recovery_report& report);
     task<status> write_checkpoint_value(std::string_view name, std::int64_t value);
     // A recovery checkpoint's index of the active segment at its target: a chunk appended to
-    // the file, or a whole file prepared as `temporary` (true: the caller commits it). Either
-    // is synced; a failure only leaves the point without it (see recovery_index.h).
-    task<bool> write_recovery_index(const segment_snapshot& snapshot, std::uint64_t truncations,
-                                    const std::string& temporary);
+    // the file, or a whole file prepared as `temporary` (returned: the caller commits it, then
+    // records it in _recovery_index_written). Either is synced; a failure only leaves the point
+    // without it (see recovery_index.h).
+    task<std::optional<recovery_index_written>> write_recovery_index(
+        const segment_snapshot& snapshot, std::uint64_t truncations,
+        const std::string& temporary);
     // fsync of the partition's directory. The directory is opened for each sync (rolls,
     // checkpoints, removals: rare), so an open log holds only its segments' descriptors.
     task<status> sync_dir();

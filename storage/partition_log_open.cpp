@@ -346,7 +346,7 @@ task<result<bool>> partition_log::checkpoint_recovery_point() {
     // The index is optional: a failure to write it (a full disk) must not hold the point back,
     // or the scan after a crash would grow without bound. The file on disk, if any, stays: it
     // describes a prefix of what the new point covers, or another segment (both handled).
-    bool index_prepared = false;
+    std::optional<recovery_index_written> index_prepared;
     if (indexed) index_prepared = co_await write_recovery_index(*indexed, truncations,
                                                                 index_temporary);
     auto prepared = co_await prepare_checkpoint(_dir, temporary, target);
@@ -357,10 +357,7 @@ task<result<bool>> partition_log::checkpoint_recovery_point() {
     // uses the chunks below it), of a segment rolled away, or removed by the truncation.
     if (_closed || _failed || _truncations != truncations || _recovery_point >= target) {
         ::unlink((_dir + "/" + temporary).c_str());
-        if (index_prepared) {
-            ::unlink((_dir + "/" + index_temporary).c_str());
-            _recovery_index_written = {};
-        }
+        if (index_prepared) ::unlink((_dir + "/" + index_temporary).c_str());
         co_return false;
     }
     // The index first (a chunk appended is synced already): a crash between the renames leaves
@@ -368,9 +365,9 @@ task<result<bool>> partition_log::checkpoint_recovery_point() {
     // from the last chunk below it), never a point past its index.
     if (index_prepared) {
         if (auto committed = commit_recovery_index(_dir, index_temporary); !committed) {
-            _recovery_index_written = {};
             co_return fail(committed.error());
         }
+        _recovery_index_written = *index_prepared;
     }
     const std::string name(recovery_point_file);
     if (auto committed = commit_checkpoint(_dir, temporary, name); !committed) {
@@ -388,9 +385,8 @@ task<result<bool>> partition_log::checkpoint_recovery_point() {
     co_return true;
 }
 
-task<bool> partition_log::write_recovery_index(const segment_snapshot& snapshot,
-                                               std::uint64_t truncations,
-                                               const std::string& temporary) {
+task<std::optional<recovery_index_written>> partition_log::write_recovery_index(
+    const segment_snapshot& snapshot, std::uint64_t truncations, const std::string& temporary) {
     const recovery_index_written before = _recovery_index_written;
     // Until this write ends the file's tail is unknown: a failure may leave part of a chunk.
     _recovery_index_written = {};
@@ -398,16 +394,14 @@ task<bool> partition_log::write_recovery_index(const segment_snapshot& snapshot,
         auto appended = co_await append_recovery_index(_dir, before, snapshot);
         // A truncation meanwhile removed the file (or is about to): nothing to append to.
         if (appended && _truncations == truncations) _recovery_index_written = *appended;
-        co_return false;
+        co_return std::nullopt;
     }
     auto written = co_await prepare_recovery_index(_dir, temporary, snapshot);
     if (!written) {
         ::unlink((_dir + "/" + temporary).c_str());
-        co_return false;
+        co_return std::nullopt;
     }
-    // Known once committed: the caller renames it right after this, with no suspension.
-    if (_truncations == truncations) _recovery_index_written = *written;
-    co_return true;
+    co_return *written;  // known once the caller has committed it
 }
 
 std::uint64_t partition_log::bytes_past_recovery_point() const noexcept {
