@@ -488,11 +488,14 @@ task<status> partition_log::seal(const std::shared_ptr<seal_link>& link, const s
         // partition directory) before anything in the segment is acknowledged durable.
         // The paths are this frame's copies: the log may be destroyed while the fsyncs wait.
         const std::string data_dir = link->log->_options.data_dir;
-        auto names = co_await sync_directory_names(data_dir, dir);
+        bool fsync_failed = false;
+        auto names = co_await sync_directory_names(data_dir, dir, fsync_failed);
         if (!link->log) co_return names;
         // As for the data: after a failed fsync what reached the disk is unknown; the log fails
-        // rather than retry the seal and mark its batches durable on a second fsync's word.
-        if (!names) link->log->_failed = true;
+        // rather than retry the seal and mark its batches durable on a second fsync's word. A
+        // directory that could not be opened (no descriptor free: EMFILE) was not synced at
+        // all: the seal stays queued and is retried, the log keeps serving.
+        if (!names && fsync_failed) link->log->_failed = true;
         if (!names) co_return names;
         link->log->_directory_sync_count += 2;
         link->log->_directories_durable = true;
@@ -542,10 +545,14 @@ task<void> partition_log::flush_loop() {
         auto active = _segments.back();
         ++_fdatasync_count;
         auto synced = co_await active->sync();
+        bool fsync_failed = !synced;
         // A new log's first flush: its batches are durable once the names of its files are.
-        if (synced && !_directories_durable) synced = co_await sync_directories();
+        if (synced && !_directories_durable) synced = co_await sync_directories(fsync_failed);
         if (!synced) {
-            _failed = true;  // after a failed fsync the page cache state is unknown (fsyncgate)
+            // After a failed fsync the page cache state is unknown (fsyncgate); a directory that
+            // could not be opened (EMFILE) was not synced: those appends fail, the next flush
+            // tries again.
+            if (fsync_failed) _failed = true;
             fail_waiters(synced.error());
             break;
         }

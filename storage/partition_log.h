@@ -30,8 +30,9 @@
 //   the full one (its fdatasync, index files, the directory sync, then the recovery-point
 //   checkpoint) runs afterwards in a task on the shard, one segment after another. The recovery
 //   point moves past a segment only once its seal is durable, so a crash before a seal finishes
-//   leaves that segment to be scanned. A seal that fails on its fdatasync fails the log; one
-//   that fails later (a full disk refusing index files or the checkpoint) is retried, and
+//   leaves that segment to be scanned. A seal that fails on an fdatasync or fsync fails the log;
+//   one that fails otherwise (a full disk refusing index files or the checkpoint, a directory
+//   that cannot be opened for want of a descriptor: EMFILE) is retried, and
 //   meanwhile the recovery point stays behind that segment. flush() (and every-batch appends), close(), truncate_to,
 //   advance_log_start_offset, enforce_retention and compaction's segment swap wait for the seals
 //   in flight; a roll waits when seals_pending_max are already queued. A log destroyed without
@@ -295,11 +296,14 @@ private:
     // checkpoints, removals: rare), so an open log holds only its segments' descriptors.
     task<status> sync_dir();
     // fsync of the data directory (the partition directory's name), then of the partition's
-    // directory; sets _directories_durable.
-    task<status> sync_directories();
+    // directory; sets _directories_durable. On an error, `fsync_failed` says whether an fsync
+    // failed (the log must fail: fsyncgate) rather than the open of a directory before it (no
+    // descriptor free, EMFILE: nothing was synced or lost, a later attempt may succeed).
+    task<status> sync_directories(bool& fsync_failed);
     // The same two fsyncs on paths the caller keeps alive, touching no member: for a seal, whose
     // log may be destroyed while it waits.
-    static task<status> sync_directory_names(const std::string& data_dir, const std::string& dir);
+    static task<status> sync_directory_names(const std::string& data_dir, const std::string& dir,
+                                             bool& fsync_failed);
     // close() under the append lock, between its two waits for the flush loop.
     task<status> close_locked();
     // The log of a partition directory made by this open: one empty segment, nothing synced.

@@ -3,8 +3,12 @@
 // checkpoint) follows in a task on the shard. A process killed before a seal finishes leaves the
 // recovery point behind the unsealed segment, so reopening scans it and keeps every batch. (Kills
 // at random moments, seals included: crash_test's flush-none case.)
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <filesystem>
 
@@ -166,6 +170,61 @@ TEST(seal, a_close_refused_by_a_seal_leaves_no_flush_running) {
         log.reset();  // a flush still running here trips ~partition_log's assert
     };
     run_on_reactor(body);
+}
+
+// In a child (the descriptor table is the process's): fills the first segment, takes every free
+// descriptor but one, and appends the batch that rolls. The new segment's file takes the last
+// one, so the seal cannot open the data directory to sync it (a new log's first seal syncs the
+// directories): EMFILE. Nothing was synced or lost; the log must keep serving and seal once
+// descriptors are free again. Exit 0 when it does; anything else names the check that failed.
+[[noreturn]] void run_seal_short_of_descriptors(const log_options& options) {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(10);
+    limit.rlim_cur = std::min<rlim_t>(limit.rlim_cur, 256);  // few to take
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(11);
+    int outcome = 0;
+    auto main = [&]() -> task<void> {
+        auto opened = co_await partition_log::open(options);
+        if (!opened) co_return void(outcome = 12);
+        auto& log = **opened;
+        int k = 0;
+        const std::uint64_t batch_bytes = batch_number(0).size();
+        while (log.active_segment().size_bytes() + batch_bytes <= options.config.segment_bytes) {
+            auto batch = batch_number(k++);
+            if (!co_await log.append(batch)) co_return void(outcome = 13);
+        }
+        std::vector<int> taken;
+        for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) taken.push_back(fd);
+        if (errno != EMFILE || taken.empty()) co_return void(outcome = 14);
+        ::close(taken.back());
+        taken.pop_back();
+        auto rolling = batch_number(k++);
+        if (!co_await log.append(rolling)) co_return void(outcome = 15);
+        if (log.segment_count() != 2) co_return void(outcome = 16);
+        if (co_await log.flush()) co_return void(outcome = 17);  // the seal could not finish
+        if (log.failed()) co_return void(outcome = 18);
+        for (int fd : taken) ::close(fd);
+        if (!co_await log.flush()) co_return void(outcome = 19);
+        if (log.failed() || log.recovery_point() != log.segments()[1]->base_offset()) {
+            co_return void(outcome = 20);
+        }
+        auto more = batch_number(k++);
+        if (!co_await log.append(more)) co_return void(outcome = 21);
+        if (!co_await log.close()) co_return void(outcome = 22);
+    };
+    run_on_reactor_and_exit(main, outcome);
+}
+
+TEST(seal, one_short_of_descriptors_leaves_the_log_serving_and_is_retried) {
+    temporary_directory dir;
+    const auto options = seal_options(dir.path());
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) run_seal_short_of_descriptors(options);
+    int child_status = 0;
+    ASSERT_EQ(::waitpid(child, &child_status, 0), child);
+    ASSERT_TRUE(WIFEXITED(child_status));
+    EXPECT_EQ(WEXITSTATUS(child_status), 0);
 }
 
 }  // namespace
