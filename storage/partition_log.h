@@ -306,6 +306,7 @@ private:
                                              bool& fsync_failed);
     // close() under the append lock, between its two waits for the flush loop.
     task<status> close_locked();
+    task<status> finish_close();  // close_locked() past its seals: flush, trim, sync, marker
     // The log of a partition directory made by this open: one empty segment, nothing synced.
     task<status> create_empty();
 

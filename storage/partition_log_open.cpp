@@ -501,6 +501,14 @@ task<status> partition_log::close_locked() {
     }
     _closed = true;
     if (_failed) co_return fail(errc::log_failed);
+    // Past this point a failure leaves the log closed but not cleanly: a second close() says
+    // so instead of reporting success.
+    auto finished = co_await finish_close();
+    if (!finished) _failed = true;
+    co_return finished;
+}
+
+task<status> partition_log::finish_close() {
     auto flushed = co_await flush();
     if (!flushed) co_return flushed;
     LAMINAR_ASSERT(!_flush_running);

@@ -227,5 +227,63 @@ TEST(seal, one_short_of_descriptors_leaves_the_log_serving_and_is_retried) {
     EXPECT_EQ(WEXITSTATUS(child_status), 0);
 }
 
+// In a child: a new log's first durable append (flush.messages=1) syncs the directories'
+// names, and finds no descriptor free to open them (EMFILE). The batch is in the log already:
+// failing its append would let a producer's retry write it twice. So the flush tries again;
+// freed 50 ms later, the append is acknowledged. A second log whose shortage lasts fails (its
+// append with it) after about a second. Exit 0 when both hold; anything else names the check.
+[[noreturn]] void run_durable_append_short_of_descriptors(const log_options& options) {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(10);
+    limit.rlim_cur = std::min<rlim_t>(limit.rlim_cur, 256);
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(11);
+    int outcome = 0;
+    auto main = [&]() -> task<void> {
+        auto brief_options = options;
+        brief_options.config.flush_messages = 1;
+        auto lasting_options = brief_options;
+        lasting_options.partition = brief_options.partition + 1;
+        auto brief = co_await partition_log::open(brief_options);
+        auto lasting = co_await partition_log::open(lasting_options);
+        if (!brief || !lasting) co_return void(outcome = 12);
+        std::vector<int> taken;
+        for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) taken.push_back(fd);
+        if (errno != EMFILE || taken.empty()) co_return void(outcome = 13);
+        auto give_back = [&taken]() -> task<void> {
+            co_await io::sleep_for(std::chrono::milliseconds(50));
+            for (int fd : taken) ::close(fd);
+            taken.clear();
+        };
+        reactor::current().spawn(give_back());
+        auto first = batch_number(0);
+        if (!co_await (*brief)->append(first)) co_return void(outcome = 14);
+        if ((*brief)->failed()) co_return void(outcome = 15);
+        for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) taken.push_back(fd);
+        auto second = batch_number(0);
+        const auto started = std::chrono::steady_clock::now();
+        if (co_await (*lasting)->append(second)) co_return void(outcome = 16);
+        if (!(*lasting)->failed()) co_return void(outcome = 17);
+        if (std::chrono::steady_clock::now() - started < std::chrono::milliseconds(500)) {
+            co_return void(outcome = 18);  // failed without trying again
+        }
+        for (int fd : taken) ::close(fd);
+        if (!co_await (*brief)->close()) co_return void(outcome = 19);
+        (void)co_await (*lasting)->close();
+    };
+    run_on_reactor_and_exit(main, outcome);
+}
+
+TEST(seal, a_durable_append_short_of_descriptors_waits_for_them_instead_of_failing) {
+    temporary_directory dir;
+    const auto options = seal_options(dir.path());
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) run_durable_append_short_of_descriptors(options);
+    int child_status = 0;
+    ASSERT_EQ(::waitpid(child, &child_status, 0), child);
+    ASSERT_TRUE(WIFEXITED(child_status));
+    EXPECT_EQ(WEXITSTATUS(child_status), 0);
+}
+
 }  // namespace
 }  // namespace laminar::storage
