@@ -493,7 +493,9 @@ task<status> partition_log::close() {
 }
 
 task<status> partition_log::close_locked() {
-    if (_closed) co_return status{};
+    // A second close() reports how the first ended: a log that failed (in the first close's
+    // flush, sync or checkpoints, or before) was not closed cleanly.
+    if (_closed) co_return _failed ? fail(errc::log_failed) : status{};
     if (!_failed) {
         // Not closed yet if a seal fails (a full disk): close() may be called again.
         auto sealed = co_await finish_seals();

@@ -172,6 +172,33 @@ TEST(seal, a_close_refused_by_a_seal_leaves_no_flush_running) {
     run_on_reactor(body);
 }
 
+// A close() that fails past its seals (here its recovery-point checkpoint: a directory stands
+// where the checkpoint's temporary file goes) leaves the log closed but not cleanly; a second
+// close() must say so rather than report success (its owner may retry a failed close).
+TEST(seal, a_second_close_after_a_failed_one_reports_the_failure) {
+    temporary_directory dir;
+    const auto options = seal_options(dir.path());
+    auto body = [&]() -> task<void> {
+        auto opened = co_await partition_log::open(options);
+        EXPECT_TRUE(opened);
+        if (!opened) co_return;
+        auto& log = **opened;
+        auto batch = batch_number(0);
+        EXPECT_TRUE(co_await log.append(batch));
+        const std::string blocker = log.dir() + "/" + std::string(recovery_point_file) +
+                                    std::string(checkpoint_temporary_suffix);
+        EXPECT_TRUE(std::filesystem::create_directory(blocker));
+        EXPECT_FALSE(co_await log.close());
+        EXPECT_TRUE(log.failed());
+        auto again = co_await log.close();
+        EXPECT_FALSE(again);
+        if (!again) {
+            EXPECT_EQ(again.error(), errc::log_failed);
+        }
+    };
+    run_on_reactor(body);
+}
+
 // UBSan's vptr check (the asan preset) asks whether an object's vtable is readable through a
 // pipe (sanitizer_common's IsAccessibleMemoryRange) the first time it meets a pairing of static
 // and dynamic type; with no descriptor free pipe() fails, the vtable counts as unreadable and a
