@@ -46,6 +46,9 @@
 //   and a crash part-way leaves a consistent log (at worst holding more of the old prefix).
 // - Creating a log syncs nothing; the data directory and the log's directory are synced once
 //   before anything in the log is first acknowledged durable (flush, roll, checkpoint, close).
+//   The logs of a shard share the data directory's fsync; once such an fsync has failed,
+//   every later request for it on that shard fails too (which partition directories' names it
+//   lost is unknown), so every log that still needs it fails, until the process restarts.
 // - A clean close() leaves a marker so the next open trusts the files and scans nothing.
 // - compact() never changes an offset or touches the active segment; a crash at any point of
 //   the swap of a cleaned segment or group leaves either the old segments or the cleaned one

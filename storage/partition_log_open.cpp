@@ -148,6 +148,11 @@ struct data_dir_syncs {
     async_mutex running;
     std::uint64_t requested = 0;
     std::uint64_t covered = 0;
+    // Set by a failed fsync: what the directory's entries (every partition directory made
+    // before it) hold on disk is unknown, and a later fsync may report 0 with them lost
+    // (fsyncgate). Every later request fails as it did, so each log that needs the sync fails,
+    // not only the one whose request ran it (as Kafka takes the whole log dir offline).
+    errc failed = errc::ok;
 };
 
 task<status> sync_data_dir(const std::string& data_dir, bool& fsync_failed) {
@@ -156,12 +161,19 @@ task<status> sync_data_dir(const std::string& data_dir, bool& fsync_failed) {
     const std::uint64_t request = ++syncs.requested;
     auto held = co_await syncs.running.lock();
     if (syncs.covered >= request) co_return status{};  // a sync started after we asked
+    if (syncs.failed != errc::ok) {
+        fsync_failed = true;
+        co_return fail(syncs.failed);
+    }
     const std::uint64_t covering = syncs.requested;
     auto dir = co_await open_file(data_dir, O_RDONLY | O_DIRECTORY);
     if (!dir) co_return fail(dir.error());
     auto synced = co_await sync_directory(dir->get());
     if (synced) syncs.covered = covering;
-    if (!synced) fsync_failed = true;
+    if (!synced) {
+        syncs.failed = synced.error();
+        fsync_failed = true;
+    }
     co_return synced;
 }
 

@@ -4,6 +4,8 @@
 // recovery point behind the unsealed segment, so reopening scans it and keeps every batch. (Kills
 // at random moments, seals included: crash_test's flush-none case.)
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -337,6 +339,59 @@ TEST(seal, a_durable_append_short_of_descriptors_waits_for_them_instead_of_faili
     int child_status = 0;
     ASSERT_EQ(::waitpid(child, &child_status, 0), child);
     ASSERT_TRUE(WIFEXITED(child_status));
+    EXPECT_EQ(WEXITSTATUS(child_status), 0);
+}
+
+constexpr int exit_no_mount_privilege = 77;
+
+// In a child with its own mount namespace: two new logs in one data directory, each with a batch
+// appended, whose first flush syncs the data directory (the entry of its partition directory).
+// While /proc/sys is bind-mounted over the data directory, the first log's flush opens that
+// instead and its fsync fails (procfs directories have none: EINVAL), as a disk's error would.
+// The mount gone, the second log's flush finds a directory that fsyncs again, and a retried
+// fsync may report 0 with the entries lost (fsyncgate): it must fail too, not count its
+// directory durable. Exit 0 when both logs failed; anything else names the check.
+[[noreturn]] void run_failed_data_dir_sync(const log_options& options) {
+    if (::unshare(CLONE_NEWNS) != 0) _exit(errno == EPERM ? exit_no_mount_privilege : 10);
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(11);
+    int outcome = 0;
+    auto main = [&]() -> task<void> {
+        auto second_options = options;
+        second_options.partition = options.partition + 1;
+        auto first = co_await partition_log::open(options);
+        auto second = co_await partition_log::open(second_options);
+        if (!first || !second) co_return void(outcome = 12);
+        for (auto* log : {first->get(), second->get()}) {
+            auto batch = batch_number(0);
+            if (!co_await log->append(batch)) co_return void(outcome = 13);
+        }
+        const char* data_dir = options.data_dir.c_str();
+        if (::mount("/proc/sys", data_dir, nullptr, MS_BIND, nullptr) != 0) {
+            co_return void(outcome = errno == EPERM ? exit_no_mount_privilege : 14);
+        }
+        const bool first_flushed = static_cast<bool>(co_await (*first)->flush());
+        if (::umount2(data_dir, 0) != 0) co_return void(outcome = 15);
+        if (first_flushed || !(*first)->failed()) co_return void(outcome = 16);
+        if (co_await (*second)->flush()) co_return void(outcome = 17);
+        if (!(*second)->failed() || (*second)->directories_durable()) {
+            co_return void(outcome = 18);
+        }
+    };
+    run_on_reactor_and_exit(main, outcome);
+}
+
+TEST(seal, a_failed_data_directory_fsync_fails_every_log_that_needs_it) {
+    temporary_directory dir;
+    const auto options = seal_options(dir.path());
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) run_failed_data_dir_sync(options);
+    int child_status = 0;
+    ASSERT_EQ(::waitpid(child, &child_status, 0), child);
+    ASSERT_TRUE(WIFEXITED(child_status));
+    if (WEXITSTATUS(child_status) == exit_no_mount_privilege) {
+        GTEST_SKIP() << "needs CAP_SYS_ADMIN for a mount namespace";
+    }
     EXPECT_EQ(WEXITSTATUS(child_status), 0);
 }
 
