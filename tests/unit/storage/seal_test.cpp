@@ -344,13 +344,15 @@ TEST(seal, a_durable_append_short_of_descriptors_waits_for_them_instead_of_faili
 
 constexpr int exit_no_mount_privilege = 77;
 
-// In a child with its own mount namespace: two new logs in one data directory, each with a batch
-// appended, whose first flush syncs the data directory (the entry of its partition directory).
-// While /proc/sys is bind-mounted over the data directory, the first log's flush opens that
-// instead and its fsync fails (procfs directories have none: EINVAL), as a disk's error would.
-// The mount gone, the second log's flush finds a directory that fsyncs again, and a retried
-// fsync may report 0 with the entries lost (fsyncgate): it must fail too, not count its
-// directory durable. Exit 0 when both logs failed; anything else names the check.
+// In a child with its own mount namespace: new logs in one data directory, each with a batch
+// appended, whose first flush (or seal) syncs the data directory (the entry of its partition
+// directory). While /proc/sys is bind-mounted over the data directory, the first log's flush
+// opens that instead and its fsync fails (procfs directories have none: EINVAL), as a disk's
+// error would. The mount gone, the second log's flush finds a directory that fsyncs again, and
+// a retried fsync may report 0 with the entries lost (fsyncgate): it must fail too, not count
+// its directory durable. A third log rolls: its seal's directory sync fails the same way, and
+// fails the log (unlike a directory that cannot be opened for want of a descriptor, which the
+// seal retries). Exit 0 when all three failed; anything else names the check.
 [[noreturn]] void run_failed_data_dir_sync(const log_options& options) {
     if (::unshare(CLONE_NEWNS) != 0) _exit(errno == EPERM ? exit_no_mount_privilege : 10);
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(11);
@@ -358,9 +360,12 @@ constexpr int exit_no_mount_privilege = 77;
     auto main = [&]() -> task<void> {
         auto second_options = options;
         second_options.partition = options.partition + 1;
+        auto third_options = options;
+        third_options.partition = options.partition + 2;
         auto first = co_await partition_log::open(options);
         auto second = co_await partition_log::open(second_options);
-        if (!first || !second) co_return void(outcome = 12);
+        auto third = co_await partition_log::open(third_options);
+        if (!first || !second || !third) co_return void(outcome = 12);
         for (auto* log : {first->get(), second->get()}) {
             auto batch = batch_number(0);
             if (!co_await log->append(batch)) co_return void(outcome = 13);
@@ -376,6 +381,13 @@ constexpr int exit_no_mount_privilege = 77;
         if (!(*second)->failed() || (*second)->directories_durable()) {
             co_return void(outcome = 18);
         }
+        auto& rolling = **third;
+        for (int k = 0; rolling.segment_count() == 1; ++k) {
+            auto batch = batch_number(k);
+            if (!co_await rolling.append(batch)) co_return void(outcome = 19);
+        }
+        if (co_await rolling.flush()) co_return void(outcome = 20);  // waits for the seal
+        if (!rolling.failed() || rolling.recovery_point() != 0) co_return void(outcome = 21);
     };
     run_on_reactor_and_exit(main, outcome);
 }
