@@ -547,9 +547,16 @@ task<void> partition_log::flush_loop() {
         if (!_seals.empty()) {
             auto sealed = co_await finish_seals();
             if (!sealed) {
+                // Not a failed fsync (that fails the log): no descriptor free, a full disk. The
+                // waiters' batches are in the log; give the seal a second before failing them.
+                if (!_failed && ++directory_retries <= directory_sync_retries_max) {
+                    co_await io::sleep_for(directory_sync_retry_delay);
+                    continue;
+                }
                 fail_waiters(sealed.error());
                 break;
             }
+            directory_retries = 0;
             continue;
         }
         const std::uint64_t target = _appended_sequence;
