@@ -33,7 +33,11 @@
 //   leaves that segment to be scanned. A seal that fails on an fdatasync or fsync fails the log;
 //   one that fails otherwise (a full disk refusing index files or the checkpoint, a directory
 //   that cannot be opened for want of a descriptor: EMFILE) is retried, and
-//   meanwhile the recovery point stays behind that segment. flush() (and every-batch appends), close(), truncate_to,
+//   meanwhile the recovery point stays behind that segment. Every-batch appends waiting on such
+//   a seal, or on a first flush that cannot open the directories, are not failed at once: their
+//   batches are in the log and a producer's retry would write them twice, so the flush tries
+//   again every 10 ms for about a second (then a seal's error fails the waiters, a directory
+//   that still cannot be opened fails the log). flush() (and every-batch appends), close(), truncate_to,
 //   advance_log_start_offset, enforce_retention and compaction's segment swap wait for the seals
 //   in flight; a roll waits when seals_pending_max are already queued. A log destroyed without
 //   close() abandons its seals (as a crash would): the next open() scans what they left.
