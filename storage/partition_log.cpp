@@ -372,6 +372,10 @@ bool partition_log::roll_due(const record_batch_header& header,
 
 // A bound on rolled segments waiting for their seal: a roll past it waits for the seals.
 constexpr std::size_t seals_pending_max = 2;
+// A flush whose directory could not be opened (no descriptor free) tries again this often
+// before the log fails (about a second).
+constexpr unsigned directory_sync_retries_max = 100;
+constexpr std::chrono::milliseconds directory_sync_retry_delay{10};
 
 // Starts a new segment at the log end. The full one is only trimmed here (so that a process
 // crash leaves it ending at its last batch, as recovery expects of a segment that is not the
@@ -488,11 +492,14 @@ task<status> partition_log::seal(const std::shared_ptr<seal_link>& link, const s
         // partition directory) before anything in the segment is acknowledged durable.
         // The paths are this frame's copies: the log may be destroyed while the fsyncs wait.
         const std::string data_dir = link->log->_options.data_dir;
-        auto names = co_await sync_directory_names(data_dir, dir);
+        bool fsync_failed = false;
+        auto names = co_await sync_directory_names(data_dir, dir, fsync_failed);
         if (!link->log) co_return names;
         // As for the data: after a failed fsync what reached the disk is unknown; the log fails
-        // rather than retry the seal and mark its batches durable on a second fsync's word.
-        if (!names) link->log->_failed = true;
+        // rather than retry the seal and mark its batches durable on a second fsync's word. A
+        // directory that could not be opened (no descriptor free: EMFILE) was not synced at
+        // all: the seal stays queued and is retried, the log keeps serving.
+        if (!names && fsync_failed) link->log->_failed = true;
         if (!names) co_return names;
         link->log->_directory_sync_count += 2;
         link->log->_directories_durable = true;
@@ -503,7 +510,13 @@ task<status> partition_log::seal(const std::shared_ptr<seal_link>& link, const s
     unique_fd directory(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!directory) co_return fail(errc_from_core(errc_from_errno(errno)));
     auto dir_synced = co_await sync_directory(directory.get());
-    if (!dir_synced || !link->log) co_return dir_synced;
+    if (!dir_synced) {
+        // This fsync makes the next segment's name durable, and a retried one may report 0
+        // (fsyncgate): the log fails, as after a failed fdatasync.
+        if (link->log) link->log->_failed = true;
+        co_return dir_synced;
+    }
+    if (!link->log) co_return dir_synced;
     ++link->log->_directory_sync_count;
     if (job.next_base_offset <= link->log->_recovery_point) co_return status{};
     const std::string name(recovery_point_file);
@@ -527,28 +540,45 @@ void partition_log::start_flush() noexcept {
 // The group commit: one fdatasync at a time; each covers every batch whose write completed
 // before it started, and wakes their appends when it completes.
 task<void> partition_log::flush_loop() {
+    unsigned directory_retries = 0;
     while (!_failed && _durable_sequence < _appended_sequence) {
         // Batches in a rolled segment are durable once its seal has synced it, and batches in
         // the active one once its directory entry is: let the seals finish first.
         if (!_seals.empty()) {
             auto sealed = co_await finish_seals();
             if (!sealed) {
+                // Not a failed fsync (that fails the log): no descriptor free, a full disk. The
+                // waiters' batches are in the log; give the seal a second before failing them.
+                if (!_failed && ++directory_retries <= directory_sync_retries_max) {
+                    co_await io::sleep_for(directory_sync_retry_delay);
+                    continue;
+                }
                 fail_waiters(sealed.error());
                 break;
             }
+            directory_retries = 0;
             continue;
         }
         const std::uint64_t target = _appended_sequence;
         auto active = _segments.back();
         ++_fdatasync_count;
         auto synced = co_await active->sync();
+        bool fsync_failed = !synced;
         // A new log's first flush: its batches are durable once the names of its files are.
-        if (synced && !_directories_durable) synced = co_await sync_directories();
+        if (synced && !_directories_durable) synced = co_await sync_directories(fsync_failed);
         if (!synced) {
-            _failed = true;  // after a failed fsync the page cache state is unknown (fsyncgate)
-            fail_waiters(synced.error());
+            // After a failed fsync the page cache state is unknown (fsyncgate): the log fails.
+            // A directory that could not be opened (EMFILE) was not synced, but the batches are
+            // in the log already: failing their appends would let a producer's retry write
+            // them twice. Try again a little later; a shortage that lasts fails the log.
+            if (!fsync_failed && ++directory_retries <= directory_sync_retries_max) {
+                co_await io::sleep_for(directory_sync_retry_delay);
+                continue;
+            }
+            _failed = true;
             break;
         }
+        directory_retries = 0;
         mark_durable(target);
     }
     if (_failed) fail_waiters(errc::log_failed);

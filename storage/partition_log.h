@@ -30,9 +30,14 @@
 //   the full one (its fdatasync, index files, the directory sync, then the recovery-point
 //   checkpoint) runs afterwards in a task on the shard, one segment after another. The recovery
 //   point moves past a segment only once its seal is durable, so a crash before a seal finishes
-//   leaves that segment to be scanned. A seal that fails on its fdatasync fails the log; one
-//   that fails later (a full disk refusing index files or the checkpoint) is retried, and
-//   meanwhile the recovery point stays behind that segment. flush() (and every-batch appends), close(), truncate_to,
+//   leaves that segment to be scanned. A seal that fails on an fdatasync or fsync fails the log;
+//   one that fails otherwise (a full disk refusing index files or the checkpoint, a directory
+//   that cannot be opened for want of a descriptor: EMFILE) is retried, and
+//   meanwhile the recovery point stays behind that segment. Every-batch appends waiting on such
+//   a seal, or on a first flush that cannot open the directories, are not failed at once: their
+//   batches are in the log and a producer's retry would write them twice, so the flush tries
+//   again every 10 ms for about a second (then a seal's error fails the waiters, a directory
+//   that still cannot be opened fails the log). flush() (and every-batch appends), close(), truncate_to,
 //   advance_log_start_offset, enforce_retention and compaction's segment swap wait for the seals
 //   in flight; a roll waits when seals_pending_max are already queued. A log destroyed without
 //   close() abandons its seals (as a crash would): the next open() scans what they left.
@@ -45,6 +50,9 @@
 //   and a crash part-way leaves a consistent log (at worst holding more of the old prefix).
 // - Creating a log syncs nothing; the data directory and the log's directory are synced once
 //   before anything in the log is first acknowledged durable (flush, roll, checkpoint, close).
+//   The logs of a shard share the data directory's fsync; once such an fsync has failed,
+//   every later request for it on that shard fails too (which partition directories' names it
+//   lost is unknown), so every log that still needs it fails, until the process restarts.
 // - A clean close() leaves a marker so the next open trusts the files and scans nothing.
 // - compact() never changes an offset or touches the active segment; a crash at any point of
 //   the swap of a cleaned segment or group leaves either the old segments or the cleaned one
@@ -303,13 +311,17 @@ private:
     // checkpoints, removals: rare), so an open log holds only its segments' descriptors.
     task<status> sync_dir();
     // fsync of the data directory (the partition directory's name), then of the partition's
-    // directory; sets _directories_durable.
-    task<status> sync_directories();
+    // directory; sets _directories_durable. On an error, `fsync_failed` says whether an fsync
+    // failed (the log must fail: fsyncgate) rather than the open of a directory before it (no
+    // descriptor free, EMFILE: nothing was synced or lost, a later attempt may succeed).
+    task<status> sync_directories(bool& fsync_failed);
     // The same two fsyncs on paths the caller keeps alive, touching no member: for a seal, whose
     // log may be destroyed while it waits.
-    static task<status> sync_directory_names(const std::string& data_dir, const std::string& dir);
+    static task<status> sync_directory_names(const std::string& data_dir, const std::string& dir,
+                                             bool& fsync_failed);
     // close() under the append lock, between its two waits for the flush loop.
     task<status> close_locked();
+    task<status> finish_close();  // close_locked() past its seals: flush, trim, sync, marker
     // The log of a partition directory made by this open: one empty segment, nothing synced.
     task<status> create_empty();
 

@@ -110,8 +110,12 @@ status partition_log::reconfigure(const log_config& config) {
 task<status> partition_log::write_checkpoint_value(std::string_view name, std::int64_t value) {
     // The checkpoint is durable only once the partition directory's own name is.
     if (!_directories_durable) {
-        auto synced = co_await sync_directories();
+        bool fsync_failed = false;
+        auto synced = co_await sync_directories(fsync_failed);
         if (!synced) {
+            // Any failure fails the log here, EMFILE included: truncations call this after they
+            // have cut the data, and must not leave a higher point on disk behind a log that
+            // goes on taking appends.
             _failed = true;
             co_return synced;
         }
@@ -144,35 +148,51 @@ struct data_dir_syncs {
     async_mutex running;
     std::uint64_t requested = 0;
     std::uint64_t covered = 0;
+    // Set by a failed fsync: what the directory's entries (every partition directory made
+    // before it) hold on disk is unknown, and a later fsync may report 0 with them lost
+    // (fsyncgate). Every later request fails as it did, so each log that needs the sync fails,
+    // not only the one whose request ran it (as Kafka takes the whole log dir offline).
+    errc failed = errc::ok;
 };
 
-task<status> sync_data_dir(const std::string& data_dir) {
+task<status> sync_data_dir(const std::string& data_dir, bool& fsync_failed) {
     thread_local std::map<std::string, data_dir_syncs> by_dir;
     auto& syncs = by_dir[data_dir];
     const std::uint64_t request = ++syncs.requested;
     auto held = co_await syncs.running.lock();
     if (syncs.covered >= request) co_return status{};  // a sync started after we asked
+    if (syncs.failed != errc::ok) {
+        fsync_failed = true;
+        co_return fail(syncs.failed);
+    }
     const std::uint64_t covering = syncs.requested;
     auto dir = co_await open_file(data_dir, O_RDONLY | O_DIRECTORY);
     if (!dir) co_return fail(dir.error());
     auto synced = co_await sync_directory(dir->get());
     if (synced) syncs.covered = covering;
+    if (!synced) {
+        syncs.failed = synced.error();
+        fsync_failed = true;
+    }
     co_return synced;
 }
 
 }  // namespace
 
 task<status> partition_log::sync_directory_names(const std::string& data_dir,
-                                                 const std::string& dir) {
-    auto synced = co_await sync_data_dir(data_dir);
+                                                 const std::string& dir, bool& fsync_failed) {
+    fsync_failed = false;
+    auto synced = co_await sync_data_dir(data_dir, fsync_failed);
     if (!synced) co_return synced;
     auto opened = co_await open_file(dir, O_RDONLY | O_DIRECTORY);
     if (!opened) co_return fail(opened.error());
-    co_return co_await sync_directory(opened->get());
+    synced = co_await sync_directory(opened->get());
+    if (!synced) fsync_failed = true;
+    co_return synced;
 }
 
-task<status> partition_log::sync_directories() {
-    auto synced = co_await sync_directory_names(_options.data_dir, _dir);
+task<status> partition_log::sync_directories(bool& fsync_failed) {
+    auto synced = co_await sync_directory_names(_options.data_dir, _dir, fsync_failed);
     if (!synced) co_return synced;
     _directory_sync_count += 2;
     _directories_durable = true;
@@ -332,9 +352,12 @@ task<result<bool>> partition_log::checkpoint_recovery_point() {
         auto active = _segments.back();
         ++_fdatasync_count;
         auto synced = co_await active->sync();
-        if (synced) synced = co_await sync_directories();
+        bool fsync_failed = !synced;
+        if (synced) synced = co_await sync_directories(fsync_failed);
         if (!synced) {
-            _failed = true;  // as flush_loop: after a failed fsync the page cache is unknown
+            // As flush_loop: after a failed fsync the page cache is unknown; a directory that
+            // could not be opened (EMFILE) was not synced, and the next checkpoint tries again.
+            if (fsync_failed) _failed = true;
             co_return fail(synced.error());
         }
     }
@@ -502,7 +525,9 @@ task<status> partition_log::close() {
 }
 
 task<status> partition_log::close_locked() {
-    if (_closed) co_return status{};
+    // A second close() reports how the first ended: a log that failed (in the first close's
+    // flush, sync or checkpoints, or before) was not closed cleanly.
+    if (_closed) co_return _failed ? fail(errc::log_failed) : status{};
     if (!_failed) {
         // Not closed yet if a seal fails (a full disk): close() may be called again.
         auto sealed = co_await finish_seals();
@@ -510,6 +535,14 @@ task<status> partition_log::close_locked() {
     }
     _closed = true;
     if (_failed) co_return fail(errc::log_failed);
+    // Past this point a failure leaves the log closed but not cleanly: a second close() says
+    // so instead of reporting success.
+    auto finished = co_await finish_close();
+    if (!finished) _failed = true;
+    co_return finished;
+}
+
+task<status> partition_log::finish_close() {
     auto flushed = co_await flush();
     if (!flushed) co_return flushed;
     LAMINAR_ASSERT(!_flush_running);

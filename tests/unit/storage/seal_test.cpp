@@ -3,8 +3,14 @@
 // checkpoint) follows in a task on the shard. A process killed before a seal finishes leaves the
 // recovery point behind the unsealed segment, so reopening scans it and keeps every batch. (Kills
 // at random moments, seals included: crash_test's flush-none case.)
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <filesystem>
 
@@ -166,6 +172,239 @@ TEST(seal, a_close_refused_by_a_seal_leaves_no_flush_running) {
         log.reset();  // a flush still running here trips ~partition_log's assert
     };
     run_on_reactor(body);
+}
+
+// A close() that fails past its seals (here its recovery-point checkpoint: a directory stands
+// where the checkpoint's temporary file goes) leaves the log closed but not cleanly; a second
+// close() must say so rather than report success (its owner may retry a failed close).
+TEST(seal, a_second_close_after_a_failed_one_reports_the_failure) {
+    temporary_directory dir;
+    const auto options = seal_options(dir.path());
+    auto body = [&]() -> task<void> {
+        auto opened = co_await partition_log::open(options);
+        EXPECT_TRUE(opened);
+        if (!opened) co_return;
+        auto& log = **opened;
+        auto batch = batch_number(0);
+        EXPECT_TRUE(co_await log.append(batch));
+        const std::string blocker = log.dir() + "/" + std::string(recovery_point_file) +
+                                    std::string(checkpoint_temporary_suffix);
+        EXPECT_TRUE(std::filesystem::create_directory(blocker));
+        EXPECT_FALSE(co_await log.close());
+        EXPECT_TRUE(log.failed());
+        auto again = co_await log.close();
+        EXPECT_FALSE(again);
+        if (!again) {
+            EXPECT_EQ(again.error(), errc::log_failed);
+        }
+    };
+    run_on_reactor(body);
+}
+
+// UBSan's vptr check (the asan preset) asks whether an object's vtable is readable through a
+// pipe (sanitizer_common's IsAccessibleMemoryRange) the first time it meets a pairing of static
+// and dynamic type; with no descriptor free pipe() fails, the vtable counts as unreadable and a
+// live object is reported as "member call on address ... which does not point to an object of
+// type '_Sp_counted_base'" (invalid vptr), failing the child with exit 1. The pairs it has met
+// are cached for the process. So before taking every descriptor, a child runs the steps its
+// scenario takes on a log of its own (a roll, its seal, a flush, a timer, a close; under
+// `options`' flush policy) in a sibling data directory, with descriptors to spare.
+task<bool> rehearse_with_descriptors_free(const log_options& options) {
+    auto rehearsal = options;
+    rehearsal.data_dir = options.data_dir + "/rehearsal";
+    std::error_code made;
+    std::filesystem::create_directories(rehearsal.data_dir, made);
+    if (made) co_return false;
+    auto opened = co_await partition_log::open(rehearsal);
+    if (!opened) co_return false;
+    auto& log = **opened;
+    for (int k = 0; log.segment_count() < 2; ++k) {
+        auto batch = batch_number(k);
+        if (!co_await log.append(batch)) co_return false;
+    }
+    if (!co_await log.flush()) co_return false;
+    co_await io::sleep_for(std::chrono::milliseconds(1));
+    co_return static_cast<bool>(co_await log.close());
+}
+
+// In a child (the descriptor table is the process's): fills the first segment, takes every free
+// descriptor but one, and appends the batch that rolls. The new segment's file takes the last
+// one, so the seal cannot open the data directory to sync it (a new log's first seal syncs the
+// directories): EMFILE. Nothing was synced or lost; the log must keep serving and seal once
+// descriptors are free again. Exit 0 when it does; anything else names the check that failed.
+[[noreturn]] void run_seal_short_of_descriptors(const log_options& options) {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(10);
+    limit.rlim_cur = std::min<rlim_t>(limit.rlim_cur, 256);  // few to take
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(11);
+    int outcome = 0;
+    auto main = [&]() -> task<void> {
+        if (!co_await rehearse_with_descriptors_free(options)) co_return void(outcome = 9);
+        auto opened = co_await partition_log::open(options);
+        if (!opened) co_return void(outcome = 12);
+        auto& log = **opened;
+        int k = 0;
+        const std::uint64_t batch_bytes = batch_number(0).size();
+        while (log.active_segment().size_bytes() + batch_bytes <= options.config.segment_bytes) {
+            auto batch = batch_number(k++);
+            if (!co_await log.append(batch)) co_return void(outcome = 13);
+        }
+        std::vector<int> taken;
+        for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) taken.push_back(fd);
+        if (errno != EMFILE || taken.empty()) co_return void(outcome = 14);
+        ::close(taken.back());
+        taken.pop_back();
+        auto rolling = batch_number(k++);
+        if (!co_await log.append(rolling)) co_return void(outcome = 15);
+        if (log.segment_count() != 2) co_return void(outcome = 16);
+        if (co_await log.flush()) co_return void(outcome = 17);  // the seal could not finish
+        if (log.failed()) co_return void(outcome = 18);
+        for (int fd : taken) ::close(fd);
+        if (!co_await log.flush()) co_return void(outcome = 19);
+        if (log.failed() || log.recovery_point() != log.segments()[1]->base_offset()) {
+            co_return void(outcome = 20);
+        }
+        auto more = batch_number(k++);
+        if (!co_await log.append(more)) co_return void(outcome = 21);
+        if (!co_await log.close()) co_return void(outcome = 22);
+    };
+    run_on_reactor_and_exit(main, outcome);
+}
+
+TEST(seal, one_short_of_descriptors_leaves_the_log_serving_and_is_retried) {
+    temporary_directory dir;
+    const auto options = seal_options(dir.path());
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) run_seal_short_of_descriptors(options);
+    int child_status = 0;
+    ASSERT_EQ(::waitpid(child, &child_status, 0), child);
+    ASSERT_TRUE(WIFEXITED(child_status));
+    EXPECT_EQ(WEXITSTATUS(child_status), 0);
+}
+
+// In a child: a new log's first durable append (flush.messages=1) syncs the directories'
+// names, and finds no descriptor free to open them (EMFILE). The batch is in the log already:
+// failing its append would let a producer's retry write it twice. So the flush tries again;
+// freed 50 ms later, the append is acknowledged. A second log whose shortage lasts fails (its
+// append with it) after about a second. Exit 0 when both hold; anything else names the check.
+[[noreturn]] void run_durable_append_short_of_descriptors(const log_options& options) {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(10);
+    limit.rlim_cur = std::min<rlim_t>(limit.rlim_cur, 256);
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(11);
+    int outcome = 0;
+    auto main = [&]() -> task<void> {
+        auto brief_options = options;
+        brief_options.config.flush_messages = 1;
+        auto lasting_options = brief_options;
+        lasting_options.partition = brief_options.partition + 1;
+        if (!co_await rehearse_with_descriptors_free(brief_options)) co_return void(outcome = 9);
+        auto brief = co_await partition_log::open(brief_options);
+        auto lasting = co_await partition_log::open(lasting_options);
+        if (!brief || !lasting) co_return void(outcome = 12);
+        std::vector<int> taken;
+        for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) taken.push_back(fd);
+        if (errno != EMFILE || taken.empty()) co_return void(outcome = 13);
+        auto give_back = [&taken]() -> task<void> {
+            co_await io::sleep_for(std::chrono::milliseconds(50));
+            for (int fd : taken) ::close(fd);
+            taken.clear();
+        };
+        reactor::current().spawn(give_back());
+        auto first = batch_number(0);
+        if (!co_await (*brief)->append(first)) co_return void(outcome = 14);
+        if ((*brief)->failed()) co_return void(outcome = 15);
+        for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) taken.push_back(fd);
+        auto second = batch_number(0);
+        const auto started = std::chrono::steady_clock::now();
+        if (co_await (*lasting)->append(second)) co_return void(outcome = 16);
+        if (!(*lasting)->failed()) co_return void(outcome = 17);
+        if (std::chrono::steady_clock::now() - started < std::chrono::milliseconds(500)) {
+            co_return void(outcome = 18);  // failed without trying again
+        }
+        for (int fd : taken) ::close(fd);
+        if (!co_await (*brief)->close()) co_return void(outcome = 19);
+        (void)co_await (*lasting)->close();
+    };
+    run_on_reactor_and_exit(main, outcome);
+}
+
+TEST(seal, a_durable_append_short_of_descriptors_waits_for_them_instead_of_failing) {
+    temporary_directory dir;
+    const auto options = seal_options(dir.path());
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) run_durable_append_short_of_descriptors(options);
+    int child_status = 0;
+    ASSERT_EQ(::waitpid(child, &child_status, 0), child);
+    ASSERT_TRUE(WIFEXITED(child_status));
+    EXPECT_EQ(WEXITSTATUS(child_status), 0);
+}
+
+constexpr int exit_no_mount_privilege = 77;
+
+// In a child with its own mount namespace: new logs in one data directory, each with a batch
+// appended, whose first flush (or seal) syncs the data directory (the entry of its partition
+// directory). While /proc/sys is bind-mounted over the data directory, the first log's flush
+// opens that instead and its fsync fails (procfs directories have none: EINVAL), as a disk's
+// error would. The mount gone, the second log's flush finds a directory that fsyncs again, and
+// a retried fsync may report 0 with the entries lost (fsyncgate): it must fail too, not count
+// its directory durable. A third log rolls: its seal's directory sync fails the same way, and
+// fails the log (unlike a directory that cannot be opened for want of a descriptor, which the
+// seal retries). Exit 0 when all three failed; anything else names the check.
+[[noreturn]] void run_failed_data_dir_sync(const log_options& options) {
+    if (::unshare(CLONE_NEWNS) != 0) _exit(errno == EPERM ? exit_no_mount_privilege : 10);
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(11);
+    int outcome = 0;
+    auto main = [&]() -> task<void> {
+        auto second_options = options;
+        second_options.partition = options.partition + 1;
+        auto third_options = options;
+        third_options.partition = options.partition + 2;
+        auto first = co_await partition_log::open(options);
+        auto second = co_await partition_log::open(second_options);
+        auto third = co_await partition_log::open(third_options);
+        if (!first || !second || !third) co_return void(outcome = 12);
+        for (auto* log : {first->get(), second->get()}) {
+            auto batch = batch_number(0);
+            if (!co_await log->append(batch)) co_return void(outcome = 13);
+        }
+        const char* data_dir = options.data_dir.c_str();
+        if (::mount("/proc/sys", data_dir, nullptr, MS_BIND, nullptr) != 0) {
+            co_return void(outcome = errno == EPERM ? exit_no_mount_privilege : 14);
+        }
+        const bool first_flushed = static_cast<bool>(co_await (*first)->flush());
+        if (::umount2(data_dir, 0) != 0) co_return void(outcome = 15);
+        if (first_flushed || !(*first)->failed()) co_return void(outcome = 16);
+        if (co_await (*second)->flush()) co_return void(outcome = 17);
+        if (!(*second)->failed() || (*second)->directories_durable()) {
+            co_return void(outcome = 18);
+        }
+        auto& rolling = **third;
+        for (int k = 0; rolling.segment_count() == 1; ++k) {
+            auto batch = batch_number(k);
+            if (!co_await rolling.append(batch)) co_return void(outcome = 19);
+        }
+        if (co_await rolling.flush()) co_return void(outcome = 20);  // waits for the seal
+        if (!rolling.failed() || rolling.recovery_point() != 0) co_return void(outcome = 21);
+    };
+    run_on_reactor_and_exit(main, outcome);
+}
+
+TEST(seal, a_failed_data_directory_fsync_fails_every_log_that_needs_it) {
+    temporary_directory dir;
+    const auto options = seal_options(dir.path());
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) run_failed_data_dir_sync(options);
+    int child_status = 0;
+    ASSERT_EQ(::waitpid(child, &child_status, 0), child);
+    ASSERT_TRUE(WIFEXITED(child_status));
+    if (WEXITSTATUS(child_status) == exit_no_mount_privilege) {
+        GTEST_SKIP() << "needs CAP_SYS_ADMIN for a mount namespace";
+    }
+    EXPECT_EQ(WEXITSTATUS(child_status), 0);
 }
 
 }  // namespace
