@@ -265,6 +265,15 @@ result<void, std::string> run_broker(const config& values, const broker_settings
     wait_for_stop_signal(stop_signals);
     shard_runtime.request_stop();
     shard_runtime.wait();
+    // The shards have stopped: their counters are read here, on this thread, only now.
+    for (unsigned shard = 0; shard < shard_count; ++shard) {
+        const server_counters& c = counters[shard];
+        LAMINAR_LOG_INFO("shard {}: {} connections accepted, {} refused, {} moved out, {} moved in, "
+                         "{} requests, {} frames refused",
+                         shard, c.connections_accepted, c.connections_refused,
+                         c.connections_moved_out, c.connections_moved_in, c.requests,
+                         c.frames_refused);
+    }
     LAMINAR_LOG_INFO("stopped cleanly");
     return {};
 }

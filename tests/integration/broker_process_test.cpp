@@ -3,7 +3,10 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <cstdint>
 #include <filesystem>
+#include <regex>
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -87,6 +90,20 @@ TEST(broker_process, oversized_and_negative_frames_close_the_connection) {
     ::close(fd);
     broker.signal(SIGTERM);
     EXPECT_EQ(broker.wait_for_exit(10s), 0);
+    // Each shard reports its counters as it stops: the three refused frames, on connections
+    // that were accepted (the last connection may have been closed before its accept).
+    const std::string log = broker.stderr_text();
+    static const std::regex counters_line(
+        "shard [0-9]+: ([0-9]+) connections accepted, .*, ([0-9]+) frames refused");
+    std::uint64_t accepted = 0;
+    std::uint64_t refused = 0;
+    for (auto it = std::sregex_iterator(log.begin(), log.end(), counters_line);
+         it != std::sregex_iterator(); ++it) {
+        accepted += std::stoull((*it)[1].str());
+        refused += std::stoull((*it)[2].str());
+    }
+    EXPECT_GE(accepted, 3u) << log;
+    EXPECT_EQ(refused, 3u) << log;
 }
 
 TEST(broker_process, bad_configuration_is_refused_with_the_key_named) {
