@@ -139,7 +139,8 @@ append_outcome check_producer(const record_batch_header& header, producer_state_
 task<void> produce_one(const std::string& topic_name, kafka::produce_request_partition& data,
                        kafka::produce_response_partition& answer, wait_group& pending) {
     answer.index = data.index;
-    const ctl::topic_state* topic = shard_context::current().metadata.find_topic(topic_name);
+    auto& context = shard_context::current();
+    const ctl::topic_state* topic = context.metadata.find_topic(topic_name);
     if (topic == nullptr || data.index < 0 ||
         data.index >= static_cast<std::int32_t>(topic->partitions.size())) {
         answer.error_code = code(kafka_error::unknown_topic_or_partition);
@@ -147,7 +148,8 @@ task<void> produce_one(const std::string& topic_name, kafka::produce_request_par
         pending.done();
         co_return;
     }
-    const auto settings = resolve_topic_settings(topic->configs);
+    // A reference into the shard's cache: used only before the first suspension below.
+    const topic_settings& settings = context.topic_settings.of(*topic);
     std::string message;
     auto invalid = check_batch(data.records, settings.max_message_bytes, message);
     if (invalid == kafka_error::none && settings.cleanup != cleanup_policy::remove) {

@@ -12,6 +12,7 @@
 #include "broker/broker_config.h"
 #include "broker/fetch_session.h"
 #include "broker/fetch_waiters.h"
+#include "broker/topic_config.h"
 #include "ctl/metadata_image.h"
 
 namespace laminar::broker {
@@ -40,6 +41,7 @@ struct shard_context {
     group_manager* groups = nullptr;               // the group coordinators this shard hosts
     fetch_waiters waiters;                         // fetches parked on this shard
     std::unique_ptr<fetch_session_cache> fetch_sessions;  // made by the first fetch
+    topic_settings_cache topic_settings;           // resolved settings, per metadata change
 
     static shard_context& current() noexcept;
     static void set_current(shard_context* context) noexcept;

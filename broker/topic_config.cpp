@@ -1,5 +1,6 @@
 #include "broker/topic_config.h"
 
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -126,6 +127,20 @@ topic_settings resolve_topic_settings(const std::map<std::string, std::string>& 
     settings.flush_ms = values->get_duration("flush.ms").count();
     settings.compression_type = values->get_string("compression.type");
     return settings;
+}
+
+const topic_settings& topic_settings_cache::of(const ctl::topic_state& topic) {
+    auto found = _entries.find(std::string_view(topic.name));
+    if (found != _entries.end() && found->second.topic_id == topic.topic_id &&
+        found->second.configs == topic.configs) {
+        return found->second.settings;
+    }
+    if (found == _entries.end()) found = _entries.emplace(topic.name, entry{}).first;
+    ++_resolutions;
+    found->second.topic_id = topic.topic_id;
+    found->second.configs = topic.configs;
+    found->second.settings = resolve_topic_settings(topic.configs);
+    return found->second.settings;
 }
 
 }  // namespace laminar::broker

@@ -11,6 +11,7 @@
 
 #include "core/compression.h"
 #include "core/config.h"
+#include "ctl/metadata_image.h"
 
 namespace laminar::broker {
 
@@ -42,5 +43,26 @@ struct topic_settings {
 
 // Effective settings from the explicitly set keys (already validated).
 topic_settings resolve_topic_settings(const std::map<std::string, std::string>& set);
+
+// A shard's topic settings, resolved once per topic and set of configs instead of on every
+// produce (resolving parses every key of the schema). An entry keeps the configs it was
+// resolved from and is used while the topic has the same id and configs (a few string compares,
+// none for a topic on defaults). A reference stays valid for the cache's life (entries are
+// updated in place, never removed); its values until the topic's configs change.
+// @locality owning shard.
+class topic_settings_cache {
+public:
+    const topic_settings& of(const ctl::topic_state& topic);
+    std::uint64_t resolutions() const noexcept { return _resolutions; }
+
+private:
+    struct entry {
+        ctl::uuid topic_id{};
+        std::map<std::string, std::string> configs;
+        topic_settings settings;
+    };
+    std::map<std::string, entry, std::less<>> _entries;
+    std::uint64_t _resolutions = 0;
+};
 
 }  // namespace laminar::broker

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "ctl/metadata_records.h"
+
 namespace laminar::broker {
 namespace {
 
@@ -64,6 +66,31 @@ TEST(topic_config, max_compaction_lag_ms_is_validated_like_kafka) {
                                          {"min.compaction.lag.ms", "2"}}));
     EXPECT_TRUE(validate_topic_configs({{"max.compaction.lag.ms", "5"},
                                         {"min.compaction.lag.ms", "5"}}));
+}
+
+TEST(topic_config, the_settings_cache_resolves_again_only_after_a_metadata_change) {
+    ctl::metadata_image image;
+    const ctl::uuid first_id = ctl::random_uuid();
+    ASSERT_TRUE(image.apply(ctl::metadata_record::of(ctl::topic_record{"t", first_id})));
+    topic_settings_cache cache;
+    const topic_settings& settings = cache.of(*image.find_topic("t"));
+    EXPECT_EQ(settings.max_message_bytes, 1048588);
+    for (int i = 0; i < 3; ++i) cache.of(*image.find_topic("t"));
+    EXPECT_EQ(cache.resolutions(), 1u);
+
+    // A config change: the next lookup sees it, in the same entry.
+    ASSERT_TRUE(image.apply(ctl::metadata_record::of(ctl::config_record{
+        ctl::config_resource_type::topic, "t", "max.message.bytes", "2000"})));
+    EXPECT_EQ(cache.of(*image.find_topic("t")).max_message_bytes, 2000);
+    EXPECT_EQ(settings.max_message_bytes, 2000);
+    EXPECT_EQ(cache.resolutions(), 2u);
+
+    // A topic of the same name with another id (deleted and made again) is resolved anew.
+    ctl::topic_state recreated = *image.find_topic("t");
+    recreated.topic_id = ctl::random_uuid();
+    recreated.configs.clear();
+    EXPECT_EQ(cache.of(recreated).max_message_bytes, 1048588);
+    EXPECT_EQ(cache.resolutions(), 3u);
 }
 
 }  // namespace
