@@ -91,6 +91,16 @@ def main():
         if args.pause:
             time.sleep(args.pause)
     commit()
+    if not args.instance_id:
+        # Leave first, then close: librdkafka 2.0 can hang in close() when a rebalance (another
+        # member's leave) reaches it while it closes; it delivers that revoke to a consumer that
+        # is tearing down and waits forever for the unassign (librdkafka issues #2615, #4527).
+        # unsubscribe() revokes through the next polls, so the revoke runs here, as any other.
+        # A static member does not leave: its close() must send no LeaveGroup.
+        consumer.unsubscribe()
+        deadline = time.time() + 10
+        while held and time.time() < deadline:
+            consumer.consume(500, 0.1)
     consumer.close()
     output.close()
 
