@@ -32,12 +32,11 @@ config_schema make_schema() {
         .add_size("laminar.connection.inflight.bytes.max", 0, 0, int32_max,
                   "Request bytes a shard holds in flight before it stops reading sockets; "
                   "0: 4 x socket.request.max.bytes.")
-        .add_bool("laminar.connection.follow.partitions", false,
+        .add_bool("laminar.connection.follow.partitions", true,
                   "Hand a connection over to the shard that owns the partitions its last 3 "
                   "Produce or Fetch requests named (one other shard only), so its requests stop "
                   "crossing shards; a shard takes one while it has at most 8 connections more "
-                  "than the sender. Off by default until a consumer-group hang seen with it is "
-                  "understood.")
+                  "than the sender.")
         .add_size("laminar.fetch.copy.bytes.max", 65536, 0, 64 << 20,
                   "A response whose record bytes total at most this is read from the page cache "
                   "and written with its headers in one send; larger ones are spliced from the "

@@ -68,7 +68,7 @@ struct broker_settings {
     bool auto_create_topics = true;
     std::size_t socket_request_bytes_max = 100 * 1024 * 1024;
     std::size_t connection_inflight_bytes_max = 0;
-    bool connections_follow_partitions = false;  // laminar.connection.follow.partitions
+    bool connections_follow_partitions = true;  // laminar.connection.follow.partitions
     std::size_t fetch_copy_bytes_max = 64 * 1024;  // laminar.fetch.copy.bytes.max
     std::int64_t connections_max = 0;
     std::int64_t connections_per_ip_max = INT32_MAX;  // max.connections.per.ip

@@ -12,8 +12,8 @@
 // and one moves at most once per `connection_move_interval`, so a client alternating between
 // shards does not bounce. A shard takes a connection only while it has at most
 // `connection_move_imbalance_max` connections more than the sender: many consumers of one hot
-// partition do not all pile onto its shard. Only with laminar.connection.follow.partitions=true
-// (off by default for now, broker/README.md).
+// partition do not all pile onto its shard. laminar.connection.follow.partitions=false turns it
+// off.
 //
 // @locality owning shard.
 #pragma once
