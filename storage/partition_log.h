@@ -37,10 +37,11 @@
 //   a seal, or on a first flush that cannot open the directories, are not failed at once: their
 //   batches are in the log and a producer's retry would write them twice, so the flush tries
 //   again every 10 ms for about a second (then a seal's error fails the waiters, a directory
-//   that still cannot be opened fails the log). flush() (and every-batch appends), close(), truncate_to,
-//   advance_log_start_offset, enforce_retention and compaction's segment swap wait for the seals
-//   in flight; a roll waits when seals_pending_max are already queued. A log destroyed without
-//   close() abandons its seals (as a crash would): the next open() scans what they left.
+//   that still cannot be opened fails the log). flush() (and every-batch appends), close(),
+//   truncate_to, advance_log_start_offset, enforce_retention and compaction's segment swap wait
+//   for the seals in flight; a roll waits when seals_pending_max are already queued. A log
+//   destroyed without close() abandons its seals (as a crash would): the next open() scans what
+//   they left.
 // - After open(), the log is exactly a prefix of what was appended: every batch in it has a
 //   valid CRC and increasing offsets; recovery keeps every synced batch.
 // - A failed write or sync puts the log in the failed state: every later write returns
@@ -50,9 +51,10 @@
 //   and a crash part-way leaves a consistent log (at worst holding more of the old prefix).
 // - Creating a log syncs nothing; the data directory and the log's directory are synced once
 //   before anything in the log is first acknowledged durable (flush, roll, checkpoint, close).
-//   The logs of a shard share the data directory's fsync; once such an fsync has failed,
-//   every later request for it on that shard fails too (which partition directories' names it
-//   lost is unknown), so every log that still needs it fails, until the process restarts.
+//   The logs of a shard share the data directory's fsync; once such an fsync has failed on
+//   any shard, every later request for it in the process fails too (which partition
+//   directories' names it lost is unknown), so every log that still needs it fails, until the
+//   process restarts.
 // - A clean close() leaves a marker so the next open trusts the files and scans nothing.
 // - compact() never changes an offset or touches the active segment; a crash at any point of
 //   the swap of a cleaned segment or group leaves either the old segments or the cleaned one

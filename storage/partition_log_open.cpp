@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <mutex>
 
 #include "storage/checkpoint.h"
 #include "storage/file_ops.h"
@@ -148,11 +149,35 @@ struct data_dir_syncs {
     async_mutex running;
     std::uint64_t requested = 0;
     std::uint64_t covered = 0;
-    // Set by a failed fsync: what the directory's entries (every partition directory made
-    // before it) hold on disk is unknown, and a later fsync may report 0 with them lost
-    // (fsyncgate). Every later request fails as it did, so each log that needs the sync fails,
-    // not only the one whose request ran it (as Kafka takes the whole log dir offline).
-    errc failed = errc::ok;
+};
+
+// A failed fsync of a data directory, for every shard of the process: what the directory's
+// entries (every partition directory made before it) hold on disk is unknown, and a later fsync
+// on any shard may report 0 with them lost (fsyncgate). Every later request fails as that one
+// did, so each log that needs the sync fails, not only the one whose request ran it (as Kafka
+// takes the whole log dir offline). Written once per failure and read only before a data
+// directory sync (a log's first flush or seal): a lock here costs nothing that matters.
+class data_dir_failures {
+public:
+    static errc of(const std::string& data_dir) {
+        std::lock_guard lock(mutex());
+        auto found = failures().find(data_dir);
+        return found == failures().end() ? errc::ok : found->second;
+    }
+    static void record(const std::string& data_dir, errc error) {
+        std::lock_guard lock(mutex());
+        failures().emplace(data_dir, error);
+    }
+
+private:
+    static std::mutex& mutex() {
+        static std::mutex m;
+        return m;
+    }
+    static std::map<std::string, errc>& failures() {
+        static std::map<std::string, errc> by_dir;
+        return by_dir;
+    }
 };
 
 task<status> sync_data_dir(const std::string& data_dir, bool& fsync_failed) {
@@ -161,9 +186,9 @@ task<status> sync_data_dir(const std::string& data_dir, bool& fsync_failed) {
     const std::uint64_t request = ++syncs.requested;
     auto held = co_await syncs.running.lock();
     if (syncs.covered >= request) co_return status{};  // a sync started after we asked
-    if (syncs.failed != errc::ok) {
+    if (const errc failed = data_dir_failures::of(data_dir); failed != errc::ok) {
         fsync_failed = true;
-        co_return fail(syncs.failed);
+        co_return fail(failed);
     }
     const std::uint64_t covering = syncs.requested;
     auto dir = co_await open_file(data_dir, O_RDONLY | O_DIRECTORY);
@@ -171,7 +196,7 @@ task<status> sync_data_dir(const std::string& data_dir, bool& fsync_failed) {
     auto synced = co_await sync_directory(dir->get());
     if (synced) syncs.covered = covering;
     if (!synced) {
-        syncs.failed = synced.error();
+        data_dir_failures::record(data_dir, synced.error());
         fsync_failed = true;
     }
     co_return synced;
