@@ -149,7 +149,7 @@ task<void> produce_one(const std::string& topic_name, kafka::produce_request_par
         co_return;
     }
     // A reference into the shard's cache: used only before the first suspension below.
-    const topic_settings& settings = context.topic_settings.of(*topic);
+    const topic_settings& settings = context.topic_settings.of(context.metadata, *topic);
     std::string message;
     auto invalid = check_batch(data.records, settings.max_message_bytes, message);
     if (invalid == kafka_error::none && settings.cleanup != cleanup_policy::remove) {

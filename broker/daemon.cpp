@@ -267,12 +267,12 @@ result<void, std::string> run_broker(const config& values, const broker_settings
     shard_runtime.wait();
     // The shards have stopped: their counters are read here, on this thread, only now.
     for (unsigned shard = 0; shard < shard_count; ++shard) {
-        const server_counters& c = counters[shard];
-        LAMINAR_LOG_INFO("shard {}: {} connections accepted, {} refused, {} moved out, {} moved in, "
-                         "{} requests, {} frames refused",
-                         shard, c.connections_accepted, c.connections_refused,
-                         c.connections_moved_out, c.connections_moved_in, c.requests,
-                         c.frames_refused);
+        const server_counters& seen = counters[shard];
+        LAMINAR_LOG_INFO("shard {}: {} connections accepted, {} refused, {} moved out, "
+                         "{} moved in, {} requests, {} frames refused",
+                         shard, seen.connections_accepted, seen.connections_refused,
+                         seen.connections_moved_out, seen.connections_moved_in, seen.requests,
+                         seen.frames_refused);
     }
     LAMINAR_LOG_INFO("stopped cleanly");
     return {};

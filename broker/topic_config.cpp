@@ -1,5 +1,6 @@
 #include "broker/topic_config.h"
 
+#include <map>
 #include <string_view>
 #include <vector>
 
@@ -129,13 +130,22 @@ topic_settings resolve_topic_settings(const std::map<std::string, std::string>& 
     return settings;
 }
 
-const topic_settings& topic_settings_cache::of(const ctl::topic_state& topic) {
+const topic_settings& topic_settings_cache::of(const ctl::metadata_image& image,
+                                              const ctl::topic_state& topic) {
     auto found = _entries.find(std::string_view(topic.name));
     if (found != _entries.end() && found->second.topic_id == topic.topic_id &&
         found->second.configs == topic.configs) {
         return found->second.settings;
     }
-    if (found == _entries.end()) found = _entries.emplace(topic.name, entry{}).first;
+    if (found == _entries.end()) {
+        if (_entries.size() >= image.topics().size() + stale_entries_max) {
+            std::erase_if(_entries, [&](const auto& kept) {
+                const ctl::topic_state* now = image.find_topic(kept.first);
+                return now == nullptr || now->topic_id != kept.second.topic_id;
+            });
+        }
+        found = _entries.emplace(topic.name, entry{}).first;
+    }
     ++_resolutions;
     found->second.topic_id = topic.topic_id;
     found->second.configs = topic.configs;

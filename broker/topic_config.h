@@ -47,13 +47,17 @@ topic_settings resolve_topic_settings(const std::map<std::string, std::string>& 
 // A shard's topic settings, resolved once per topic and set of configs instead of on every
 // produce (resolving parses every key of the schema). An entry keeps the configs it was
 // resolved from and is used while the topic has the same id and configs (a few string compares,
-// none for a topic on defaults). A reference stays valid for the cache's life (entries are
-// updated in place, never removed); its values until the topic's configs change.
+// none for a topic on defaults). The returned reference is valid until the next call. Entries
+// of topics no longer in `image` are dropped once the cache holds more than
+// stale_entries_max beyond the image's topics, so deleted topics do not accumulate.
 // @locality owning shard.
 class topic_settings_cache {
 public:
-    const topic_settings& of(const ctl::topic_state& topic);
+    static constexpr std::size_t stale_entries_max = 64;
+
+    const topic_settings& of(const ctl::metadata_image& image, const ctl::topic_state& topic);
     std::uint64_t resolutions() const noexcept { return _resolutions; }
+    std::size_t size() const noexcept { return _entries.size(); }
 
 private:
     struct entry {

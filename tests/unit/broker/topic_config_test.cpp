@@ -1,5 +1,7 @@
 #include "broker/topic_config.h"
 
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include "ctl/metadata_records.h"
@@ -73,24 +75,42 @@ TEST(topic_config, the_settings_cache_resolves_again_only_after_a_metadata_chang
     const ctl::uuid first_id = ctl::random_uuid();
     ASSERT_TRUE(image.apply(ctl::metadata_record::of(ctl::topic_record{"t", first_id})));
     topic_settings_cache cache;
-    const topic_settings& settings = cache.of(*image.find_topic("t"));
+    const topic_settings& settings = cache.of(image, *image.find_topic("t"));
     EXPECT_EQ(settings.max_message_bytes, 1048588);
-    for (int i = 0; i < 3; ++i) cache.of(*image.find_topic("t"));
+    for (int i = 0; i < 3; ++i) cache.of(image, *image.find_topic("t"));
     EXPECT_EQ(cache.resolutions(), 1u);
 
     // A config change: the next lookup sees it, in the same entry.
     ASSERT_TRUE(image.apply(ctl::metadata_record::of(ctl::config_record{
         ctl::config_resource_type::topic, "t", "max.message.bytes", "2000"})));
-    EXPECT_EQ(cache.of(*image.find_topic("t")).max_message_bytes, 2000);
-    EXPECT_EQ(settings.max_message_bytes, 2000);
+    EXPECT_EQ(cache.of(image, *image.find_topic("t")).max_message_bytes, 2000);
     EXPECT_EQ(cache.resolutions(), 2u);
 
     // A topic of the same name with another id (deleted and made again) is resolved anew.
     ctl::topic_state recreated = *image.find_topic("t");
     recreated.topic_id = ctl::random_uuid();
     recreated.configs.clear();
-    EXPECT_EQ(cache.of(recreated).max_message_bytes, 1048588);
+    EXPECT_EQ(cache.of(image, recreated).max_message_bytes, 1048588);
     EXPECT_EQ(cache.resolutions(), 3u);
+}
+
+TEST(topic_config, the_settings_cache_drops_topics_no_longer_in_the_image) {
+    ctl::metadata_image image;
+    ASSERT_TRUE(
+        image.apply(ctl::metadata_record::of(ctl::topic_record{"kept", ctl::random_uuid()})));
+    topic_settings_cache cache;
+    cache.of(image, *image.find_topic("kept"));
+    // Topics made and deleted since: the cache holds them until it is past its slack, then
+    // keeps only what the image still has.
+    for (std::size_t i = 0; i < topic_settings_cache::stale_entries_max + 10; ++i) {
+        ctl::topic_state gone{"gone-" + std::to_string(i), ctl::random_uuid(), {}, {}};
+        cache.of(image, gone);
+        EXPECT_LE(cache.size(), image.topics().size() + topic_settings_cache::stale_entries_max);
+    }
+    EXPECT_LT(cache.size(), 20u);
+    const auto resolved = cache.resolutions();
+    cache.of(image, *image.find_topic("kept"));
+    EXPECT_EQ(cache.resolutions(), resolved);  // the live topic's entry survived the pruning
 }
 
 }  // namespace
