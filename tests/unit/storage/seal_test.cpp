@@ -13,6 +13,7 @@
 #include <cerrno>
 
 #include <filesystem>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -352,7 +353,9 @@ constexpr int exit_no_mount_privilege = 77;
 // a retried fsync may report 0 with the entries lost (fsyncgate): it must fail too, not count
 // its directory durable. A third log rolls: its seal's directory sync fails the same way, and
 // fails the log (unlike a directory that cannot be opened for want of a descriptor, which the
-// seal retries). Exit 0 when all three failed; anything else names the check.
+// seal retries). A fourth log, on another thread's reactor (another shard), fails its flush too:
+// the failure is the process's, not one shard's. Exit 0 when all four failed; anything else names
+// the check.
 [[noreturn]] void run_failed_data_dir_sync(const log_options& options) {
     if (::unshare(CLONE_NEWNS) != 0) _exit(errno == EPERM ? exit_no_mount_privilege : 10);
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(11);
@@ -389,7 +392,25 @@ constexpr int exit_no_mount_privilege = 77;
         if (co_await rolling.flush()) co_return void(outcome = 20);  // waits for the seal
         if (!rolling.failed() || rolling.recovery_point() != 0) co_return void(outcome = 21);
     };
-    run_on_reactor_and_exit(main, outcome);
+    if (!run_on_new_reactor(main)) _exit(99);
+    if (outcome != 0) _exit(outcome);
+    // Another shard of the process (a thread with its own reactor): its own fsync of the data
+    // directory would succeed now, the mount gone, and must not be believed either.
+    auto fourth_options = options;
+    fourth_options.partition = options.partition + 3;
+    auto other_main = [&]() -> task<void> {
+        auto fourth = co_await partition_log::open(fourth_options);
+        if (!fourth) co_return void(outcome = 22);
+        auto batch = batch_number(0);
+        if (!co_await (*fourth)->append(batch)) co_return void(outcome = 23);
+        if (co_await (*fourth)->flush()) co_return void(outcome = 24);
+        if (!(*fourth)->failed()) co_return void(outcome = 25);
+    };
+    std::thread other_shard([&] {
+        if (!run_on_new_reactor(other_main)) outcome = 26;
+    });
+    other_shard.join();
+    _exit(outcome);
 }
 
 TEST(seal, a_failed_data_directory_fsync_fails_every_log_that_needs_it) {
