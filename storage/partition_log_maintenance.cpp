@@ -54,15 +54,23 @@ task<status> partition_log::truncate_to(std::int64_t offset) {
         if (!written) co_return written;
     }
     // offset > log start >= the first segment's base, so the first segment stays.
+    // From here on the log's segments and its offsets disagree until the cut is done: any
+    // failure fails the log rather than leave it serving a gap.
     while (_segments.back()->base_offset() >= offset) {
         _segments.back()->remove_files();
         _segments.pop_back();
     }
     auto dir_synced = co_await sync_dir();
-    if (!dir_synced) co_return dir_synced;
+    if (!dir_synced) {
+        _failed = true;
+        co_return dir_synced;
+    }
     auto last = _segments.back();
     auto found = co_await last->find_offset(offset, last->size_bytes());
-    if (!found) co_return fail(found.error());
+    if (!found) {
+        _failed = true;
+        co_return fail(found.error());
+    }
     if (*found) {
         auto truncated = co_await last->truncate_to_position((*found)->position,
                                                              (*found)->header.base_offset);
@@ -93,7 +101,10 @@ task<status> partition_log::truncate_fully(std::int64_t offset) {
     }
     _segments.push_back(std::move(*created));
     auto dir_synced = co_await sync_dir();
-    if (!dir_synced) co_return dir_synced;
+    if (!dir_synced) {
+        _failed = true;  // the segments are gone and the offsets not yet moved: no serving that
+        co_return dir_synced;
+    }
     _log_start_offset = offset;
     _log_end_offset = offset;
     _recovery_point = offset;

@@ -137,6 +137,9 @@ task<status> partition_log::sync_dir() {
     if (!dir) co_return fail(dir.error());
     auto synced = co_await sync_directory(dir->get());
     if (synced) ++_directory_sync_count;
+    // After a failed fsync which of the directory's names reached the disk is unknown, and a
+    // later fsync may report 0 with them lost (fsyncgate): the log fails, whoever asked.
+    if (!synced) _failed = true;
     co_return synced;
 }
 

@@ -343,6 +343,66 @@ TEST(seal, a_durable_append_short_of_descriptors_waits_for_them_instead_of_faili
     EXPECT_EQ(WEXITSTATUS(child_status), 0);
 }
 
+// In a child: a log of three segments, all sealed; truncate_to the active segment's base
+// removes that segment's files and then syncs the directory, and finds no descriptor free to
+// open it (EMFILE). The files are gone and the offsets not yet moved: the log must fail rather
+// than go on serving a gap. Exit 0 when it does; anything else names the check.
+[[noreturn]] void run_truncation_short_of_descriptors(const log_options& options) {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(10);
+    limit.rlim_cur = std::min<rlim_t>(limit.rlim_cur, 256);
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(11);
+    int outcome = 0;
+    auto three_segments = [](partition_log& log) -> task<bool> {
+        for (int k = 0; log.segment_count() < 3; ++k) {
+            auto batch = batch_number(k);
+            if (!co_await log.append(batch)) co_return false;
+        }
+        co_return static_cast<bool>(co_await log.flush());
+    };
+    auto main = [&]() -> task<void> {
+        // The steps once with descriptors to spare (see rehearse_with_descriptors_free).
+        auto rehearsal = options;
+        rehearsal.data_dir = options.data_dir + "/rehearsal";
+        std::error_code made;
+        std::filesystem::create_directories(rehearsal.data_dir, made);
+        if (made) co_return void(outcome = 9);
+        auto practice = co_await partition_log::open(rehearsal);
+        if (!practice || !co_await three_segments(**practice)) co_return void(outcome = 9);
+        if (!co_await (*practice)->truncate_to((*practice)->segments().back()->base_offset())) {
+            co_return void(outcome = 9);
+        }
+        (void)co_await (*practice)->close();
+
+        auto opened = co_await partition_log::open(options);
+        if (!opened) co_return void(outcome = 12);
+        auto& log = **opened;
+        if (!co_await three_segments(log)) co_return void(outcome = 13);
+        const std::int64_t cut = log.segments().back()->base_offset();
+        if (log.recovery_point() > cut) co_return void(outcome = 14);  // nothing to rewrite first
+        std::vector<int> taken;
+        for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) taken.push_back(fd);
+        if (errno != EMFILE || taken.empty()) co_return void(outcome = 15);
+        if (co_await log.truncate_to(cut)) co_return void(outcome = 16);
+        if (log.segment_count() != 2) co_return void(outcome = 17);  // the files went first
+        if (!log.failed()) co_return void(outcome = 18);
+        for (int fd : taken) ::close(fd);
+    };
+    run_on_reactor_and_exit(main, outcome);
+}
+
+TEST(seal, a_truncation_that_cannot_sync_its_directory_fails_the_log) {
+    temporary_directory dir;
+    const auto options = seal_options(dir.path());
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) run_truncation_short_of_descriptors(options);
+    int child_status = 0;
+    ASSERT_EQ(::waitpid(child, &child_status, 0), child);
+    ASSERT_TRUE(WIFEXITED(child_status));
+    EXPECT_EQ(WEXITSTATUS(child_status), 0);
+}
+
 constexpr int exit_no_mount_privilege = 77;
 
 // In a child with its own mount namespace: new logs in one data directory, each with a batch
