@@ -202,6 +202,17 @@ TEST(seal, a_second_close_after_a_failed_one_reports_the_failure) {
     run_on_reactor(body);
 }
 
+// Runs `scenario(options)` in a forked child, which exits with the number of the check that
+// failed (0: all held), and returns that exit code; -1 when the child did not exit normally.
+int exit_code_of_child(void (*scenario)(const log_options&), const log_options& options) {
+    const pid_t child = ::fork();
+    if (child < 0) return -1;
+    if (child == 0) scenario(options);  // never returns
+    int child_status = 0;
+    if (::waitpid(child, &child_status, 0) != child || !WIFEXITED(child_status)) return -1;
+    return WEXITSTATUS(child_status);
+}
+
 // UBSan's vptr check (the asan preset) asks whether an object's vtable is readable through a
 // pipe (sanitizer_common's IsAccessibleMemoryRange) the first time it meets a pairing of static
 // and dynamic type; with no descriptor free pipe() fails, the vtable counts as unreadable and a
@@ -274,14 +285,7 @@ task<bool> rehearse_with_descriptors_free(const log_options& options) {
 
 TEST(seal, one_short_of_descriptors_leaves_the_log_serving_and_is_retried) {
     temporary_directory dir;
-    const auto options = seal_options(dir.path());
-    const pid_t child = ::fork();
-    ASSERT_GE(child, 0);
-    if (child == 0) run_seal_short_of_descriptors(options);
-    int child_status = 0;
-    ASSERT_EQ(::waitpid(child, &child_status, 0), child);
-    ASSERT_TRUE(WIFEXITED(child_status));
-    EXPECT_EQ(WEXITSTATUS(child_status), 0);
+    EXPECT_EQ(exit_code_of_child(run_seal_short_of_descriptors, seal_options(dir.path())), 0);
 }
 
 // In a child: a new log's first durable append (flush.messages=1) syncs the directories'
@@ -333,14 +337,8 @@ TEST(seal, one_short_of_descriptors_leaves_the_log_serving_and_is_retried) {
 
 TEST(seal, a_durable_append_short_of_descriptors_waits_for_them_instead_of_failing) {
     temporary_directory dir;
-    const auto options = seal_options(dir.path());
-    const pid_t child = ::fork();
-    ASSERT_GE(child, 0);
-    if (child == 0) run_durable_append_short_of_descriptors(options);
-    int child_status = 0;
-    ASSERT_EQ(::waitpid(child, &child_status, 0), child);
-    ASSERT_TRUE(WIFEXITED(child_status));
-    EXPECT_EQ(WEXITSTATUS(child_status), 0);
+    EXPECT_EQ(
+        exit_code_of_child(run_durable_append_short_of_descriptors, seal_options(dir.path())), 0);
 }
 
 // In a child: a log of three segments, all sealed; truncate_to the active segment's base
@@ -393,14 +391,7 @@ TEST(seal, a_durable_append_short_of_descriptors_waits_for_them_instead_of_faili
 
 TEST(seal, a_truncation_that_cannot_sync_its_directory_fails_the_log) {
     temporary_directory dir;
-    const auto options = seal_options(dir.path());
-    const pid_t child = ::fork();
-    ASSERT_GE(child, 0);
-    if (child == 0) run_truncation_short_of_descriptors(options);
-    int child_status = 0;
-    ASSERT_EQ(::waitpid(child, &child_status, 0), child);
-    ASSERT_TRUE(WIFEXITED(child_status));
-    EXPECT_EQ(WEXITSTATUS(child_status), 0);
+    EXPECT_EQ(exit_code_of_child(run_truncation_short_of_descriptors, seal_options(dir.path())), 0);
 }
 
 constexpr int exit_no_mount_privilege = 77;
@@ -475,17 +466,11 @@ constexpr int exit_no_mount_privilege = 77;
 
 TEST(seal, a_failed_data_directory_fsync_fails_every_log_that_needs_it) {
     temporary_directory dir;
-    const auto options = seal_options(dir.path());
-    const pid_t child = ::fork();
-    ASSERT_GE(child, 0);
-    if (child == 0) run_failed_data_dir_sync(options);
-    int child_status = 0;
-    ASSERT_EQ(::waitpid(child, &child_status, 0), child);
-    ASSERT_TRUE(WIFEXITED(child_status));
-    if (WEXITSTATUS(child_status) == exit_no_mount_privilege) {
+    const int exit_code = exit_code_of_child(run_failed_data_dir_sync, seal_options(dir.path()));
+    if (exit_code == exit_no_mount_privilege) {
         GTEST_SKIP() << "needs CAP_SYS_ADMIN for a mount namespace";
     }
-    EXPECT_EQ(WEXITSTATUS(child_status), 0);
+    EXPECT_EQ(exit_code, 0);
 }
 
 }  // namespace
