@@ -45,6 +45,7 @@
 #include "core/reactor.h"
 #include "storage/batch_records.h"
 #include "storage/checkpoint.h"
+#include "storage/file_ops.h"
 #include "storage/partition_log.h"
 
 namespace laminar::storage {
@@ -204,14 +205,8 @@ public:
     std::vector<std::byte>& buffer() noexcept { return _buffer; }
     task<status> drain(bool all) {
         if (!all && _buffer.size() < write_chunk_bytes) co_return status{};
-        std::size_t done = 0;
-        while (done < _buffer.size()) {
-            auto rest = std::span<const std::byte>(_buffer).subspan(done);
-            auto wrote = co_await io::write(_fd, rest, _position + done);
-            if (!wrote) co_return fail(errc_from_core(wrote.error()));
-            if (*wrote == 0) co_return fail(errc::io_error);
-            done += *wrote;
-        }
+        auto wrote = co_await write_fully(_fd, _buffer, _position);
+        if (!wrote) co_return wrote;
         _position += _buffer.size();
         _buffer.clear();
         co_return status{};

@@ -54,4 +54,16 @@ task<result<bool>> make_directory(const std::string& path) {
     co_return fail(errc_from_core(errc_from_errno(-outcome)));
 }
 
+task<status> write_fully(int fd, std::span<const std::byte> bytes, std::uint64_t position) {
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        auto rest = bytes.subspan(done);
+        auto written = co_await io::write(fd, rest, position + done);
+        if (!written) co_return fail(errc_from_core(written.error()));
+        if (*written == 0) co_return fail(errc::io_error);
+        done += *written;
+    }
+    co_return status{};
+}
+
 }  // namespace laminar::storage

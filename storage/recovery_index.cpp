@@ -28,14 +28,8 @@ recovery_index_written written_of(const segment_snapshot& snapshot,
 
 // Writes all of `bytes` at `at`, then fdatasync.
 task<status> write_and_sync(int fd, std::span<const std::byte> bytes, std::uint64_t at) {
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-        auto rest = bytes.subspan(done);
-        auto written = co_await io::write(fd, rest, at + done);
-        if (!written) co_return fail(errc_from_core(written.error()));
-        if (*written == 0) co_return fail(errc::io_error);
-        done += *written;
-    }
+    auto written = co_await write_fully(fd, bytes, at);
+    if (!written) co_return written;
     auto synced = co_await io::fdatasync(fd);
     if (!synced) co_return fail(errc_from_core(synced.error()));
     co_return status{};

@@ -131,19 +131,6 @@ bool all_zero(std::span<const std::byte> bytes) noexcept {
     return std::all_of(bytes.begin(), bytes.end(), [](std::byte b) { return b == std::byte{0}; });
 }
 
-// Writes `bytes` whole at `position`.
-task<status> write_fully(int fd, std::span<const std::byte> bytes, std::uint64_t position) {
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-        auto rest = bytes.subspan(done);
-        auto written = co_await io::write(fd, rest, position + done);
-        if (!written) co_return fail(errc_from_core(written.error()));
-        if (*written == 0) co_return fail(errc::io_error);
-        done += *written;
-    }
-    co_return status{};
-}
-
 // Replaces the file at `path` with `bytes` and syncs it. A crash leaves a prefix at worst, which
 // the checks of load_indexes catch or accept (a prefix of a sparse index is still correct).
 task<status> write_whole_file(const std::string& path, std::span<const std::byte> bytes) {
