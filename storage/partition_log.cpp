@@ -61,7 +61,7 @@ public:
         _waiter.handle = handle;
         _waiter.next = _log._waiters;
         _log._waiters = &_waiter;
-        _log.start_flush();
+        _log.start_flush(_waiter.sequence);
     }
     status await_resume() const noexcept {
         if (_waiter.error != errc::ok) return fail(_waiter.error);
@@ -304,7 +304,7 @@ void partition_log::flush_if_due(std::int64_t now_ms) noexcept {
     const bool by_count = config.flush_messages > 1 &&
                           _unflushed_messages >= config.flush_messages;
     const bool by_time = config.flush_ms > 0 && now_ms - _last_flush_ms >= config.flush_ms;
-    if (by_count || by_time) start_flush();
+    if (by_count || by_time) start_flush(_appended_sequence);
 }
 
 // The head and the appends behind it that the active segment can take after it (the head was
@@ -530,18 +530,23 @@ partition_log::durable_operation partition_log::wait_durable(std::uint64_t seque
     return durable_operation(*this, sequence);
 }
 
-void partition_log::start_flush() noexcept {
-    if (_flush_running || _durable_sequence >= _appended_sequence) return;
+void partition_log::start_flush(std::uint64_t sequence) noexcept {
+    _flush_target = std::max(_flush_target, sequence);
+    if (_flush_running || _durable_sequence >= _flush_target) return;
     _flush_running = true;
     _flush_loops.add();
     reactor::current().spawn(flush_loop());
 }
 
 // The group commit: one fdatasync at a time; each covers every batch whose write completed
-// before it started, and wakes their appends when it completes.
+// before it started, and wakes their appends when it completes. The loop stops once what was
+// asked for (_flush_target) is durable, not once every batch is: under a steady stream of
+// appends with no one waiting (flush policy none, a checkpoint's flush) the log would otherwise
+// fdatasync back to back for as long as the stream lasts, and each sync (a device cache flush
+// here) turns the appends that meet it into blocking writes.
 task<void> partition_log::flush_loop() {
     unsigned directory_retries = 0;
-    while (!_failed && _durable_sequence < _appended_sequence) {
+    while (!_failed && _durable_sequence < _flush_target) {
         // Batches in a rolled segment are durable once its seal has synced it, and batches in
         // the active one once its directory entry is: let the seals finish first.
         if (!_seals.empty()) {
@@ -560,6 +565,7 @@ task<void> partition_log::flush_loop() {
             continue;
         }
         const std::uint64_t target = _appended_sequence;
+        const std::uint64_t messages = _unflushed_messages;
         auto active = _segments.back();
         ++_fdatasync_count;
         auto synced = co_await active->sync();
@@ -579,6 +585,8 @@ task<void> partition_log::flush_loop() {
             break;
         }
         directory_retries = 0;
+        // The messages appended while the sync ran stay unflushed (flush.messages counts them).
+        _unflushed_messages -= std::min(messages, _unflushed_messages);
         mark_durable(target);
     }
     if (_failed) fail_waiters(errc::log_failed);

@@ -291,7 +291,7 @@ private:
     // Runs the queued seals (again) until none is left; the error of a seal that failed.
     task<status> finish_seals();
     durable_operation wait_durable(std::uint64_t sequence) noexcept;
-    void start_flush() noexcept;
+    void start_flush(std::uint64_t sequence) noexcept;  // until batches 1..sequence are durable
     task<void> flush_loop();
     void mark_durable(std::uint64_t sequence) noexcept;
     void fail_waiters(errc error) noexcept;
@@ -386,6 +386,7 @@ private:
     // _appended_sequence was N makes 1..N durable.
     std::uint64_t _appended_sequence = 0;
     std::uint64_t _durable_sequence = 0;
+    std::uint64_t _flush_target = 0;  // the highest sequence a waiter or a flush policy asked for
     std::uint64_t _unflushed_messages = 0;
     std::int64_t _last_flush_ms = 0;
     durable_waiter* _waiters = nullptr;

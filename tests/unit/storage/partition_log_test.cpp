@@ -411,6 +411,38 @@ TEST(partition_log, concurrent_flushes_share_one_fdatasync) {
     run_on_reactor(body);
 }
 
+// A flush covers what was appended when it was asked for; batches appended while its
+// fdatasync runs, which no one waits for (flush policy none), do not start another. Before,
+// the loop synced until every batch was durable: under a steady stream, back to back.
+TEST(partition_log, a_flush_stops_once_what_it_was_asked_for_is_durable) {
+    temporary_directory dir;
+    auto log = open_log(options_in(dir.path()));
+    ASSERT_TRUE(log);
+    bool flushed = false;
+    auto flusher = [&]() -> task<void> {
+        EXPECT_TRUE(co_await log->flush());
+        flushed = true;
+    };
+    auto body = [&]() -> task<void> {
+        auto first = make_batch(1, 100, 1, 0);
+        EXPECT_TRUE(co_await log->append(first));
+        reactor::current().spawn(flusher());
+        while (log->fdatasync_count() == 0) co_await io::yield();
+        // The flush's fdatasync is in flight: these land behind it.
+        for (int i = 1; i <= 20 && !flushed; ++i) {
+            auto more = make_batch(1, 100, 1, i);
+            EXPECT_TRUE(co_await log->append(more));
+        }
+        while (!flushed) co_await io::yield();
+        co_await io::sleep_for(std::chrono::milliseconds(50));
+        EXPECT_EQ(log->fdatasync_count(), 1u);
+        EXPECT_TRUE(co_await log->flush());  // asked for now: one more
+        EXPECT_EQ(log->fdatasync_count(), 2u);
+        EXPECT_TRUE(co_await log->close());
+    };
+    run_on_reactor(body);
+}
+
 TEST(partition_log, interval_flush_by_messages_and_time) {
     temporary_directory dir;
     manual_clock clock(1'000'000);
