@@ -129,14 +129,6 @@ task<std::uint64_t> read_pass(std::vector<wanted_partition>& wanted,
     co_return total;
 }
 
-// Parks until an append wakes this shard's fetches, the deadline passes, or the shard stops.
-task<void> park_until(shard_context& context, clock::time_point deadline) {
-    cancel_token wake;
-    context.waiters.park(wake);
-    (void)co_await io::sleep_for(deadline - clock::now()).with_cancel(wake);
-    context.waiters.unpark(wake);
-}
-
 // The shard owning every wanted partition, if one owns them all (a consumer of one partition).
 std::optional<unsigned> single_owner(const std::vector<wanted_partition>& wanted) {
     if (wanted.empty()) return std::nullopt;
@@ -171,7 +163,8 @@ task<void> read_until(std::vector<wanted_partition>& wanted, const kafka::fetch_
             reactor::current().stopping()) {
             co_return;
         }
-        co_await park_until(context, deadline);
+        // Until an append wakes this shard's fetches, the deadline passes, or the shard stops.
+        co_await context.waiters.park_until(deadline);
     }
 }
 

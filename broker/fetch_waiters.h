@@ -2,37 +2,68 @@
 // fetch_waiters until its max_wait passes or an append wakes it: on the shard owning all of its
 // partitions when one does (the append's wake then stays on that shard), else on the shard of
 // its connection. The shard owning a partition remembers which shards have fetches waiting on
-// it (partition_manager::watch) and, after an append, sends each of them one wake message (to
-// itself too: its own queue, no wake-up); a wake message already on its way is not sent again
-// (it wakes everything parked when it arrives, and the woken fetches read again).
+// it (partition_manager::watch) and, after an append, wakes its own parked fetches at once and
+// sends every other watching shard one wake message; a wake message already on its way is not
+// sent again (it wakes everything parked when it arrives, and the woken fetches read again).
 //
-// @locality owning shard (park, unpark, wake_all); wake messages cross shards.
+// A woken fetch is put straight on the shard's ready queue: no ring operation per park (one
+// timer, sleeping until the earliest deadline, serves every parked fetch of the shard). An
+// append's own wake queues the fetch ahead of the append's acknowledgement, so the consumer's
+// response goes out first, as Redis answers a blocked XREAD before the XADD.
+//
+// @locality owning shard (park_until, wake_all); wake messages cross shards.
 #pragma once
 
-#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <coroutine>
 #include <vector>
 
 #include "core/reactor.h"
+#include "core/task.h"
 
 namespace laminar::broker {
 
 class fetch_waiters {
 public:
-    void park(cancel_token& token) { _parked.push_back(&token); }
-    void unpark(cancel_token& token) {
-        _parked.erase(std::remove(_parked.begin(), _parked.end(), &token), _parked.end());
-    }
-    // Ends every parked wait (their sleeps complete with errc::cancelled).
-    void wake_all() {
-        auto parked = std::move(_parked);
-        _parked.clear();
-        for (auto* token : parked) token->cancel();
-    }
+    using clock = std::chrono::steady_clock;
+
+    // Suspends the calling fetch until wake_all(), `deadline`, or the shard beginning to stop.
+    class [[nodiscard]] park_operation {
+    public:
+        park_operation(fetch_waiters& waiters, clock::time_point deadline) noexcept
+            : _waiters(waiters), _deadline(deadline) {}
+        bool await_ready() const noexcept {
+            return reactor::current().stopping() || clock::now() >= _deadline;
+        }
+        void await_suspend(std::coroutine_handle<> handle) {
+            _handle = handle;
+            _waiters.add(*this);
+        }
+        void await_resume() const noexcept {}
+
+    private:
+        friend class fetch_waiters;
+        fetch_waiters& _waiters;
+        clock::time_point _deadline;
+        std::coroutine_handle<> _handle;
+    };
+
+    park_operation park_until(clock::time_point deadline) noexcept { return {*this, deadline}; }
+    // Schedules every parked fetch; the number woken.
+    std::size_t wake_all();
     std::size_t parked() const noexcept { return _parked.size(); }
 
 private:
-    std::vector<cancel_token*> _parked;
+    void add(park_operation& parked);
+    // Sleeps until the earliest deadline of the parked fetches and wakes those past theirs;
+    // ends when none is parked.
+    task<void> run_timer();
+
+    std::vector<park_operation*> _parked;
+    bool _timer_running = false;
+    cancel_token* _timer_wake = nullptr;  // the timer's sleep, while it sleeps
+    clock::time_point _timer_deadline{};
 };
 
 // One per (owner shard, target shard): the message an owner sends to wake the target's fetches.

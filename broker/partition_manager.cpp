@@ -132,6 +132,11 @@ void partition_manager::appended(const std::string& topic, std::int32_t partitio
     for (unsigned target = 0; target < watchers.size(); ++target) {
         if (!watchers[target]) continue;
         watchers[target] = false;
+        if (target == _shard_id) {
+            // Queued now, ahead of the append's acknowledgement (fetch_waiters.h).
+            shard_context::current().waiters.wake_all();
+            continue;
+        }
         auto& wake = *_wakes[target];
         if (wake.in_flight.exchange(true)) continue;  // one already on its way
         reactor::current().send_message(target, wake);
