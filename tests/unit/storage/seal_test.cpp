@@ -473,5 +473,55 @@ TEST(seal, a_failed_data_directory_fsync_fails_every_log_that_needs_it) {
     EXPECT_EQ(exit_code, 0);
 }
 
+// Appends to `log` until it has rolled (a seal starts); batch numbers from `k` on.
+task<bool> append_until_roll(partition_log& log, int k) {
+    const std::size_t segments = log.segment_count();
+    while (log.segment_count() == segments) {
+        auto batch = batch_number(k++);
+        if (!co_await log.append(batch)) co_return false;
+    }
+    co_return true;
+}
+
+// A log under `options` whose files' names are durable (its first flush synced the directories),
+// so that its seals sync the partition directory once, for the next segment's name, before the
+// checkpoint.
+task<std::unique_ptr<partition_log>> open_with_names_durable(const log_options& options) {
+    auto opened = co_await partition_log::open(options);
+    if (!opened) co_return nullptr;
+    auto first = batch_number(0);
+    if (!co_await (*opened)->append(first) || !co_await (*opened)->flush()) co_return nullptr;
+    if (!(*opened)->directories_durable()) co_return nullptr;
+    co_return std::move(*opened);
+}
+
+// A seal's fsync of the partition directory fails (EIO through the test seam on storage's
+// directory fsyncs: only that directory's): the log fails, as after its data directory's or
+// its data's, and the recovery point stays behind the segment. Both branches: a new log's first
+// seal syncs its names (the data directory passes, the partition directory fails); a log whose
+// names are durable syncs the partition directory for the next segment's name.
+TEST(seal, a_failed_partition_directory_fsync_fails_the_log) {
+    temporary_directory dir;
+    const auto options = seal_options(dir.path());
+    auto named_options = options;
+    named_options.partition = options.partition + 1;
+    auto body = [&]() -> task<void> {
+        auto fresh = co_await partition_log::open(options);
+        auto named = co_await open_with_names_durable(named_options);
+        EXPECT_TRUE(fresh && named);
+        if (!fresh || !named) co_return;
+        EXPECT_FALSE((*fresh)->directories_durable());
+        for (partition_log* log : {fresh->get(), named.get()}) {
+            failing_fsyncs failing(log->dir());
+            EXPECT_TRUE(co_await append_until_roll(*log, 1));
+            EXPECT_FALSE(co_await log->flush());  // waits for the seal
+            EXPECT_EQ(failing.failed(), 1) << log->dir();
+            EXPECT_TRUE(log->failed()) << log->dir();
+            EXPECT_EQ(log->recovery_point(), 0) << log->dir();
+        }
+    };
+    run_on_reactor(body);
+}
+
 }  // namespace
 }  // namespace laminar::storage
