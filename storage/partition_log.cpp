@@ -520,9 +520,16 @@ task<status> partition_log::seal(const std::shared_ptr<seal_link>& link, const s
     ++link->log->_directory_sync_count;
     if (job.next_base_offset <= link->log->_recovery_point) co_return status{};
     const std::string name(recovery_point_file);
-    auto written = co_await write_checkpoint(dir, directory.get(), name, job.next_base_offset);
+    bool fsync_failed = false;
+    auto written = co_await write_checkpoint(dir, directory.get(), name, job.next_base_offset,
+                                             &fsync_failed);
+    if (!link->log) co_return written;
+    // As for the data and the directory: a failed fsync of the checkpoint (its file or the
+    // rename) fails the log. One refused before any fsync (no descriptor, a full disk) synced
+    // nothing: the seal stays queued and is retried.
+    if (!written && fsync_failed) link->log->_failed = true;
     // Moved in memory only once on disk, so a retried seal writes it again.
-    if (written && link->log) link->log->_recovery_point = job.next_base_offset;
+    if (written) link->log->_recovery_point = job.next_base_offset;
     co_return written;
 }
 

@@ -523,5 +523,58 @@ TEST(seal, a_failed_partition_directory_fsync_fails_the_log) {
     run_on_reactor(body);
 }
 
+// A seal's recovery-point checkpoint is its last durable step: a failed fsync there, of the
+// checkpoint's file or of the directory after its rename, fails the log as every fsync of the
+// seal does (a retried fsync may report 0 with the checkpoint lost: fsyncgate). A checkpoint
+// refused before any fsync (a directory stands where its temporary goes, as a full disk or a
+// shortage of descriptors would refuse it) synced nothing: the log keeps serving and the seal
+// is retried once the way is clear.
+TEST(seal, a_failed_fsync_in_a_seals_checkpoint_fails_the_log) {
+    temporary_directory dir;
+    const auto options = seal_options(dir.path());
+    auto options_of = [&options](int partition) {
+        auto each = options;
+        each.partition = partition;
+        return each;
+    };
+    const std::string temporary =
+        std::string(recovery_point_file) + std::string(checkpoint_temporary_suffix);
+    auto body = [&]() -> task<void> {
+        auto file_fault = co_await open_with_names_durable(options_of(0));
+        auto directory_fault = co_await open_with_names_durable(options_of(1));
+        auto refused = co_await open_with_names_durable(options_of(2));
+        EXPECT_TRUE(file_fault && directory_fault && refused);
+        if (!file_fault || !directory_fault || !refused) co_return;
+        {
+            failing_fsyncs failing(file_fault->dir() + "/" + temporary);
+            EXPECT_TRUE(co_await append_until_roll(*file_fault, 1));
+            EXPECT_FALSE(co_await file_fault->flush());
+            EXPECT_EQ(failing.failed(), 1);
+            EXPECT_TRUE(file_fault->failed());
+            EXPECT_EQ(file_fault->recovery_point(), 0);
+        }
+        {
+            // The seal's own sync of the directory (the next segment's name) passes.
+            failing_fsyncs failing(directory_fault->dir(), 1);
+            EXPECT_TRUE(co_await append_until_roll(*directory_fault, 1));
+            EXPECT_FALSE(co_await directory_fault->flush());
+            EXPECT_EQ(failing.failed(), 1);
+            EXPECT_TRUE(directory_fault->failed());
+            EXPECT_EQ(directory_fault->recovery_point(), 0);
+        }
+        const std::string blocker = refused->dir() + "/" + temporary;
+        EXPECT_TRUE(std::filesystem::create_directory(blocker));
+        EXPECT_TRUE(co_await append_until_roll(*refused, 1));
+        EXPECT_FALSE(co_await refused->flush());
+        EXPECT_FALSE(refused->failed());
+        EXPECT_EQ(refused->recovery_point(), 0);
+        std::filesystem::remove(blocker);
+        EXPECT_TRUE(co_await refused->flush());
+        EXPECT_EQ(refused->recovery_point(), refused->segments()[1]->base_offset());
+        EXPECT_TRUE(co_await refused->close());
+    };
+    run_on_reactor(body);
+}
+
 }  // namespace
 }  // namespace laminar::storage
