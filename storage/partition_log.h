@@ -36,8 +36,9 @@
 //   descriptor: EMFILE) is retried, and meanwhile the recovery point stays behind that segment.
 //   Every-batch appends waiting on such a seal, or on a first flush that cannot open the
 //   directories, are not failed at once: their batches are in the log and a producer's retry
-//   would write them twice, so the flush tries again every 10 ms for about a second (then a
-//   seal's error fails the waiters, a directory that still cannot be opened fails the log).
+//   would write them twice, so the flush tries again every 10 ms for about a second; a
+//   shortage that lasts then fails the waiters with its error, and the log keeps serving
+//   (nothing was synced wrongly: the next flush tries again).
 //   flush() (and every-batch appends), close(), truncate_to, advance_log_start_offset,
 //   enforce_retention and compaction's segment swap wait for the seals in flight; a roll waits
 //   when seals_pending_max are already queued. A log destroyed without close() abandons its
