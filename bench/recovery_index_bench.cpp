@@ -83,7 +83,7 @@ written_bytes simulate(std::uint64_t segment_bytes, std::uint64_t batch_bytes,
         if (recovery_index_appendable(written, segment)) {
             encode_recovery_index_chunk(segment, tail, buffer);
         } else {
-            buffer = encode_recovery_index(segment, tail);
+            buffer = encode_recovery_index(segment, out.rewrites, tail);
             ++out.rewrites;
         }
         written = {segment.base_offset, tail, segment.offsets.empty() ? offset_index_entry{}
@@ -141,7 +141,8 @@ int main(int argc, char** argv) {
         recovery_index_tail tail;
         std::size_t one = 0;
         const double whole_us =
-            parsed ? parse_us(encode_recovery_index(parsed->snapshot, tail), one) : 0;
+            parsed ? parse_us(encode_recovery_index(parsed->snapshot, parsed->file_id, tail), one)
+                   : 0;
         std::printf("| %llu KiB | %llu | %.1f | %.1f%% | %.2f | %.2f%% | %llu | %.1f | %.2f "
                     "| %.0f (%zu) | %.0f |\n",
                     static_cast<unsigned long long>(kib),

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <charconv>
 #include <cstdio>
 
@@ -25,14 +26,30 @@ std::optional<std::int64_t> parse_checkpoint(std::string_view text) noexcept {
     return value;
 }
 
-task<status> sync_directory(int dir_fd) {
-    auto synced = co_await io::fsync(dir_fd);
+namespace {
+
+std::atomic<fsync_fault> injected_fsync_fault{nullptr};
+
+task<status> checked_fsync(int fd) {
+    if (const fsync_fault fault = injected_fsync_fault.load(std::memory_order_relaxed)) {
+        if (const errc error = fault(fd); error != errc::ok) co_return fail(error);
+    }
+    auto synced = co_await io::fsync(fd);
     if (!synced) co_return fail(errc_from_core(synced.error()));
     co_return status{};
 }
 
+}  // namespace
+
+void set_fsync_fault_for_testing(fsync_fault fault) noexcept {
+    injected_fsync_fault.store(fault, std::memory_order_relaxed);
+}
+
+task<status> sync_directory(int dir_fd) { co_return co_await checked_fsync(dir_fd); }
+
 task<status> prepare_checkpoint(const std::string& dir, const std::string& temporary,
-                                std::int64_t value) {
+                                std::int64_t value, bool* fsync_failed) {
+    if (fsync_failed) *fsync_failed = false;
     const std::string path = dir + "/" + temporary;
     const std::string text = format_checkpoint(value);
     auto fd = co_await open_file(path, O_CREAT | O_TRUNC | O_WRONLY);
@@ -41,8 +58,9 @@ task<status> prepare_checkpoint(const std::string& dir, const std::string& tempo
     auto written = co_await io::write(fd->get(), bytes, 0);
     if (!written) co_return fail(errc_from_core(written.error()));
     if (*written != bytes.size()) co_return fail(errc::io_error);
-    auto synced = co_await io::fsync(fd->get());
-    if (!synced) co_return fail(errc_from_core(synced.error()));
+    auto synced = co_await checked_fsync(fd->get());
+    if (!synced && fsync_failed) *fsync_failed = true;
+    if (!synced) co_return synced;
     fd->reset();
     co_return status{};
 }
@@ -56,12 +74,15 @@ status commit_checkpoint(const std::string& dir, const std::string& temporary,
 }
 
 task<status> write_checkpoint(const std::string& dir, int dir_fd, const std::string& name,
-                              std::int64_t value) {
+                              std::int64_t value, bool* fsync_failed) {
+    if (fsync_failed) *fsync_failed = false;
     const std::string temporary = name + std::string(checkpoint_temporary_suffix);
-    auto prepared = co_await prepare_checkpoint(dir, temporary, value);
+    auto prepared = co_await prepare_checkpoint(dir, temporary, value, fsync_failed);
     if (!prepared) co_return prepared;
     if (auto committed = commit_checkpoint(dir, temporary, name); !committed) co_return committed;
-    co_return co_await sync_directory(dir_fd);
+    auto synced = co_await sync_directory(dir_fd);
+    if (!synced && fsync_failed) *fsync_failed = true;
+    co_return synced;
 }
 
 task<result<std::optional<std::int64_t>>> read_checkpoint(const std::string& dir,

@@ -372,8 +372,8 @@ bool partition_log::roll_due(const record_batch_header& header,
 
 // A bound on rolled segments waiting for their seal: a roll past it waits for the seals.
 constexpr std::size_t seals_pending_max = 2;
-// A flush whose directory could not be opened (no descriptor free) tries again this often
-// before the log fails (about a second).
+// A flush whose directory could not be opened (no descriptor free), or whose seal was refused,
+// tries again this often before its waiters fail (about a second).
 constexpr unsigned directory_sync_retries_max = 100;
 constexpr std::chrono::milliseconds directory_sync_retry_delay{10};
 
@@ -520,9 +520,16 @@ task<status> partition_log::seal(const std::shared_ptr<seal_link>& link, const s
     ++link->log->_directory_sync_count;
     if (job.next_base_offset <= link->log->_recovery_point) co_return status{};
     const std::string name(recovery_point_file);
-    auto written = co_await write_checkpoint(dir, directory.get(), name, job.next_base_offset);
+    bool fsync_failed = false;
+    auto written = co_await write_checkpoint(dir, directory.get(), name, job.next_base_offset,
+                                             &fsync_failed);
+    if (!link->log) co_return written;
+    // As for the data and the directory: a failed fsync of the checkpoint (its file or the
+    // rename) fails the log. One refused before any fsync (no descriptor, a full disk) synced
+    // nothing: the seal stays queued and is retried.
+    if (!written && fsync_failed) link->log->_failed = true;
     // Moved in memory only once on disk, so a retried seal writes it again.
-    if (written && link->log) link->log->_recovery_point = job.next_base_offset;
+    if (written) link->log->_recovery_point = job.next_base_offset;
     co_return written;
 }
 
@@ -554,6 +561,8 @@ task<void> partition_log::flush_loop() {
             if (!sealed) {
                 // Not a failed fsync (that fails the log): no descriptor free, a full disk. The
                 // waiters' batches are in the log; give the seal a second before failing them.
+                // A shortage that lasts fails them and leaves the log serving, as the directory
+                // sync below does: see there.
                 if (!_failed && ++directory_retries <= directory_sync_retries_max) {
                     co_await io::sleep_for(directory_sync_retry_delay);
                     continue;
@@ -574,14 +583,22 @@ task<void> partition_log::flush_loop() {
         if (synced && !_directories_durable) synced = co_await sync_directories(fsync_failed);
         if (!synced) {
             // After a failed fsync the page cache state is unknown (fsyncgate): the log fails.
+            if (fsync_failed) {
+                _failed = true;
+                break;
+            }
             // A directory that could not be opened (EMFILE) was not synced, but the batches are
             // in the log already: failing their appends would let a producer's retry write
-            // them twice. Try again a little later; a shortage that lasts fails the log.
-            if (!fsync_failed && ++directory_retries <= directory_sync_retries_max) {
+            // them twice. Try again a little later. A shortage that lasts fails the waiters
+            // only, as a refused seal does above: EMFILE is no failed fsync and nothing was
+            // marked durable, so the log keeps serving and the next flush tries the directories
+            // again; a failed log would refuse every append until the process restarts, over a
+            // shortage of descriptors that may already be over.
+            if (++directory_retries <= directory_sync_retries_max) {
                 co_await io::sleep_for(directory_sync_retry_delay);
                 continue;
             }
-            _failed = true;
+            fail_waiters(synced.error());
             break;
         }
         directory_retries = 0;

@@ -30,18 +30,19 @@
 //   the full one (its fdatasync, index files, the directory sync, then the recovery-point
 //   checkpoint) runs afterwards in a task on the shard, one segment after another. The recovery
 //   point moves past a segment only once its seal is durable, so a crash before a seal finishes
-//   leaves that segment to be scanned. A seal that fails on an fdatasync or fsync fails the log;
-//   one that fails otherwise (a full disk refusing index files or the checkpoint, a directory
-//   that cannot be opened for want of a descriptor: EMFILE) is retried, and
-//   meanwhile the recovery point stays behind that segment. Every-batch appends waiting on such
-//   a seal, or on a first flush that cannot open the directories, are not failed at once: their
-//   batches are in the log and a producer's retry would write them twice, so the flush tries
-//   again every 10 ms for about a second (then a seal's error fails the waiters, a directory
-//   that still cannot be opened fails the log). flush() (and every-batch appends), close(),
-//   truncate_to, advance_log_start_offset, enforce_retention and compaction's segment swap wait
-//   for the seals in flight; a roll waits when seals_pending_max are already queued. A log
-//   destroyed without close() abandons its seals (as a crash would): the next open() scans what
-//   they left.
+//   leaves that segment to be scanned. A seal that fails on an fdatasync or fsync (its
+//   checkpoint's included) fails the log; one that fails otherwise (a full disk refusing index
+//   files or the checkpoint's temporary, a directory that cannot be opened for want of a
+//   descriptor: EMFILE) is retried, and meanwhile the recovery point stays behind that segment.
+//   Every-batch appends waiting on such a seal, or on a first flush that cannot open the
+//   directories, are not failed at once: their batches are in the log and a producer's retry
+//   would write them twice, so the flush tries again every 10 ms for about a second; a
+//   shortage that lasts then fails the waiters with its error, and the log keeps serving
+//   (nothing was synced wrongly: the next flush tries again).
+//   flush() (and every-batch appends), close(), truncate_to, advance_log_start_offset,
+//   enforce_retention and compaction's segment swap wait for the seals in flight; a roll waits
+//   when seals_pending_max are already queued. A log destroyed without close() abandons its
+//   seals (as a crash would): the next open() scans what they left.
 // - After open(), the log is exactly a prefix of what was appended: every batch in it has a
 //   valid CRC and increasing offsets; recovery keeps every synced batch.
 // - A failed write or sync puts the log in the failed state: every later write returns

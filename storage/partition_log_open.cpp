@@ -400,8 +400,14 @@ task<result<bool>> partition_log::checkpoint_recovery_point() {
     std::optional<recovery_index_written> index_prepared;
     if (indexed) index_prepared = co_await write_recovery_index(*indexed, truncations,
                                                                 index_temporary);
-    auto prepared = co_await prepare_checkpoint(_dir, temporary, target);
-    if (!prepared) co_return fail(prepared.error());
+    bool fsync_failed = false;
+    auto prepared = co_await prepare_checkpoint(_dir, temporary, target, &fsync_failed);
+    if (!prepared) {
+        // As every fsync of the log (fsyncgate); a temporary that could not be made or written
+        // (EMFILE, a full disk) leaves the point where it was, for the next checkpoint.
+        if (fsync_failed) _failed = true;
+        co_return fail(prepared.error());
+    }
     // Decided and renamed with no suspension in between: a roll (which moved the point at least
     // as far), a truncation (the offsets below `target` may now be other, unsynced batches) or
     // a close since the flush wins. A chunk appended stays: it is past the point (recovery

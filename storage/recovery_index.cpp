@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <random>
 
 #include "core/reactor.h"
 #include "storage/file_ops.h"
@@ -24,6 +25,13 @@ recovery_index_written written_of(const segment_snapshot& snapshot,
     if (!snapshot.offsets.empty()) written.last_offset = snapshot.offsets.back();
     if (!snapshot.times.empty()) written.last_time = snapshot.times.back();
     return written;
+}
+
+// An id for a whole file: random, so that no earlier file of the same segment (whose stale tail
+// a crash may leave past this one's end) had it, and its chunks do not continue this file's chain.
+std::uint64_t new_file_id() {
+    thread_local std::mt19937_64 random(std::random_device{}());
+    return random();
 }
 
 // Writes all of `bytes` at `at`, then fdatasync.
@@ -61,7 +69,7 @@ task<result<recovery_index_written>> prepare_recovery_index(const std::string& d
                                                             const std::string& temporary,
                                                             const segment_snapshot& snapshot) {
     recovery_index_tail tail;
-    const std::vector<std::byte> bytes = encode_recovery_index(snapshot, tail);
+    const std::vector<std::byte> bytes = encode_recovery_index(snapshot, new_file_id(), tail);
     auto fd = co_await open_file(path_in(dir, temporary), O_CREAT | O_TRUNC | O_WRONLY);
     if (!fd) co_return fail(fd.error());
     auto written = co_await write_and_sync(fd->get(), bytes, 0);

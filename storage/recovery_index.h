@@ -14,8 +14,10 @@
 // than twice a whole file plus recovery_index_slack_bytes (many chunks of few entries).
 //
 // Faults tolerated: a torn or damaged chunk (the CRC chain stops the parse there: the chunks
-// before it are used, recovery walks the headers from their end), a file whose header is torn,
-// empty, zero-filled, garbage or of version 1 (rejected: recovery walks the headers from the
+// before it are used, recovery walks the headers from their end), a stale tail of the file a
+// rewrite replaced, past the new file's end (each whole file has its own random id, which seeds
+// the chain: the old chunks do not continue it), a file whose header is torn, empty,
+// zero-filled, garbage or of version 1 or 2 (rejected: recovery walks the headers from the
 // segment's start), a stale file (an earlier checkpoint's: it describes a prefix of what the
 // recovery point covers, and recovery walks headers from its end to the point), chunks past the
 // point (appended, and the checkpoint crashed before the point's rename: recovery uses the last

@@ -104,13 +104,14 @@ bool take_chunk(std::span<const std::byte> bytes, std::size_t start, byte_reader
 }  // namespace
 
 std::vector<std::byte> encode_recovery_index(const segment_snapshot& snapshot,
-                                             recovery_index_tail& tail) {
+                                             std::uint64_t file_id, recovery_index_tail& tail) {
     std::vector<std::byte> out;
     out.reserve(recovery_index_whole_bytes(snapshot.offsets.size(), snapshot.times.size()));
     byte_writer writer(out);
     writer.put(recovery_index_magic);
     writer.put(recovery_index_version);
     writer.put(snapshot.base_offset);
+    writer.put(file_id);
     const std::uint32_t header_crc = crc32c(out);
     writer.put(header_crc);
     tail = {out.size(), header_crc, 0, 0};
@@ -155,7 +156,8 @@ std::optional<parsed_recovery_index> parse_recovery_index(std::span<const std::b
     parsed_recovery_index parsed;
     std::uint32_t crc = 0;
     const bool read = reader.get(magic) && reader.get(version) &&
-                      reader.get(parsed.snapshot.base_offset) && reader.get(crc);
+                      reader.get(parsed.snapshot.base_offset) && reader.get(parsed.file_id) &&
+                      reader.get(crc);
     if (!read || magic != recovery_index_magic || version != recovery_index_version ||
         crc32c(bytes.first(recovery_index_header_bytes - 4)) != crc) {
         return std::nullopt;

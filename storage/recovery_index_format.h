@@ -12,20 +12,23 @@
 
 namespace laminar::storage {
 
-// Layout (big-endian). A header: magic u32, version u16, base offset i64, CRC32C u32 of those.
-// Then one chunk per recovery checkpoint, appended: next offset i64, size u64, max timestamp i64,
-// offset of max timestamp i64, bytes since the last index entry u64 (the segment's state at the
-// checkpoint), offset entry count u32, time entry count u32, the entries added since the
-// previous chunk (as in .index and .timeindex), and a CRC32C u32 over the chunk's bytes before
-// it continued from the previous chunk's CRC (the header's for the first): a chunk is only
-// valid after the very bytes it was appended to, so a chunk of another file or generation does
-// not fit. The index is the header's base offset, every entry of the chunks in order, and the
-// last chunk's state.
-// Version 1 (one block, rewritten whole at every checkpoint) is not read: recovery walks the
-// headers instead, and the next checkpoint writes version 2.
+// Layout (big-endian). A header: magic u32, version u16, base offset i64, file id u64 (random,
+// new for each whole file written), CRC32C u32 of those. Then one chunk per recovery checkpoint,
+// appended: next offset i64, size u64, max timestamp i64, offset of max timestamp i64, bytes
+// since the last index entry u64 (the segment's state at the checkpoint), offset entry count
+// u32, time entry count u32, the entries added since the previous chunk (as in .index and
+// .timeindex), and a CRC32C u32 over the chunk's bytes before it continued from the previous
+// chunk's CRC (the header's for the first): a chunk is only valid after the very bytes it was
+// appended to. The file id seeds the chain, so a chunk of another file of the same segment
+// (a stale tail of the file this one replaced, after a crash) does not fit even where that
+// file's bytes up to it were the same. The index is the header's base offset, every entry of
+// the chunks in order, and the last chunk's state.
+// Version 1 (one block, rewritten whole at every checkpoint) and version 2 (no file id: every
+// file of a segment started its chain from the same CRC) are not read: recovery walks the
+// headers instead, and the next checkpoint writes version 3.
 inline constexpr std::uint32_t recovery_index_magic = 0x4c524958;  // "LRIX"
-inline constexpr std::uint16_t recovery_index_version = 2;
-inline constexpr std::size_t recovery_index_header_bytes = 4 + 2 + 8 + 4;
+inline constexpr std::uint16_t recovery_index_version = 3;
+inline constexpr std::size_t recovery_index_header_bytes = 4 + 2 + 8 + 8 + 4;
 inline constexpr std::size_t recovery_index_chunk_overhead_bytes = 8 * 5 + 4 + 4 + 4;
 // A bound on what parse accepts: a 2 GiB segment at one entry per 64 bytes.
 inline constexpr std::uint32_t recovery_index_entries_max = 1u << 25;
@@ -56,15 +59,17 @@ struct recovery_index_tail {
     bool operator==(const recovery_index_tail&) const = default;
 };
 
-// A whole file: the header and one chunk holding every entry of `snapshot`.
+// A whole file: the header (with `file_id`, which no earlier file of the segment may have had:
+// a random one) and one chunk holding every entry of `snapshot`.
 std::vector<std::byte> encode_recovery_index(const segment_snapshot& snapshot,
-                                             recovery_index_tail& tail);
+                                             std::uint64_t file_id, recovery_index_tail& tail);
 // Appends to `out` the chunk that brings a file ending at `tail` (of this snapshot's segment,
 // holding a prefix of its entries) to `snapshot`, and moves `tail` past it.
 void encode_recovery_index_chunk(const segment_snapshot& snapshot, recovery_index_tail& tail,
                                  std::vector<std::byte>& out);
 
 struct parsed_recovery_index {
+    std::uint64_t file_id = 0;
     segment_snapshot snapshot;  // as of the last chunk used
     recovery_index_tail tail;   // the end of that chunk
     std::size_t chunks = 0;     // used

@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <filesystem>
+
 #include <gtest/gtest.h>
 
 #include "core/wait_group.h"
@@ -118,6 +120,38 @@ TEST_F(recovery_checkpoint, moves_the_recovery_point_without_a_flush_policy) {
         EXPECT_EQ(log->fdatasync_count(), syncs + 1);
         EXPECT_EQ(log->recovery_checkpoint_count(), 1u);
         EXPECT_TRUE(co_await log->close());
+    };
+    run_on_reactor(body);
+}
+
+// The checkpoint's own file: a temporary that cannot be written (here a directory stands where
+// it goes, as a full disk or a shortage of descriptors would refuse it) leaves the point where it
+// was and the log serving, for the next checkpoint; a failed fsync of it fails the log, as every
+// fsync of the log does (a retried one may report 0 with the data lost: fsyncgate).
+TEST_F(recovery_checkpoint, a_failed_fsync_of_its_file_fails_the_log) {
+    reopen();
+    ASSERT_TRUE(log);
+    const std::string temporary = log->dir() + "/" + std::string(recovery_point_file) +
+                                  ".background" + std::string(checkpoint_temporary_suffix);
+    auto body = [&]() -> task<void> {
+        co_await append_batches(*log, 5, 1);
+        EXPECT_TRUE(std::filesystem::create_directory(temporary));
+        EXPECT_FALSE(co_await log->checkpoint_recovery_point());
+        EXPECT_FALSE(log->failed());
+        std::filesystem::remove(temporary);
+        auto moved = co_await log->checkpoint_recovery_point();
+        EXPECT_TRUE(moved && *moved);
+        EXPECT_EQ(log->recovery_point(), 5 * 4);
+        co_await append_batches(*log, 5, 100);
+        {
+            failing_fsyncs failing(temporary);
+            EXPECT_FALSE(co_await log->checkpoint_recovery_point());
+            EXPECT_EQ(failing.failed(), 1);
+        }
+        EXPECT_TRUE(log->failed());
+        EXPECT_EQ(log->recovery_point(), 5 * 4);
+        EXPECT_EQ(recovery_point_on_disk(*log), 5 * 4);
+        EXPECT_FALSE(co_await log->close());
     };
     run_on_reactor(body);
 }

@@ -1,5 +1,6 @@
 // The recovery index (storage/recovery_index.h): its encoding (a whole file, appended chunks, torn
-// and damaged chunks, version 1, the appender's size bound), and recovery after a crash with the
+// and damaged chunks, a stale tail of an earlier file, versions 1 and 2, the appender's size
+// bound), and recovery after a crash with the
 // index current, stale (an earlier checkpoint's), missing, with chunks or all of it past the
 // recovery point, past the data, corrupt, torn in its last chunk, damaged in an early one, or
 // pointing at other batches, removed by a truncation and rewritten after one. Whatever the file
@@ -40,9 +41,11 @@ segment_snapshot sample_snapshot() {
     return snapshot;
 }
 
+constexpr std::uint64_t sample_file_id = 0x5eed'0000'f11e'0001;
+
 std::vector<std::byte> encode(const segment_snapshot& snapshot) {
     recovery_index_tail tail;
-    return encode_recovery_index(snapshot, tail);
+    return encode_recovery_index(snapshot, sample_file_id, tail);
 }
 
 std::optional<segment_snapshot> parse(std::span<const std::byte> bytes) {
@@ -88,7 +91,7 @@ three_chunks sample_chunks() {
     second.times.resize(1);
     file.states = {first, second, sample_snapshot()};
     recovery_index_tail tail;
-    file.bytes = encode_recovery_index(first, tail);
+    file.bytes = encode_recovery_index(first, sample_file_id, tail);
     file.ends = {recovery_index_header_bytes, file.bytes.size()};
     for (std::size_t i = 1; i < file.states.size(); ++i) {
         encode_recovery_index_chunk(file.states[i], tail, file.bytes);
@@ -148,12 +151,52 @@ TEST(recovery_index_encoding, chunks_past_the_limit_are_left_out) {
     EXPECT_FALSE(parse_recovery_index(file.bytes, 119));
 }
 
-// Version 1 (one block, CRC at the end) is not read, whatever it holds.
-TEST(recovery_index_encoding, version_1_is_rejected) {
-    auto bytes = encode(sample_snapshot());
-    store_be(bytes.data() + 4, std::uint16_t{1});
-    store_be(bytes.data() + 14, crc32c(std::span(bytes).first(14)));
-    EXPECT_FALSE(parse(bytes));
+// A header with no file id (magic, `version`, base offset, CRC32C: version 2's, and version 1's
+// fields), then a chunk chained from it.
+std::vector<std::byte> file_without_id(std::uint16_t version, const segment_snapshot& snapshot) {
+    std::vector<std::byte> bytes(4 + 2 + 8 + 4);
+    store_be(bytes.data(), recovery_index_magic);
+    store_be(bytes.data() + 4, version);
+    store_be(bytes.data() + 6, snapshot.base_offset);
+    const std::uint32_t crc = crc32c(std::span(bytes).first(14));
+    store_be(bytes.data() + 14, crc);
+    recovery_index_tail tail{bytes.size(), crc, 0, 0};
+    encode_recovery_index_chunk(snapshot, tail, bytes);
+    return bytes;
+}
+
+// Version 1 (one block, CRC at the end) and version 2 (every file of a segment chained from the
+// same CRC) are not read, whatever they hold: recovery walks the headers instead.
+TEST(recovery_index_encoding, versions_before_the_file_id_are_rejected) {
+    EXPECT_FALSE(parse(file_without_id(1, sample_snapshot())));
+    EXPECT_FALSE(parse(file_without_id(2, sample_snapshot())));
+    // The same bytes under this version's number do not parse either (the header is longer).
+    EXPECT_FALSE(parse(file_without_id(recovery_index_version, sample_snapshot())));
+}
+
+// A whole file written over an earlier one of the same segment (after a truncation, a roll back
+// to it or a failed append), of the same first state: its bytes are the earlier file's up to
+// the end of its one chunk but for the file id. A crash that leaves the earlier file's later
+// chunks past that end (a stale tail) must not let them continue the new file's chain: the parse
+// stops at the new file's chunk.
+TEST(recovery_index_encoding, a_stale_tail_of_an_earlier_file_is_not_read) {
+    const auto earlier = sample_chunks();
+    recovery_index_tail tail;
+    auto rewritten = encode_recovery_index(earlier.states[0], sample_file_id + 1, tail);
+    ASSERT_EQ(rewritten.size(), earlier.ends[1]);
+    const auto stale_from = earlier.bytes.begin() + static_cast<std::ptrdiff_t>(earlier.ends[1]);
+    rewritten.insert(rewritten.end(), stale_from, earlier.bytes.end());
+    auto parsed = parse_recovery_index(rewritten);
+    ASSERT_TRUE(parsed);
+    EXPECT_EQ(parsed->file_id, sample_file_id + 1);
+    EXPECT_EQ(parsed->chunks, 1u);
+    EXPECT_EQ(parsed->snapshot, earlier.states[0]);
+    EXPECT_EQ(parsed->tail.file_bytes, earlier.ends[1]);
+    // Under the same id (as every file of the segment had before the id) the stale chunks would
+    // chain on: the id alone tells the files apart.
+    auto same_id = encode_recovery_index(earlier.states[0], sample_file_id, tail);
+    same_id.insert(same_id.end(), stale_from, earlier.bytes.end());
+    EXPECT_EQ(parse(same_id), earlier.states[2]);
 }
 
 // The appender rewrites a file that would pass twice a whole one plus the slack.

@@ -291,8 +291,10 @@ TEST(seal, one_short_of_descriptors_leaves_the_log_serving_and_is_retried) {
 // In a child: a new log's first durable append (flush.messages=1) syncs the directories'
 // names, and finds no descriptor free to open them (EMFILE). The batch is in the log already:
 // failing its append would let a producer's retry write it twice. So the flush tries again;
-// freed 50 ms later, the append is acknowledged. A second log whose shortage lasts fails (its
-// append with it) after about a second. Exit 0 when both hold; anything else names the check.
+// freed 50 ms later, the append is acknowledged. A second log whose shortage lasts fails the
+// append after about a second, as a seal refused for as long does, and keeps serving (EMFILE is
+// no failed fsync): once descriptors are free its next durable append syncs the directories and
+// both batches are durable. Exit 0 when all holds; anything else names the check.
 [[noreturn]] void run_durable_append_short_of_descriptors(const log_options& options) {
     rlimit limit{};
     if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(10);
@@ -324,13 +326,19 @@ TEST(seal, one_short_of_descriptors_leaves_the_log_serving_and_is_retried) {
         auto second = batch_number(0);
         const auto started = std::chrono::steady_clock::now();
         if (co_await (*lasting)->append(second)) co_return void(outcome = 16);
-        if (!(*lasting)->failed()) co_return void(outcome = 17);
+        if ((*lasting)->failed() || (*lasting)->directories_durable()) {
+            co_return void(outcome = 17);
+        }
         if (std::chrono::steady_clock::now() - started < std::chrono::milliseconds(500)) {
             co_return void(outcome = 18);  // failed without trying again
         }
         for (int fd : taken) ::close(fd);
-        if (!co_await (*brief)->close()) co_return void(outcome = 19);
-        (void)co_await (*lasting)->close();
+        auto third = batch_number(1);
+        auto appended = co_await (*lasting)->append(third);
+        if (!appended || appended->base_offset != 1) co_return void(outcome = 19);
+        if (!(*lasting)->directories_durable()) co_return void(outcome = 20);
+        if (!co_await (*brief)->close()) co_return void(outcome = 21);
+        if (!co_await (*lasting)->close()) co_return void(outcome = 22);
     };
     run_on_reactor_and_exit(main, outcome);
 }
@@ -471,6 +479,109 @@ TEST(seal, a_failed_data_directory_fsync_fails_every_log_that_needs_it) {
         GTEST_SKIP() << "needs CAP_SYS_ADMIN for a mount namespace";
     }
     EXPECT_EQ(exit_code, 0);
+}
+
+// Appends to `log` until it has rolled (a seal starts); batch numbers from `k` on.
+task<bool> append_until_roll(partition_log& log, int k) {
+    const std::size_t segments = log.segment_count();
+    while (log.segment_count() == segments) {
+        auto batch = batch_number(k++);
+        if (!co_await log.append(batch)) co_return false;
+    }
+    co_return true;
+}
+
+// A log under `options` whose files' names are durable (its first flush synced the directories),
+// so that its seals sync the partition directory once, for the next segment's name, before the
+// checkpoint.
+task<std::unique_ptr<partition_log>> open_with_names_durable(const log_options& options) {
+    auto opened = co_await partition_log::open(options);
+    if (!opened) co_return nullptr;
+    auto first = batch_number(0);
+    if (!co_await (*opened)->append(first) || !co_await (*opened)->flush()) co_return nullptr;
+    if (!(*opened)->directories_durable()) co_return nullptr;
+    co_return std::move(*opened);
+}
+
+// A seal's fsync of the partition directory fails (EIO through the test seam on storage's
+// directory fsyncs: only that directory's): the log fails, as after its data directory's or
+// its data's, and the recovery point stays behind the segment. Both branches: a new log's first
+// seal syncs its names (the data directory passes, the partition directory fails); a log whose
+// names are durable syncs the partition directory for the next segment's name.
+TEST(seal, a_failed_partition_directory_fsync_fails_the_log) {
+    temporary_directory dir;
+    const auto options = seal_options(dir.path());
+    auto named_options = options;
+    named_options.partition = options.partition + 1;
+    auto body = [&]() -> task<void> {
+        auto fresh = co_await partition_log::open(options);
+        auto named = co_await open_with_names_durable(named_options);
+        EXPECT_TRUE(fresh && named);
+        if (!fresh || !named) co_return;
+        EXPECT_FALSE((*fresh)->directories_durable());
+        for (partition_log* log : {fresh->get(), named.get()}) {
+            failing_fsyncs failing(log->dir());
+            EXPECT_TRUE(co_await append_until_roll(*log, 1));
+            EXPECT_FALSE(co_await log->flush());  // waits for the seal
+            EXPECT_EQ(failing.failed(), 1) << log->dir();
+            EXPECT_TRUE(log->failed()) << log->dir();
+            EXPECT_EQ(log->recovery_point(), 0) << log->dir();
+        }
+    };
+    run_on_reactor(body);
+}
+
+// A seal's recovery-point checkpoint is its last durable step: a failed fsync there, of the
+// checkpoint's file or of the directory after its rename, fails the log as every fsync of the
+// seal does (a retried fsync may report 0 with the checkpoint lost: fsyncgate). A checkpoint
+// refused before any fsync (a directory stands where its temporary goes, as a full disk or a
+// shortage of descriptors would refuse it) synced nothing: the log keeps serving and the seal
+// is retried once the way is clear.
+TEST(seal, a_failed_fsync_in_a_seals_checkpoint_fails_the_log) {
+    temporary_directory dir;
+    const auto options = seal_options(dir.path());
+    auto options_of = [&options](int partition) {
+        auto each = options;
+        each.partition = partition;
+        return each;
+    };
+    const std::string temporary =
+        std::string(recovery_point_file) + std::string(checkpoint_temporary_suffix);
+    auto body = [&]() -> task<void> {
+        auto file_fault = co_await open_with_names_durable(options_of(0));
+        auto directory_fault = co_await open_with_names_durable(options_of(1));
+        auto refused = co_await open_with_names_durable(options_of(2));
+        EXPECT_TRUE(file_fault && directory_fault && refused);
+        if (!file_fault || !directory_fault || !refused) co_return;
+        {
+            failing_fsyncs failing(file_fault->dir() + "/" + temporary);
+            EXPECT_TRUE(co_await append_until_roll(*file_fault, 1));
+            EXPECT_FALSE(co_await file_fault->flush());
+            EXPECT_EQ(failing.failed(), 1);
+            EXPECT_TRUE(file_fault->failed());
+            EXPECT_EQ(file_fault->recovery_point(), 0);
+        }
+        {
+            // The seal's own sync of the directory (the next segment's name) passes.
+            failing_fsyncs failing(directory_fault->dir(), 1);
+            EXPECT_TRUE(co_await append_until_roll(*directory_fault, 1));
+            EXPECT_FALSE(co_await directory_fault->flush());
+            EXPECT_EQ(failing.failed(), 1);
+            EXPECT_TRUE(directory_fault->failed());
+            EXPECT_EQ(directory_fault->recovery_point(), 0);
+        }
+        const std::string blocker = refused->dir() + "/" + temporary;
+        EXPECT_TRUE(std::filesystem::create_directory(blocker));
+        EXPECT_TRUE(co_await append_until_roll(*refused, 1));
+        EXPECT_FALSE(co_await refused->flush());
+        EXPECT_FALSE(refused->failed());
+        EXPECT_EQ(refused->recovery_point(), 0);
+        std::filesystem::remove(blocker);
+        EXPECT_TRUE(co_await refused->flush());
+        EXPECT_EQ(refused->recovery_point(), refused->segments()[1]->base_offset());
+        EXPECT_TRUE(co_await refused->close());
+    };
+    run_on_reactor(body);
 }
 
 }  // namespace

@@ -8,12 +8,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "storage/checkpoint.h"
 #include "storage/partition_log.h"
 #include "storage/testing/log_testing.h"
 
@@ -105,5 +107,40 @@ inline std::vector<std::byte> bytes_of(const file_range& range) {
     bytes.resize(done);
     return bytes;
 }
+
+// While alive, storage's checkpoint and directory fsyncs of `path` (a file or a directory) fail
+// with EIO, as a disk's error would, once `passing` of them have run (set_fsync_fault_for_testing).
+// One at a time, on the test's thread.
+class failing_fsyncs {
+public:
+    explicit failing_fsyncs(const std::string& path, int passing = 0) {
+        _path = std::filesystem::weakly_canonical(path).string();
+        _passing = passing;
+        _failed = 0;
+        set_fsync_fault_for_testing(&fault);
+    }
+    ~failing_fsyncs() { set_fsync_fault_for_testing(nullptr); }
+    failing_fsyncs(const failing_fsyncs&) = delete;
+    failing_fsyncs& operator=(const failing_fsyncs&) = delete;
+    // The fsyncs failed so far.
+    static int failed() noexcept { return _failed; }
+
+private:
+    static errc fault(int fd) {
+        std::error_code error;
+        const auto target =
+            std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(fd), error);
+        if (error || target.string() != _path) return errc::ok;
+        if (_passing > 0) {
+            --_passing;
+            return errc::ok;
+        }
+        ++_failed;
+        return errc::io_error;
+    }
+    static inline std::string _path;
+    static inline int _passing = 0;
+    static inline int _failed = 0;
+};
 
 }  // namespace laminar::storage::testing
