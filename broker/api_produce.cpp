@@ -178,12 +178,29 @@ task<void> produce_one(const std::string& topic_name, kafka::produce_request_par
         const bool idempotent = header->producer_id >= 0;
         if (idempotent) {
             auto checked = check_producer(*header, partitions.producers(topic_name, index), log);
-            if (checked.error != kafka_error::none || checked.base_offset >= 0) co_return checked;
+            if (checked.error != kafka_error::none) co_return checked;
+            if (checked.base_offset >= 0) {
+                // A retry of a batch in the log. Under flush.messages=1 its first append may
+                // have failed for want of an fdatasync: answer success only once it is durable.
+                if (storage::flush_policy_of(log.config()) == storage::flush_policy::every_batch) {
+                    auto flushed = co_await log.flush();
+                    if (!flushed) co_return append_outcome(to_kafka_error(flushed.error()));
+                }
+                co_return checked;
+            }
         }
-        auto appended = co_await log.append(batch);
+        storage::append_result written{.base_offset = -1};
+        auto appended = co_await log.append(batch, &written);
         auto* producers = idempotent ? partitions.producers(topic_name, index) : nullptr;
         if (!appended) {
-            if (producers != nullptr) producers->append_failed(*header);
+            // Written but not made durable: the batch is in the log, so the producer's retry
+            // must find it (a duplicate, answered once durable), not append it a second time.
+            if (producers != nullptr && written.base_offset >= 0) {
+                producers->appended(*header, written.base_offset);
+            } else if (producers != nullptr) {
+                producers->append_failed(*header);
+            }
+            if (written.base_offset >= 0) partitions.appended(topic_name, index);
             co_return append_outcome(to_kafka_error(appended.error()));
         }
         if (producers != nullptr) producers->appended(*header, appended->base_offset);

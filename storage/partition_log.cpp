@@ -107,12 +107,13 @@ result<record_batch_header> partition_log::validate_for_append(
     return *header;
 }
 
-task<result<append_result>> partition_log::append(std::span<std::byte> batch) {
+task<result<append_result>> partition_log::append(std::span<std::byte> batch,
+                                                  append_result* written) {
     auto header = validate_for_append(batch);
     if (!header) co_return fail(header.error());
     appended done;
-    if (auto written = try_append_inline(batch, *header)) {
-        done = *written;
+    if (auto inline_done = try_append_inline(batch, *header)) {
+        done = *inline_done;
     } else {
         auto queued = co_await append_in_order(batch, *header);
         if (!queued) co_return fail(queued.error());
@@ -120,7 +121,10 @@ task<result<append_result>> partition_log::append(std::span<std::byte> batch) {
     }
     if (flush_policy_of(_options.config) == flush_policy::every_batch) {
         auto durable = co_await wait_durable(done.sequence);
-        if (!durable) co_return fail(durable.error());
+        if (!durable) {
+            if (written != nullptr) *written = done.offsets;
+            co_return fail(durable.error());
+        }
     }
     co_return done.offsets;
 }

@@ -140,8 +140,11 @@ public:
 
     // Appends one record batch (magic 2) given as the bytes received, rewriting its base offset
     // (and, for LogAppendTime, its max timestamp and CRC) in place. `batch` must stay alive
-    // until the task completes. Under the every-batch policy returns once durable.
-    task<result<append_result>> append(std::span<std::byte> batch);
+    // until the task completes. Under the every-batch policy returns once durable; when the
+    // batch was written but could not be made durable, the error comes back and `written`, if
+    // given, gets the offsets it took: it is in the log, and a retry must not append it again.
+    task<result<append_result>> append(std::span<std::byte> batch,
+                                       append_result* written = nullptr);
     // Makes everything appended so far durable (joins an fdatasync in flight if any).
     task<status> flush();
     // For the interval policy: flushes if flush.ms has passed since the last flush. The owner

@@ -443,6 +443,38 @@ TEST(partition_log, a_flush_stops_once_what_it_was_asked_for_is_durable) {
     run_on_reactor(body);
 }
 
+// Under flush.messages=1 an append whose batch was written but could not be made durable fails,
+// and tells its caller the offsets the batch took: it is in the log (an idempotent producer's
+// retry must be found as a duplicate, not appended twice). A batch refused before it was written
+// leaves them unset.
+TEST(partition_log, an_append_written_but_not_made_durable_reports_its_offsets) {
+    temporary_directory dir;
+    auto options = options_in(dir.path());
+    options.config.flush_messages = 1;
+    auto body = [&]() -> task<void> {
+        auto opened = co_await partition_log::open(options);
+        EXPECT_TRUE(opened);
+        if (!opened) co_return;
+        auto& log = **opened;
+        // A new log's first flush also syncs its directory: that fsync fails.
+        failing_fsyncs failing(log.dir());
+        auto batch = make_batch(3, 100, 1, 0);
+        append_result written{.base_offset = -1};
+        auto appended = co_await log.append(batch, &written);
+        EXPECT_FALSE(appended);
+        EXPECT_EQ(failing.failed(), 1);
+        EXPECT_EQ(written.base_offset, 0);
+        EXPECT_EQ(written.last_offset, 2);
+        EXPECT_EQ(log.log_end_offset(), 3);
+        append_result refused{.base_offset = -1};
+        auto again = make_batch(1, 100, 1, 1);
+        EXPECT_FALSE(co_await log.append(again, &refused));  // the log failed: not written
+        EXPECT_EQ(refused.base_offset, -1);
+        (void)co_await log.close();
+    };
+    run_on_reactor(body);
+}
+
 TEST(partition_log, interval_flush_by_messages_and_time) {
     temporary_directory dir;
     manual_clock clock(1'000'000);
