@@ -128,12 +128,15 @@ TEST_F(bench_tool, native_target_single_thread_busy_polling) {
     const json r = run_load("native-one-busy", {"--target", "native", "--single-thread",
                                                 "--busy-poll", "--partitions", "3"});
     expect_exactly_once(r, scheduled_records);
+    EXPECT_EQ(r["single_thread"], true);
+    EXPECT_EQ(r["cpu"], nullptr);
 }
 
 TEST_F(bench_tool, native_target_single_thread_sleeping_pinned) {
     const json r = run_load("native-one-sleep", {"--target", "native", "--single-thread", "--cpu",
                                                  "0", "--linger-ms", "2"});
     expect_exactly_once(r, scheduled_records);
+    EXPECT_EQ(r["cpu"], 0);
 }
 
 // A burst (10,000 msg/s) so that records fall due while the thread is reading fetch responses:
