@@ -2,6 +2,7 @@
 // (net/kafka) and record batches built by it, over one raw non-blocking socket per thread. No
 // library threads: the producer thread sends and reads its acknowledgements, the consumer thread
 // long-polls Fetch. With --busy-poll both spin on their sockets instead of sleeping in ppoll.
+// With --single-thread one thread drives both connections (native_single_thread).
 // It speaks to the bootstrap broker only (a single-node Laminar is every partition's leader).
 #include <algorithm>
 #include <deque>

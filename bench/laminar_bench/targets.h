@@ -1,6 +1,6 @@
 // The three ways laminar-bench reaches a broker. Each target has a prepare step (create or reset
 // the topic, learn where consumers start) and a producer and a consumer body, each run on its
-// own thread by main.cpp.
+// own thread by main.cpp (native --single-thread: both on one thread, native_single_thread).
 //   kafka:  librdkafka (its own threads; what applications see)
 //   native: Laminar's codec (net/kafka) over one raw socket per thread, no library threads
 //   redis:  Redis Streams XADD / XREAD over raw RESP (hiredis only parses replies)
