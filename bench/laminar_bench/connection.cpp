@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cassert>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -17,7 +18,8 @@ namespace laminar::bench {
 
 namespace {
 constexpr std::size_t receive_chunk_bytes = 256 * 1024;
-}
+constexpr std::size_t wait_connections_max = 2;  // a producer's and a consumer's
+}  // namespace
 
 bool split_address(const std::string& address, std::string& host, std::uint16_t& port) {
     const std::string first = address.substr(0, address.find(','));
@@ -108,11 +110,24 @@ long connection::receive() {
 }
 
 void connection::wait(std::uint64_t timeout_ns, bool busy_poll) {
-    if (busy_poll || timeout_ns == 0) return;
-    pollfd p{_fd, static_cast<short>(POLLIN | (out_pending() ? POLLOUT : 0)), 0};
+    if (busy_poll) return;
+    wait_any({this}, timeout_ns);
+}
+
+void connection::wait_any(std::initializer_list<connection*> connections,
+                          std::uint64_t timeout_ns) {
+    if (timeout_ns == 0) return;
+    assert(connections.size() <= wait_connections_max);
+    pollfd polled[wait_connections_max];
+    nfds_t count = 0;
+    for (connection* conn : connections) {
+        if (conn == nullptr) continue;
+        const auto events = static_cast<short>(POLLIN | (conn->out_pending() ? POLLOUT : 0));
+        polled[count++] = {conn->_fd, events, 0};
+    }
     const timespec ts{static_cast<time_t>(timeout_ns / 1'000'000'000ull),
                       static_cast<long>(timeout_ns % 1'000'000'000ull)};
-    ::ppoll(&p, 1, &ts, nullptr);
+    ::ppoll(polled, count, &ts, nullptr);
 }
 
 }  // namespace laminar::bench

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ public:
     // Waits for input (or writability while `out` has bytes) up to `timeout_ns`; with busy_poll
     // it returns at once and the caller spins.
     void wait(std::uint64_t timeout_ns, bool busy_poll);
+    // Waits up to `timeout_ns` for any of `connections` (null entries skipped) as wait() does,
+    // without busy_poll: the one-thread mode's sleep on its producer and consumer sockets.
+    static void wait_any(std::initializer_list<connection*> connections, std::uint64_t timeout_ns);
     bool out_pending() const noexcept { return out_sent < out.size(); }
     std::size_t in_available() const noexcept { return in.size() - in_used; }
     const char* in_data() const noexcept { return in.data() + in_used; }

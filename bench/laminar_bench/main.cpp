@@ -3,11 +3,14 @@
 // `laminar-bench plot` to overlay runs' percentile distributions. See bench/README.md.
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <random>
 #include <thread>
 
+#include <sched.h>
 #include <sys/prctl.h>
 
 #include "bench/laminar_bench/plot.h"
@@ -73,6 +76,14 @@ bool validate(options& opt, const std::string& rate, const std::string& acks,
         error = "--partitions and --producers at least 1, --consumers at least 0";
         return false;
     }
+    if (opt.single_thread && (opt.target != "native" || opt.producers != 1 || opt.consumers > 1)) {
+        error = "--single-thread: --target native with one producer and at most one consumer";
+        return false;
+    }
+    if (opt.cpu < -1 || opt.cpu >= CPU_SETSIZE) {
+        error = "--cpu: a CPU number below " + std::to_string(CPU_SETSIZE);
+        return false;
+    }
     if (opt.target == "redis" && opt.consumers > 1) {
         std::fprintf(stderr, "laminar-bench: redis has one stream; using one consumer\n");
         opt.consumers = 1;
@@ -85,23 +96,62 @@ std::uint64_t random_run_id() {
     return (static_cast<std::uint64_t>(device()) << 32) ^ device() ^ now_ns();
 }
 
+// Threads started after this inherit the mask: with --cpu every thread of the run (ours and
+// librdkafka's) shares the one CPU.
+bool pin_process(int cpu, std::string& error) {
+    if (cpu < 0) return true;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (::sched_setaffinity(0, sizeof set, &set) == 0) return true;
+    error = "--cpu " + std::to_string(cpu) + ": " + std::strerror(errno);
+    return false;
+}
+
+// The load threads: with --single-thread one thread does the producer's and the consumer's
+// work (it counts itself ready as the consumers would); otherwise a thread per consumer now and
+// a thread per producer once t0 is set.
+void start_consumers(run_context& ctx, std::vector<producer_tally>& producers,
+                     std::vector<consumer_tally>& consumers, std::vector<std::thread>& threads) {
+    if (ctx.opt.single_thread) {
+        threads.emplace_back(native_single_thread, std::ref(ctx), std::ref(producers.front()),
+                             std::span<consumer_tally>(consumers));
+        return;
+    }
+    auto consume = ctx.opt.target == "kafka"    ? kafka_consumer
+                   : ctx.opt.target == "native" ? native_consumer
+                                                : redis_consumer;
+    for (std::size_t c = 0; c < consumers.size(); ++c) {
+        threads.emplace_back(consume, std::ref(ctx), static_cast<int>(c), std::ref(consumers[c]));
+    }
+}
+
+void start_producers(run_context& ctx, std::vector<producer_tally>& producers,
+                     std::vector<std::thread>& threads) {
+    if (ctx.opt.single_thread) return;
+    auto produce = ctx.opt.target == "kafka"    ? kafka_producer
+                   : ctx.opt.target == "native" ? native_producer
+                                                : redis_producer;
+    for (std::size_t p = 0; p < producers.size(); ++p) {
+        threads.emplace_back(produce, std::ref(ctx), static_cast<int>(p), std::ref(producers[p]));
+    }
+}
+
 int run(options opt) {
     run_context ctx;
     ctx.opt = std::move(opt);
     ctx.run_id = random_run_id();
     std::string error;
+    if (!pin_process(ctx.opt.cpu, error)) {
+        std::fprintf(stderr, "laminar-bench: %s\n", error.c_str());
+        return 2;
+    }
     const bool kafka_protocol = ctx.opt.target == "kafka" || ctx.opt.target == "native";
     const bool prepared = kafka_protocol ? kafka_prepare(ctx, error) : redis_prepare(ctx, error);
     if (!prepared) {
         std::fprintf(stderr, "laminar-bench: %s\n", error.c_str());
         return 3;
     }
-    auto produce = ctx.opt.target == "kafka"    ? kafka_producer
-                   : ctx.opt.target == "native" ? native_producer
-                                                : redis_producer;
-    auto consume = ctx.opt.target == "kafka"    ? kafka_consumer
-                   : ctx.opt.target == "native" ? native_consumer
-                                                : redis_consumer;
     const auto producer_count = static_cast<std::size_t>(ctx.opt.producers);
     const auto consumer_count = static_cast<std::size_t>(ctx.opt.consumers);
     std::vector<producer_tally> producers(producer_count);
@@ -112,9 +162,7 @@ int run(options opt) {
     // threads started below inherit the slack set here.
     ::prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
     std::vector<std::thread> threads;
-    for (std::size_t c = 0; c < consumer_count; ++c) {
-        threads.emplace_back(consume, std::ref(ctx), static_cast<int>(c), std::ref(consumers[c]));
-    }
+    start_consumers(ctx, producers, consumers, threads);
     while (ctx.consumers_ready.load() < ctx.opt.consumers) wait_until(now_ns() + 1'000'000, false);
 
     const auto warmup_ns = static_cast<std::uint64_t>(ctx.opt.warmup_s * 1e9);
@@ -129,9 +177,7 @@ int run(options opt) {
         ctx.records_total = (warmup_ns + duration_ns) / ctx.period_ns;
         if (!ctx.opt.trace_out.empty()) ctx.trace.resize(ctx.records_total);
     }
-    for (std::size_t p = 0; p < producer_count; ++p) {
-        threads.emplace_back(produce, std::ref(ctx), static_cast<int>(p), std::ref(producers[p]));
-    }
+    start_producers(ctx, producers, threads);
     ctx.go.store(true);
     for (auto& thread : threads) thread.join();
 
@@ -220,6 +266,9 @@ int main(int argc, char** argv) {
                    "native: Produce requests in flight per connection (records wait and batch)");
     app.add_flag("--busy-poll", opt.busy_poll,
                  "Spin instead of sleeping (native, redis; kafka: poll loop)");
+    app.add_flag("--single-thread", opt.single_thread,
+                 "native: one thread drives the producer and the consumer (one of each)");
+    app.add_option("--cpu", opt.cpu, "Run every thread on this CPU (sched_setaffinity)");
     app.add_option("--format", opt.format, "text or json")->check(CLI::IsMember({"text", "json"}));
     app.add_option("--histogram-out", opt.histogram_out, "Write the percentile distributions here");
     app.add_option("--trace-out", opt.trace_out,

@@ -2,9 +2,12 @@
 // (net/kafka) and record batches built by it, over one raw non-blocking socket per thread. No
 // library threads: the producer thread sends and reads its acknowledgements, the consumer thread
 // long-polls Fetch. With --busy-poll both spin on their sockets instead of sleeping in ppoll.
+// With --single-thread one thread drives both connections (native_single_thread).
 // It speaks to the bootstrap broker only (a single-node Laminar is every partition's leader).
+#include <algorithm>
 #include <deque>
 #include <map>
+#include <optional>
 
 #include "bench/laminar_bench/targets.h"
 #include "net/kafka/api_keys.h"
@@ -248,6 +251,95 @@ void consume_batches(run_context& ctx, consumer_tally& tally, std::span<const st
     }
 }
 
+// A consumer's connection: keeps one Fetch outstanding over its partitions and counts what the
+// responses carry. Driven a turn at a time by native_consumer's thread or by
+// native_single_thread.
+//
+// Locality: the thread that calls step().
+class native_fetcher {
+public:
+    enum class turn : std::uint8_t { answered, waiting, failed };
+
+    native_fetcher(run_context& ctx, int index, consumer_tally& tally, connection& conn)
+        : _ctx(ctx), _tally(tally), _conn(conn) {
+        for (int p = index; p < ctx.opt.partitions; p += ctx.opt.consumers) {
+            _partitions.push_back(p);
+            _offsets.push_back(ctx.start_offsets[static_cast<std::size_t>(p)]);
+        }
+    }
+
+    bool has_partitions() const { return !_partitions.empty(); }
+
+    // Sends a Fetch when none is outstanding, flushes, reads, and handles one response if it has
+    // all arrived (answered: call again at once). failed: the connection or its bytes broke.
+    turn step() {
+        if (!_waiting) {
+            append_request(make_fetch(_ctx, _partitions, _offsets), fetch_version,
+                           ++_correlation_id, _conn.out);
+            _waiting = true;
+        }
+        if (!_conn.flush() || _conn.receive() < 0) {
+            _tally.note_error("connection lost");
+            return turn::failed;
+        }
+        response_frame frame;
+        std::string error;
+        if (next_response(_conn, _header_version, frame, error)) {
+            const std::uint64_t now = now_ns();
+            auto response = kafka::decode_message<kafka::fetch_response>(frame.body, fetch_version);
+            _conn.consume(frame.frame_bytes);
+            _waiting = false;
+            if (!response) {
+                _tally.note_error("undecodable fetch response");
+            } else {
+                settle(*response, now);
+            }
+            return turn::answered;
+        }
+        if (!error.empty()) {
+            _tally.note_error(error);
+            return turn::failed;
+        }
+        return turn::waiting;
+    }
+
+private:
+    void settle(const kafka::fetch_response& response, std::uint64_t now) {
+        for (const auto& topic : response.responses) {
+            for (const auto& answer : topic.partitions) {
+                auto at = std::find(_partitions.begin(), _partitions.end(), answer.partition_index);
+                if (at == _partitions.end()) continue;
+                if (answer.error_code != 0) {
+                    _tally.note_error("fetch error code " + std::to_string(answer.error_code));
+                    continue;
+                }
+                if (!answer.records.data) continue;
+                consume_batches(_ctx, _tally, *answer.records.data,
+                                _offsets[static_cast<std::size_t>(at - _partitions.begin())], now);
+            }
+        }
+    }
+
+    run_context& _ctx;
+    consumer_tally& _tally;
+    connection& _conn;
+    std::vector<std::int32_t> _partitions;
+    std::vector<std::int64_t> _offsets;  // the next offset to fetch, per partition
+    const std::int16_t _header_version = kafka::response_header_version(
+        static_cast<std::int16_t>(kafka::api_key::fetch), fetch_version);
+    std::int32_t _correlation_id = 0;
+    bool _waiting = false;  // a Fetch is outstanding
+};
+
+native_producer_protocol make_producer_protocol(const options& opt) {
+    native_producer_protocol protocol;
+    protocol.set_codec(codec_named(opt.compression));
+    protocol.set_inflight_max(static_cast<std::size_t>(opt.max_in_flight));
+    return protocol;
+}
+
+constexpr std::uint64_t consumer_wait_ns = 100'000'000;
+
 }  // namespace
 
 void native_producer(run_context& ctx, int index, producer_tally& tally) {
@@ -258,9 +350,7 @@ void native_producer(run_context& ctx, int index, producer_tally& tally) {
         ctx.producers_running.fetch_sub(1);
         return;
     }
-    native_producer_protocol protocol;
-    protocol.set_codec(codec_named(ctx.opt.compression));
-    protocol.set_inflight_max(static_cast<std::size_t>(ctx.opt.max_in_flight));
+    native_producer_protocol protocol = make_producer_protocol(ctx.opt);
     run_pipelined_producer(ctx, index, tally, protocol, conn);
 }
 
@@ -272,60 +362,59 @@ void native_consumer(run_context& ctx, int index, consumer_tally& tally) {
         ctx.consumers_ready.fetch_add(1);
         return;
     }
-    std::vector<std::int32_t> partitions;
-    std::vector<std::int64_t> offsets;
-    for (int p = index; p < ctx.opt.partitions; p += ctx.opt.consumers) {
-        partitions.push_back(p);
-        offsets.push_back(ctx.start_offsets[static_cast<std::size_t>(p)]);
-    }
+    native_fetcher fetcher(ctx, index, tally, conn);
     ctx.consumers_ready.fetch_add(1);
-    if (partitions.empty()) return;
-    const std::int16_t header_version = kafka::response_header_version(
-        static_cast<std::int16_t>(kafka::api_key::fetch), fetch_version);
-    std::int32_t correlation_id = 0;
-    bool waiting = false;
+    if (!fetcher.has_partitions()) return;
     while (!ctx.consumers_done()) {
-        if (!waiting) {
-            append_request(make_fetch(ctx, partitions, offsets), fetch_version, ++correlation_id,
-                           conn.out);
-            waiting = true;
+        const native_fetcher::turn turn = fetcher.step();
+        if (turn == native_fetcher::turn::failed) return;
+        if (turn == native_fetcher::turn::waiting) conn.wait(consumer_wait_ns, ctx.opt.busy_poll);
+    }
+}
+
+void native_single_thread(run_context& ctx, producer_tally& produced,
+                          std::span<consumer_tally> consumers) {
+    connection producer_conn, consumer_conn;
+    std::string error;
+    const bool producer_open = producer_conn.open(ctx.opt.brokers, error);
+    if (!producer_open) produced.note_error(error);
+    std::optional<native_fetcher> fetcher;
+    if (!consumers.empty()) {
+        if (consumer_conn.open(ctx.opt.brokers, error)) {
+            fetcher.emplace(ctx, 0, consumers.front(), consumer_conn);
+            if (!fetcher->has_partitions()) fetcher.reset();
+        } else {
+            consumers.front().note_error(error);
         }
-        if (!conn.flush() || conn.receive() < 0) {
-            tally.note_error("connection lost");
-            return;
+    }
+    ctx.consumers_ready.fetch_add(static_cast<int>(consumers.size()));
+    while (!ctx.go.load()) wait_until(now_ns() + 100'000, false);
+
+    native_producer_protocol protocol = make_producer_protocol(ctx.opt);
+    std::optional<pipelined_producer> producer;
+    if (producer_open) {
+        producer.emplace(ctx, 0, produced, protocol, producer_conn);
+    } else {
+        ctx.producers_running.fetch_sub(1);
+    }
+    while (producer || fetcher) {
+        std::uint64_t wake_ns = now_ns() + consumer_wait_ns;
+        if (producer && !producer->step()) {
+            producer.reset();
+            ctx.producers_running.fetch_sub(1);
         }
-        response_frame frame;
-        if (next_response(conn, header_version, frame, error)) {
-            const std::uint64_t now = now_ns();
-            auto response = kafka::decode_message<kafka::fetch_response>(frame.body, fetch_version);
-            conn.consume(frame.frame_bytes);
-            waiting = false;
-            if (!response) {
-                tally.note_error("undecodable fetch response");
-                continue;
-            }
-            for (const auto& topic : response->responses) {
-                for (const auto& answer : topic.partitions) {
-                    auto at =
-                        std::find(partitions.begin(), partitions.end(), answer.partition_index);
-                    if (at == partitions.end()) continue;
-                    if (answer.error_code != 0) {
-                        tally.note_error("fetch error code " + std::to_string(answer.error_code));
-                        continue;
-                    }
-                    if (!answer.records.data) continue;
-                    consume_batches(ctx, tally, *answer.records.data,
-                                    offsets[static_cast<std::size_t>(at - partitions.begin())],
-                                    now);
-                }
-            }
-            continue;
+        if (producer) wake_ns = std::min(wake_ns, producer->next_wake_ns(now_ns()));
+        if (fetcher) {
+            const native_fetcher::turn turn = fetcher->step();
+            if (turn == native_fetcher::turn::answered) wake_ns = 0;
+            if (turn == native_fetcher::turn::failed || ctx.consumers_done()) fetcher.reset();
         }
-        if (!error.empty()) {
-            tally.note_error(error);
-            return;
+        const std::uint64_t now = now_ns();
+        if (wake_ns > now && !ctx.opt.busy_poll) {
+            connection::wait_any(
+                {producer ? &producer_conn : nullptr, fetcher ? &consumer_conn : nullptr},
+                wake_ns - now);
         }
-        conn.wait(100'000'000, ctx.opt.busy_poll);
     }
 }
 

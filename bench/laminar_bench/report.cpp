@@ -107,6 +107,8 @@ nlohmann::json to_json(const run_result& r) {
     j["linger_ms"] =
         r.opt.linger_ms >= 0 ? nlohmann::json(r.opt.linger_ms) : nlohmann::json("default");
     j["busy_poll"] = r.opt.busy_poll;
+    j["single_thread"] = r.opt.single_thread;
+    j["cpu"] = r.opt.cpu >= 0 ? nlohmann::json(r.opt.cpu) : nlohmann::json(nullptr);
     j["sent"] = r.sent;
     j["acked"] = r.acked;
     j["consumed"] = r.consumed;
@@ -133,13 +135,14 @@ void print_text(const run_result& r, std::FILE* out) {
         out,
         "laminar-bench %s: target=%s brokers=%s topic=%s rate=%s duration=%.1fs "
         "warmup=%.1fs size=%zu partitions=%d producers=%d consumers=%d acks=%d "
-        "compression=%s linger=%s%s\n",
+        "compression=%s linger=%s%s%s%s\n",
         r.name.c_str(), r.opt.target.c_str(), r.opt.brokers.c_str(), r.opt.topic.c_str(),
         r.opt.rate > 0 ? std::to_string(static_cast<long long>(r.opt.rate)).c_str() : "max",
         r.opt.duration_s, r.opt.warmup_s, r.opt.record_size, r.opt.partitions, r.opt.producers,
         r.opt.consumers, r.opt.acks, r.opt.compression.c_str(),
         r.opt.linger_ms < 0 ? "default" : (std::to_string(r.opt.linger_ms) + "ms").c_str(),
-        r.opt.busy_poll ? " busy-poll" : "");
+        r.opt.busy_poll ? " busy-poll" : "", r.opt.single_thread ? " single-thread" : "",
+        r.opt.cpu >= 0 ? (" cpu=" + std::to_string(r.opt.cpu)).c_str() : "");
     latency_line(out, "ack (from intended)", r.ack);
     latency_line(out, "e2e (from intended)", r.e2e);
     std::fprintf(out,

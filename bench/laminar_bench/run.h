@@ -49,6 +49,10 @@ struct options {
     // due while the window is full go out together in the next request.
     int max_in_flight = 5;  // kafka target: librdkafka's fetch.wait.max.ms
     bool busy_poll = false;
+    // native: one thread drives the producer's and the consumer's connections (one of each),
+    // so that with --busy-poll the client spins on one CPU, not two.
+    bool single_thread = false;
+    int cpu = -1;  // >= 0: every thread of the process runs on this CPU (sched_setaffinity)
     std::string format = "text";  // text | json
     std::string histogram_out;
     std::string trace_out;  // per-record times (scheduled mode): where the latency went

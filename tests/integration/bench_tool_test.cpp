@@ -122,6 +122,51 @@ TEST_F(bench_tool, native_target_busy_polling_with_compression) {
     expect_exactly_once(r, scheduled_records);
 }
 
+// --single-thread: one thread drives the producer's and the consumer's connections; the same
+// bookkeeping must hold whether it spins or sleeps in ppoll on both sockets, pinned or not.
+TEST_F(bench_tool, native_target_single_thread_busy_polling) {
+    const json r = run_load("native-one-busy", {"--target", "native", "--single-thread",
+                                                "--busy-poll", "--partitions", "3"});
+    expect_exactly_once(r, scheduled_records);
+    EXPECT_EQ(r["single_thread"], true);
+    EXPECT_EQ(r["cpu"], nullptr);
+}
+
+TEST_F(bench_tool, native_target_single_thread_sleeping_pinned) {
+    const json r = run_load("native-one-sleep", {"--target", "native", "--single-thread", "--cpu",
+                                                 "0", "--linger-ms", "2"});
+    expect_exactly_once(r, scheduled_records);
+    EXPECT_EQ(r["cpu"], 0);
+}
+
+// A burst (10,000 msg/s) so that records fall due while the thread is reading fetch responses:
+// they go out late, batched, and every one is still acknowledged and consumed once.
+TEST_F(bench_tool, native_target_single_thread_under_a_burst) {
+    auto [status, out] = run_bench(
+        "native-one-burst", {"-b", _bootstrap, "--topic", "native-one-burst", "--target", "native",
+                             "--single-thread", "--busy-poll", "--rate", "10000", "--duration",
+                             "0.5", "--warmup", "0.1", "--format", "json"});
+    EXPECT_EQ(status, std::optional<int>(0)) << out;
+    expect_exactly_once(json::parse(out, nullptr, false), 6000);
+}
+
+// The one-thread mode has one producer connection and one consumer connection: anything else is
+// refused before a record is sent (exit 2), as is a CPU number out of range.
+TEST_F(bench_tool, single_thread_refuses_other_shapes) {
+    const std::vector<std::vector<std::string>> refused = {
+        {"--target", "native", "--single-thread", "--producers", "2"},
+        {"--target", "native", "--single-thread", "--consumers", "2"},
+        {"--target", "kafka", "--single-thread"},
+        {"--target", "native", "--cpu", "100000"},
+    };
+    for (const auto& extra : refused) {
+        std::vector<std::string> args = {"-b", _bootstrap, "--topic", "refused", "--duration", "1"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        auto [status, text] = run_bench("refused", args);
+        EXPECT_EQ(status, std::optional<int>(2)) << extra[1] << ": " << text;
+    }
+}
+
 // --trace-out: a row per scheduled record, each sent, acknowledged and consumed no earlier than
 // it was sent.
 TEST_F(bench_tool, trace_has_a_row_per_scheduled_record) {
