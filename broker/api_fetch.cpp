@@ -154,6 +154,9 @@ task<void> read_until(std::vector<wanted_partition>& wanted, const kafka::fetch_
                       std::uint64_t min_bytes) {
     auto& context = shard_context::current();
     while (true) {
+        // A wake during the pass (an append to a partition it already read, whose watch it
+        // spent) must not be lost: the park below then returns at once and the fetch reads again.
+        const std::uint64_t wakes = context.waiters.wakes();
         const auto found = co_await read_pass(wanted, request, answers, context.shard_id);
         bool errors = false;
         for (const auto& partition : wanted) {
@@ -164,7 +167,7 @@ task<void> read_until(std::vector<wanted_partition>& wanted, const kafka::fetch_
             co_return;
         }
         // Until an append wakes this shard's fetches, the deadline passes, or the shard stops.
-        co_await context.waiters.park_until(deadline);
+        co_await context.waiters.park_until(deadline, wakes);
     }
 }
 

@@ -5,6 +5,7 @@
 namespace laminar::broker {
 
 std::size_t fetch_waiters::wake_all() {
+    ++_wakes;
     auto parked = std::move(_parked);
     _parked.clear();
     for (auto* each : parked) reactor::current().schedule(each->_handle);

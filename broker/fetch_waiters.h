@@ -17,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <coroutine>
+#include <cstdint>
 #include <vector>
 
 #include "core/reactor.h"
@@ -28,13 +29,17 @@ class fetch_waiters {
 public:
     using clock = std::chrono::steady_clock;
 
-    // Suspends the calling fetch until wake_all(), `deadline`, or the shard beginning to stop.
+    // Suspends the calling fetch until wake_all(), `deadline`, or the shard beginning to stop;
+    // not at all if a wake_all() came after wakes() read `seen` (an append while the fetch was
+    // reading: its watch is spent, and no later append would wake it).
     class [[nodiscard]] park_operation {
     public:
-        park_operation(fetch_waiters& waiters, clock::time_point deadline) noexcept
-            : _waiters(waiters), _deadline(deadline) {}
+        park_operation(fetch_waiters& waiters, clock::time_point deadline,
+                       std::uint64_t seen) noexcept
+            : _waiters(waiters), _deadline(deadline), _seen(seen) {}
         bool await_ready() const noexcept {
-            return reactor::current().stopping() || clock::now() >= _deadline;
+            return _waiters._wakes != _seen || reactor::current().stopping() ||
+                   clock::now() >= _deadline;
         }
         void await_suspend(std::coroutine_handle<> handle) {
             _handle = handle;
@@ -46,10 +51,15 @@ public:
         friend class fetch_waiters;
         fetch_waiters& _waiters;
         clock::time_point _deadline;
+        std::uint64_t _seen;
         std::coroutine_handle<> _handle;
     };
 
-    park_operation park_until(clock::time_point deadline) noexcept { return {*this, deadline}; }
+    // How many wake_all() calls so far: read before a fetch's read pass, given to park_until.
+    std::uint64_t wakes() const noexcept { return _wakes; }
+    park_operation park_until(clock::time_point deadline, std::uint64_t seen) noexcept {
+        return {*this, deadline, seen};
+    }
     // Schedules every parked fetch; the number woken.
     std::size_t wake_all();
     std::size_t parked() const noexcept { return _parked.size(); }
@@ -61,6 +71,7 @@ private:
     task<void> run_timer();
 
     std::vector<park_operation*> _parked;
+    std::uint64_t _wakes = 0;
     bool _timer_running = false;
     cancel_token* _timer_wake = nullptr;  // the timer's sleep, while it sleeps
     clock::time_point _timer_deadline{};
