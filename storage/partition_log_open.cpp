@@ -331,6 +331,11 @@ task<status> partition_log::load(log_recovery_report& report) {
     // marker's removal is synced even for a directory with no segment (not made by Laminar): a
     // marker back after a crash would make the next open trust what this run wrote unsynced.
     _directories_durable = clean && !fresh;
+    // After a crash the batches recovered past the recovery point (in the active segment: the
+    // scan synced the rolled ones) were never synced by this run. They count as one batch
+    // appended and not yet durable, so the first flush syncs them (and the directories): a
+    // producer's retry found among them is acknowledged as a duplicate only once durable.
+    if (!clean && _recovery_point < _log_end_offset) _appended_sequence = _durable_sequence + 1;
     if (clean || (!fresh && directory_changed)) {
         auto dir_synced = co_await sync_dir();
         if (!dir_synced) co_return dir_synced;

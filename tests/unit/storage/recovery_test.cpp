@@ -142,6 +142,30 @@ TEST(recovery, flipped_byte_in_the_active_segment_cuts_the_log_there) {
     EXPECT_GT(reopened.report.bytes_dropped, 4u * 200);
 }
 
+// Batches recovered after a crash past the recovery point were never synced by the new run:
+// the first flush syncs them and the directories (a flush that returned at once would let a
+// retried batch found among them be acknowledged durable while it is only in the page cache).
+TEST(recovery, the_first_flush_after_a_crash_syncs_what_was_recovered_past_the_point) {
+    temporary_directory dir;
+    const auto options = small_segments(dir.path());
+    write_log(options, 50, false);
+    auto body = [&]() -> task<void> {
+        auto opened = co_await partition_log::open(options);
+        EXPECT_TRUE(opened);
+        if (!opened) co_return;
+        auto& log = **opened;
+        EXPECT_LT(log.recovery_point(), log.log_end_offset());
+        EXPECT_FALSE(log.directories_durable());
+        EXPECT_TRUE(co_await log.flush());
+        EXPECT_EQ(log.fdatasync_count(), 1u);
+        EXPECT_TRUE(log.directories_durable());
+        EXPECT_TRUE(co_await log.flush());  // nothing new
+        EXPECT_EQ(log.fdatasync_count(), 1u);
+        EXPECT_TRUE(co_await log.close());
+    };
+    run_on_reactor(body);
+}
+
 TEST(recovery, flipped_byte_in_a_scanned_sealed_segment_drops_everything_after) {
     temporary_directory dir;
     const auto options = small_segments(dir.path());
