@@ -195,12 +195,15 @@ task<void> produce_one(const std::string& topic_name, kafka::produce_request_par
         if (!appended) {
             // Written but not made durable: the batch is in the log, so the producer's retry
             // must find it (a duplicate, answered once durable), not append it a second time.
-            if (producers != nullptr && written.base_offset >= 0) {
-                producers->appended(*header, written.base_offset);
-            } else if (producers != nullptr) {
-                producers->append_failed(*header);
+            const bool in_log = written.base_offset >= 0;
+            if (producers != nullptr) {
+                if (in_log) {
+                    producers->appended(*header, written.base_offset);
+                } else {
+                    producers->append_failed(*header);
+                }
             }
-            if (written.base_offset >= 0) partitions.appended(topic_name, index);
+            if (in_log) partitions.appended(topic_name, index);
             co_return append_outcome(to_kafka_error(appended.error()));
         }
         if (producers != nullptr) producers->appended(*header, appended->base_offset);

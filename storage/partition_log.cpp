@@ -297,7 +297,7 @@ void partition_log::record_written(std::span<queued_append* const> written,
     for (std::size_t i = 0; i < written.size(); ++i) {
         _log_end_offset = headers[i].last_offset() + 1;
         written[i]->value.sequence = ++_appended_sequence;
-        _unflushed_messages += static_cast<std::uint64_t>(headers[i].records_count);
+        _appended_messages += static_cast<std::uint64_t>(headers[i].records_count);
     }
 }
 
@@ -306,7 +306,7 @@ void partition_log::flush_if_due(std::int64_t now_ms) noexcept {
     const auto& config = _options.config;
     if (flush_policy_of(config) != flush_policy::interval) return;
     const bool by_count = config.flush_messages > 1 &&
-                          _unflushed_messages >= config.flush_messages;
+                          _appended_messages - _durable_messages >= config.flush_messages;
     const bool by_time = config.flush_ms > 0 && now_ms - _last_flush_ms >= config.flush_ms;
     if (by_count || by_time) start_flush(_appended_sequence);
 }
@@ -396,7 +396,8 @@ task<status> partition_log::roll(std::int64_t now_ms) {
     if (!created) co_return fail(created.error());
     _segments.push_back(std::move(*created));
     _active_created_ms = now_ms;
-    _seals.push_back(pending_seal{std::move(full), _appended_sequence, _log_end_offset});
+    _seals.push_back(
+        pending_seal{std::move(full), _appended_sequence, _appended_messages, _log_end_offset});
     if (!_seal_running) {
         _seal_running = true;
         _seal_error = errc::ok;
@@ -508,7 +509,7 @@ task<status> partition_log::seal(const std::shared_ptr<seal_link>& link, const s
         link->log->_directory_sync_count += 2;
         link->log->_directories_durable = true;
     }
-    link->log->mark_durable(job.covered_sequence);
+    link->log->mark_durable(job.covered_sequence, job.covered_messages);
     auto persisted = co_await job.full->persist_indexes();
     if (!persisted || !link->log) co_return persisted;
     unique_fd directory(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -578,7 +579,7 @@ task<void> partition_log::flush_loop() {
             continue;
         }
         const std::uint64_t target = _appended_sequence;
-        const std::uint64_t messages = _unflushed_messages;
+        const std::uint64_t messages = _appended_messages;
         auto active = _segments.back();
         ++_fdatasync_count;
         auto synced = co_await active->sync();
@@ -607,17 +608,17 @@ task<void> partition_log::flush_loop() {
         }
         directory_retries = 0;
         // The messages appended while the sync ran stay unflushed (flush.messages counts them).
-        _unflushed_messages -= std::min(messages, _unflushed_messages);
-        mark_durable(target);
+        mark_durable(target, messages);
     }
     if (_failed) fail_waiters(errc::log_failed);
     _flush_running = false;
     _flush_loops.done();
 }
 
-void partition_log::mark_durable(std::uint64_t sequence) noexcept {
+void partition_log::mark_durable(std::uint64_t sequence, std::uint64_t messages) noexcept {
+    // A seal and a flush may complete in either order: each moves the marks only forward.
     _durable_sequence = std::max(_durable_sequence, sequence);
-    if (_durable_sequence >= _appended_sequence) _unflushed_messages = 0;
+    _durable_messages = std::max(_durable_messages, messages);
     _last_flush_ms = _clock->now_ms();
     durable_waiter** link = &_waiters;
     while (*link) {

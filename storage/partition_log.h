@@ -252,6 +252,7 @@ private:
     struct pending_seal {
         std::shared_ptr<segment> full;
         std::uint64_t covered_sequence = 0;  // batches 1..covered are in it or before it
+        std::uint64_t covered_messages = 0;  // their records (_appended_messages then)
         std::int64_t next_base_offset = 0;   // the recovery point once it is sealed
     };
     struct appended {
@@ -297,7 +298,8 @@ private:
     durable_operation wait_durable(std::uint64_t sequence) noexcept;
     void start_flush(std::uint64_t sequence) noexcept;  // until batches 1..sequence are durable
     task<void> flush_loop();
-    void mark_durable(std::uint64_t sequence) noexcept;
+    // Batches 1..`sequence`, holding the first `messages` records appended, are durable.
+    void mark_durable(std::uint64_t sequence, std::uint64_t messages) noexcept;
     void fail_waiters(errc error) noexcept;
     std::size_t segment_index_for(std::int64_t offset) const noexcept;
 
@@ -391,7 +393,10 @@ private:
     std::uint64_t _appended_sequence = 0;
     std::uint64_t _durable_sequence = 0;
     std::uint64_t _flush_target = 0;  // the highest sequence a waiter or a flush policy asked for
-    std::uint64_t _unflushed_messages = 0;
+    // Records appended and records made durable, counted from the open: flush.messages counts
+    // the difference.
+    std::uint64_t _appended_messages = 0;
+    std::uint64_t _durable_messages = 0;
     std::int64_t _last_flush_ms = 0;
     durable_waiter* _waiters = nullptr;
     bool _flush_running = false;
