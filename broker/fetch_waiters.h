@@ -11,6 +11,11 @@
 // append's own wake queues the fetch ahead of the append's acknowledgement, so the consumer's
 // response goes out first, as Redis answers a blocked XREAD before the XADD.
 //
+// Bounds: a connection has one request in flight (Kafka's order), so a shard parks at most one
+// fetch per connection it serves, and connections are bounded by max.connections and the
+// descriptor limit. The timer's linear scan for the earliest deadline, once per
+// deadline passed, is no worse than the linear wake_all every append already does.
+//
 // @locality owning shard (park_until, wake_all); wake messages cross shards.
 #pragma once
 
