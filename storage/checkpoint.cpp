@@ -6,7 +6,6 @@
 
 #include <array>
 #include <atomic>
-#include <charconv>
 #include <cstdio>
 
 #include "core/reactor.h"
@@ -14,17 +13,6 @@
 #include "storage/file_ops.h"
 
 namespace laminar::storage {
-
-std::string format_checkpoint(std::int64_t value) { return std::to_string(value) + "\n"; }
-
-std::optional<std::int64_t> parse_checkpoint(std::string_view text) noexcept {
-    if (text.size() < 2 || text.back() != '\n') return std::nullopt;
-    text.remove_suffix(1);
-    std::int64_t value = 0;
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc{} || end != text.data() + text.size() || value < 0) return std::nullopt;
-    return value;
-}
 
 namespace {
 
