@@ -1,10 +1,14 @@
 """The sequence rules of idempotent producers on the wire, with hand-made requests (InitProducerId
 v1, Produce v3 carrying batches with producer ids), so every answer is seen: duplicates,
 gaps, fenced epochs, the state rebuilt after a restart, and a refused transactional id."""
+import os
+import resource
 import socket
 import struct
+import time
 
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
 from conftest import Broker
 
@@ -142,5 +146,63 @@ def test_sequence_rules_on_the_wire():
         assert client.produce(topic, record_batch(other, 0, 18, [b"g"])) == (0, 6)
         assert client.init_producer_id()[1] not in (producer, other)
         client.sock.close()
+    finally:
+        broker.stop()
+
+
+def lowest_free_descriptor(pid):
+    used = {int(name) for name in os.listdir(f"/proc/{pid}/fd")}
+    free = 0
+    while free in used:
+        free += 1
+    return free
+
+
+def test_a_batch_written_but_not_durable_is_answered_once_durable_and_kept_once():
+    """flush.messages=1 and a new log: its batches are durable only once the names of its files
+    are. With the broker out of descriptors (its RLIMIT_NOFILE lowered to its lowest free one),
+    the directory sync cannot open the directory: the batch is in the log but the produce gets an
+    error after the broker's retries. The producer's retry of the same batch, once descriptors are
+    back, is the same batch (its offset, answered once durable), never a second copy."""
+    broker = Broker(["--set", "laminar.log.recovery.checkpoint.interval.ms=3600000"])
+    pid = broker.process.pid
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+        topic = "wire.undurable"
+        admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(15)
+        client = Connection(broker.bootstrap)
+        producer = client.init_producer_id()[1]
+        # A plain batch opens the log (its files, not yet durable: no flush policy, no
+        # checkpoint for an hour), then flush.messages=1 reaches the open log.
+        assert client.produce(topic, record_batch(-1, -1, -1, [b"first"])) == (0, 0)
+        config = ConfigResource(ConfigResource.Type.TOPIC, topic, set_config={"flush.messages": "1"})
+        admin.alter_configs([config])[config].result(15)
+        limit = lowest_free_descriptor(pid)
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (limit, hard))
+        try:
+            started = time.monotonic()
+            error, _ = client.produce(topic, record_batch(producer, 0, 0, [b"once"]))
+            waited = time.monotonic() - started
+        finally:
+            resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))
+        # KAFKA_STORAGE_ERROR: retriable, so the producer sends the same batch again.
+        assert error == 56, f"error {error}: acknowledged although its directories are not durable"
+        assert waited >= 0.5, f"answered after {waited:.2f} s, before the broker's retries"
+        assert client.produce(topic, record_batch(producer, 0, 0, [b"once"])) == (0, 1)
+        assert client.produce(topic, record_batch(producer, 0, 1, [b"next"])) == (0, 2)
+        client.sock.close()
+        consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "undurable",
+                             "enable.auto.commit": False})
+        consumer.assign([TopicPartition(topic, 0, 0)])
+        values = []
+        deadline = time.monotonic() + 15
+        while len(values) < 3 and time.monotonic() < deadline:
+            message = consumer.poll(0.5)
+            if message is not None and message.error() is None:
+                values.append((message.offset(), message.value()))
+        assert consumer.poll(1.0) is None
+        consumer.close()
+        assert values == [(0, b"first"), (1, b"once"), (2, b"next")]
     finally:
         broker.stop()
