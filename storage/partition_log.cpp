@@ -683,6 +683,7 @@ task<result<read_result>> partition_log::read(std::int64_t offset,
             if (!end) co_return fail(end.error());
             read_result slice{file_range{current, current->fd(), start, *end - start},
                               (*found)->header.base_offset};
+            _read_ahead.on_read(current->base_offset(), current->fd(), start, *end, limit);
             co_return slice;
         }
         // The offset is past this segment's batches (a gap): the next segment has it.
