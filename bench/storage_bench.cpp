@@ -428,6 +428,7 @@ struct sendfile_run {
     latency_summary append_latency;     // appends on another log of the shard meanwhile
     double read_ahead_probes = 0;       // the log's page cache questions (read_ahead.h)
     double read_ahead_advised = 0;      // segment files given the wider read-ahead
+    double read_ahead_worker_reads = 0;  // reads whose header reads ran in the ring's workers
 };
 
 // The device's read counters (/proc/diskstats) for the file system holding `path`.
@@ -620,6 +621,7 @@ sendfile_run run_sendfile(const std::string& base, std::uint64_t total_bytes, bo
         }
         outcome.read_ahead_probes = double(log->read_ahead().probes);
         outcome.read_ahead_advised = double(log->read_ahead().advised);
+        outcome.read_ahead_worker_reads = double(log->read_ahead().worker_reads);
         shard_cpu_seconds = thread_cpu_seconds() - shard_cpu_seconds;
         process_cpu_seconds = process_cpu_us() / 1e6 - process_cpu_seconds;
         scanned = true;
@@ -664,11 +666,12 @@ void print_sendfile(const std::string& name, const std::vector<sendfile_run>& ou
                 field(&sendfile_run::resident_before) * 100);
     std::printf("  disk reads %.0f MiB, %.0f KiB per request, %.2f in flight; CPU share: shard "
                 "%.2f, ring workers %.2f, reader %.2f; read-ahead: %.0f probes, %.0f files "
-                "advised\n",
+                "advised, %.0f reads' headers read in workers\n",
                 field(&sendfile_run::disk_read_mib), field(&sendfile_run::disk_read_kib_per_request),
                 field(&sendfile_run::disk_reads_in_flight), field(&sendfile_run::shard_cpu_share),
                 field(&sendfile_run::workers_cpu_share), field(&sendfile_run::reader_cpu_share),
-                field(&sendfile_run::read_ahead_probes), field(&sendfile_run::read_ahead_advised));
+                field(&sendfile_run::read_ahead_probes), field(&sendfile_run::read_ahead_advised),
+                field(&sendfile_run::read_ahead_worker_reads));
     std::printf("  1 KiB appends to another log of the shard meanwhile, one per %lld ms, from due "
                 "time: p50 %.0f us, p99 %.0f us, p99.9 %.0f us, max %.0f us\n",
                 static_cast<long long>(scan_append_interval.count()), append.p50_ns / 1e3,

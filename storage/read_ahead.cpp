@@ -71,8 +71,18 @@ void scan_read_ahead::start_stream(std::int64_t segment_base, std::uint64_t end,
                      .last_use = ++_uses};
 }
 
+header_reads scan_read_ahead::placement(std::int64_t segment_base) const noexcept {
+    for (const auto& each : _streams) {
+        if (each.segment_base == segment_base && each.advised && !each.at_segment_end) {
+            return header_reads::in_workers;
+        }
+    }
+    return header_reads::shard_first;
+}
+
 void scan_read_ahead::on_read(std::int64_t segment_base, int fd, std::uint64_t start,
-                              std::uint64_t end, std::uint64_t data_end) {
+                              std::uint64_t end, std::uint64_t data_end, header_reads where) {
+    if (where == header_reads::in_workers) ++_stats.worker_reads;
     stream* scan = continued(segment_base, start);
     if (scan == nullptr && start == 0) scan = next_segment(segment_base);
     if (scan == nullptr) {

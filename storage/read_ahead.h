@@ -15,7 +15,11 @@
 // comparison; a read that continues an earlier one with more data behind it asks the page cache
 // once per read_ahead_probe_bytes of the scan (cachestat, no I/O) whether the next bytes are
 // there, and advises nothing when they are. The advice itself only sets the file's read-ahead
-// size (no I/O, no wait); the reads stay where they were (ring reads and splices).
+// size (no I/O, no wait). Within a cold scan the kernel's read-ahead is started by whichever
+// read first reaches a window's mark; for the header reads of the lookups that would be the
+// shard thread (a ring read is tried inline first), so while a scan of a segment is cold its
+// lookups read headers in the ring's workers (header_reads::in_workers); the splices already
+// run there.
 //
 // @locality owning shard (one per partition_log).
 #pragma once
@@ -23,6 +27,8 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+
+#include "storage/segment.h"
 
 namespace laminar::storage {
 
@@ -34,6 +40,7 @@ inline constexpr std::uint64_t read_ahead_probe_bytes = 8 << 20;
 
 struct read_ahead_stats {
     std::uint64_t sequential_reads = 0;  // reads that continued a stream
+    std::uint64_t worker_reads = 0;      // reads whose header reads ran in the ring's workers
     std::uint64_t probes = 0;            // page cache questions asked (cachestat)
     std::uint64_t advised = 0;           // POSIX_FADV_SEQUENTIAL given to a segment's file
 };
@@ -45,9 +52,14 @@ std::optional<bool> page_cache_holds(int fd, std::uint64_t position, std::uint64
 class scan_read_ahead {
 public:
     // A read returned [start, end) of the segment starting at `segment_base` (file `fd`), whose
-    // batches end at `data_end`. Advises the file when this read continues a scan of cold data.
+    // batches end at `data_end`, its header reads placed `where`. Advises the file when this
+    // read continues a scan of cold data.
     void on_read(std::int64_t segment_base, int fd, std::uint64_t start, std::uint64_t end,
-                 std::uint64_t data_end);
+                 std::uint64_t data_end, header_reads where = header_reads::shard_first);
+    // Where the header reads of a read in this segment should run: in the ring's workers while
+    // a cold scan is under way in it (not one that reached the end of the data, now a tail
+    // reader), else tried on the shard thread first.
+    header_reads placement(std::int64_t segment_base) const noexcept;
     const read_ahead_stats& stats() const noexcept { return _stats; }
 
 private:

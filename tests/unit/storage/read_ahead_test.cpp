@@ -115,6 +115,25 @@ TEST(read_ahead, a_warm_scan_asks_once_per_probe_span_and_advises_nothing) {
     EXPECT_EQ(read_ahead.stats().advised, 0u);
 }
 
+TEST(read_ahead, header_reads_go_to_the_workers_while_a_segment_is_scanned_cold) {
+    temporary_directory dir(disk_parent());
+    auto fd = make_file(dir.path(), 4 * mib);
+    if (!drop_from_page_cache(fd.get(), 4 * mib)) GTEST_SKIP() << "pages were not dropped";
+    scan_read_ahead read_ahead;
+    EXPECT_EQ(read_ahead.placement(0), header_reads::shard_first);
+    read_ahead.on_read(0, fd.get(), 0, mib, 4 * mib);
+    EXPECT_EQ(read_ahead.placement(0), header_reads::shard_first);  // not a scan yet
+    read_ahead.on_read(0, fd.get(), mib, 2 * mib, 4 * mib);
+    EXPECT_EQ(read_ahead.stats().advised, 1u);
+    EXPECT_EQ(read_ahead.placement(0), header_reads::in_workers);
+    EXPECT_EQ(read_ahead.placement(100), header_reads::shard_first);  // another segment
+    read_ahead.on_read(0, fd.get(), 2 * mib, 3 * mib, 4 * mib, header_reads::in_workers);
+    EXPECT_EQ(read_ahead.stats().worker_reads, 1u);
+    read_ahead.on_read(0, fd.get(), 3 * mib, 4 * mib, 4 * mib, header_reads::in_workers);
+    // At the end of the data the scan is a tail reader now.
+    EXPECT_EQ(read_ahead.placement(0), header_reads::shard_first);
+}
+
 TEST(read_ahead, tail_reads_ask_nothing) {
     scan_read_ahead read_ahead;
     // A consumer at the end of the active segment: each read ends where the data does, and the
@@ -226,6 +245,10 @@ TEST(read_ahead, partition_log_reads_advise_a_cold_scan_and_not_the_tail) {
     EXPECT_EQ(log->read_ahead().sequential_reads, static_cast<std::uint64_t>(reads - 1));
     EXPECT_EQ(log->read_ahead().probes, 3u);
     EXPECT_EQ(log->read_ahead().advised, 3u);
+    // Once a segment was advised, its lookups read headers in the ring's workers: every read
+    // after the one that advised it (the second of the first segment, where the scan starts;
+    // the first of each later one, which the scan enters from the previous one's end).
+    EXPECT_EQ(log->read_ahead().worker_reads, static_cast<std::uint64_t>(reads - 4));
 
     // The tail: append one batch, read it, again and again.
     const auto probes_before = log->read_ahead().probes;
@@ -244,6 +267,8 @@ TEST(read_ahead, partition_log_reads_advise_a_cold_scan_and_not_the_tail) {
     run_on_reactor(tail);
     EXPECT_EQ(log->read_ahead().probes, probes_before);
     EXPECT_EQ(log->read_ahead().advised, 3u);
+    // The scan reached the end: the tail reads try the shard thread first again.
+    EXPECT_EQ(log->read_ahead().worker_reads, static_cast<std::uint64_t>(reads - 4));
 }
 
 }  // namespace
