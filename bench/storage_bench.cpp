@@ -17,7 +17,11 @@
 //              DONTNEED on its segment files), then read with partition_log::read and moved to a
 //              loopback TCP socket with net::send_chain (splice, as the broker sends fetches);
 //              a reader thread receives: Gbit/s. Then again with the files left in the page
-//              cache (warm), the splice path alone.
+//              cache (warm), the splice path alone. Each run also prints where the time went
+//              (the device's reads: MiB, KiB per request, mean reads in flight; CPU shares of
+//              the shard thread, the ring's workers and the reader; the log's read-ahead
+//              counters) and the latency of 1 KiB appends made to another log of the same shard
+//              once per ms meanwhile, from when each was due (a stalled shard shows there)
 // Each mode runs --runs times (fresh directory each time); the figures are medians. Besides the
 // tables, each figure is printed as a line "figure <name> <value>" for bench/storage_compare.sh.
 // A plain program, not a Google Benchmark loop: it prints figures, it never passes or fails.
