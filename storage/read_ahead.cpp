@@ -86,8 +86,7 @@ void scan_read_ahead::on_read(std::int64_t segment_base, int fd, std::uint64_t s
     stream* scan = continued(segment_base, start);
     if (scan == nullptr && start == 0) scan = next_segment(segment_base);
     if (scan == nullptr) {
-        // A first read, a jump, or a tail read that found new data since the last one: not
-        // (yet) a scan. The next read from `end` will be, if it comes.
+        // A first read or a jump: not (yet) a scan. The next read from `end` will be.
         start_stream(segment_base, end, data_end);
         return;
     }
