@@ -17,7 +17,11 @@
 //              DONTNEED on its segment files), then read with partition_log::read and moved to a
 //              loopback TCP socket with net::send_chain (splice, as the broker sends fetches);
 //              a reader thread receives: Gbit/s. Then again with the files left in the page
-//              cache (warm), the splice path alone.
+//              cache (warm), the splice path alone. Each run also prints where the time went
+//              (the device's reads: MiB, KiB per request, mean reads in flight; CPU shares of
+//              the shard thread, the ring's workers and the reader; the log's read-ahead
+//              counters) and the latency of 1 KiB appends made to another log of the same shard
+//              once per ms meanwhile, from when each was due (a stalled shard shows there)
 // Each mode runs --runs times (fresh directory each time); the figures are medians. Besides the
 // tables, each figure is printed as a line "figure <name> <value>" for bench/storage_compare.sh.
 // A plain program, not a Google Benchmark loop: it prints figures, it never passes or fails.
@@ -38,6 +42,8 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -416,7 +422,73 @@ constexpr std::uint64_t sendfile_read_bytes = 1 << 20;  // max_bytes per read, a
 struct sendfile_run {
     double gigabits_per_second = 0;
     double resident_before = 0;  // share of the segment pages in the page cache before sending
+    // Where the time went while sending (the device's counters count every process's reads).
+    double disk_read_mib = 0;
+    double disk_read_kib_per_request = 0;
+    double disk_reads_in_flight = 0;    // mean: the device's read time over the wall time
+    double shard_cpu_share = 0;         // the shard thread's CPU time over the wall time
+    double workers_cpu_share = 0;       // the ring's workers (process minus shard and reader)
+    double reader_cpu_share = 0;
+    latency_summary append_latency;     // appends on another log of the shard meanwhile
+    double read_ahead_probes = 0;       // the log's page cache questions (read_ahead.h)
+    double read_ahead_advised = 0;      // segment files given the wider read-ahead
+    double read_ahead_worker_reads = 0;  // reads whose header reads ran in the ring's workers
 };
+
+// The device's read counters (/proc/diskstats) for the file system holding `path`.
+struct disk_reads {
+    std::uint64_t requests = 0;
+    std::uint64_t sectors = 0;
+    std::uint64_t busy_ms = 0;  // summed over requests, so overlapping ones add up
+};
+
+disk_reads disk_reads_of(const std::string& path) {
+    struct stat status{};
+    disk_reads counters;
+    if (::stat(path.c_str(), &status) != 0) return counters;
+    FILE* file = std::fopen("/proc/diskstats", "r");
+    if (file == nullptr) return counters;
+    unsigned major_number = 0, minor_number = 0;
+    char name[64];
+    unsigned long long reads = 0, merged = 0, sectors = 0, busy = 0;
+    while (std::fscanf(file, "%u %u %63s %llu %llu %llu %llu%*[^\n]", &major_number,
+                       &minor_number, name, &reads, &merged, &sectors, &busy) == 7) {
+        if (major_number == major(status.st_dev) && minor_number == minor(status.st_dev)) {
+            counters = disk_reads{reads, sectors, busy};
+            break;
+        }
+    }
+    std::fclose(file);
+    return counters;
+}
+
+double thread_cpu_seconds() {
+    timespec now{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return double(now.tv_sec) + double(now.tv_nsec) / 1e9;
+}
+
+constexpr auto scan_append_interval = std::chrono::milliseconds(1);
+constexpr std::size_t scan_append_bytes = 1024;
+
+// Appends a 1 KiB batch to `log` every scan_append_interval until `stop`, each timed from when
+// it was due (a shard stalled past a due time shows as latency, not as fewer samples).
+task<void> append_while_scanning(storage::partition_log& log, const bool& stop,
+                                 std::vector<std::uint64_t>& latencies_ns, wait_group& running) {
+    auto batch = make_batch(scan_append_bytes, 9);
+    const auto start = clock_type::now();
+    for (std::uint64_t k = 0; !stop; ++k) {
+        const auto due = start + k * scan_append_interval;
+        const auto now = clock_type::now();
+        if (due > now) co_await io::sleep_for(due - now);
+        auto appended = co_await log.append(batch);
+        if (!appended) die("append during the scan failed");
+        latencies_ns.push_back(static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - due)
+                .count()));
+    }
+    running.done();
+}
 
 // Share of the file's pages in the page cache.
 double resident_share(const std::string& path) {
@@ -494,6 +566,7 @@ sendfile_run run_sendfile(const std::string& base, std::uint64_t total_bytes, bo
         die("cannot listen on loopback");
     }
     std::atomic<std::uint64_t> received{0};
+    std::atomic<double> reader_cpu_seconds{0};
     std::thread reader([&] {
         const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
@@ -507,6 +580,7 @@ sendfile_run run_sendfile(const std::string& base, std::uint64_t total_bytes, bo
             total += static_cast<std::uint64_t>(got);
         }
         received = total;
+        reader_cpu_seconds = thread_cpu_seconds();
         ::close(fd);
     });
     const int connection = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
@@ -514,13 +588,28 @@ sendfile_run run_sendfile(const std::string& base, std::uint64_t total_bytes, bo
     if (connection < 0) die("accept failed");
 
     clock_type::time_point start;
+    double shard_cpu_seconds = 0;
+    double process_cpu_seconds = 0;
+    disk_reads disk_before;
+    std::vector<std::uint64_t> append_latencies_ns;
     auto sender = [&]() -> task<void> {
         auto options = log_options_in(dir.path(), 0);
         auto opened = co_await storage::partition_log::open(options);
         if (!opened) die("reopen failed");
         auto log = std::move(*opened);
+        auto appended_opened = co_await storage::partition_log::open(log_options_in(dir.path(), 1));
+        if (!appended_opened) die("open of the appended log failed");
+        auto appended_log = std::move(*appended_opened);
         net::splice_pipes pipes;
         net::copy_buffers copies;
+        bool scanned = false;
+        wait_group appending;
+        appending.add();
+        reactor::current().spawn(
+            append_while_scanning(*appended_log, scanned, append_latencies_ns, appending));
+        disk_before = disk_reads_of(dir.path());
+        shard_cpu_seconds = thread_cpu_seconds();
+        process_cpu_seconds = process_cpu_us() / 1e6;
         start = clock_type::now();
         std::int64_t offset = 0;
         while (offset < log->log_end_offset()) {
@@ -534,16 +623,69 @@ sendfile_run run_sendfile(const std::string& base, std::uint64_t total_bytes, bo
                      static_cast<std::int64_t>(read->range.length / sendfile_batch_bytes) *
                          records_per_batch;
         }
+        outcome.read_ahead_probes = double(log->read_ahead().probes);
+        outcome.read_ahead_advised = double(log->read_ahead().advised);
+        outcome.read_ahead_worker_reads = double(log->read_ahead().worker_reads);
+        shard_cpu_seconds = thread_cpu_seconds() - shard_cpu_seconds;
+        process_cpu_seconds = process_cpu_us() / 1e6 - process_cpu_seconds;
+        scanned = true;
+        co_await appending.wait();
         auto closed = co_await log->close();
         if (!closed) die("close failed");
+        closed = co_await appended_log->close();
+        if (!closed) die("close of the appended log failed");
     };
     run_on_reactor(sender);
     reader.join();
     const double seconds = seconds_since(start);
+    const disk_reads disk_after = disk_reads_of(dir.path());
     ::close(connection);
     if (received != payload) die("the reader did not receive every byte");
     outcome.gigabits_per_second = double(payload) * 8 / 1e9 / seconds;
+    const auto requests = double(disk_after.requests - disk_before.requests);
+    const auto sectors = double(disk_after.sectors - disk_before.sectors);
+    outcome.disk_read_mib = sectors * 512 / double(1 << 20);
+    outcome.disk_read_kib_per_request = requests > 0 ? sectors * 512 / 1024 / requests : 0;
+    outcome.disk_reads_in_flight = double(disk_after.busy_ms - disk_before.busy_ms) / 1e3 / seconds;
+    outcome.shard_cpu_share = shard_cpu_seconds / seconds;
+    outcome.reader_cpu_share = reader_cpu_seconds / seconds;
+    outcome.workers_cpu_share =
+        std::max(0.0, process_cpu_seconds - shard_cpu_seconds - reader_cpu_seconds) / seconds;
+    outcome.append_latency = summarize(append_latencies_ns, 0);
     return outcome;
+}
+
+void print_sendfile(const std::string& name, const std::vector<sendfile_run>& outcomes) {
+    auto field = [&](auto member) {
+        std::vector<double> values;
+        for (const auto& each : outcomes) values.push_back(each.*member);
+        return median(values);
+    };
+    std::vector<latency_summary> latencies;
+    for (const auto& each : outcomes) latencies.push_back(each.append_latency);
+    const latency_summary append = median_of_runs(latencies);
+    std::printf("%s: Gbit/s %.2f (runs:", name.c_str(), field(&sendfile_run::gigabits_per_second));
+    for (const auto& each : outcomes) std::printf(" %.2f", each.gigabits_per_second);
+    std::printf("), in the page cache before sending: %.1f%% of the segment pages\n",
+                field(&sendfile_run::resident_before) * 100);
+    std::printf("  disk reads %.0f MiB, %.0f KiB per request, %.2f in flight; CPU share: shard "
+                "%.2f, ring workers %.2f, reader %.2f; read-ahead: %.0f probes, %.0f files "
+                "advised, %.0f reads' headers read in workers\n",
+                field(&sendfile_run::disk_read_mib), field(&sendfile_run::disk_read_kib_per_request),
+                field(&sendfile_run::disk_reads_in_flight), field(&sendfile_run::shard_cpu_share),
+                field(&sendfile_run::workers_cpu_share), field(&sendfile_run::reader_cpu_share),
+                field(&sendfile_run::read_ahead_probes), field(&sendfile_run::read_ahead_advised),
+                field(&sendfile_run::read_ahead_worker_reads));
+    std::printf("  1 KiB appends to another log of the shard meanwhile, one per %lld ms, from due "
+                "time: p50 %.0f us, p99 %.0f us, p99.9 %.0f us, max %.0f us\n",
+                static_cast<long long>(scan_append_interval.count()), append.p50_ns / 1e3,
+                append.p99_ns / 1e3, append.p999_ns / 1e3, append.max_ns / 1e3);
+    print_figure(name + "_gbit_per_s", field(&sendfile_run::gigabits_per_second));
+    print_figure(name + "_resident_share", field(&sendfile_run::resident_before));
+    print_figure(name + "_disk_reads_in_flight", field(&sendfile_run::disk_reads_in_flight));
+    print_figure(name + "_shard_cpu_share", field(&sendfile_run::shard_cpu_share));
+    print_figure(name + "_append_p99_us", append.p99_ns / 1e3);
+    print_figure(name + "_append_max_us", append.max_ns / 1e3);
 }
 
 bool wanted(const std::string& modes, std::string_view mode) {
@@ -691,20 +833,11 @@ int main(int argc, char** argv) {
             "per run\n",
             static_cast<unsigned long long>(sendfile_bytes >> 20));
         for (bool cold : {true, false}) {
-            std::vector<double> rates;
-            std::vector<double> resident;
+            std::vector<sendfile_run> outcomes;
             for (long run = 0; run < runs; ++run) {
-                auto outcome = run_sendfile(base, sendfile_bytes, cold);
-                rates.push_back(outcome.gigabits_per_second);
-                resident.push_back(outcome.resident_before);
+                outcomes.push_back(run_sendfile(base, sendfile_bytes, cold));
             }
-            std::printf("%s: Gbit/s %.2f (runs:", cold ? "cold" : "warm", median(rates));
-            for (double rate : rates) std::printf(" %.2f", rate);
-            std::printf("), in the page cache before sending: %.1f%% of the segment pages\n",
-                        median(resident) * 100);
-            const std::string name = cold ? "sendfile_cold" : "sendfile_warm";
-            print_figure(name + "_gbit_per_s", median(rates));
-            print_figure(name + "_resident_share", median(resident));
+            print_sendfile(cold ? "sendfile_cold" : "sendfile_warm", outcomes);
         }
     }
 

@@ -1,4 +1,5 @@
 #include "core/reactor.h"
+#include "core/worker_read.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -57,6 +58,7 @@ void prepare_request(io_uring_sqe* sqe, const io_request& request) {
         break;
     case io_opcode::read:
         io_uring_prep_read(sqe, request.fd, request.address, length32, request.offset);
+        if (request.flags & io_read_in_worker) sqe->flags |= IOSQE_ASYNC;
         break;
     case io_opcode::write:
         io_uring_prep_write(sqe, request.fd, request.address, length32, request.offset);
@@ -613,6 +615,9 @@ io_operation sendmsg(int fd, const msghdr* message, int flags) {
 }
 io_operation read(int fd, std::span<std::byte> buffer, std::uint64_t offset) {
     return make(io_opcode::read, fd, buffer.data(), buffer.size(), offset);
+}
+io_operation read_in_worker(int fd, std::span<std::byte> buffer, std::uint64_t offset) {
+    return make(io_opcode::read, fd, buffer.data(), buffer.size(), offset, io_read_in_worker);
 }
 io_operation write(int fd, std::span<const std::byte> buffer, std::uint64_t offset) {
     return make(io_opcode::write, fd, const_cast<std::byte*>(buffer.data()), buffer.size(),

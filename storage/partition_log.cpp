@@ -676,14 +676,17 @@ task<result<read_result>> partition_log::read(std::int64_t offset,
     while (current) {
         // Bytes appended while this read waits are not part of it.
         const std::uint64_t limit = current->size_bytes();
-        auto found = co_await current->find_offset(offset, limit);
+        const header_reads where = _read_ahead.placement(current->base_offset());
+        auto found = co_await current->find_offset(offset, limit, where);
         if (!found) co_return fail(found.error());
         if (*found) {
             const std::uint64_t start = (*found)->position;
-            auto end = co_await current->whole_batches_end(start, max_bytes, limit);
+            auto end = co_await current->whole_batches_end(**found, max_bytes, limit, where);
             if (!end) co_return fail(end.error());
             read_result slice{file_range{current, current->fd(), start, *end - start},
                               (*found)->header.base_offset};
+            _read_ahead.on_read(current->base_offset(), current->fd(), start, *end, limit,
+                                where);
             co_return slice;
         }
         // The offset is past this segment's batches (a gap): the next segment has it.

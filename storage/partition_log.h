@@ -79,6 +79,7 @@
 #include "storage/compactor.h"
 #include "storage/errc.h"
 #include "storage/log_config.h"
+#include "storage/read_ahead.h"
 #include "storage/recovery_index.h"
 #include "storage/segment.h"
 
@@ -170,8 +171,11 @@ public:
     std::uint64_t bytes_past_recovery_point() const noexcept;
 
     // Whole batches from the one containing `offset`, up to max_bytes (at least one batch),
-    // within one segment as Kafka does. offset == log end: an empty range.
+    // within one segment as Kafka does. offset == log end: an empty range. A read that
+    // continues a scan of cold data widens the kernel's read-ahead for its segment
+    // (read_ahead.h).
     task<result<read_result>> read(std::int64_t offset, std::uint64_t max_bytes) const;
+    const read_ahead_stats& read_ahead() const noexcept { return _read_ahead.stats(); }
     // The first batch whose max timestamp is >= timestamp; nullopt when there is none.
     task<result<std::optional<timestamp_lookup>>> offset_for_timestamp(
         std::int64_t timestamp) const;
@@ -364,6 +368,8 @@ private:
     const log_clock* _clock;
     std::string _dir;
     std::vector<std::shared_ptr<segment>> _segments;
+    // Reads are const to callers; recognising scans among them is the log's own bookkeeping.
+    mutable scan_read_ahead _read_ahead;
     std::int64_t _log_start_offset = 0;
     std::int64_t _log_end_offset = 0;
     std::int64_t _recovery_point = 0;

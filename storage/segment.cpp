@@ -16,6 +16,7 @@
 
 #include "core/endian.h"
 #include "core/reactor.h"
+#include "core/worker_read.h"
 #include "storage/file_ops.h"
 
 namespace laminar::storage {
@@ -53,9 +54,13 @@ public:
     // preadv2(RWF_NOWAIT), which fails rather than wait for the disk; only the rest goes
     // through the ring. After a process crash the whole scan is cached, and a ring round trip
     // per header read cost more than the copy.
-    file_window(int fd, std::uint64_t end, std::size_t chunk_bytes,
-                bool cached_first = false) noexcept
-        : _fd(fd), _end(end), _chunk_bytes(chunk_bytes), _cached_first(cached_first) {}
+    file_window(int fd, std::uint64_t end, std::size_t chunk_bytes, bool cached_first = false,
+                header_reads where = header_reads::shard_first) noexcept
+        : _fd(fd),
+          _end(end),
+          _chunk_bytes(chunk_bytes),
+          _cached_first(cached_first),
+          _in_workers(where == header_reads::in_workers) {}
     ~file_window() {
         if (_capacity == recovery_chunk_bytes && pooled_buffers.size() < pooled_buffers_max) {
             pooled_buffers.push_back(std::move(_buffer));
@@ -91,7 +96,8 @@ public:
         }
         while (filled < wanted) {
             auto target = std::span(_buffer.get() + filled, wanted - filled);
-            auto got = co_await io::read(_fd, target, position + filled);
+            auto got = _in_workers ? co_await io::read_in_worker(_fd, target, position + filled)
+                                   : co_await io::read(_fd, target, position + filled);
             if (!got) co_return fail(errc_from_core(got.error()));
             if (*got == 0) break;
             filled += *got;
@@ -120,6 +126,7 @@ private:
     std::uint64_t _end;
     std::size_t _chunk_bytes;
     bool _cached_first;
+    bool _in_workers;
     std::uint64_t _cold_reads = 0;
     std::unique_ptr<std::byte[]> _buffer;
     std::size_t _capacity = 0;
@@ -802,8 +809,9 @@ std::uint64_t segment::floor_position(std::int64_t offset) const noexcept {
 task<result<std::optional<located_batch>>> segment::walk(std::uint64_t from,
                                                          std::uint64_t size_limit,
                                                          std::int64_t offset,
-                                                         std::int64_t timestamp) const {
-    file_window window(_log.get(), size_limit, header_walk_chunk_bytes);
+                                                         std::int64_t timestamp,
+                                                         header_reads where) const {
+    file_window window(_log.get(), size_limit, header_walk_chunk_bytes, false, where);
     std::uint64_t at = from;
     while (at < size_limit) {
         auto bytes = co_await window.view(at, layout::header_bytes);
@@ -826,9 +834,11 @@ task<result<std::optional<located_batch>>> segment::walk(std::uint64_t from,
 }
 
 task<result<std::optional<located_batch>>> segment::find_offset(std::int64_t offset,
-                                                                std::uint64_t size_limit) const {
+                                                                std::uint64_t size_limit,
+                                                                header_reads where) const {
     const std::uint64_t from = std::min(floor_position(offset), size_limit);
-    co_return co_await walk(from, size_limit, offset, std::numeric_limits<std::int64_t>::min());
+    co_return co_await walk(from, size_limit, offset, std::numeric_limits<std::int64_t>::min(),
+                            where);
 }
 
 task<result<std::optional<located_batch>>> segment::find_timestamp(
@@ -843,7 +853,8 @@ task<result<std::optional<located_batch>>> segment::find_timestamp(
         from = floor_position(_base_offset + std::prev(after)->relative_offset);
     }
     from = std::min(from, size_limit);
-    co_return co_await walk(from, size_limit, std::numeric_limits<std::int64_t>::min(), timestamp);
+    co_return co_await walk(from, size_limit, std::numeric_limits<std::int64_t>::min(), timestamp,
+                            header_reads::shard_first);
 }
 
 task<status> segment::scan_epochs(std::int32_t epoch, std::uint64_t size_limit,
@@ -873,12 +884,21 @@ task<status> segment::scan_epochs(std::int32_t epoch, std::uint64_t size_limit,
 }
 
 task<result<std::uint64_t>> segment::whole_batches_end(std::uint64_t start, std::uint64_t max_bytes,
-                                                       std::uint64_t size_limit) const {
+                                                       std::uint64_t size_limit,
+                                                       header_reads where) const {
     auto first = co_await walk(start, size_limit, std::numeric_limits<std::int64_t>::min(),
-                               std::numeric_limits<std::int64_t>::min());
+                               std::numeric_limits<std::int64_t>::min(), where);
     if (!first) co_return fail(first.error());
     if (!*first) co_return start;
-    std::uint64_t end = start + (*first)->header.total_bytes();
+    co_return co_await whole_batches_end(**first, max_bytes, size_limit, where);
+}
+
+task<result<std::uint64_t>> segment::whole_batches_end(const located_batch& first,
+                                                       std::uint64_t max_bytes,
+                                                       std::uint64_t size_limit,
+                                                       header_reads where) const {
+    const std::uint64_t start = first.position;
+    std::uint64_t end = start + first.header.total_bytes();
     const std::uint64_t bound = std::min(size_limit, start + max_bytes);
     if (end >= bound) co_return end;
     // Index entries point at batch starts: jump to the last one within the bound, then walk.
@@ -889,7 +909,7 @@ task<result<std::uint64_t>> segment::whole_batches_end(std::uint64_t start, std:
     if (after != _offsets.begin() && std::prev(after)->position > end) {
         end = std::prev(after)->position;
     }
-    file_window window(_log.get(), size_limit, header_walk_chunk_bytes);
+    file_window window(_log.get(), size_limit, header_walk_chunk_bytes, false, where);
     while (end < bound) {
         auto bytes = co_await window.view(end, layout::header_bytes);
         if (!bytes) co_return fail(bytes.error());

@@ -84,6 +84,11 @@ struct group_write {
     errc error = errc::ok;
 };
 
+// Where the header reads of a lookup run: tried on the shard thread first (cached pages cost
+// no hand-off), or in the ring's workers from the start (a scan of cold data, whose misses
+// would start the kernel's read-ahead on the shard thread: core/worker_read.h).
+enum class header_reads { shard_first, in_workers };
+
 class segment {
 public:
     // Creates empty files (truncating leftovers) for a new segment, through the ring; nothing is
@@ -170,8 +175,9 @@ public:
     void remove_files() noexcept;
 
     // The first batch with last offset >= offset, among batches before `size_limit`.
-    task<result<std::optional<located_batch>>> find_offset(std::int64_t offset,
-                                                           std::uint64_t size_limit) const;
+    task<result<std::optional<located_batch>>> find_offset(
+        std::int64_t offset, std::uint64_t size_limit,
+        header_reads where = header_reads::shard_first) const;
     // The first batch with max_timestamp >= timestamp.
     task<result<std::optional<located_batch>>> find_timestamp(std::int64_t timestamp,
                                                               std::uint64_t size_limit) const;
@@ -182,8 +188,14 @@ public:
                              epoch_scan& scan) const;
     // End of the run of whole batches from `start` (a batch boundary) that fits in max_bytes,
     // and always at least the first batch.
-    task<result<std::uint64_t>> whole_batches_end(std::uint64_t start, std::uint64_t max_bytes,
-                                                  std::uint64_t size_limit) const;
+    task<result<std::uint64_t>> whole_batches_end(
+        std::uint64_t start, std::uint64_t max_bytes, std::uint64_t size_limit,
+        header_reads where = header_reads::shard_first) const;
+    // The same from a batch a lookup has located, whose header is not read again.
+    task<result<std::uint64_t>> whole_batches_end(const located_batch& first,
+                                                  std::uint64_t max_bytes,
+                                                  std::uint64_t size_limit,
+                                                  header_reads where) const;
 
 private:
     struct scan_outcome {
@@ -228,8 +240,8 @@ private:
     std::uint64_t floor_position(std::int64_t offset) const noexcept;
     std::string path_of(std::string_view suffix) const;
     task<result<std::optional<located_batch>>> walk(std::uint64_t from, std::uint64_t size_limit,
-                                                    std::int64_t offset,
-                                                    std::int64_t timestamp) const;
+                                                    std::int64_t offset, std::int64_t timestamp,
+                                                    header_reads where) const;
 
     std::string _dir;
     std::string _log_path;

@@ -1,4 +1,5 @@
 #include "core/reactor.h"
+#include "core/worker_read.h"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -82,6 +83,31 @@ TEST(reactor, file_write_read_fallocate_fdatasync) {
     struct stat info {};
     ASSERT_EQ(::fstat(fd.get(), &info), 0);
     EXPECT_EQ(info.st_size, 1 << 20);
+}
+
+// A read given to the ring's workers (IOSQE_ASYNC) reads the same bytes and reports errors the
+// same way; that it runs in a worker shows in perf (bench/README.md, cold reads, session 10).
+TEST(reactor, read_in_worker_reads_like_read) {
+    auto shard = make_reactor();
+    char path[] = "/tmp/laminar-reactor-XXXXXX";
+    unique_fd fd(::mkstemp(path));
+    ASSERT_TRUE(fd);
+    ::unlink(path);
+    auto main = [&]() -> task<void> {
+        auto written = co_await io::write(fd.get(), bytes_of("cold scan"), 8192);
+        EXPECT_EQ(written.value_or(0), 9u);
+        std::array<std::byte, 16> back{};
+        auto read = co_await io::read_in_worker(fd.get(), back, 8192);
+        EXPECT_EQ(read.value_or(0), 9u);  // short: the file ends there
+        EXPECT_EQ(std::memcmp(back.data(), "cold scan", 9), 0);
+        auto past_end = co_await io::read_in_worker(fd.get(), back, 1 << 20);
+        EXPECT_EQ(past_end.value_or(1), 0u);
+        auto failed = co_await io::read_in_worker(-1, back, 0);
+        EXPECT_FALSE(failed);
+        reactor::current().request_stop();
+    };
+    shard->spawn(main());
+    shard->run();
 }
 
 TEST(reactor, reports_errors_as_values) {
