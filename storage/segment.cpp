@@ -49,13 +49,12 @@ thread_local std::vector<std::unique_ptr<std::byte[]>> pooled_buffers;
 // Reads a file region through one buffer, so walks over many small batches cost few reads.
 class file_window {
 public:
-    // cached_first (recovery's scans): what is in the page cache is copied at once with
-    // preadv2(RWF_NOWAIT), which fails rather than wait for the disk; only the rest goes
-    // through the ring. After a process crash the whole scan is cached, and a ring round trip
-    // per header read cost more than the copy.
-    file_window(int fd, std::uint64_t end, std::size_t chunk_bytes,
-                bool cached_first = false) noexcept
-        : _fd(fd), _end(end), _chunk_bytes(chunk_bytes), _cached_first(cached_first) {}
+    // What the page cache holds is copied at once with preadv2(RWF_NOWAIT), which fails rather
+    // than wait for the disk; only the rest goes through the ring. After a process crash the
+    // whole scan is cached, and a fetch at the tail always is: a ring round trip per read cost
+    // more than the copy (three per tail fetch, each a turn of the shard's loop).
+    file_window(int fd, std::uint64_t end, std::size_t chunk_bytes) noexcept
+        : _fd(fd), _end(end), _chunk_bytes(chunk_bytes) {}
     ~file_window() {
         if (_capacity == recovery_chunk_bytes && pooled_buffers.size() < pooled_buffers_max) {
             pooled_buffers.push_back(std::move(_buffer));
@@ -67,7 +66,7 @@ public:
     // Reads of at least this many bytes from now on (a walk over large batches that needs only
     // their headers reads less).
     void set_chunk(std::size_t chunk_bytes) noexcept { _chunk_bytes = chunk_bytes; }
-    // cached_first: reads the page cache could not serve whole.
+    // Reads the page cache could not serve whole.
     std::uint64_t cold_reads() const noexcept { return _cold_reads; }
 
     // Up to `length` bytes at `position`; fewer only where the region ends.
@@ -85,10 +84,8 @@ public:
         std::size_t filled = 0;
         // Not cached, an error or a short read: the rest through the ring, which reports
         // errors and the end of the file.
-        if (_cached_first) {
-            filled = read_cached(_fd, _buffer.get(), wanted, position);
-            if (filled < wanted) ++_cold_reads;
-        }
+        filled = read_cached(_fd, _buffer.get(), wanted, position);
+        if (filled < wanted) ++_cold_reads;
         while (filled < wanted) {
             auto target = std::span(_buffer.get() + filled, wanted - filled);
             auto got = co_await io::read(_fd, target, position + filled);
@@ -119,7 +116,6 @@ private:
     int _fd;
     std::uint64_t _end;
     std::size_t _chunk_bytes;
-    bool _cached_first;
     std::uint64_t _cold_reads = 0;
     std::unique_ptr<std::byte[]> _buffer;
     std::size_t _capacity = 0;
@@ -467,10 +463,10 @@ task<result<segment::scan_outcome>> segment::scan(std::uint64_t from, std::uint6
         }
         ~read_ahead() { set(false); }
     } advice{_log.get()};
-    file_window window(_log.get(), data_end, recovery_chunk_bytes, true);
+    file_window window(_log.get(), data_end, recovery_chunk_bytes);
     // Below the trusted offset only headers are read: small batches share a chunk, a large one
     // costs a page.
-    file_window headers(_log.get(), data_end, header_walk_chunk_bytes, true);
+    file_window headers(_log.get(), data_end, header_walk_chunk_bytes);
     while (outcome.end < data_end) {
         const std::uint64_t position = outcome.end;
         const bool trusting = outcome.next_offset < trusted_below;
@@ -524,7 +520,7 @@ task<result<segment::scan_outcome>> segment::scan(std::uint64_t from, std::uint6
 }
 
 task<result<bool>> segment::holds_only_zeros(std::uint64_t from, std::uint64_t to) const {
-    file_window window(_log.get(), to, recovery_chunk_bytes, true);
+    file_window window(_log.get(), to, recovery_chunk_bytes);
     std::uint64_t budget = zero_check_bytes_max;
     std::uint64_t at = from;
     while (at < to) {
