@@ -1,8 +1,23 @@
 // Coroutine tasks for the shard runtime. A task<T> is lazy: it starts when awaited (or spawned on a
-// reactor) and resumes its awaiter by symmetric transfer when it finishes, so chains of awaits do
-// not grow the stack. Tasks do not throw: an exception escaping one is a bug (on_internal_error).
+// reactor). Tasks do not throw: an exception escaping one is a bug (on_internal_error).
 //
-// @locality a task runs on the shard that started it, and only there.
+// Awaiting a task starts it with a plain call (resume) from the awaiter's await_suspend, and the
+// stack stays flat both ways a task can end:
+// - it finishes inside that call, without having suspended (a read the page cache served): its
+//   final suspend returns to the call, and the awaiter continues with no transfer at all, so a
+//   loop of a million such awaits runs at one depth;
+// - it suspended (I/O in the ring) and finishes later, resumed by the reactor: its final suspend
+//   resumes the awaiter by symmetric transfer, so chains of awaits do not grow the stack where
+//   the compiler makes the transfer a tail call (-O2). Where it does not (the asan preset's -O1),
+//   the depth is still bounded by the nesting of awaits, not by how many a loop made.
+// A transfer from a task that finished at once would nest a frame per await at -O1: a loop of
+// page-cache reads (view -> walk -> find_offset -> read) overflowed the stack that way. The
+// price: a running task is a frame above its awaiter's, as a called function is, so the stack
+// grows with how deeply awaits nest (a handful of levels here; no task awaits itself).
+//
+// @locality a task runs on the shard that started it, and only there: which of the two ways it
+//           ended is a plain field of its promise, written and read on that shard (a task handed
+//           to another shard through a queue, before it started, is started there).
 //
 // g++ 12 destroys temporaries with non-trivial destructors twice when they appear inside a
 // co_await expression (GCC bug 100611): write `endpoint e{...}; co_await f(e);`, never
@@ -13,6 +28,7 @@
 #pragma once
 
 #include <coroutine>
+#include <cstdint>
 #include <optional>
 #include <utility>
 
@@ -25,14 +41,28 @@ class task;
 
 namespace detail {
 
+// Where a task's final suspend goes.
+enum class task_start : std::uint8_t {
+    detached,         // resumed by the reactor or run_synchronously, or suspended since it was
+                      // started: the final suspend transfers to the continuation, if any
+    starting,         // inside its awaiter's await_suspend, which is still on the stack
+    finished_inline,  // finished inside that call: the awaiter continues without a transfer
+};
+
 struct task_promise_base {
     std::coroutine_handle<> continuation;
+    task_start start = task_start::detached;
 
     struct final_awaiter {
         bool await_ready() const noexcept { return false; }
         template <typename Promise>
         std::coroutine_handle<> await_suspend(std::coroutine_handle<Promise> self) noexcept {
-            auto next = self.promise().continuation;
+            auto& promise = self.promise();
+            if (promise.start == task_start::starting) {
+                promise.start = task_start::finished_inline;
+                return std::noop_coroutine();  // back to the awaiter's resume() call
+            }
+            auto next = promise.continuation;
             return next ? next : std::noop_coroutine();
         }
         void await_resume() const noexcept {}
@@ -87,9 +117,16 @@ public:
     bool done() const noexcept { return _handle && _handle.done(); }
 
     bool await_ready() const noexcept { return false; }
-    std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiter) noexcept {
-        _handle.promise().continuation = awaiter;
-        return _handle;
+    // Runs the task until it finishes or first suspends; false (the awaiter goes on at once) if
+    // it finished, the awaiter's frame resumed by the task's final suspend otherwise.
+    bool await_suspend(std::coroutine_handle<> awaiter) noexcept {
+        auto& promise = _handle.promise();
+        promise.continuation = awaiter;
+        promise.start = detail::task_start::starting;
+        _handle.resume();
+        if (promise.start == detail::task_start::finished_inline) return false;
+        promise.start = detail::task_start::detached;
+        return true;
     }
     T await_resume() { return _handle.promise().take(); }
 

@@ -50,16 +50,15 @@ thread_local std::vector<std::unique_ptr<std::byte[]>> pooled_buffers;
 // Reads a file region through one buffer, so walks over many small batches cost few reads.
 class file_window {
 public:
-    // cached_first (recovery's scans): what is in the page cache is copied at once with
-    // preadv2(RWF_NOWAIT), which fails rather than wait for the disk; only the rest goes
-    // through the ring. After a process crash the whole scan is cached, and a ring round trip
-    // per header read cost more than the copy.
-    file_window(int fd, std::uint64_t end, std::size_t chunk_bytes, bool cached_first = false,
+    // What the page cache holds is copied at once with preadv2(RWF_NOWAIT), which fails rather
+    // than wait for the disk; only the rest goes through the ring. After a process crash the
+    // whole scan is cached, and a fetch at the tail always is: a ring round trip per read cost
+    // more than the copy (three per tail fetch, each a turn of the shard's loop). A cold scan's
+    // reads (header_reads::in_workers) skip that attempt and go to the ring's workers: on the
+    // shard thread it is what starts the kernel's read-ahead of the next window (read_ahead.h).
+    file_window(int fd, std::uint64_t end, std::size_t chunk_bytes,
                 header_reads where = header_reads::shard_first) noexcept
-        : _fd(fd),
-          _end(end),
-          _chunk_bytes(chunk_bytes),
-          _cached_first(cached_first),
+        : _fd(fd), _end(end), _chunk_bytes(chunk_bytes),
           _in_workers(where == header_reads::in_workers) {}
     ~file_window() {
         if (_capacity == recovery_chunk_bytes && pooled_buffers.size() < pooled_buffers_max) {
@@ -72,7 +71,7 @@ public:
     // Reads of at least this many bytes from now on (a walk over large batches that needs only
     // their headers reads less).
     void set_chunk(std::size_t chunk_bytes) noexcept { _chunk_bytes = chunk_bytes; }
-    // cached_first: reads the page cache could not serve whole.
+    // Reads the page cache could not serve whole.
     std::uint64_t cold_reads() const noexcept { return _cold_reads; }
 
     // Up to `length` bytes at `position`; fewer only where the region ends.
@@ -90,10 +89,8 @@ public:
         std::size_t filled = 0;
         // Not cached, an error or a short read: the rest through the ring, which reports
         // errors and the end of the file.
-        if (_cached_first) {
-            filled = read_cached(_fd, _buffer.get(), wanted, position);
-            if (filled < wanted) ++_cold_reads;
-        }
+        if (!_in_workers) filled = read_cached(_fd, _buffer.get(), wanted, position);
+        if (filled < wanted) ++_cold_reads;
         while (filled < wanted) {
             auto target = std::span(_buffer.get() + filled, wanted - filled);
             auto got = _in_workers ? co_await io::read_in_worker(_fd, target, position + filled)
@@ -125,7 +122,6 @@ private:
     int _fd;
     std::uint64_t _end;
     std::size_t _chunk_bytes;
-    bool _cached_first;
     bool _in_workers;
     std::uint64_t _cold_reads = 0;
     std::unique_ptr<std::byte[]> _buffer;
@@ -474,10 +470,10 @@ task<result<segment::scan_outcome>> segment::scan(std::uint64_t from, std::uint6
         }
         ~read_ahead() { set(false); }
     } advice{_log.get()};
-    file_window window(_log.get(), data_end, recovery_chunk_bytes, true);
+    file_window window(_log.get(), data_end, recovery_chunk_bytes);
     // Below the trusted offset only headers are read: small batches share a chunk, a large one
     // costs a page.
-    file_window headers(_log.get(), data_end, header_walk_chunk_bytes, true);
+    file_window headers(_log.get(), data_end, header_walk_chunk_bytes);
     while (outcome.end < data_end) {
         const std::uint64_t position = outcome.end;
         const bool trusting = outcome.next_offset < trusted_below;
@@ -531,7 +527,7 @@ task<result<segment::scan_outcome>> segment::scan(std::uint64_t from, std::uint6
 }
 
 task<result<bool>> segment::holds_only_zeros(std::uint64_t from, std::uint64_t to) const {
-    file_window window(_log.get(), to, recovery_chunk_bytes, true);
+    file_window window(_log.get(), to, recovery_chunk_bytes);
     std::uint64_t budget = zero_check_bytes_max;
     std::uint64_t at = from;
     while (at < to) {
@@ -811,7 +807,7 @@ task<result<std::optional<located_batch>>> segment::walk(std::uint64_t from,
                                                          std::int64_t offset,
                                                          std::int64_t timestamp,
                                                          header_reads where) const {
-    file_window window(_log.get(), size_limit, header_walk_chunk_bytes, false, where);
+    file_window window(_log.get(), size_limit, header_walk_chunk_bytes, where);
     std::uint64_t at = from;
     while (at < size_limit) {
         auto bytes = co_await window.view(at, layout::header_bytes);
@@ -909,7 +905,7 @@ task<result<std::uint64_t>> segment::whole_batches_end(const located_batch& firs
     if (after != _offsets.begin() && std::prev(after)->position > end) {
         end = std::prev(after)->position;
     }
-    file_window window(_log.get(), size_limit, header_walk_chunk_bytes, false, where);
+    file_window window(_log.get(), size_limit, header_walk_chunk_bytes, where);
     while (end < bound) {
         auto bytes = co_await window.view(end, layout::header_bytes);
         if (!bytes) co_return fail(bytes.error());
