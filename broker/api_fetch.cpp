@@ -5,8 +5,10 @@
 #include <optional>
 #include <random>
 
+#include "broker/batch_checks.h"
 #include "broker/kafka_response.h"
 #include "broker/partition_access.h"
+#include "broker/topic_config.h"
 #include "broker/wire_uuid.h"
 #include "core/endian.h"
 
@@ -66,6 +68,12 @@ task<read_outcome> read_partition(const wanted_partition& wanted, std::uint64_t 
                                                   wanted.request->partition, read);
 }
 
+const std::string& compression_type_of(shard_context& context, const ctl::topic_state& topic) {
+    const auto* broker = context.settings;
+    return effective_compression_type(topic, context.topic_settings.of(context.metadata, topic),
+                                      broker != nullptr ? &broker->compression_type : nullptr);
+}
+
 // The items that name existing partitions, with their answers set up; the others get errors.
 std::vector<wanted_partition> resolve(shard_context& context, std::int16_t version,
                                       const kafka::fetch_request& request,
@@ -88,6 +96,13 @@ std::vector<wanted_partition> resolve(shard_context& context, std::int16_t versi
             answer.error_code = code(version >= 13 && state == nullptr
                                          ? kafka_error::unknown_topic_id
                                          : kafka_error::unknown_topic_or_partition);
+            continue;
+        }
+        // Kafka answers this instead of whatever the read found (the records or another error);
+        // fetches from v10 on skip the settings lookup.
+        if (version < fetch_version_zstd_min &&
+            fetch_refuses_codec(compression_type_of(context, *state), version)) {
+            answer.error_code = code(kafka_error::unsupported_compression_type);
             continue;
         }
         const auto epoch =

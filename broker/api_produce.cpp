@@ -1,5 +1,6 @@
 #include "broker/api_produce.h"
 
+#include "broker/batch_checks.h"
 #include "broker/partition_access.h"
 #include "broker/producer_state.h"
 #include "broker/topic_config.h"
@@ -7,7 +8,6 @@
 #include "core/log.h"
 #include "core/record_batch.h"
 #include "core/wait_group.h"
-#include "storage/batch_records.h"
 
 namespace laminar::broker {
 
@@ -21,72 +21,19 @@ struct append_outcome {
     explicit append_outcome(kafka_error failed = kafka_error::none) : error(failed) {}
 };
 
-// What Kafka checks before a batch reaches the log (ProduceRequest and LogValidator): exactly
-// one magic-2 batch, a valid CRC, dense offsets, within max.message.bytes.
-kafka_error check_batch(const std::optional<kafka::bytes>& records, std::int64_t max_bytes,
-                        std::string& message) {
-    if (!records || records->empty()) {
-        message = "Produce requests must have at least one record batch per partition";
-        return kafka_error::invalid_record;
-    }
-    if (static_cast<std::int64_t>(records->size()) > max_bytes + 12) {
-        message = "The record batch is larger than max.message.bytes";
-        return kafka_error::message_too_large;
-    }
-    auto header = validate_record_batch(*records, records->size());
-    if (!header) {
-        message = std::string(to_string(header.error()));
-        switch (header.error()) {
-        case batch_error::bad_magic:
-        case batch_error::bad_count: return kafka_error::invalid_record;
-        default: return kafka_error::corrupt_message;
-        }
-    }
-    if (header->total_bytes() != records->size()) {
-        message = "Produce requests must carry exactly one record batch per partition";
-        return kafka_error::invalid_record;
-    }
-    if (!check_produced_batch_offsets(*header)) {
-        message = "Inconsistent batch offset range and record count";
-        return kafka_error::invalid_record;
-    }
-    return kafka_error::none;
-}
-
-// A compacted topic keeps the latest record per key: Kafka's LogValidator refuses records
-// without a key there (INVALID_RECORD). Reads the records (decompressing if needed).
-kafka_error check_compacted_keys(std::span<const std::byte> batch, std::string& message) {
-    const auto header = read_record_batch_header(batch);  // validated by check_batch
-    std::vector<std::byte> scratch;
-    std::vector<storage::record_entry> records;
-    auto bytes = storage::batch_records_bytes(batch, *header, scratch);
-    if (!bytes || !storage::parse_batch_records(*bytes, *header, records)) {
-        message = "The records of the batch cannot be read";
-        return kafka_error::corrupt_message;
-    }
-    for (const auto& record : records) {
-        if (record.key_length < 0) {
-            message = "Compacted topic cannot accept message without key";
-            return kafka_error::invalid_record;
-        }
-    }
-    return kafka_error::none;
-}
-
 // compression.type: a topic's own value, else the broker's. "producer" keeps batches as sent;
 // a codec ("uncompressed" is none) recompresses batches in another codec before the append,
 // on the connection's shard. Only topics with a codec pay for it.
 kafka_error apply_compression_type(const ctl::topic_state& topic, const topic_settings& settings,
                                    kafka::bytes& records, std::string& message) {
     const auto* broker = shard_context::current().settings;
-    const std::string& wanted = topic.configs.contains("compression.type") || broker == nullptr
-                                    ? settings.compression_type
-                                    : broker->compression_type;
+    const std::string& wanted = effective_compression_type(
+        topic, settings, broker != nullptr ? &broker->compression_type : nullptr);
     if (wanted == "producer") return kafka_error::none;
     const auto codec = wanted == "uncompressed" ? compression_codec::none
                                                 : parse_compression_codec(wanted).value_or(
                                                       compression_codec::none);
-    const auto header = read_record_batch_header(records);  // validated by check_batch
+    const auto header = read_record_batch_header(records);  // validated by check_produced_batch
     if (header->compression() == codec || header->is_control()) return kafka_error::none;
     // Decompressed records may be larger than the batch, not larger than a request may be.
     const std::size_t records_max = broker != nullptr ? broker->socket_request_bytes_max
@@ -136,7 +83,8 @@ append_outcome check_producer(const record_batch_header& header, producer_state_
 
 // Fills `answer` for one partition. Copies what it needs from the shard's metadata before its
 // first suspension: the image may be replaced by a metadata change while it waits.
-task<void> produce_one(const std::string& topic_name, kafka::produce_request_partition& data,
+task<void> produce_one(const std::string& topic_name, std::int16_t version,
+                       kafka::produce_request_partition& data,
                        kafka::produce_response_partition& answer, wait_group& pending) {
     answer.index = data.index;
     auto& context = shard_context::current();
@@ -151,9 +99,13 @@ task<void> produce_one(const std::string& topic_name, kafka::produce_request_par
     // A reference into the shard's cache: used only before the first suspension below.
     const topic_settings& settings = context.topic_settings.of(context.metadata, *topic);
     std::string message;
-    auto invalid = check_batch(data.records, settings.max_message_bytes, message);
+    auto invalid = check_produced_batch(data.records, version, settings.max_message_bytes,
+                                        message);
     if (invalid == kafka_error::none && settings.cleanup != cleanup_policy::remove) {
         invalid = check_compacted_keys(*data.records, message);
+    }
+    if (invalid == kafka_error::none && !settings.log_append_time) {
+        invalid = correct_max_timestamp(*data.records, message);
     }
     if (invalid == kafka_error::none) {
         invalid = apply_compression_type(*topic, settings, *data.records, message);
@@ -174,7 +126,7 @@ task<void> produce_one(const std::string& topic_name, kafka::produce_request_par
     auto append = [batch, &topic_name, index = data.index](
                       storage::partition_log& log) -> task<append_outcome> {
         auto& partitions = *shard_context::current().partitions;
-        const auto header = read_record_batch_header(batch);  // validated by check_batch
+        const auto header = read_record_batch_header(batch);  // validated by check_produced_batch
         const bool idempotent = header->producer_id >= 0;
         if (idempotent) {
             auto checked = check_producer(*header, partitions.producers(topic_name, index), log);
@@ -225,7 +177,7 @@ task<void> produce_one(const std::string& topic_name, kafka::produce_request_par
 
 }  // namespace
 
-task<kafka::produce_response> handle_produce(shard_context&, const kafka::request_header&,
+task<kafka::produce_response> handle_produce(shard_context&, const kafka::request_header& header,
                                              kafka::produce_request& request) {
     kafka::produce_response response;
     if (request.acks != 0 && request.acks != 1 && request.acks != -1) {
@@ -251,7 +203,8 @@ task<kafka::produce_response> handle_produce(shard_context&, const kafka::reques
         out.partition_responses.resize(topic.partition_data.size());
         for (std::size_t p = 0; p < topic.partition_data.size(); ++p) {
             pending.add();
-            reactor::current().spawn(produce_one(topic.name, topic.partition_data[p],
+            reactor::current().spawn(produce_one(topic.name, header.api_version,
+                                                 topic.partition_data[p],
                                                  out.partition_responses[p], pending));
         }
     }

@@ -75,6 +75,7 @@ enum class kafka_error : std::int16_t {
     member_id_required = 79,
     fenced_leader_epoch = 74,
     unknown_leader_epoch = 75,
+    unsupported_compression_type = 76,
     non_empty_group = 68,
     offset_not_available = 78,
     group_max_size_reached = 81,

@@ -130,6 +130,15 @@ topic_settings resolve_topic_settings(const std::map<std::string, std::string>& 
     return settings;
 }
 
+const std::string& effective_compression_type(const ctl::topic_state& topic,
+                                              const topic_settings& settings,
+                                              const std::string* broker_default) {
+    if (topic.configs.contains("compression.type") || broker_default == nullptr) {
+        return settings.compression_type;
+    }
+    return *broker_default;
+}
+
 const topic_settings& topic_settings_cache::of(const ctl::metadata_image& image,
                                               const ctl::topic_state& topic) {
     auto found = _entries.find(std::string_view(topic.name));

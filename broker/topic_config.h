@@ -44,6 +44,12 @@ struct topic_settings {
 // Effective settings from the explicitly set keys (already validated).
 topic_settings resolve_topic_settings(const std::map<std::string, std::string>& set);
 
+// The compression.type in force for a topic: its own value when set, else the broker's default
+// (`broker_default`, when there is a broker config), else Kafka's ("producer").
+const std::string& effective_compression_type(const ctl::topic_state& topic,
+                                              const topic_settings& settings,
+                                              const std::string* broker_default);
+
 // A shard's topic settings, resolved once per topic and set of configs instead of on every
 // produce (resolving parses every key of the schema). An entry keeps the configs it was
 // resolved from and is used while the topic has the same id and configs (a few string compares,

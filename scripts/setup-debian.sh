@@ -18,6 +18,7 @@ packages=(
   # Kafka clients for the CLI and compatibility tests
   librdkafka-dev kcat python3-confluent-kafka python3-pytest
   python3-kafka python3-snappy python3-lz4 python3-zstandard
+  golang-go golang-github-shopify-sarama-dev
   # benchmark peers and helpers
   fio iperf3 redis-server lz4 libhiredis-dev
 )

@@ -35,6 +35,17 @@ TEST(topic_config, explicit_values_resolve) {
     EXPECT_EQ(settings.segment_bytes, 1048576);
 }
 
+TEST(topic_config, compression_type_is_the_topics_else_the_brokers) {
+    ctl::topic_state topic;
+    const std::string broker_default = "zstd";
+    auto on_defaults = resolve_topic_settings(topic.configs);
+    EXPECT_EQ(effective_compression_type(topic, on_defaults, &broker_default), "zstd");
+    EXPECT_EQ(effective_compression_type(topic, on_defaults, nullptr), "producer");
+    topic.configs = {{"compression.type", "producer"}};
+    auto own = resolve_topic_settings(topic.configs);
+    EXPECT_EQ(effective_compression_type(topic, own, &broker_default), "producer");
+}
+
 TEST(topic_config, bad_keys_and_values_name_the_key) {
     auto unknown = validate_topic_configs({{"retention.msec", "1"}});
     ASSERT_FALSE(unknown);

@@ -53,6 +53,16 @@ TEST(record_batch, log_append_time_recomputes_the_crc) {
     EXPECT_EQ(header->max_timestamp, 99'000);
 }
 
+TEST(record_batch, max_timestamp_recomputes_the_crc) {
+    auto batch = make_batch(2);
+    set_max_timestamp(batch, 1003);
+    auto header = validate_record_batch(batch, 1 << 20);
+    ASSERT_TRUE(header);
+    EXPECT_EQ(header->time_type(), timestamp_type::create_time);
+    EXPECT_EQ(header->max_timestamp, 1003);
+    EXPECT_EQ(header->base_timestamp, 1000);
+}
+
 TEST(record_batch, every_flipped_covered_byte_fails_the_crc) {
     const auto batch = make_batch(1);
     for (std::size_t i = layout::attributes; i < batch.size(); ++i) {
