@@ -1,5 +1,7 @@
 #include "broker/api_produce.h"
 
+#include <chrono>
+
 #include "broker/batch_checks.h"
 #include "broker/partition_access.h"
 #include "broker/producer_state.h"
@@ -81,6 +83,29 @@ append_outcome check_producer(const record_batch_header& header, producer_state_
     return append_outcome(kafka_error::unknown_server_error);
 }
 
+// LogValidator's checks of the batch header (no control batch from a client) and, where the
+// topic's configs ask for them, of each record (keys of a compacted topic, CreateTime bounds).
+kafka_error check_record_rules(const std::string& topic_name, std::int32_t index,
+                               const topic_settings& settings, std::span<const std::byte> batch,
+                               std::vector<kafka::batch_index_and_error_message>& record_errors,
+                               std::string& message) {
+    const auto header = read_record_batch_header(batch);  // validated by check_produced_batch
+    const std::string partition = topic_name + "-" + std::to_string(index);
+    if (auto control = check_not_control(*header, partition, message);
+        control != kafka_error::none) {
+        return control;
+    }
+    const record_rules rules{.compacted = settings.cleanup != cleanup_policy::remove,
+                             .log_append_time = settings.log_append_time,
+                             .before_max_ms = settings.timestamp_before_max_ms,
+                             .after_max_ms = settings.timestamp_after_max_ms};
+    if (!records_need_checks(rules, *header)) return kafka_error::none;
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    return check_records(batch, rules, now_ms, partition, record_errors, message);
+}
+
 // Fills `answer` for one partition. Copies what it needs from the shard's metadata before its
 // first suspension: the image may be replaced by a metadata change while it waits.
 task<void> produce_one(const std::string& topic_name, std::int16_t version,
@@ -101,8 +126,9 @@ task<void> produce_one(const std::string& topic_name, std::int16_t version,
     std::string message;
     auto invalid = check_produced_batch(data.records, version, settings.max_message_bytes,
                                         message);
-    if (invalid == kafka_error::none && settings.cleanup != cleanup_policy::remove) {
-        invalid = check_compacted_keys(*data.records, message);
+    if (invalid == kafka_error::none) {
+        invalid = check_record_rules(topic_name, data.index, settings, *data.records,
+                                     answer.record_errors, message);
     }
     if (invalid == kafka_error::none && !settings.log_append_time) {
         invalid = correct_max_timestamp(*data.records, message);

@@ -58,7 +58,82 @@ kafka_error check_produced_batch(const std::optional<kafka::bytes>& records,
     return kafka_error::none;
 }
 
-kafka_error check_compacted_keys(std::span<const std::byte> batch, std::string& message) {
+kafka_error check_not_control(const record_batch_header& header, std::string_view partition,
+                              std::string& message) {
+    if (!header.is_control()) return kafka_error::none;
+    message = "Clients are not allowed to write control records in topic partition " +
+              std::string(partition);
+    return kafka_error::invalid_record;
+}
+
+bool records_need_checks(const record_rules& rules, const record_batch_header& header) noexcept {
+    return rules.compacted || header.time_type() == timestamp_type::log_append_time ||
+           (!rules.log_append_time &&
+            (rules.before_max_ms != INT64_MAX || rules.after_max_ms != INT64_MAX));
+}
+
+namespace {
+
+// Java's long arithmetic, which Kafka's checks and messages use: wraps instead of overflowing.
+std::int64_t java_sub(std::int64_t a, std::int64_t b) {
+    return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b));
+}
+
+// LogValidator.recordHasInvalidTimestamp.
+bool outside_bounds(std::int64_t timestamp, std::int64_t now_ms, const record_rules& rules) {
+    const std::int64_t behind = java_sub(now_ms, timestamp);
+    return behind > rules.before_max_ms || java_sub(0, behind) > rules.after_max_ms;
+}
+
+// One record's error, or nullopt: validateKey, then validateTimestamp.
+std::optional<std::pair<kafka_error, std::string>> record_error(
+    const record_batch_header& header, const storage::record_entry& record, std::int64_t now_ms, const record_rules& rules,
+    std::string_view partition) {
+    if (rules.compacted && record.key_length < 0) {
+        return std::pair{kafka_error::invalid_record,
+                         "Compacted topic cannot accept message without key in topic partition " +
+                             std::string(partition)};
+    }
+    const std::int64_t timestamp = wrapping_add(header.base_timestamp, record.timestamp_delta);
+    if (!rules.log_append_time && timestamp != -1) {
+        if (!outside_bounds(timestamp, now_ms, rules)) return std::nullopt;
+        return std::pair{kafka_error::invalid_timestamp,
+                         "Timestamp " + std::to_string(timestamp) + " of message with offset " +
+                             std::to_string(record.offset) +
+                             " is out of range. The timestamp should be within [" +
+                             std::to_string(java_sub(now_ms, rules.before_max_ms)) + ", " +
+                             std::to_string(wrapping_add(now_ms, rules.after_max_ms)) + "]"};
+    }
+    if (header.time_type() != timestamp_type::log_append_time) return std::nullopt;
+    // Kafka names the record with Java's DefaultRecord.toString (offset, timestamp, sizes).
+    return std::pair{kafka_error::invalid_timestamp,
+                     "Invalid timestamp type in message DefaultRecord(offset=" +
+                         std::to_string(record.offset) + ", timestamp=" +
+                         std::to_string(timestamp) +
+                         "). Producer should not set timestamp type to LogAppendTime."};
+}
+
+// LogValidator.processRecordErrors: the summary the partition's error_message carries.
+std::string summary_of(bool any_timestamp,
+                       const std::vector<kafka::batch_index_and_error_message>& errors) {
+    if (any_timestamp) return "One or more records have been rejected due to invalid timestamp";
+    std::string shown;
+    for (std::size_t at = 0; at < std::min<std::size_t>(errors.size(), 3); ++at) {
+        if (at > 0) shown += ", ";
+        shown += "RecordError(batchIndex=" + std::to_string(errors[at].batch_index) +
+                 ", message='" + errors[at].batch_index_error_message.value_or("") + "')";
+    }
+    return "One or more records have been rejected due to " + std::to_string(errors.size()) +
+           " record errors in total, and only showing the first three errors at most: [" +
+           shown + "]";
+}
+
+}  // namespace
+
+kafka_error check_records(std::span<const std::byte> batch, const record_rules& rules,
+                          std::int64_t now_ms, std::string_view partition,
+                          std::vector<kafka::batch_index_and_error_message>& errors,
+                          std::string& message) {
     const auto header = read_record_batch_header(batch);  // validated by check_produced_batch
     std::vector<std::byte> scratch;
     std::vector<storage::record_entry> records;
@@ -67,13 +142,16 @@ kafka_error check_compacted_keys(std::span<const std::byte> batch, std::string& 
         message = "The records of the batch cannot be read";
         return kafka_error::corrupt_message;
     }
-    for (const auto& record : records) {
-        if (record.key_length < 0) {
-            message = "Compacted topic cannot accept message without key";
-            return kafka_error::invalid_record;
-        }
+    bool any_timestamp = false;
+    for (std::size_t index = 0; index < records.size(); ++index) {
+        auto failed = record_error(*header, records[index], now_ms, rules, partition);
+        if (!failed) continue;
+        any_timestamp = any_timestamp || failed->first == kafka_error::invalid_timestamp;
+        errors.push_back({static_cast<std::int32_t>(index), std::move(failed->second)});
     }
-    return kafka_error::none;
+    if (errors.empty()) return kafka_error::none;
+    message = summary_of(any_timestamp, errors);
+    return any_timestamp ? kafka_error::invalid_timestamp : kafka_error::invalid_record;
 }
 
 std::optional<std::int64_t> max_record_timestamp(std::span<const std::byte> batch) {

@@ -2,6 +2,9 @@
 // (ProduceRequest.validateRecords, then LogValidator), and the codec rule of Fetch, as pure
 // functions over the bytes: the Produce and Fetch handlers call them, unit tests drive them.
 //
+// Record by record, only where a topic's configs ask for it (a compacted topic's keys, CreateTime
+// bounds, a batch flagged LogAppendTime by its producer), with Kafka's record errors and texts.
+//
 // The batch is stored as received except for the fields Kafka itself rewrites: the base offset
 // and leader epoch (outside the CRC, stamped by the append) and, here, the max timestamp of a
 // CreateTime batch whose header cannot be right (below its base timestamp, as sarama before
@@ -18,8 +21,11 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "broker/kafka_errors.h"
+#include "core/record_batch.h"
+#include "net/kafka/produce.h"
 #include "net/kafka/wire.h"
 
 namespace laminar::broker {
@@ -37,10 +43,38 @@ kafka_error check_produced_batch(const std::optional<kafka::bytes>& records,
                                  std::int16_t produce_version, std::int64_t max_message_bytes,
                                  std::string& message);
 
-// A compacted topic keeps the latest record per key: Kafka's LogValidator refuses records
-// without a key there (INVALID_RECORD). Reads the records (decompressing if needed) of a batch
-// check_produced_batch accepted.
-kafka_error check_compacted_keys(std::span<const std::byte> batch, std::string& message);
+// Kafka refuses a control batch (a transaction marker) from a client: only the transaction
+// coordinator writes them. INVALID_RECORD, as LogValidator.validateBatch answers.
+kafka_error check_not_control(const record_batch_header& header, std::string_view partition,
+                              std::string& message);
+
+// What Kafka's LogValidator checks record by record (validateKey, validateTimestamp), from the
+// topic's configs. The bounds are the effective ones: message.timestamp.before.max.ms (and
+// after) when set below Long.MAX_VALUE, else the deprecated message.timestamp.difference.max.ms,
+// as Kafka 3.7's LogConfig resolves them.
+struct record_rules {
+    bool compacted = false;        // cleanup.policy has compact: every record needs a key
+    bool log_append_time = false;  // message.timestamp.type=LogAppendTime
+    std::int64_t before_max_ms = INT64_MAX;
+    std::int64_t after_max_ms = INT64_MAX;
+};
+
+// Whether check_records has anything to look at in this batch. Most topics (delete policy,
+// unbounded CreateTime, batches not flagged LogAppendTime) need no record walk, so the append
+// path decompresses nothing for them.
+bool records_need_checks(const record_rules& rules, const record_batch_header& header) noexcept;
+
+// Reads the records of a batch check_produced_batch accepted (decompressing if needed) and
+// collects Kafka's record errors, one per failing record, with its index and Kafka's text:
+// a record without a key in a compacted topic, a CreateTime timestamp outside [now - before,
+// now + after] (record timestamp -1 is exempt), a batch flagged LogAppendTime by its producer
+// when the topic does not take CreateTime from it. Any error fails the whole batch:
+// INVALID_TIMESTAMP when a timestamp failed, else INVALID_RECORD, with Kafka's summary in
+// `message`. CORRUPT_MESSAGE when the records cannot be read.
+kafka_error check_records(std::span<const std::byte> batch, const record_rules& rules,
+                          std::int64_t now_ms, std::string_view partition,
+                          std::vector<kafka::batch_index_and_error_message>& errors,
+                          std::string& message);
 
 // The max timestamp Kafka's LogValidator gives a CreateTime batch: the largest record timestamp
 // (base timestamp + delta), -1 when none is larger. nullopt when the records cannot be read.

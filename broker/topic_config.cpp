@@ -122,6 +122,12 @@ topic_settings resolve_topic_settings(const std::map<std::string, std::string>& 
     settings.max_compaction_lag_ms = values->get_duration("max.compaction.lag.ms").count();
     settings.max_message_bytes = values->get_int64("max.message.bytes");
     settings.log_append_time = values->get_string("message.timestamp.type") == "LogAppendTime";
+    // Kafka 3.7's LogConfig: a bound left at Long.MAX_VALUE falls back to the deprecated key.
+    const auto difference = values->get_duration("message.timestamp.difference.max.ms").count();
+    const auto before = values->get_duration("message.timestamp.before.max.ms").count();
+    const auto after = values->get_duration("message.timestamp.after.max.ms").count();
+    settings.timestamp_before_max_ms = before == INT64_MAX ? difference : before;
+    settings.timestamp_after_max_ms = after == INT64_MAX ? difference : after;
     settings.min_insync_replicas =
         static_cast<std::int32_t>(values->get_int64("min.insync.replicas"));
     settings.flush_messages = values->get_int64("flush.messages");

@@ -35,6 +35,10 @@ struct topic_settings {
     std::int64_t max_compaction_lag_ms = INT64_MAX;
     std::int64_t max_message_bytes = 1048588;
     bool log_append_time = false;  // message.timestamp.type=LogAppendTime
+    // The effective CreateTime bounds (message.timestamp.before/after.max.ms, else the
+    // deprecated message.timestamp.difference.max.ms; INT64_MAX: unbounded).
+    std::int64_t timestamp_before_max_ms = INT64_MAX;
+    std::int64_t timestamp_after_max_ms = INT64_MAX;
     std::int32_t min_insync_replicas = 1;
     std::int64_t flush_messages = INT64_MAX;
     std::int64_t flush_ms = INT64_MAX;

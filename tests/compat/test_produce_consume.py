@@ -147,3 +147,37 @@ def test_errors_kafka_clients_see(broker):
             break
     consumer.close()
     assert message is not None and message.error() is not None  # offset out of range
+
+
+def test_timestamp_bounds_refuse_records_as_kafka_does(broker):
+    """message.timestamp.before.max.ms / after.max.ms (and the deprecated difference, their
+    fallback): a CreateTime record outside them fails its batch with INVALID_TIMESTAMP (32) and
+    nothing of it is written; LogAppendTime topics ignore them."""
+    create(broker, "python.bounded", config={"message.timestamp.before.max.ms": "60000",
+                                             "message.timestamp.after.max.ms": "60000"})
+    create(broker, "python.difference", config={"message.timestamp.difference.max.ms": "60000"})
+    create(broker, "python.appendtime", config={"message.timestamp.type": "LogAppendTime",
+                                                "message.timestamp.before.max.ms": "60000"})
+    producer = Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 0, "retries": 0})
+    now = int(time.time() * 1000)
+    outcomes = {}
+
+    def report(error, message):
+        key = (message.topic(), message.value())
+        outcomes[key] = None if error is None else error.code()
+
+    for topic in ("python.bounded", "python.difference", "python.appendtime"):
+        for label, timestamp in (("old", now - 3_600_000), ("new", now + 3_600_000),
+                                 ("now", now)):
+            producer.produce(topic, value=label.encode(), timestamp=timestamp, on_delivery=report)
+            producer.flush(10)
+    for topic in ("python.bounded", "python.difference"):
+        assert outcomes[(topic, b"old")] == 32, outcomes
+        assert outcomes[(topic, b"new")] == 32, outcomes
+        assert outcomes[(topic, b"now")] is None, outcomes
+        assert [m.value() for m in consume_all(broker, topic, 0, 1, timeout=5)] == [b"now"]
+        watermarks = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "unused"})
+        assert watermarks.get_watermark_offsets(TopicPartition(topic, 0), timeout=10) == (0, 1)
+        watermarks.close()
+    assert all(outcomes[("python.appendtime", label)] is None for label in (b"old", b"new", b"now"))
+    assert len(consume_all(broker, "python.appendtime", 0, 3)) == 3

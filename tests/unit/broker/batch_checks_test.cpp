@@ -3,6 +3,8 @@
 // timestamp a client left at -1 (sarama 1.22 does) recomputed from the records.
 #include "broker/batch_checks.h"
 
+#include <optional>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -132,6 +134,145 @@ TEST(batch_checks, unreadable_records_behind_an_impossible_max_timestamp_are_cor
     std::string message;
     EXPECT_EQ(correct_max_timestamp(batch, message), kafka_error::corrupt_message);
     EXPECT_EQ(max_record_timestamp(batch), std::nullopt);
+}
+
+// A batch of records with these keys (nullopt: none) and timestamps (base + delta).
+kafka::bytes batch_with(std::vector<std::optional<std::string>> keys,
+                        std::vector<std::int64_t> deltas, compression_codec codec,
+                        timestamp_type time_type = timestamp_type::create_time) {
+    std::vector<kafka::record> records;
+    for (std::size_t index = 0; index < keys.size(); ++index) {
+        kafka::record record;
+        record.offset_delta = static_cast<std::int32_t>(index);
+        record.timestamp_delta = deltas[index];
+        if (keys[index]) {
+            const auto& key = *keys[index];
+            record.key = kafka::bytes(reinterpret_cast<const std::byte*>(key.data()),
+                                      reinterpret_cast<const std::byte*>(key.data()) + key.size());
+        }
+        record.value = kafka::bytes(10, std::byte{'v'});
+        records.push_back(std::move(record));
+    }
+    kafka::record_batch_options options;
+    options.base_timestamp = base_ms;
+    options.codec = codec;
+    options.time_type = time_type;
+    auto batch = kafka::build_record_batch(options, records);
+    EXPECT_TRUE(batch);
+    return batch ? *batch : kafka::bytes{};
+}
+
+struct checked {
+    kafka_error error;
+    std::vector<kafka::batch_index_and_error_message> errors;
+    std::string message;
+};
+
+checked check_with(const kafka::bytes& batch, const record_rules& rules, std::int64_t now_ms) {
+    checked out;
+    out.error = check_records(batch, rules, now_ms, "t-3", out.errors, out.message);
+    return out;
+}
+
+TEST(batch_checks, a_compacted_topic_names_every_record_without_a_key) {
+    const record_rules rules{.compacted = true};
+    for (auto codec : {compression_codec::none, compression_codec::lz4}) {
+        auto batch = batch_with({"a", std::nullopt, "c", std::nullopt}, {0, 0, 0, 0}, codec);
+        ASSERT_TRUE(records_need_checks(rules, header_of(batch)));
+        auto out = check_with(batch, rules, base_ms);
+        EXPECT_EQ(out.error, kafka_error::invalid_record);
+        ASSERT_EQ(out.errors.size(), 2u);
+        EXPECT_EQ(out.errors[0].batch_index, 1);
+        EXPECT_EQ(out.errors[1].batch_index, 3);
+        const std::string why =
+            "Compacted topic cannot accept message without key in topic partition t-3";
+        EXPECT_EQ(out.errors[0].batch_index_error_message, why);
+        EXPECT_EQ(out.message,
+                  "One or more records have been rejected due to 2 record errors in total, and "
+                  "only showing the first three errors at most: [RecordError(batchIndex=1, "
+                  "message='" + why + "'), RecordError(batchIndex=3, message='" + why + "')]");
+        auto keyed = batch_with({"a", "b"}, {0, 0}, codec);
+        EXPECT_EQ(check_with(keyed, rules, base_ms).error, kafka_error::none);
+    }
+}
+
+TEST(batch_checks, create_time_outside_the_bounds_is_an_invalid_timestamp) {
+    // Timestamps base + 0, -5000 (too old for before=1000), +3000 (too new for after=2000), -1
+    // (no timestamp: exempt); now = base.
+    const record_rules rules{.before_max_ms = 1000, .after_max_ms = 2000};
+    auto batch = batch_with({"a", "b", "c", "d"}, {0, -5000, 3000, -1 - base_ms},
+                            compression_codec::gzip);
+    ASSERT_TRUE(records_need_checks(rules, header_of(batch)));
+    auto out = check_with(batch, rules, base_ms);
+    EXPECT_EQ(out.error, kafka_error::invalid_timestamp);
+    ASSERT_EQ(out.errors.size(), 2u);
+    EXPECT_EQ(out.errors[0].batch_index, 1);
+    EXPECT_EQ(out.errors[0].batch_index_error_message,
+              "Timestamp " + std::to_string(base_ms - 5000) +
+                  " of message with offset 1 is out of range. The timestamp should be within [" +
+                  std::to_string(base_ms - 1000) + ", " + std::to_string(base_ms + 2000) + "]");
+    EXPECT_EQ(out.errors[1].batch_index, 2);
+    EXPECT_EQ(out.message, "One or more records have been rejected due to invalid timestamp");
+    // At the edges: exactly before / after away is still inside.
+    auto edges = batch_with({"a", "b"}, {-1000, 2000}, compression_codec::none);
+    EXPECT_EQ(check_with(edges, rules, base_ms).error, kafka_error::none);
+    // A timestamp error wins over a key error in the summary (INVALID_TIMESTAMP).
+    const record_rules both{.compacted = true, .before_max_ms = 1000};
+    auto mixed = batch_with({std::nullopt, "b"}, {0, -5000}, compression_codec::none);
+    auto mixed_out = check_with(mixed, both, base_ms);
+    EXPECT_EQ(mixed_out.error, kafka_error::invalid_timestamp);
+    EXPECT_EQ(mixed_out.errors.size(), 2u);
+}
+
+TEST(batch_checks, extreme_timestamps_follow_kafkas_long_arithmetic) {
+    const record_rules rules{.before_max_ms = 1000, .after_max_ms = 1000};
+    // INT64_MAX: far in the future, refused by the after bound.
+    auto future = batch_with({"a"}, {INT64_MAX - base_ms}, compression_codec::none);
+    EXPECT_EQ(check_with(future, rules, base_ms).error, kafka_error::invalid_timestamp);
+    // Exactly 2^63 ms before now: Kafka's now - timestamp wraps to Long.MIN_VALUE, which
+    // neither bound catches, so Kafka lets it through; so does Laminar.
+    auto wrapped = batch_with({"a"}, {INT64_MIN}, compression_codec::none);
+    EXPECT_EQ(check_with(wrapped, rules, base_ms).error, kafka_error::none);
+    // One ms later it does not wrap, and is far too old.
+    auto old = batch_with({"a"}, {INT64_MIN + 1}, compression_codec::none);
+    EXPECT_EQ(check_with(old, rules, base_ms).error, kafka_error::invalid_timestamp);
+}
+
+TEST(batch_checks, a_producer_may_not_flag_log_append_time_on_a_log_append_time_topic) {
+    const record_rules rules{.log_append_time = true};
+    auto flagged = batch_with({"a", "b"}, {0, 1}, compression_codec::none,
+                              timestamp_type::log_append_time);
+    ASSERT_TRUE(records_need_checks(rules, header_of(flagged)));
+    auto out = check_with(flagged, rules, base_ms);
+    EXPECT_EQ(out.error, kafka_error::invalid_timestamp);
+    ASSERT_EQ(out.errors.size(), 2u);
+    EXPECT_EQ(out.errors[0].batch_index_error_message,
+              "Invalid timestamp type in message DefaultRecord(offset=0, timestamp=" +
+                  std::to_string(base_ms) +
+                  "). Producer should not set timestamp type to LogAppendTime.");
+    // On a CreateTime topic the flag is judged by the bounds only, as Kafka does.
+    const record_rules create_time{};
+    EXPECT_EQ(check_with(flagged, create_time, base_ms).error, kafka_error::none);
+}
+
+TEST(batch_checks, a_default_topic_reads_no_records) {
+    const record_rules defaults{};
+    EXPECT_FALSE(records_need_checks(defaults, header_of(batch_of(compression_codec::zstd))));
+    // A LogAppendTime topic ignores the CreateTime bounds.
+    const record_rules append_time{.log_append_time = true, .before_max_ms = 1};
+    EXPECT_FALSE(records_need_checks(append_time, header_of(batch_of(compression_codec::none))));
+    const record_rules bounded{.after_max_ms = 1};
+    EXPECT_TRUE(records_need_checks(bounded, header_of(batch_of(compression_codec::none))));
+}
+
+TEST(batch_checks, clients_may_not_write_control_batches) {
+    auto batch = batch_of(compression_codec::none);
+    auto header = header_of(batch);
+    std::string message;
+    EXPECT_EQ(check_not_control(header, "t-0", message), kafka_error::none);
+    header.attributes |= record_batch_attributes::control;
+    EXPECT_EQ(check_not_control(header, "t-0", message), kafka_error::invalid_record);
+    EXPECT_EQ(message, "Clients are not allowed to write control records in topic partition t-0");
 }
 
 TEST(batch_checks, fetch_below_v10_refuses_topics_whose_codec_is_zstd) {

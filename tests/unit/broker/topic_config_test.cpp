@@ -35,6 +35,18 @@ TEST(topic_config, explicit_values_resolve) {
     EXPECT_EQ(settings.segment_bytes, 1048576);
 }
 
+TEST(topic_config, timestamp_bounds_fall_back_to_the_deprecated_difference_as_in_kafka_3_7) {
+    auto unbounded = resolve_topic_settings({});
+    EXPECT_EQ(unbounded.timestamp_before_max_ms, INT64_MAX);
+    EXPECT_EQ(unbounded.timestamp_after_max_ms, INT64_MAX);
+    std::map<std::string, std::string> set{{"message.timestamp.difference.max.ms", "5000"},
+                                           {"message.timestamp.after.max.ms", "100"}};
+    ASSERT_TRUE(validate_topic_configs(set));
+    auto settings = resolve_topic_settings(set);
+    EXPECT_EQ(settings.timestamp_before_max_ms, 5000);  // not set: the difference
+    EXPECT_EQ(settings.timestamp_after_max_ms, 100);    // set: its own
+}
+
 TEST(topic_config, compression_type_is_the_topics_else_the_brokers) {
     ctl::topic_state topic;
     const std::string broker_default = "zstd";
