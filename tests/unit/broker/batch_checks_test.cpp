@@ -21,6 +21,18 @@ namespace layout = record_batch_layout;
 constexpr std::int64_t base_ms = 1'796'000'000'000;
 constexpr std::int64_t message_bytes_max = 1'048'588;
 
+// A batch of `records` with base timestamp base_ms.
+kafka::bytes build(const std::vector<kafka::record>& records, compression_codec codec,
+                   timestamp_type time_type) {
+    kafka::record_batch_options options;
+    options.base_timestamp = base_ms;
+    options.codec = codec;
+    options.time_type = time_type;
+    auto batch = kafka::build_record_batch(options, records);
+    EXPECT_TRUE(batch);
+    return batch ? *batch : kafka::bytes{};
+}
+
 // Records whose timestamps are base + 0, 7, 3, -2: the largest is not the last, and one is
 // below the base, as a batch of records with out-of-order timestamps has them.
 kafka::bytes batch_of(compression_codec codec,
@@ -35,13 +47,7 @@ kafka::bytes batch_of(compression_codec codec,
         record.value = kafka::bytes(200, std::byte{'v'});
         records.push_back(std::move(record));
     }
-    kafka::record_batch_options options;
-    options.base_timestamp = base_ms;
-    options.codec = codec;
-    options.time_type = time_type;
-    auto batch = kafka::build_record_batch(options, records);
-    EXPECT_TRUE(batch);
-    return batch ? *batch : kafka::bytes{};
+    return build(records, codec, time_type);
 }
 
 record_batch_header header_of(std::span<const std::byte> batch) {
@@ -153,13 +159,7 @@ kafka::bytes batch_with(std::vector<std::optional<std::string>> keys,
         record.value = kafka::bytes(10, std::byte{'v'});
         records.push_back(std::move(record));
     }
-    kafka::record_batch_options options;
-    options.base_timestamp = base_ms;
-    options.codec = codec;
-    options.time_type = time_type;
-    auto batch = kafka::build_record_batch(options, records);
-    EXPECT_TRUE(batch);
-    return batch ? *batch : kafka::bytes{};
+    return build(records, codec, time_type);
 }
 
 struct checked {
