@@ -37,16 +37,21 @@ bool wanted(const kafka::describe_configs_resource& resource, const std::string&
     return std::find(keys.begin(), keys.end(), name) != keys.end();
 }
 
-// Topic keys whose default comes from a broker key of the same name when that is set (Kafka
-// lists it as a STATIC_BROKER_CONFIG synonym).
+// The broker key that sets a topic key's default (Kafka lists it as a STATIC_BROKER_CONFIG
+// synonym), or nullptr.
 const config_entry* broker_synonym(const shard_context& context, std::string_view topic_key) {
-    if (topic_key != "compression.type" || context.broker_config == nullptr) return nullptr;
-    for (const auto& entry : context.broker_config->entries()) {
-        if (entry.name == topic_key) {
-            return entry.source == config_source::default_value ? nullptr : &entry;
-        }
+    if (context.broker_config == nullptr) return nullptr;
+    return set_broker_synonym(*context.broker_config, topic_key);
+}
+
+// The topic key's value that the broker key sets: the broker's value in the topic key's unit.
+std::string broker_default(const shard_context& context, const config_key& key,
+                           const config_entry& broker) {
+    if (context.settings != nullptr) {
+        auto found = context.settings->topic_defaults.find(key.name);
+        if (found != context.settings->topic_defaults.end()) return found->second;
     }
-    return nullptr;
+    return format_config_value(broker.value);
 }
 
 kafka::describe_configs_resource_result entry_of(const config_key& key,
@@ -94,7 +99,7 @@ void describe_topic(const shard_context& context, const kafka::describe_configs_
             result.configs.push_back(
                 entry_of(key, set->second, source_dynamic_topic, request, broker));
         } else if (broker != nullptr) {
-            result.configs.push_back(entry_of(key, format_config_value(broker->value),
+            result.configs.push_back(entry_of(key, broker_default(context, key, *broker),
                                               source_static_broker, request, broker));
         } else {
             result.configs.push_back(entry_of(key, format_config_value(key.default_value),

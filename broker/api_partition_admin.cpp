@@ -42,7 +42,8 @@ task<void> delete_one(const std::string& topic_name, const kafka::delete_records
         pending.done();
         co_return;
     }
-    if (resolve_topic_settings(topic->configs).cleanup == cleanup_policy::compact) {
+    auto& context = shard_context::current();
+    if (context.topic_settings.of(context.metadata, *topic).cleanup == cleanup_policy::compact) {
         // Kafka: records of a compacted-only topic are removed by compaction, not on request.
         answer.error_code = code(kafka_error::policy_violation);
         pending.done();

@@ -17,6 +17,7 @@ constexpr std::int32_t cluster_operations_all =
     (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12);
 // Config sources in DescribeConfigs and CreateTopics v5+.
 constexpr std::int8_t source_dynamic_topic = 1;
+constexpr std::int8_t source_static_broker = 4;
 constexpr std::int8_t source_default = 5;
 
 template <typename Names>
@@ -29,9 +30,11 @@ std::set<std::string> duplicates_of(const Names& names) {
     return twice;
 }
 
-// The effective configs of a new topic, as CreateTopics v5+ reports them.
+// The effective configs of a new topic, as CreateTopics v5+ reports them: its own, else the
+// broker's topic defaults (`defaults`), else Kafka's.
 std::vector<kafka::creatable_topic_configs> effective_configs(
-    const std::map<std::string, std::string>& set) {
+    const std::map<std::string, std::string>& set,
+    const std::map<std::string, std::string>* defaults) {
     std::vector<kafka::creatable_topic_configs> configs;
     auto values = parse_config(topic_config_schema(), "", "(topic)", {});
     for (const auto& entry : values->entries()) {
@@ -41,6 +44,9 @@ std::vector<kafka::creatable_topic_configs> effective_configs(
         if (explicit_value != set.end()) {
             config.value = explicit_value->second;
             config.config_source = source_dynamic_topic;
+        } else if (defaults != nullptr && defaults->contains(entry.name)) {
+            config.value = defaults->at(entry.name);
+            config.config_source = source_static_broker;
         } else {
             config.value = format_config_value(entry.value);
             config.config_source = source_default;
@@ -98,7 +104,10 @@ task<kafka::creatable_topic_result> create_one(const kafka::creatable_topic& top
         result.num_partitions = topic.num_partitions;
         result.replication_factor = topic.replication_factor;
     }
-    if (version >= 5) result.configs = effective_configs(configs);
+    if (version >= 5) {
+        const auto* settings = shard_context::current().settings;
+        result.configs = effective_configs(configs, settings ? &settings->topic_defaults : nullptr);
+    }
     co_return result;
 }
 

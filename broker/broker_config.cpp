@@ -1,12 +1,82 @@
 #include "broker/broker_config.h"
 
+#include <algorithm>
+#include <map>
+
 #include <fmt/format.h>
+
+#include "broker/topic_config.h"
 
 namespace laminar::broker {
 
 namespace {
 
 using std::chrono::milliseconds;
+
+// Kafka's broker keys that set topic defaults (topic_config.h, topic_key_synonyms), with
+// Kafka's defaults and ranges. Keys Kafka leaves unset by default (log.retention.ms, ...) show
+// the value they come to.
+void add_topic_defaults(config_schema& schema) {
+    const auto int32_max = std::int64_t{INT32_MAX};
+    schema
+        .add_enum("log.cleanup.policy", "delete",
+                  {"delete", "compact", "compact,delete", "delete,compact"},
+                  "cleanup.policy of topics without their own.")
+        .add_int64("log.cleaner.delete.retention.ms", 86400000, 0, INT64_MAX,
+                   "delete.retention.ms of topics without their own.")
+        .add_int64("log.segment.delete.delay.ms", 60000, 0, INT64_MAX,
+                   "file.delete.delay.ms of topics without their own.")
+        .add_int64("log.flush.interval.messages", INT64_MAX, 1, INT64_MAX,
+                   "flush.messages of topics without their own.")
+        .add_int64("log.flush.interval.ms", INT64_MAX, 0, INT64_MAX,
+                   "flush.ms of topics without their own.")
+        .add_int64("log.index.interval.bytes", 4096, 0, int32_max,
+                   "index.interval.bytes of topics without their own.")
+        .add_int64("log.cleaner.max.compaction.lag.ms", INT64_MAX, 1, INT64_MAX,
+                   "max.compaction.lag.ms of topics without their own.")
+        .add_int64("message.max.bytes", 1048588, 0, int32_max,
+                   "max.message.bytes of topics without their own.")
+        .add_bool("log.message.downconversion.enable", true,
+                  "message.downconversion.enable of topics without their own.")
+        .add_int64("log.message.timestamp.after.max.ms", INT64_MAX, 0, INT64_MAX,
+                   "message.timestamp.after.max.ms of topics without their own.")
+        .add_int64("log.message.timestamp.before.max.ms", INT64_MAX, 0, INT64_MAX,
+                   "message.timestamp.before.max.ms of topics without their own.")
+        .add_int64("log.message.timestamp.difference.max.ms", INT64_MAX, 0, INT64_MAX,
+                   "message.timestamp.difference.max.ms of topics without their own.")
+        .add_enum("log.message.timestamp.type", "CreateTime", {"CreateTime", "LogAppendTime"},
+                  "message.timestamp.type of topics without their own.")
+        .add_float64("log.cleaner.min.cleanable.ratio", 0.5, 0.0, 1.0,
+                     "min.cleanable.dirty.ratio of topics without their own.")
+        .add_int64("log.cleaner.min.compaction.lag.ms", 0, 0, INT64_MAX,
+                   "min.compaction.lag.ms of topics without their own.")
+        .add_int64("min.insync.replicas", 1, 1, int32_max,
+                   "min.insync.replicas of topics without their own.")
+        .add_bool("log.preallocate", false, "preallocate of topics without their own.")
+        .add_int64("log.retention.bytes", -1, -1, INT64_MAX,
+                   "retention.bytes of topics without their own.")
+        .add_int64("log.retention.ms", 604800000, -1, INT64_MAX,
+                   "retention.ms of topics without their own; over log.retention.minutes.")
+        .add_int64("log.retention.minutes", 10080, -1, int32_max,
+                   "retention.ms (in minutes) of topics without their own; over "
+                   "log.retention.hours.")
+        .add_int64("log.retention.hours", 168, -1, int32_max,
+                   "retention.ms (in hours) of topics without their own.")
+        .add_int64("log.segment.bytes", 1073741824, 14, int32_max,
+                   "segment.bytes of topics without their own.")
+        .add_int64("log.roll.ms", 604800000, 1, INT64_MAX,
+                   "segment.ms of topics without their own; over log.roll.hours.")
+        .add_int64("log.roll.hours", 168, 1, int32_max,
+                   "segment.ms (in hours) of topics without their own.")
+        .add_int64("log.index.size.max.bytes", 10485760, 4, int32_max,
+                   "segment.index.bytes of topics without their own.")
+        .add_int64("log.roll.jitter.ms", 0, 0, INT64_MAX,
+                   "segment.jitter.ms of topics without their own; over log.roll.jitter.hours.")
+        .add_int64("log.roll.jitter.hours", 0, 0, int32_max,
+                   "segment.jitter.ms (in hours) of topics without their own.")
+        .add_bool("unclean.leader.election.enable", false,
+                  "unclean.leader.election.enable of topics without their own.");
+}
 
 config_schema make_schema() {
     config_schema schema;
@@ -107,9 +177,41 @@ config_schema make_schema() {
                    "Partition logs open at once, split over the shards: opening one more "
                    "closes the least recently used idle log cleanly (it reopens on demand, "
                    "scanning nothing); 0: half the descriptor limit (RLIMIT_NOFILE).")
+        .add_list("controller.listener.names", {},
+                  "Listeners (by name) of the KRaft controller: the broker does not open them "
+                  "(Laminar's controller is laminar-ctld, or inside the broker with --dev).")
+        .add_string("listener.security.protocol.map",
+                    "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL",
+                    "NAME:PROTOCOL pairs giving each listener name its security protocol; "
+                    "only PLAINTEXT listeners are supported.")
         .add_ignored("broker.id", "use node.id")
         .add_ignored("zookeeper.connect", "Laminar has no ZooKeeper")
-        .add_ignored("process.roles", "Laminar's controller runs in laminar-ctld or --dev");
+        .add_ignored("process.roles", "Laminar's controller runs in laminar-ctld or --dev")
+        .add_ignored("controller.quorum.voters",
+                     "Laminar's controller runs in laminar-ctld or --dev")
+        .add_ignored("controller.quorum.bootstrap.servers",
+                     "Laminar's controller runs in laminar-ctld or --dev")
+        .add_ignored("inter.broker.listener.name",
+                     "a single-node broker has no inter-broker traffic")
+        .add_ignored("num.network.threads", "each shard serves its own connections")
+        .add_ignored("num.io.threads", "each shard does its own I/O (io_uring)")
+        .add_ignored("num.replica.fetchers", "a single-node broker fetches no replicas")
+        .add_ignored("num.recovery.threads.per.data.dir", "each shard recovers its own logs")
+        .add_ignored("socket.send.buffer.bytes", "the kernel's autotuned socket buffers are used")
+        .add_ignored("socket.receive.buffer.bytes",
+                     "the kernel's autotuned socket buffers are used")
+        .add_ignored("transaction.state.log.replication.factor", "transactions are not supported")
+        .add_ignored("transaction.state.log.min.isr", "transactions are not supported")
+        .add_ignored("transaction.state.log.num.partitions", "transactions are not supported")
+        .add_ignored("share.coordinator.state.topic.replication.factor",
+                     "share groups are not supported")
+        .add_ignored("share.coordinator.state.topic.min.isr", "share groups are not supported")
+        .add_ignored("log.flush.scheduler.interval.ms", "each log checks its own flush.ms")
+        .add_ignored("log.flush.offset.checkpoint.interval.ms",
+                     "see laminar.log.recovery.checkpoint.interval.ms")
+        .add_ignored("group.coordinator.rebalance.protocols",
+                     "the classic group protocol is the one supported");
+    add_topic_defaults(schema);
     return schema;
 }
 
@@ -143,9 +245,43 @@ result<std::vector<listener>, std::string> parse_listeners(std::string_view text
         parsed.push_back({std::string(item.substr(0, scheme_end)), *address});
     }
     if (parsed.empty()) return fail(std::string("no listener given"));
+    return parsed;
+}
+
+result<std::vector<listener>, std::string> broker_listeners(
+    std::vector<listener> parsed, std::string_view protocol_map,
+    const std::vector<std::string>& controller_names) {
+    std::map<std::string, std::string, std::less<>> protocols;
+    while (!protocol_map.empty()) {
+        const auto comma = protocol_map.find(',');
+        std::string_view pair = protocol_map.substr(0, comma);
+        protocol_map = comma == std::string_view::npos ? std::string_view{}
+                                                       : protocol_map.substr(comma + 1);
+        while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+        while (!pair.empty() && pair.back() == ' ') pair.remove_suffix(1);
+        if (pair.empty()) continue;
+        const auto colon = pair.find(':');
+        if (colon == std::string_view::npos || colon == 0 || colon + 1 == pair.size()) {
+            return fail(fmt::format("listener.security.protocol.map: '{}' is not NAME:PROTOCOL",
+                                    pair));
+        }
+        protocols[std::string(pair.substr(0, colon))] = std::string(pair.substr(colon + 1));
+    }
+    std::erase_if(parsed, [&](const listener& entry) {
+        return std::find(controller_names.begin(), controller_names.end(), entry.name) !=
+               controller_names.end();
+    });
+    if (parsed.empty()) return fail(std::string("every listener is a controller listener"));
     for (const auto& entry : parsed) {
-        if (entry.name != "PLAINTEXT") {
-            return fail(fmt::format("listener {}: only PLAINTEXT is supported", entry.name));
+        auto protocol = protocols.find(entry.name);
+        if (protocol == protocols.end()) {
+            return fail(fmt::format("listener {} has no security protocol in "
+                                    "listener.security.protocol.map",
+                                    entry.name));
+        }
+        if (protocol->second != "PLAINTEXT") {
+            return fail(fmt::format("listener {}: only PLAINTEXT is supported, not {}",
+                                    entry.name, protocol->second));
         }
     }
     return parsed;
@@ -154,7 +290,12 @@ result<std::vector<listener>, std::string> parse_listeners(std::string_view text
 result<broker_settings, std::string> read_broker_settings(const config& values) {
     broker_settings settings;
     settings.node_id = static_cast<std::int32_t>(values.get_int64("node.id"));
+    const auto& protocol_map = values.get_string("listener.security.protocol.map");
+    const auto& controller_names = values.get_list("controller.listener.names");
     auto listeners = parse_listeners(values.get_string("listeners"));
+    if (listeners) {
+        listeners = broker_listeners(std::move(*listeners), protocol_map, controller_names);
+    }
     if (!listeners) return fail("listeners: " + listeners.error());
     settings.listeners = std::move(*listeners);
     const auto& advertised = values.get_string("advertised.listeners");
@@ -162,9 +303,13 @@ result<broker_settings, std::string> read_broker_settings(const config& values) 
         settings.advertised_listeners = settings.listeners;
     } else {
         auto parsed = parse_listeners(advertised);
+        if (parsed) parsed = broker_listeners(std::move(*parsed), protocol_map, controller_names);
         if (!parsed) return fail("advertised.listeners: " + parsed.error());
         settings.advertised_listeners = std::move(*parsed);
     }
+    auto topic_defaults = topic_defaults_of(values);
+    if (!topic_defaults) return fail(topic_defaults.error());
+    settings.topic_defaults = std::move(*topic_defaults);
     const auto& dirs = values.get_list("log.dirs");
     if (dirs.size() != 1) return fail(std::string("log.dirs: give exactly one directory"));
     settings.data_dir = dirs.front();

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -86,10 +87,18 @@ struct broker_settings {
     std::string log_level;
     group_settings groups;
     log_maintenance_settings maintenance;
+    // Topic keys the broker's log.* (and other synonym) keys set (topic_defaults_of).
+    std::map<std::string, std::string> topic_defaults;
 };
 
-// "PLAINTEXT://127.0.0.1:9092,PLAINTEXT2://:9093". Only PLAINTEXT security is supported yet.
+// "PLAINTEXT://127.0.0.1:9092,INTERNAL://:9093": NAME://HOST:PORT items.
 result<std::vector<listener>, std::string> parse_listeners(std::string_view text);
+
+// The listeners the broker opens (or advertises): those not named in controller.listener.names,
+// each of which must map to PLAINTEXT in listener.security.protocol.map ("NAME:PROTOCOL,...").
+result<std::vector<listener>, std::string> broker_listeners(
+    std::vector<listener> parsed, std::string_view protocol_map,
+    const std::vector<std::string>& controller_names);
 
 // Reads the typed settings; errors name the key and say what is wrong.
 result<broker_settings, std::string> read_broker_settings(const config& values);

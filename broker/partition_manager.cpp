@@ -293,7 +293,7 @@ task<result<partition_manager::open_log*, partition_errc>> partition_manager::op
     options.data_dir = _data_dir;
     options.topic = topic.name;
     options.partition = partition;
-    options.config = log_config_of(resolve_topic_settings(topic.configs));
+    options.config = log_config_of(resolve_topic_settings(topic.configs, _topic_defaults));
     auto opened = co_await storage::partition_log::open(options);
     if (!opened) {
         LAMINAR_LOG_ERROR("cannot open the log of {}-{}: {}", topic.name, partition,
@@ -396,7 +396,7 @@ void partition_manager::reconfigure(const ctl::metadata_image& image) {
     for (auto& [key, entry] : _logs) {
         const ctl::topic_state* topic = image.find_topic(key.first);
         if (topic == nullptr || topic->topic_id != entry.topic_id) continue;  // being dropped
-        const auto config = log_config_of(resolve_topic_settings(topic->configs));
+        const auto config = log_config_of(resolve_topic_settings(topic->configs, _topic_defaults));
         if (auto changed = entry.log->reconfigure(config); !changed) {
             LAMINAR_LOG_WARN("{}-{} keeps its old settings: {}", key.first, key.second,
                              storage::to_string(changed.error()));

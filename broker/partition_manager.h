@@ -64,6 +64,12 @@ public:
                       std::size_t open_logs_max = 0, std::vector<unsigned> owners = {});
     ~partition_manager();
 
+    // The broker's topic defaults (broker_settings::topic_defaults), under every topic's own
+    // keys when its logs open or are reconfigured; must outlive this manager.
+    void set_topic_defaults(const std::map<std::string, std::string>* defaults) noexcept {
+        _topic_defaults = defaults;
+    }
+
     // The open log of a partition this shard owns, opening it if needed, held open for as long
     // as the returned pointer lives (the cap never closes it meanwhile). `image` is this shard's
     // metadata: the partition must exist there.
@@ -147,6 +153,7 @@ private:
     unsigned _shard_id;
     unsigned _shard_count;
     std::vector<unsigned> _owners;
+    const std::map<std::string, std::string>* _topic_defaults = nullptr;
     bool _closed = false;
     // Opens of different partitions run concurrently (a first produce to thousands of cold
     // partitions would otherwise wait for one open after another); one open per stripe at a

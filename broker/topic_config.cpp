@@ -102,8 +102,14 @@ result<void, std::string> validate_topic_configs(const std::map<std::string, std
     return {};
 }
 
-topic_settings resolve_topic_settings(const std::map<std::string, std::string>& set) {
+topic_settings resolve_topic_settings(const std::map<std::string, std::string>& set,
+                                      const std::map<std::string, std::string>* defaults) {
     std::vector<config_override> overrides;
+    if (defaults != nullptr) {
+        for (const auto& [key, value] : *defaults) {
+            if (!set.contains(key)) overrides.push_back({key, value, key});
+        }
+    }
     for (const auto& [key, value] : set) overrides.push_back({key, value, key});
     auto values = parse_config(topic_config_schema(), "", "(topic)", overrides);
     LAMINAR_ASSERT(values.has_value());  // validated before it was stored
@@ -136,6 +142,74 @@ topic_settings resolve_topic_settings(const std::map<std::string, std::string>& 
     return settings;
 }
 
+std::span<const topic_key_synonym> topic_key_synonyms() {
+    constexpr std::int64_t minute = 60'000, hour = 60 * minute;
+    static constexpr topic_key_synonym synonyms[] = {
+        {"cleanup.policy", "log.cleanup.policy"},
+        {"compression.type", "compression.type"},
+        {"delete.retention.ms", "log.cleaner.delete.retention.ms"},
+        {"file.delete.delay.ms", "log.segment.delete.delay.ms"},
+        {"flush.messages", "log.flush.interval.messages"},
+        {"flush.ms", "log.flush.interval.ms"},
+        {"index.interval.bytes", "log.index.interval.bytes"},
+        {"max.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms"},
+        {"max.message.bytes", "message.max.bytes"},
+        {"message.downconversion.enable", "log.message.downconversion.enable"},
+        {"message.timestamp.after.max.ms", "log.message.timestamp.after.max.ms"},
+        {"message.timestamp.before.max.ms", "log.message.timestamp.before.max.ms"},
+        {"message.timestamp.difference.max.ms", "log.message.timestamp.difference.max.ms"},
+        {"message.timestamp.type", "log.message.timestamp.type"},
+        {"min.cleanable.dirty.ratio", "log.cleaner.min.cleanable.ratio"},
+        {"min.compaction.lag.ms", "log.cleaner.min.compaction.lag.ms"},
+        {"min.insync.replicas", "min.insync.replicas"},
+        {"preallocate", "log.preallocate"},
+        {"retention.bytes", "log.retention.bytes"},
+        {"retention.ms", "log.retention.ms"},
+        {"retention.ms", "log.retention.minutes", minute},
+        {"retention.ms", "log.retention.hours", hour},
+        {"segment.bytes", "log.segment.bytes"},
+        {"segment.index.bytes", "log.index.size.max.bytes"},
+        {"segment.jitter.ms", "log.roll.jitter.ms"},
+        {"segment.jitter.ms", "log.roll.jitter.hours", hour},
+        {"segment.ms", "log.roll.ms"},
+        {"segment.ms", "log.roll.hours", hour},
+        {"unclean.leader.election.enable", "unclean.leader.election.enable"},
+    };
+    return synonyms;
+}
+
+result<std::map<std::string, std::string>, std::string> topic_defaults_of(const config& broker) {
+    std::map<std::string, std::string> defaults;
+    for (const auto& synonym : topic_key_synonyms()) {
+        const std::string topic_key(synonym.topic_key);
+        if (defaults.contains(topic_key)) continue;  // a synonym before this one is set
+        const auto& entry = broker.entry(synonym.broker_key);
+        if (entry.source == config_source::default_value) continue;
+        std::string value = format_config_value(entry.value);
+        if (synonym.scale != 1) {
+            // KafkaConfig: minutes and hours scale to ms; a negative retention is unlimited.
+            const auto scaled = std::get<std::int64_t>(entry.value) * synonym.scale;
+            value = std::to_string(scaled < 0 && topic_key == "retention.ms" ? -1 : scaled);
+        }
+        auto checked = validate_topic_configs({{topic_key, value}});
+        if (!checked) {
+            return fail(fmt::format("{}: not a valid default for the topic key {}: {}",
+                                    synonym.broker_key, topic_key, checked.error()));
+        }
+        defaults.emplace(topic_key, std::move(value));
+    }
+    return defaults;
+}
+
+const config_entry* set_broker_synonym(const config& broker, std::string_view topic_key) {
+    for (const auto& synonym : topic_key_synonyms()) {
+        if (synonym.topic_key != topic_key) continue;
+        const auto& entry = broker.entry(synonym.broker_key);
+        if (entry.source != config_source::default_value) return &entry;
+    }
+    return nullptr;
+}
+
 const std::string& effective_compression_type(const ctl::topic_state& topic,
                                               const topic_settings& settings,
                                               const std::string* broker_default) {
@@ -164,7 +238,7 @@ const topic_settings& topic_settings_cache::of(const ctl::metadata_image& image,
     ++_resolutions;
     found->second.topic_id = topic.topic_id;
     found->second.configs = topic.configs;
-    found->second.settings = resolve_topic_settings(topic.configs);
+    found->second.settings = resolve_topic_settings(topic.configs, _defaults);
     return found->second.settings;
 }
 

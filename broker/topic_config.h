@@ -7,7 +7,9 @@
 
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "core/compression.h"
 #include "core/config.h"
@@ -45,8 +47,30 @@ struct topic_settings {
     std::string compression_type = "producer";
 };
 
-// Effective settings from the explicitly set keys (already validated).
-topic_settings resolve_topic_settings(const std::map<std::string, std::string>& set);
+// Effective settings from the explicitly set keys (already validated) over `defaults`, the
+// broker's topic defaults (topic_defaults_of), when given.
+topic_settings resolve_topic_settings(const std::map<std::string, std::string>& set,
+                                      const std::map<std::string, std::string>* defaults = nullptr);
+
+// A broker key that gives a topic key its default (Kafka's LogConfig synonyms: log.retention.hours
+// for retention.ms, ...), in Kafka's precedence order per topic key. `scale` turns the broker
+// value into the topic key's unit (hours and minutes to ms).
+struct topic_key_synonym {
+    std::string_view topic_key;
+    std::string_view broker_key;
+    std::int64_t scale = 1;
+};
+std::span<const topic_key_synonym> topic_key_synonyms();
+
+// The topic defaults a broker config sets: for each topic key one of whose synonyms is set in
+// `broker` (not left at its default), the first set synonym's value in the topic key's unit
+// (a negative retention in hours or minutes is -1, unlimited, as in Kafka). The error names a
+// broker key whose value the topic key cannot take.
+result<std::map<std::string, std::string>, std::string> topic_defaults_of(const config& broker);
+
+// The broker key that gives `topic_key` its default in `broker`: the first of its synonyms that
+// is set (Kafka's STATIC_BROKER_CONFIG source), or nullptr.
+const config_entry* set_broker_synonym(const config& broker, std::string_view topic_key);
 
 // The compression.type in force for a topic: its own value when set, else the broker's default
 // (`broker_default`, when there is a broker config), else Kafka's ("producer").
@@ -65,6 +89,13 @@ class topic_settings_cache {
 public:
     static constexpr std::size_t stale_entries_max = 64;
 
+    // `defaults`: the broker's topic defaults, fixed for the broker's lifetime.
+    explicit topic_settings_cache(const std::map<std::string, std::string>* defaults = nullptr)
+        : _defaults(defaults) {}
+    void set_defaults(const std::map<std::string, std::string>* defaults) noexcept {
+        _defaults = defaults;
+        _entries.clear();
+    }
     const topic_settings& of(const ctl::metadata_image& image, const ctl::topic_state& topic);
     std::uint64_t resolutions() const noexcept { return _resolutions; }
     std::size_t size() const noexcept { return _entries.size(); }
@@ -75,6 +106,7 @@ private:
         std::map<std::string, std::string> configs;
         topic_settings settings;
     };
+    const std::map<std::string, std::string>* _defaults = nullptr;
     std::map<std::string, entry, std::less<>> _entries;
     std::uint64_t _resolutions = 0;
 };

@@ -26,14 +26,15 @@ def free_port():
 
 
 class Broker:
-    def __init__(self, extra_args=(), directory=None, port=None):
-        """A new broker; with `directory` (and `port`), a restart on an existing data dir."""
+    def __init__(self, extra_args=(), directory=None, port=None, dev_listen=True):
+        """A new broker; with `directory` (and `port`), a restart on an existing data dir.
+        dev_listen=False: no --dev --listen, the arguments (a config file) give the listener."""
         self.directory = directory or tempfile.mkdtemp(prefix="laminar-compat-")
         self.port = port or free_port()
         self.bootstrap = f"127.0.0.1:{self.port}"
         self.stderr = open(os.path.join(self.directory, "stderr.log"), "a+")
         self.process = subprocess.Popen(
-            [BROKER, "--dev", "--listen", self.bootstrap, *extra_args],
+            [BROKER, *(["--dev", "--listen", self.bootstrap] if dev_listen else []), *extra_args],
             cwd=self.directory, stdout=subprocess.PIPE, stderr=self.stderr, text=True)
         line = self.process.stdout.readline()
         if "listening" not in line:
