@@ -30,7 +30,8 @@ for p in "${packages[@]}"; do
   fi
 done
 
-# The JS test client (kafkajs) needs node and npm; Debian's nodejs only where none is present.
+# The JS test clients (kafkajs; @platformatic/kafka, which wants node >= 20.19) need node and
+# npm; Debian's nodejs only where none is present.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   for p in nodejs npm; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
