@@ -87,8 +87,8 @@ bool outside_bounds(std::int64_t timestamp, std::int64_t now_ms, const record_ru
 
 // One record's error, or nullopt: validateKey, then validateTimestamp.
 std::optional<std::pair<kafka_error, std::string>> record_error(
-    const record_batch_header& header, const storage::record_entry& record, std::int64_t now_ms, const record_rules& rules,
-    std::string_view partition) {
+    const record_batch_header& header, const storage::record_entry& record, std::int64_t now_ms,
+    const record_rules& rules, std::string_view partition) {
     if (rules.compacted && record.key_length < 0) {
         return std::pair{kafka_error::invalid_record,
                          "Compacted topic cannot accept message without key in topic partition " +
@@ -171,16 +171,19 @@ std::optional<std::int64_t> max_record_timestamp(std::span<const std::byte> batc
 
 kafka_error correct_max_timestamp(std::span<std::byte> batch, std::string& message) {
     const auto header = read_record_batch_header(batch);  // validated by check_produced_batch
-    if (header->time_type() != timestamp_type::create_time ||
-        header->max_timestamp >= header->base_timestamp) {
-        return kafka_error::none;
-    }
+    const bool flagged = header->time_type() == timestamp_type::log_append_time;
+    if (!flagged && header->max_timestamp >= header->base_timestamp) return kafka_error::none;
     const auto largest = max_record_timestamp(batch);
     if (!largest) {
         message = "The records of the batch cannot be read";
         return kafka_error::corrupt_message;
     }
-    if (*largest != header->max_timestamp) set_max_timestamp(batch, *largest);
+    if (flagged) {
+        // Kafka's setMaxTimestamp(CREATE_TIME, ...): the topic's type, the records' maximum.
+        set_create_time(batch, *largest);
+    } else if (*largest != header->max_timestamp) {
+        set_max_timestamp(batch, *largest);
+    }
     return kafka_error::none;
 }
 

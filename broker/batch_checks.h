@@ -80,8 +80,11 @@ kafka_error check_records(std::span<const std::byte> batch, const record_rules& 
 // (base timestamp + delta), -1 when none is larger. nullopt when the records cannot be read.
 std::optional<std::int64_t> max_record_timestamp(std::span<const std::byte> batch);
 
-// Sets the max timestamp of a CreateTime batch check_produced_batch accepted to its records'
-// when the header's is below the base timestamp (no record can have it), recomputing the CRC.
+// For a topic with message.timestamp.type=CreateTime: sets the max timestamp of a batch
+// check_produced_batch and check_records accepted to its records' when the header's is below the
+// base timestamp (no record can have it), and marks a batch the producer flagged LogAppendTime
+// (whose records all carry timestamps, or check_records refused it) CreateTime with its records'
+// max timestamp, as Kafka's LogValidator does; recomputes the CRC when it changes the batch.
 // CORRUPT_MESSAGE when the records cannot be read then.
 kafka_error correct_max_timestamp(std::span<std::byte> batch, std::string& message);
 

@@ -89,6 +89,14 @@ void set_log_append_time(std::span<std::byte> batch, std::int64_t append_time_ms
     store_be(batch.data() + layout::crc, compute_record_batch_crc(batch));
 }
 
+void set_create_time(std::span<std::byte> batch, std::int64_t max_timestamp) noexcept {
+    auto attributes = load_be<std::int16_t>(batch.data() + layout::attributes);
+    attributes = static_cast<std::int16_t>(attributes & ~record_batch_attributes::log_append_time);
+    store_be(batch.data() + layout::attributes, attributes);
+    store_be(batch.data() + layout::max_timestamp, max_timestamp);
+    store_be(batch.data() + layout::crc, compute_record_batch_crc(batch));
+}
+
 void set_max_timestamp(std::span<std::byte> batch, std::int64_t max_timestamp) noexcept {
     store_be(batch.data() + layout::max_timestamp, max_timestamp);
     store_be(batch.data() + layout::crc, compute_record_batch_crc(batch));

@@ -123,6 +123,8 @@ void set_base_offset(std::span<std::byte> batch, std::int64_t base_offset) noexc
 void set_partition_leader_epoch(std::span<std::byte> batch, std::int32_t epoch) noexcept;
 // Marks the batch LogAppendTime with max_timestamp = append_time_ms and recomputes the CRC.
 void set_log_append_time(std::span<std::byte> batch, std::int64_t append_time_ms) noexcept;
+// Marks the batch CreateTime with `max_timestamp` and recomputes the CRC.
+void set_create_time(std::span<std::byte> batch, std::int64_t max_timestamp) noexcept;
 // Sets max_timestamp (CreateTime batches: the largest record timestamp) and recomputes the CRC.
 void set_max_timestamp(std::span<std::byte> batch, std::int64_t max_timestamp) noexcept;
 // CRC32C over bytes [attributes, end) of a whole batch.

@@ -32,14 +32,14 @@ def varint(value):
     return bytes(out)
 
 
-def record_batch(producer_id, epoch, sequence, values):
+def record_batch(producer_id, epoch, sequence, values, attributes=0):
     records = b""
     for delta, value in enumerate(values):
         body = (b"\x00" + varint(0) + varint(delta) + varint(-1) + varint(len(value)) + value +
                 varint(0))
         records += varint(len(body)) + body
-    after_crc = struct.pack(">hiqqqhii", 0, len(values) - 1, 1000, 1000, producer_id, epoch,
-                            sequence, len(values)) + records
+    after_crc = struct.pack(">hiqqqhii", attributes, len(values) - 1, 1000, 1000, producer_id,
+                            epoch, sequence, len(values)) + records
     header = struct.pack(">iBI", -1, 2, crc32c(after_crc))
     return struct.pack(">qi", 0, len(header) + len(after_crc)) + header + after_crc
 

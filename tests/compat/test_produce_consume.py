@@ -6,7 +6,7 @@ import os
 import threading
 import time
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import TIMESTAMP_CREATE_TIME, Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from conftest import run
@@ -181,3 +181,19 @@ def test_timestamp_bounds_refuse_records_as_kafka_does(broker):
         watermarks.close()
     assert all(outcomes[("python.appendtime", label)] is None for label in (b"old", b"new", b"now"))
     assert len(consume_all(broker, "python.appendtime", 0, 3)) == 3
+
+
+def test_a_producers_log_append_time_flag_is_rewritten_to_the_topics_type(broker):
+    """Kafka's LogValidator gives a batch the topic's timestamp type: on a CreateTime topic a
+    batch a producer flagged LogAppendTime is stored CreateTime with its records' timestamps."""
+    from test_idempotent_wire import Connection, record_batch
+    create(broker, "python.flagged")
+    connection = Connection(broker.bootstrap)
+    try:
+        flagged = record_batch(-1, -1, -1, [b"a", b"b"], attributes=0x08)
+        assert connection.produce("python.flagged", flagged) == (0, 0)
+    finally:
+        connection.sock.close()
+    records = consume_all(broker, "python.flagged", 0, 2)
+    assert [(m.value(), m.timestamp()) for m in records] == [
+        (b"a", (TIMESTAMP_CREATE_TIME, 1000)), (b"b", (TIMESTAMP_CREATE_TIME, 1000))]

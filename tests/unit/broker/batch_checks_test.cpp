@@ -112,7 +112,7 @@ TEST(batch_checks, a_max_timestamp_below_the_base_is_recomputed_with_the_crc) {
     }
 }
 
-TEST(batch_checks, a_plausible_max_timestamp_and_log_append_time_are_kept) {
+TEST(batch_checks, a_plausible_max_timestamp_is_kept) {
     // The header is trusted when it could be right: the append path reads no records then.
     auto plausible = batch_of(compression_codec::gzip);
     set_max_timestamp(plausible, base_ms + 1);
@@ -120,12 +120,20 @@ TEST(batch_checks, a_plausible_max_timestamp_and_log_append_time_are_kept) {
     std::string message;
     EXPECT_EQ(correct_max_timestamp(plausible, message), kafka_error::none);
     EXPECT_EQ(plausible, before);
-    // LogAppendTime: the log stamps the append time over it.
-    auto append_time = batch_of(compression_codec::none, timestamp_type::log_append_time);
-    set_max_timestamp(append_time, -1);
-    const auto unchanged = append_time;
-    EXPECT_EQ(correct_max_timestamp(append_time, message), kafka_error::none);
-    EXPECT_EQ(append_time, unchanged);
+}
+
+TEST(batch_checks, a_producers_log_append_time_flag_becomes_create_time_on_a_create_time_topic) {
+    // Kafka's LogValidator sets (CREATE_TIME, the records' max) whatever the producer flagged.
+    for (auto codec : {compression_codec::none, compression_codec::lz4}) {
+        auto flagged = batch_of(codec, timestamp_type::log_append_time);
+        set_max_timestamp(flagged, base_ms + 1000);  // neither the records' max nor impossible
+        std::string message;
+        EXPECT_EQ(correct_max_timestamp(flagged, message), kafka_error::none);
+        const auto header = header_of(flagged);
+        EXPECT_EQ(header.time_type(), timestamp_type::create_time);
+        EXPECT_EQ(header.max_timestamp, base_ms + 7);
+        EXPECT_EQ(flagged, batch_of(codec)) << "the same bytes as a CreateTime batch";
+    }
 }
 
 TEST(batch_checks, unreadable_records_behind_an_impossible_max_timestamp_are_corrupt) {
