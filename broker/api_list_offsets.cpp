@@ -1,5 +1,9 @@
 #include "broker/api_list_offsets.h"
 
+#include <array>
+
+#include "core/endian.h"
+
 #include "broker/offset_answers.h"
 #include "broker/partition_access.h"
 #include "core/wait_group.h"
@@ -16,6 +20,7 @@ struct lookup_outcome {
     kafka_error error = kafka_error::none;
     std::int64_t offset = -1;
     std::int64_t timestamp = -1;
+    std::int32_t leader_epoch = -1;  // Kafka: the found batch's epoch; -1 when none
     explicit lookup_outcome(kafka_error failed = kafka_error::none) : error(failed) {}
 };
 
@@ -36,6 +41,29 @@ task<storage::result<std::vector<std::byte>>> read_first_batch(storage::partitio
     co_return bytes;
 }
 
+// The leader epoch of the batch holding `offset`, -1 when it has none (Kafka's epoch cache:
+// epochForOffset). Reads the batch header only.
+task<storage::result<std::int32_t>> epoch_of_batch_at(storage::partition_log& log,
+                                                      std::int64_t offset) {
+    auto read = co_await log.read(offset, 1);
+    if (!read) co_return fail(read.error());
+    if (read->range.length < record_batch_layout::header_bytes) co_return -1;
+    std::array<std::byte, record_batch_layout::header_bytes> header{};
+    std::size_t filled = 0;
+    while (filled < header.size()) {
+        auto target = std::span<std::byte>(header).subspan(filled);
+        auto got = co_await io::read(read->range.fd, target, read->range.position + filled);
+        if (!got) co_return fail(storage::errc_from_core(got.error()));
+        if (*got == 0) co_return fail(storage::errc::corrupt_log);
+        filled += *got;
+    }
+    const auto epoch = load_be<std::int32_t>(header.data() +
+                                             record_batch_layout::partition_leader_epoch);
+    co_return epoch >= 0 ? epoch : -1;
+}
+
+std::int32_t epoch_or_none(std::int32_t epoch) noexcept { return epoch >= 0 ? epoch : -1; }
+
 task<void> lookup_one(const std::string& topic_name, const kafka::list_offsets_partition& wanted,
                       std::int16_t version, kafka::list_offsets_partition_response& answer,
                       wait_group& pending) {
@@ -48,7 +76,6 @@ task<void> lookup_one(const std::string& topic_name, const kafka::list_offsets_p
         co_return;
     }
     const auto& partition = topic->partitions[static_cast<std::size_t>(wanted.partition_index)];
-    answer.leader_epoch = partition.leader_epoch;
     if (wanted.current_leader_epoch >= 0 && wanted.current_leader_epoch != partition.leader_epoch) {
         answer.error_code = code(wanted.current_leader_epoch > partition.leader_epoch
                                      ? kafka_error::unknown_leader_epoch
@@ -57,12 +84,26 @@ task<void> lookup_one(const std::string& topic_name, const kafka::list_offsets_p
         co_return;
     }
     const std::int64_t timestamp = wanted.timestamp;
-    auto lookup = [timestamp](storage::partition_log& log) -> task<lookup_outcome> {
+    // Kafka's leader epochs in the answer (UnifiedLog.fetchOffsetByTimestamp, Partition): the
+    // current one for the latest offset, the found batch's for the others; -1 when nothing is
+    // found (buildErrorResponse leaves LeaderEpoch at its default).
+    const std::int32_t current_epoch = partition.leader_epoch;
+    auto lookup = [timestamp,
+                   current_epoch](storage::partition_log& log) -> task<lookup_outcome> {
         lookup_outcome outcome;
         if (timestamp == earliest_timestamp) {
+            // The epoch cache's epoch at the log start: its batch's, or on an empty log the
+            // current epoch (the cache holds it from the log end at the leader's election).
             outcome.offset = log.log_start_offset();
+            outcome.leader_epoch = current_epoch;
+            if (outcome.offset < log.log_end_offset()) {
+                auto epoch = co_await epoch_of_batch_at(log, outcome.offset);
+                if (!epoch) co_return lookup_outcome(to_kafka_error(epoch.error()));
+                outcome.leader_epoch = *epoch;
+            }
         } else if (timestamp == latest_timestamp) {
             outcome.offset = log.log_end_offset();  // one node: the high watermark
+            outcome.leader_epoch = current_epoch;
         } else if (timestamp == max_timestamp) {
             auto batch = co_await log.batch_with_max_timestamp();
             if (!batch) co_return lookup_outcome(to_kafka_error(batch.error()));
@@ -70,6 +111,7 @@ task<void> lookup_one(const std::string& topic_name, const kafka::list_offsets_p
                 auto header = read_record_batch_header(**batch);
                 outcome.timestamp = header ? header->max_timestamp : -1;
                 outcome.offset = offset_of_max_timestamp(**batch);
+                if (header) outcome.leader_epoch = epoch_or_none(header->partition_leader_epoch);
             }
         } else {
             auto found = co_await log.offset_for_timestamp(timestamp);
@@ -80,6 +122,9 @@ task<void> lookup_one(const std::string& topic_name, const kafka::list_offsets_p
                 // The log names the batch; the answer is the record inside it.
                 auto batch = co_await read_first_batch(log, (*found)->offset);
                 if (!batch) co_return lookup_outcome(to_kafka_error(batch.error()));
+                if (auto header = read_record_batch_header(*batch)) {
+                    outcome.leader_epoch = epoch_or_none(header->partition_leader_epoch);
+                }
                 auto record = first_record_at_or_after(*batch, timestamp, log.log_start_offset());
                 if (record) {
                     outcome.offset = record->offset;
@@ -94,6 +139,7 @@ task<void> lookup_one(const std::string& topic_name, const kafka::list_offsets_p
     answer.error_code = code(outcome.error);
     answer.offset = outcome.offset;
     answer.timestamp = outcome.timestamp;
+    answer.leader_epoch = outcome.error == kafka_error::none ? outcome.leader_epoch : -1;
     if (version == 0 && outcome.error == kafka_error::none && outcome.offset >= 0) {
         answer.old_style_offsets = {outcome.offset};
     }
