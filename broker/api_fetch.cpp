@@ -39,6 +39,11 @@ struct wanted_partition {
 struct fetch_answers {
     std::vector<kafka::fetch_response_partition> partitions;
     std::vector<storage::file_range> ranges;
+    // Slots whose answer is UNSUPPORTED_COMPRESSION_TYPE once the fetch is done (Kafka replaces
+    // the read's answer when it sends the response; the read itself counts as any other).
+    std::vector<std::size_t> refused_codec;
+    // A partition failed before any read (a leader epoch error): Kafka answers at once.
+    bool failed_early = false;
 };
 
 // Reads one partition on its owner; remembers the fetch's shard as a watcher first, so an
@@ -98,12 +103,11 @@ std::vector<wanted_partition> resolve(shard_context& context, std::int16_t versi
                                          : kafka_error::unknown_topic_or_partition);
             continue;
         }
-        // Kafka answers this instead of whatever the read found (the records or another error);
-        // fetches from v10 on skip the settings lookup.
+        // Kafka answers this instead of whatever the read finds (the records or another error)
+        // when it sends the response; fetches from v10 on skip the settings lookup.
         if (version < fetch_version_zstd_min &&
             fetch_refuses_codec(compression_type_of(context, *state), version)) {
-            answer.error_code = code(kafka_error::unsupported_compression_type);
-            continue;
+            answers.refused_codec.push_back(slot);
         }
         const auto epoch =
             state->partitions[static_cast<std::size_t>(partition.partition)].leader_epoch;
@@ -111,6 +115,7 @@ std::vector<wanted_partition> resolve(shard_context& context, std::int16_t versi
             answer.error_code = code(partition.current_leader_epoch > epoch
                                          ? kafka_error::unknown_leader_epoch
                                          : kafka_error::fenced_leader_epoch);
+            answers.failed_early = true;
             continue;
         }
         if (request.isolation_level == 0) answer.aborted_transactions.reset();
@@ -306,8 +311,10 @@ task<status> handle_fetch(shard_context& context, const kafka::request_header& h
         }
         wanted.clear();
     }
+    // Kafka's ReplicaManager answers at once when a partition's read failed (errorReadingData).
     const auto deadline =
-        clock::now() + std::chrono::milliseconds(std::max(request.max_wait_ms, 0));
+        clock::now() + std::chrono::milliseconds(
+                           answers.failed_early ? 0 : std::max(request.max_wait_ms, 0));
     const auto min_bytes = static_cast<std::uint64_t>(std::max(request.min_bytes, 1));
     const auto owner = single_owner(wanted);
     if (owner && *owner != context.shard_id) {
@@ -317,6 +324,14 @@ task<status> handle_fetch(shard_context& context, const kafka::request_header& h
         co_await submit_to(*owner, wait_on_owner);
     } else {
         co_await read_until(wanted, request, answers, deadline, min_bytes);
+    }
+    for (const auto slot : answers.refused_codec) {
+        auto& answer = answers.partitions[slot];
+        answer = kafka::fetch_response_partition{};  // FetchResponse.partitionResponse(tp, error)
+        answer.partition_index = fetch.items[slot].request.partition;
+        answer.error_code = code(kafka_error::unsupported_compression_type);
+        answer.high_watermark = -1;
+        answers.ranges[slot] = {};
     }
     std::vector<std::size_t> chosen;
     switch (fetch.type) {
