@@ -1,5 +1,6 @@
 #include "broker/api_list_offsets.h"
 
+#include <algorithm>
 #include <array>
 
 #include "core/endian.h"
@@ -24,20 +25,29 @@ struct lookup_outcome {
     explicit lookup_outcome(kafka_error failed = kafka_error::none) : error(failed) {}
 };
 
+// Fills `bytes` from the start of `range`: its first bytes.size() bytes, fewer when the range is
+// shorter. Returns how many.
+task<storage::result<std::size_t>> read_range_start(const storage::file_range& range,
+                                                    std::span<std::byte> bytes) {
+    bytes = bytes.first(std::min<std::size_t>(bytes.size(), range.length));
+    std::size_t filled = 0;
+    while (filled < bytes.size()) {
+        auto got = co_await io::read(range.fd, bytes.subspan(filled), range.position + filled);
+        if (!got) co_return fail(storage::errc_from_core(got.error()));
+        if (*got == 0) co_return fail(storage::errc::corrupt_log);
+        filled += *got;
+    }
+    co_return filled;
+}
+
 // The whole batch holding `offset` (the read answers whole batches, at least one).
 task<storage::result<std::vector<std::byte>>> read_first_batch(storage::partition_log& log,
                                                                std::int64_t offset) {
     auto read = co_await log.read(offset, 1);
     if (!read) co_return fail(read.error());
     std::vector<std::byte> bytes(read->range.length);
-    std::size_t filled = 0;
-    while (filled < bytes.size()) {
-        auto target = std::span<std::byte>(bytes).subspan(filled);
-        auto got = co_await io::read(read->range.fd, target, read->range.position + filled);
-        if (!got) co_return fail(storage::errc_from_core(got.error()));
-        if (*got == 0) co_return fail(storage::errc::corrupt_log);
-        filled += *got;
-    }
+    auto filled = co_await read_range_start(read->range, bytes);
+    if (!filled) co_return fail(filled.error());
     co_return bytes;
 }
 
@@ -47,16 +57,10 @@ task<storage::result<std::int32_t>> epoch_of_batch_at(storage::partition_log& lo
                                                       std::int64_t offset) {
     auto read = co_await log.read(offset, 1);
     if (!read) co_return fail(read.error());
-    if (read->range.length < record_batch_layout::header_bytes) co_return -1;
     std::array<std::byte, record_batch_layout::header_bytes> header{};
-    std::size_t filled = 0;
-    while (filled < header.size()) {
-        auto target = std::span<std::byte>(header).subspan(filled);
-        auto got = co_await io::read(read->range.fd, target, read->range.position + filled);
-        if (!got) co_return fail(storage::errc_from_core(got.error()));
-        if (*got == 0) co_return fail(storage::errc::corrupt_log);
-        filled += *got;
-    }
+    auto filled = co_await read_range_start(read->range, header);
+    if (!filled) co_return fail(filled.error());
+    if (*filled < header.size()) co_return -1;
     const auto epoch = load_be<std::int32_t>(header.data() +
                                              record_batch_layout::partition_leader_epoch);
     co_return epoch >= 0 ? epoch : -1;
