@@ -21,21 +21,31 @@ void set_error(kafka::alter_configs_resource_response& answer, const ctl::comman
     answer.error_message = error.message;
 }
 
-// Broker resources: the name must be this broker's id (or empty: the cluster default); any key
-// is refused, none can change while the broker runs.
+// Broker resources: the name must be this broker's id or empty (the cluster-wide defaults);
+// false when it is answered.
 template <typename Resource>
-void answer_broker(const shard_context& context, const Resource& resource,
-                   kafka::alter_configs_resource_response& answer) {
+bool check_broker_name(const shard_context& context, const Resource& resource,
+                       kafka::alter_configs_resource_response& answer) {
     const auto node = std::to_string(context.settings->node_id);
     if (!resource.resource_name.empty() && resource.resource_name != node) {
         answer.error_code = code(kafka_error::invalid_request);
         answer.error_message = "Unexpected broker id, expected " + node + " or empty string, but "
                                "received " + resource.resource_name;
-        return;
+        return false;
     }
-    std::vector<std::string> names;
-    for (const auto& config : resource.configs) names.push_back(config.name);
-    if (!names.empty()) set_error(answer, broker_configs_refusal(names));
+    return true;
+}
+
+// Runs `rewrite` against the broker resource's dynamic configs on the controller and commits
+// the result.
+task<void> rewrite_broker(std::string name, metadata_controller::config_rewrite rewrite,
+                          bool validate_only, kafka::alter_configs_resource_response& answer) {
+    auto change = [name = std::move(name), rewrite = std::move(rewrite), validate_only]() {
+        return shard_context::current().controller->rewrite_broker_configs(name, rewrite,
+                                                                           validate_only);
+    };
+    auto changed = co_await submit_to(controller_shard, change);
+    if (!changed) set_error(answer, changed.error());
 }
 
 // Runs `rewrite` against the topic's current configs on the controller and commits the result.
@@ -93,7 +103,18 @@ task<kafka::alter_configs_response> handle_alter_configs(shard_context& context,
         auto& answer = response.responses.emplace_back();
         if (!start_answer(resource, repeated, answer)) continue;
         if (resource.resource_type == resource_broker) {
-            answer_broker(context, resource, answer);
+            if (!check_broker_name(context, resource, answer)) continue;
+            auto wanted = replaced_broker_configs(resource.configs);
+            if (!wanted) {
+                set_error(answer, wanted.error());
+                continue;
+            }
+            metadata_controller::config_rewrite rewrite =
+                [wanted = std::move(*wanted)](const broker_configs&) {
+                    return ctl::command_result<broker_configs>(wanted);
+                };
+            co_await rewrite_broker(resource.resource_name, std::move(rewrite),
+                                    request.validate_only, answer);
             continue;
         }
         auto wanted = replaced_topic_configs(resource.configs);
@@ -124,7 +145,13 @@ task<kafka::incremental_alter_configs_response> handle_incremental_alter_configs
             continue;
         }
         if (resource.resource_type == resource_broker) {
-            answer_broker(context, resource, answer);
+            if (!check_broker_name(context, resource, answer)) continue;
+            metadata_controller::config_rewrite rewrite =
+                [configs = std::move(resource.configs)](const broker_configs& current) {
+                    return incremented_broker_configs(current, configs);
+                };
+            co_await rewrite_broker(resource.resource_name, std::move(rewrite),
+                                    request.validate_only, answer);
             continue;
         }
         metadata_controller::config_rewrite rewrite =

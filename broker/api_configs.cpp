@@ -14,6 +14,8 @@ namespace {
 constexpr std::int8_t resource_topic = 2;
 constexpr std::int8_t resource_broker = 4;
 constexpr std::int8_t source_dynamic_topic = 1;
+constexpr std::int8_t source_dynamic_broker = 2;
+constexpr std::int8_t source_dynamic_default = 3;
 constexpr std::int8_t source_static_broker = 4;
 constexpr std::int8_t source_default = 5;
 
@@ -37,47 +39,79 @@ bool wanted(const kafka::describe_configs_resource& resource, const std::string&
     return std::find(keys.begin(), keys.end(), name) != keys.end();
 }
 
-// The broker key that sets a topic key's default (Kafka lists it as a STATIC_BROKER_CONFIG
-// synonym), or nullptr.
-const config_entry* broker_synonym(const shard_context& context, std::string_view topic_key) {
-    if (context.broker_config == nullptr) return nullptr;
-    return set_broker_synonym(*context.broker_config, topic_key);
+// One level a config's value can come from, as DescribeConfigs lists synonyms: `name` and
+// `raw` as set at that level (a broker key and its value), `value` in the described key's unit.
+struct level {
+    std::string name;
+    std::string value;
+    std::string raw;
+    std::int8_t source = source_default;
+};
+
+std::string_view dynamic_broker_key(std::string_view topic_key) {
+    for (const auto& synonym : topic_key_synonyms()) {
+        if (synonym.topic_key == topic_key) return synonym.broker_key;  // the first: scale 1
+    }
+    return {};
 }
 
-// The topic key's value that the broker key sets: the broker's value in the topic key's unit.
-std::string broker_default(const shard_context& context, const config_key& key,
-                           const config_entry& broker) {
-    if (context.settings != nullptr) {
-        auto found = context.settings->topic_defaults.find(key.name);
-        if (found != context.settings->topic_defaults.end()) return found->second;
+// The dynamic levels of broker key `broker_key`: this broker's own (unless `per_broker` is
+// false) over the cluster-wide default.
+void add_dynamic_levels(const shard_context& context, std::string_view broker_key,
+                        bool per_broker, std::vector<level>& levels) {
+    if (broker_key.empty()) return;
+    auto add = [&](const std::string& resource, std::int8_t source) {
+        const auto* set = context.metadata.broker_configs(resource);
+        if (set == nullptr) return;
+        auto found = set->find(std::string(broker_key));
+        if (found == set->end()) return;
+        levels.push_back(level{std::string(broker_key), found->second, found->second, source});
+    };
+    if (per_broker) add(std::to_string(context.settings->node_id), source_dynamic_broker);
+    add("", source_dynamic_default);
+}
+
+// The levels of a topic key, highest precedence first: the topic's own value, the broker's
+// dynamic configs, its file (through any synonym, in the topic key's unit), Kafka's default.
+std::vector<level> topic_levels(const shard_context& context, const ctl::topic_state& topic,
+                                const config_key& key) {
+    std::vector<level> levels;
+    if (auto set = topic.configs.find(key.name); set != topic.configs.end()) {
+        levels.push_back({key.name, set->second, set->second, source_dynamic_topic});
     }
-    return format_config_value(broker.value);
+    if (context.settings != nullptr) {
+        add_dynamic_levels(context, dynamic_broker_key(key.name), true, levels);
+    }
+    if (context.broker_config != nullptr) {
+        if (const auto* broker = set_broker_synonym(*context.broker_config, key.name)) {
+            std::string value = format_config_value(broker->value);
+            if (context.settings != nullptr) {
+                auto found = context.settings->topic_defaults.find(key.name);
+                if (found != context.settings->topic_defaults.end()) value = found->second;
+            }
+            levels.push_back(
+                {broker->name, value, format_config_value(broker->value), source_static_broker});
+        }
+    }
+    const auto fallback = format_config_value(key.default_value);
+    levels.push_back({key.name, fallback, fallback, source_default});
+    return levels;
 }
 
 kafka::describe_configs_resource_result entry_of(const config_key& key,
-                                                 std::optional<std::string> value,
-                                                 std::int8_t source,
+                                                 const std::vector<level>& levels,
                                                  const kafka::describe_configs_request& request,
-                                                 const config_entry* broker = nullptr) {
+                                                 bool read_only) {
     kafka::describe_configs_resource_result entry;
     entry.name = key.name;
-    entry.value = value;
-    entry.is_default = source == source_default;
-    entry.config_source = source;
+    entry.value = levels.front().value;
+    entry.config_source = levels.front().source;
+    entry.is_default = entry.config_source == source_default;
+    entry.read_only = read_only;
     entry.config_type = kafka_config_type(key);
     if (request.include_documentation) entry.documentation = key.doc;
     if (request.include_synonyms) {
-        if (source != source_static_broker) {
-            entry.synonyms.push_back({key.name, std::move(value), source});
-        }
-        if (broker != nullptr) {
-            entry.synonyms.push_back(
-                {broker->name, format_config_value(broker->value), source_static_broker});
-        }
-        if (source != source_default) {
-            entry.synonyms.push_back(
-                {key.name, format_config_value(key.default_value), source_default});
-        }
+        for (const auto& at : levels) entry.synonyms.push_back({at.name, at.raw, at.source});
     }
     return entry;
 }
@@ -93,28 +127,20 @@ void describe_topic(const shard_context& context, const kafka::describe_configs_
     }
     for (const auto& key : topic_config_schema().keys()) {
         if (!key.ignored_reason.empty() || !wanted(resource, key.name)) continue;
-        auto set = topic->configs.find(key.name);
-        const auto* broker = broker_synonym(context, key.name);
-        if (set != topic->configs.end()) {
-            result.configs.push_back(
-                entry_of(key, set->second, source_dynamic_topic, request, broker));
-        } else if (broker != nullptr) {
-            result.configs.push_back(entry_of(key, broker_default(context, key, *broker),
-                                              source_static_broker, request, broker));
-        } else {
-            result.configs.push_back(entry_of(key, format_config_value(key.default_value),
-                                              source_default, request));
-        }
+        result.configs.push_back(entry_of(key, topic_levels(context, *topic, key), request, false));
     }
 }
 
+// Broker "<node id>": every key, from its dynamic configs, file or default. Broker "": the
+// cluster-wide dynamic defaults only, as Kafka lists them.
 void describe_broker(const shard_context& context, const kafka::describe_configs_request& request,
                      const kafka::describe_configs_resource& resource,
                      kafka::describe_configs_result& result) {
-    if (resource.resource_name != std::to_string(context.settings->node_id)) {
+    const bool per_broker = !resource.resource_name.empty();
+    if (per_broker && resource.resource_name != std::to_string(context.settings->node_id)) {
         result.error_code = code(kafka_error::invalid_request);
         result.error_message = "Unexpected broker id, expected " +
-                               std::to_string(context.settings->node_id);
+                               std::to_string(context.settings->node_id) + " or empty string";
         return;
     }
     for (const auto& entry : context.broker_config->entries()) {
@@ -122,14 +148,30 @@ void describe_broker(const shard_context& context, const kafka::describe_configs
         if (key == nullptr || !key->ignored_reason.empty() || !wanted(resource, entry.name)) {
             continue;
         }
-        const auto source = entry.source == config_source::default_value ? source_default
-                                                                           : source_static_broker;
-        result.configs.push_back(
-            entry_of(*key, format_config_value(entry.value), source, request));
+        const bool dynamic = dynamic_topic_synonym(entry.name) != nullptr;
+        std::vector<level> levels;
+        if (dynamic) add_dynamic_levels(context, entry.name, per_broker, levels);
+        if (!per_broker && (levels.empty() || levels.front().source != source_dynamic_default)) {
+            continue;
+        }
+        const auto value = format_config_value(entry.value);
+        if (entry.source != config_source::default_value) {
+            levels.push_back({entry.name, value, value, source_static_broker});
+        }
+        const auto fallback = format_config_value(key->default_value);
+        levels.push_back({entry.name, fallback, fallback, source_default});
+        result.configs.push_back(entry_of(*key, levels, request, !dynamic));
     }
 }
 
 }  // namespace
+
+std::pair<std::string, std::int8_t> topic_default(const shard_context& context,
+                                                  const config_key& key) {
+    static const ctl::topic_state none;
+    auto levels = topic_levels(context, none, key);
+    return {std::move(levels.front().value), levels.front().source};
+}
 
 kafka::describe_configs_response handle_describe_configs(
     const shard_context& context, const kafka::request_header&,

@@ -74,9 +74,8 @@ task<read_outcome> read_partition(const wanted_partition& wanted, std::uint64_t 
 }
 
 const std::string& compression_type_of(shard_context& context, const ctl::topic_state& topic) {
-    const auto* broker = context.settings;
-    return effective_compression_type(topic, context.topic_settings.of(context.metadata, topic),
-                                      broker != nullptr ? &broker->compression_type : nullptr);
+    // The topic's own value, else the broker's default (the cache resolves with both).
+    return context.topic_settings.of(context.metadata, topic).compression_type;
 }
 
 // The items that name existing partitions, with their answers set up; the others get errors.

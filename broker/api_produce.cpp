@@ -26,11 +26,10 @@ struct append_outcome {
 // compression.type: a topic's own value, else the broker's. "producer" keeps batches as sent;
 // a codec ("uncompressed" is none) recompresses batches in another codec before the append,
 // on the connection's shard. Only topics with a codec pay for it.
-kafka_error apply_compression_type(const ctl::topic_state& topic, const topic_settings& settings,
+kafka_error apply_compression_type(const topic_settings& settings,
                                    kafka::bytes& records, std::string& message) {
     const auto* broker = shard_context::current().settings;
-    const std::string& wanted = effective_compression_type(
-        topic, settings, broker != nullptr ? &broker->compression_type : nullptr);
+    const std::string& wanted = settings.compression_type;  // the topic's, else the broker's
     if (wanted == "producer") return kafka_error::none;
     const auto codec = wanted == "uncompressed" ? compression_codec::none
                                                 : parse_compression_codec(wanted).value_or(
@@ -134,7 +133,7 @@ task<void> produce_one(const std::string& topic_name, std::int16_t version,
         invalid = correct_max_timestamp(*data.records, message);
     }
     if (invalid == kafka_error::none) {
-        invalid = apply_compression_type(*topic, settings, *data.records, message);
+        invalid = apply_compression_type(settings, *data.records, message);
     }
     if (invalid != kafka_error::none) {
         answer.error_code = code(invalid);

@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "broker/api_configs.h"
 #include "broker/kafka_errors.h"
 #include "broker/metadata_controller.h"
 #include "broker/topic_config.h"
@@ -17,8 +18,6 @@ constexpr std::int32_t cluster_operations_all =
     (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12);
 // Config sources in DescribeConfigs and CreateTopics v5+.
 constexpr std::int8_t source_dynamic_topic = 1;
-constexpr std::int8_t source_static_broker = 4;
-constexpr std::int8_t source_default = 5;
 
 template <typename Names>
 std::set<std::string> duplicates_of(const Names& names) {
@@ -31,25 +30,22 @@ std::set<std::string> duplicates_of(const Names& names) {
 }
 
 // The effective configs of a new topic, as CreateTopics v5+ reports them: its own, else the
-// broker's topic defaults (`defaults`), else Kafka's.
+// broker's (topic_default: dynamic, file or Kafka's).
 std::vector<kafka::creatable_topic_configs> effective_configs(
-    const std::map<std::string, std::string>& set,
-    const std::map<std::string, std::string>* defaults) {
+    const shard_context& context, const std::map<std::string, std::string>& set) {
     std::vector<kafka::creatable_topic_configs> configs;
-    auto values = parse_config(topic_config_schema(), "", "(topic)", {});
-    for (const auto& entry : values->entries()) {
+    for (const auto& key : topic_config_schema().keys()) {
+        if (!key.ignored_reason.empty()) continue;
         kafka::creatable_topic_configs config;
-        config.name = entry.name;
-        auto explicit_value = set.find(entry.name);
+        config.name = key.name;
+        auto explicit_value = set.find(key.name);
         if (explicit_value != set.end()) {
             config.value = explicit_value->second;
             config.config_source = source_dynamic_topic;
-        } else if (defaults != nullptr && defaults->contains(entry.name)) {
-            config.value = defaults->at(entry.name);
-            config.config_source = source_static_broker;
         } else {
-            config.value = format_config_value(entry.value);
-            config.config_source = source_default;
+            auto [value, source] = topic_default(context, key);
+            config.value = std::move(value);
+            config.config_source = source;
         }
         configs.push_back(std::move(config));
     }
@@ -105,8 +101,7 @@ task<kafka::creatable_topic_result> create_one(const kafka::creatable_topic& top
         result.replication_factor = topic.replication_factor;
     }
     if (version >= 5) {
-        const auto* settings = shard_context::current().settings;
-        result.configs = effective_configs(configs, settings ? &settings->topic_defaults : nullptr);
+        result.configs = effective_configs(shard_context::current(), configs);
     }
     co_return result;
 }

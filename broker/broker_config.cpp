@@ -324,7 +324,6 @@ result<broker_settings, std::string> read_broker_settings(const config& values) 
         static_cast<std::size_t>(values.get_size("laminar.fetch.copy.bytes.max"));
     settings.connections_max = values.get_int64("max.connections");
     settings.connections_per_ip_max = values.get_int64("max.connections.per.ip");
-    settings.compression_type = values.get_string("compression.type");
     settings.fetch_session_slots = values.get_int64("max.incremental.fetch.session.cache.slots");
     settings.fetch_session_eviction_ms =
         values.get_int64("min.incremental.fetch.session.eviction.ms");

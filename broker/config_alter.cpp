@@ -62,17 +62,19 @@ std::vector<std::string> split_list(std::string_view text) {
     return items;
 }
 
-// APPEND or SUBTRACT of `value`'s items to the key's list (its default when not set).
-ctl::command_result<std::string> changed_list(const topic_configs& configs, const config_key& key,
+// APPEND or SUBTRACT of `value`'s items to the list under `name` (the key's default when not
+// set); `key` is the topic key that gives the value's type.
+ctl::command_result<std::string> changed_list(const topic_configs& configs,
+                                              const std::string& name, const config_key& key,
                                               config_operation operation,
                                               const std::string& value) {
     if (!is_list_key(key)) {
         return refuse(ctl::command_errc::invalid_config,
                       fmt::format("Config value {} is not allowed for config key: {}",
                                   operation == config_operation::append ? "append" : "subtract",
-                                  key.name));
+                                  name));
     }
-    auto set = configs.find(key.name);
+    auto set = configs.find(name);
     auto items = split_list(set != configs.end() ? set->second
                                                  : format_config_value(key.default_value));
     for (const auto& item : split_list(value)) {
@@ -81,6 +83,52 @@ ctl::command_result<std::string> changed_list(const topic_configs& configs, cons
         if (operation == config_operation::subtract && at != items.end()) items.erase(at);
     }
     return fmt::format("{}", fmt::join(items, ","));
+}
+
+// One IncrementalAlterConfigs operation on `configs`, under the operation's name; `key` is the
+// topic key that gives the value's type.
+ctl::command_result<void> apply_operation(topic_configs& configs, const config_key& key,
+                                          const kafka::incremental_alterable_config& config) {
+    const auto operation = static_cast<config_operation>(config.config_operation);
+    switch (operation) {
+    case config_operation::set: configs[config.name] = *config.value; break;
+    case config_operation::remove: configs.erase(config.name); break;
+    case config_operation::append:
+    case config_operation::subtract: {
+        auto list = changed_list(configs, config.name, key, operation, *config.value);
+        if (!list) return fail(list.error());
+        configs[config.name] = std::move(*list);
+        break;
+    }
+    }
+    return {};
+}
+
+ctl::command_error refusal_of(const std::vector<std::string>& names) {
+    return {ctl::command_errc::invalid_request,
+            fmt::format("Cannot update these configs dynamically: Set({})",
+                        fmt::join(names, ", "))};
+}
+
+// A broker resource's dynamic configs: every key one that may change while the broker runs
+// (INVALID_REQUEST naming the others, as Kafka), every value one its topic key takes
+// (INVALID_CONFIG).
+ctl::command_result<broker_configs> validated_broker(broker_configs configs) {
+    std::vector<std::string> fixed;
+    for (const auto& [name, value] : configs) {
+        if (dynamic_topic_synonym(name) == nullptr) fixed.push_back(name);
+    }
+    if (!fixed.empty()) return fail(refusal_of(fixed));
+    for (const auto& [name, value] : configs) {
+        const std::string topic_key(dynamic_topic_synonym(name)->topic_key);
+        if (auto valid = validate_topic_configs({{topic_key, value}}); !valid) {
+            return refuse(ctl::command_errc::invalid_config,
+                          fmt::format("Invalid value {} for configuration {} (as the default of "
+                                      "the topic config {}): {}",
+                                      value, name, topic_key, valid.error()));
+        }
+    }
+    return configs;
 }
 
 }  // namespace
@@ -119,26 +167,48 @@ ctl::command_result<topic_configs> incremented_topic_configs(
             return refuse(ctl::command_errc::invalid_config,
                           "Unknown topic config name: " + config.name);
         }
-        const auto operation = static_cast<config_operation>(config.config_operation);
-        switch (operation) {
-        case config_operation::set: wanted[config.name] = *config.value; break;
-        case config_operation::remove: wanted.erase(config.name); break;
-        case config_operation::append:
-        case config_operation::subtract: {
-            auto list = changed_list(wanted, *key, operation, *config.value);
-            if (!list) return fail(list.error());
-            wanted[config.name] = std::move(*list);
-            break;
-        }
+        if (auto applied = apply_operation(wanted, *key, config); !applied) {
+            return fail(applied.error());
         }
     }
     return validated(std::move(wanted));
 }
 
+ctl::command_result<broker_configs> replaced_broker_configs(
+    const std::vector<kafka::alterable_config>& configs) {
+    auto checked = check_entries(configs, [](const auto&) { return false; });
+    if (!checked) return fail(checked.error());
+    broker_configs wanted;
+    for (const auto& config : configs) wanted[config.name] = *config.value;
+    return validated_broker(std::move(wanted));
+}
+
+ctl::command_result<broker_configs> incremented_broker_configs(
+    const broker_configs& current,
+    const std::vector<kafka::incremental_alterable_config>& configs) {
+    if (auto checked = check_incremental_configs(configs); !checked) return fail(checked.error());
+    broker_configs wanted = current;
+    std::vector<std::string> fixed;
+    for (const auto& config : configs) {
+        const auto* synonym = dynamic_topic_synonym(config.name);
+        const auto* key =
+            synonym != nullptr ? topic_config_schema().find(synonym->topic_key) : nullptr;
+        if (key == nullptr) {  // refused below, with every such key named, unless deleted
+            if (config.config_operation != static_cast<std::int8_t>(config_operation::remove)) {
+                fixed.push_back(config.name);
+            }
+            continue;
+        }
+        if (auto applied = apply_operation(wanted, *key, config); !applied) {
+            return fail(applied.error());
+        }
+    }
+    if (!fixed.empty()) return fail(broker_configs_refusal(fixed));
+    return validated_broker(std::move(wanted));
+}
+
 ctl::command_error broker_configs_refusal(const std::vector<std::string>& names) {
-    return {ctl::command_errc::invalid_request,
-            fmt::format("Cannot update these configs dynamically: Set({})",
-                        fmt::join(names, ", "))};
+    return refusal_of(names);
 }
 
 }  // namespace laminar::broker

@@ -1,4 +1,5 @@
-// How AlterConfigs and IncrementalAlterConfigs change a topic's explicit configs, checked as Kafka
+// How AlterConfigs and IncrementalAlterConfigs change a topic's explicit configs (and a broker's
+// dynamic configs, at the end), checked as Kafka
 // checks them: AlterConfigs gives the whole new set (keys left out return to their defaults);
 // IncrementalAlterConfigs applies SET, DELETE, APPEND and SUBTRACT per key to the current set
 // (APPEND and SUBTRACT only on list-typed keys, from the default when the key is not set).
@@ -32,8 +33,23 @@ ctl::command_result<void> check_incremental_configs(
 ctl::command_result<topic_configs> incremented_topic_configs(
     const topic_configs& current, const std::vector<kafka::incremental_alterable_config>& configs);
 
-// The refusal for broker resources: no broker config can change while the broker runs, which
-// Kafka answers with INVALID_REQUEST naming the keys.
+// A broker resource's dynamic configs ("<node id>": this broker's own; "": the cluster-wide
+// defaults), by broker key. Only the topic defaults Kafka lets change while a broker runs can be
+// set (dynamic_topic_synonym: log.retention.ms, log.segment.bytes, compression.type, ...); they
+// apply to every topic that does not set its own key.
+using broker_configs = std::map<std::string, std::string>;
+
+// AlterConfigs on a broker resource: its new set of dynamic configs.
+ctl::command_result<broker_configs> replaced_broker_configs(
+    const std::vector<kafka::alterable_config>& configs);
+
+// IncrementalAlterConfigs on a broker resource: `current` with the operations applied, validated.
+ctl::command_result<broker_configs> incremented_broker_configs(
+    const broker_configs& current,
+    const std::vector<kafka::incremental_alterable_config>& configs);
+
+// The refusal of broker keys that cannot change while the broker runs, which Kafka answers with
+// INVALID_REQUEST naming the keys.
 ctl::command_error broker_configs_refusal(const std::vector<std::string>& names);
 
 }  // namespace laminar::broker

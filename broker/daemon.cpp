@@ -203,7 +203,6 @@ result<void, std::string> run_broker(const config& values, const broker_settings
     for (unsigned shard = 0; shard < shard_count; ++shard) {
         partitions.push_back(std::make_unique<partition_manager>(
             settings.data_dir, shard, shard_count, open_logs_max, owners));
-        partitions.back()->set_topic_defaults(&settings.topic_defaults);
         contexts[shard].partitions = partitions.back().get();
         group_managers.push_back(std::make_unique<group_manager>(settings.groups, shard));
         contexts[shard].groups = group_managers.back().get();
@@ -212,9 +211,9 @@ result<void, std::string> run_broker(const config& values, const broker_settings
         contexts[shard].shard_id = shard;
         contexts[shard].settings = &settings;
         contexts[shard].broker_config = &values;
-        contexts[shard].topic_settings.set_defaults(&settings.topic_defaults);
         contexts[shard].cluster_id = meta->cluster_id;
         contexts[shard].metadata = image;
+        refresh_topic_defaults(contexts[shard]);  // the file's, under the dynamic ones in `image`
     }
     ctl::topic_defaults defaults{settings.num_partitions, settings.default_replication_factor};
     metadata_controller controller(std::move(metadata->log), std::move(image), defaults,

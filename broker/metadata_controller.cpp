@@ -1,5 +1,6 @@
 #include "broker/metadata_controller.h"
 
+#include "broker/broker_config.h"
 #include "broker/group_manager.h"
 #include "broker/partition_manager.h"
 #include "broker/shard_context.h"
@@ -62,6 +63,7 @@ task<ctl::command_result<void>> metadata_controller::commit(
             if (!here.metadata.apply(*shared)) {
                 on_internal_error("a committed metadata batch did not apply to a shard's copy");
             }
+            if (changes_configs) refresh_topic_defaults(here);
             if (changes_configs && here.partitions != nullptr) {
                 here.partitions->reconfigure(here.metadata);
             }
@@ -154,6 +156,43 @@ task<ctl::command_result<void>> metadata_controller::rewrite_topic_configs(
     auto planned = ctl::plan_alter_topic_configs(_image, name, changes);
     if (!planned) co_return fail(planned.error());
     co_return co_await commit(std::move(*planned));
+}
+
+task<ctl::command_result<void>> metadata_controller::rewrite_broker_configs(
+    std::string name, config_rewrite rewrite, bool validate_only) {
+    auto held = co_await _changes.lock();
+    static const std::map<std::string, std::string> none;
+    const auto* found = _image.broker_configs(name);
+    const auto& current = found != nullptr ? *found : none;
+    auto wanted = rewrite(current);
+    if (!wanted) co_return fail(wanted.error());
+    std::vector<ctl::metadata_record> batch;
+    for (const auto& [key, value] : current) {
+        if (!wanted->contains(key)) {
+            batch.push_back(ctl::metadata_record::of(
+                ctl::config_record{ctl::config_resource_type::broker, name, key, std::nullopt}));
+        }
+    }
+    for (const auto& [key, value] : *wanted) {
+        auto now = current.find(key);
+        if (now == current.end() || now->second != value) {
+            batch.push_back(ctl::metadata_record::of(
+                ctl::config_record{ctl::config_resource_type::broker, name, key, value}));
+        }
+    }
+    if (validate_only || batch.empty()) co_return ctl::command_result<void>{};
+    LAMINAR_LOG_INFO("dynamic broker configs of {}: {} changes", name.empty() ? "<default>" : name,
+                     batch.size());
+    co_return co_await commit(std::move(batch));
+}
+
+void refresh_topic_defaults(shard_context& shard) {
+    if (shard.settings == nullptr) return;
+    shard.topic_defaults = effective_topic_defaults(
+        shard.settings->topic_defaults, shard.metadata.broker_configs(""),
+        shard.metadata.broker_configs(std::to_string(shard.settings->node_id)));
+    shard.topic_settings.set_defaults(&shard.topic_defaults);
+    if (shard.partitions != nullptr) shard.partitions->set_topic_defaults(&shard.topic_defaults);
 }
 
 }  // namespace laminar::broker

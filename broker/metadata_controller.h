@@ -49,6 +49,11 @@ public:
     task<ctl::command_result<void>> rewrite_topic_configs(std::string name,
                                                           config_rewrite rewrite,
                                                           bool validate_only);
+    // The same for a broker resource's dynamic configs ("": the cluster-wide defaults, else a
+    // node id); every shard then resolves its topic defaults again (refresh_topic_defaults).
+    task<ctl::command_result<void>> rewrite_broker_configs(std::string name,
+                                                           config_rewrite rewrite,
+                                                           bool validate_only);
 
 private:
     // Appends, applies, and spreads one planned batch to every shard.
@@ -62,5 +67,12 @@ private:
     std::mt19937 _random{std::random_device{}()};
     std::function<std::uint32_t()> _next_random;
 };
+
+struct shard_context;
+
+// Sets `shard.topic_defaults` from the broker's static topic defaults and the dynamic broker
+// configs in the shard's image copy (effective_topic_defaults), and drops the settings resolved
+// from the old ones. The partition logs take them at their next reconfigure().
+void refresh_topic_defaults(shard_context& shard);
 
 }  // namespace laminar::broker

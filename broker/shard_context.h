@@ -5,6 +5,7 @@
 // @locality owning shard; current() is the calling shard's context.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,6 +43,9 @@ struct shard_context {
     fetch_waiters waiters;                         // fetches parked on this shard
     std::unique_ptr<fetch_session_cache> fetch_sessions;  // made by the first fetch
     topic_settings_cache topic_settings;           // resolved settings, per metadata change
+    // The topic defaults in force: the broker's file under its dynamic configs in `metadata`
+    // (refresh_topic_defaults, after every config change).
+    std::map<std::string, std::string> topic_defaults;
 
     static shard_context& current() noexcept;
     static void set_current(shard_context* context) noexcept;

@@ -201,6 +201,29 @@ result<std::map<std::string, std::string>, std::string> topic_defaults_of(const 
     return defaults;
 }
 
+const topic_key_synonym* dynamic_topic_synonym(std::string_view broker_key) {
+    for (const auto& synonym : topic_key_synonyms()) {
+        if (synonym.broker_key == broker_key) return synonym.scale == 1 ? &synonym : nullptr;
+    }
+    return nullptr;
+}
+
+std::map<std::string, std::string> effective_topic_defaults(
+    const std::map<std::string, std::string>& static_defaults,
+    const std::map<std::string, std::string>* dynamic_default,
+    const std::map<std::string, std::string>* dynamic_broker) {
+    auto defaults = static_defaults;
+    for (const auto* layer : {dynamic_default, dynamic_broker}) {
+        if (layer == nullptr) continue;
+        for (const auto& [broker_key, value] : *layer) {
+            if (const auto* synonym = dynamic_topic_synonym(broker_key)) {
+                defaults[std::string(synonym->topic_key)] = value;
+            }
+        }
+    }
+    return defaults;
+}
+
 const config_entry* set_broker_synonym(const config& broker, std::string_view topic_key) {
     for (const auto& synonym : topic_key_synonyms()) {
         if (synonym.topic_key != topic_key) continue;
@@ -208,15 +231,6 @@ const config_entry* set_broker_synonym(const config& broker, std::string_view to
         if (entry.source != config_source::default_value) return &entry;
     }
     return nullptr;
-}
-
-const std::string& effective_compression_type(const ctl::topic_state& topic,
-                                              const topic_settings& settings,
-                                              const std::string* broker_default) {
-    if (topic.configs.contains("compression.type") || broker_default == nullptr) {
-        return settings.compression_type;
-    }
-    return *broker_default;
 }
 
 const topic_settings& topic_settings_cache::of(const ctl::metadata_image& image,

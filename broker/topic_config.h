@@ -62,6 +62,21 @@ struct topic_key_synonym {
 };
 std::span<const topic_key_synonym> topic_key_synonyms();
 
+// The broker keys that AlterConfigs may set on a broker resource while it runs, for topic
+// defaults: each topic key's first synonym, in the topic key's unit (log.retention.ms; not
+// log.retention.minutes or .hours), as Kafka's DynamicLogConfig.ReconfigurableConfigs. nullptr
+// when `broker_key` is not one.
+const topic_key_synonym* dynamic_topic_synonym(std::string_view broker_key);
+
+// The topic defaults in force on a broker, in Kafka's precedence: its own dynamic configs
+// (`dynamic_broker`, AlterConfigs on resource "<node id>") over the dynamic cluster-wide defaults
+// (`dynamic_default`, resource "") over `static_defaults` (its file, topic_defaults_of). Dynamic
+// keys that set no topic default are skipped; either map may be null.
+std::map<std::string, std::string> effective_topic_defaults(
+    const std::map<std::string, std::string>& static_defaults,
+    const std::map<std::string, std::string>* dynamic_default,
+    const std::map<std::string, std::string>* dynamic_broker);
+
 // The topic defaults a broker config sets: for each topic key one of whose synonyms is set in
 // `broker` (not left at its default), the first set synonym's value in the topic key's unit
 // (a negative retention in hours or minutes is -1, unlimited, as in Kafka). The error names a
@@ -71,12 +86,6 @@ result<std::map<std::string, std::string>, std::string> topic_defaults_of(const 
 // The broker key that gives `topic_key` its default in `broker`: the first of its synonyms that
 // is set (Kafka's STATIC_BROKER_CONFIG source), or nullptr.
 const config_entry* set_broker_synonym(const config& broker, std::string_view topic_key);
-
-// The compression.type in force for a topic: its own value when set, else the broker's default
-// (`broker_default`, when there is a broker config), else Kafka's ("producer").
-const std::string& effective_compression_type(const ctl::topic_state& topic,
-                                              const topic_settings& settings,
-                                              const std::string* broker_default);
 
 // A shard's topic settings, resolved once per topic and set of configs instead of on every
 // produce (resolving parses every key of the schema). An entry keeps the configs it was
@@ -89,7 +98,8 @@ class topic_settings_cache {
 public:
     static constexpr std::size_t stale_entries_max = 64;
 
-    // `defaults`: the broker's topic defaults, fixed for the broker's lifetime.
+    // `defaults`: the broker's topic defaults; set_defaults again after they change (it drops
+    // every entry).
     explicit topic_settings_cache(const std::map<std::string, std::string>* defaults = nullptr)
         : _defaults(defaults) {}
     void set_defaults(const std::map<std::string, std::string>* defaults) noexcept {

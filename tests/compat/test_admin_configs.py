@@ -100,8 +100,8 @@ def test_alter_configs_errors_and_validate_only(broker):
                              set_config={"retention.ms": "1000"})
     assert alter(admin, missing) == 3  # UNKNOWN_TOPIC_OR_PARTITION
     node = ConfigResource(ConfigResource.Type.BROKER, "1",
-                          set_config={"log.retention.ms": "1000"})
-    assert alter(admin, node) == 42  # INVALID_REQUEST: not dynamic
+                          set_config={"log.retention.hours": "1"})
+    assert alter(admin, node) == 42  # INVALID_REQUEST: not dynamic (log.retention.ms is)
     only_checked = ConfigResource(ConfigResource.Type.TOPIC, "checked",
                                   set_config={"retention.ms": "1000"})
     try:

@@ -105,5 +105,41 @@ TEST(config_alter, broker_keys_are_refused_by_name) {
               "Cannot update these configs dynamically: Set(log.retention.ms, num.io.threads)");
 }
 
+TEST(config_alter, broker_resources_take_the_dynamic_topic_defaults) {
+    auto replaced = replaced_broker_configs(
+        {{"log.retention.ms", "60000"}, {"message.max.bytes", "20000"}});
+    ASSERT_TRUE(replaced) << replaced.error().message;
+    EXPECT_EQ(*replaced,
+              (broker_configs{{"log.retention.ms", "60000"}, {"message.max.bytes", "20000"}}));
+    auto incremented = incremented_broker_configs(
+        *replaced, {op("log.retention.ms", config_operation::remove, std::nullopt),
+                    op("log.cleanup.policy", config_operation::append, "compact"),
+                    op("num.io.threads", config_operation::remove, std::nullopt)});
+    ASSERT_TRUE(incremented) << incremented.error().message;
+    EXPECT_EQ(*incremented, (broker_configs{{"log.cleanup.policy", "delete,compact"},
+                                            {"message.max.bytes", "20000"}}));
+}
+
+TEST(config_alter, broker_keys_that_cannot_change_are_refused_by_name) {
+    // The hours and minutes synonyms are not dynamic in Kafka either; nor is a thread pool here.
+    auto fixed = replaced_broker_configs({{"log.retention.hours", "1"}, {"num.io.threads", "4"}});
+    ASSERT_FALSE(fixed);
+    EXPECT_EQ(fixed.error().code, ctl::command_errc::invalid_request);
+    EXPECT_EQ(fixed.error().message,
+              "Cannot update these configs dynamically: Set(log.retention.hours, num.io.threads)");
+    auto incremental = incremented_broker_configs(
+        {}, {op("num.partitions", config_operation::set, "3")});
+    ASSERT_FALSE(incremental);
+    EXPECT_EQ(incremental.error().code, ctl::command_errc::invalid_request);
+    auto bad_value = replaced_broker_configs({{"log.segment.bytes", "-5"}});
+    ASSERT_FALSE(bad_value);
+    EXPECT_EQ(bad_value.error().code, ctl::command_errc::invalid_config);
+    EXPECT_NE(bad_value.error().message.find("log.segment.bytes"), std::string::npos);
+    auto not_a_list = incremented_broker_configs(
+        {}, {op("log.retention.ms", config_operation::append, "5")});
+    ASSERT_FALSE(not_a_list);
+    EXPECT_EQ(not_a_list.error().code, ctl::command_errc::invalid_config);
+}
+
 }  // namespace
 }  // namespace laminar::broker

@@ -48,14 +48,41 @@ TEST(topic_config, timestamp_bounds_fall_back_to_the_deprecated_difference_as_in
 }
 
 TEST(topic_config, compression_type_is_the_topics_else_the_brokers) {
+    const std::map<std::string, std::string> broker_defaults{{"compression.type", "zstd"}};
+    EXPECT_EQ(resolve_topic_settings({}, &broker_defaults).compression_type, "zstd");
+    EXPECT_EQ(resolve_topic_settings({}).compression_type, "producer");
+    const std::map<std::string, std::string> own{{"compression.type", "producer"}};
+    EXPECT_EQ(resolve_topic_settings(own, &broker_defaults).compression_type, "producer");
+    // The shard's cache resolves with the broker's defaults too.
+    ctl::metadata_image image;
     ctl::topic_state topic;
-    const std::string broker_default = "zstd";
-    auto on_defaults = resolve_topic_settings(topic.configs);
-    EXPECT_EQ(effective_compression_type(topic, on_defaults, &broker_default), "zstd");
-    EXPECT_EQ(effective_compression_type(topic, on_defaults, nullptr), "producer");
-    topic.configs = {{"compression.type", "producer"}};
-    auto own = resolve_topic_settings(topic.configs);
-    EXPECT_EQ(effective_compression_type(topic, own, &broker_default), "producer");
+    topic.name = "t";
+    topic_settings_cache cache(&broker_defaults);
+    EXPECT_EQ(cache.of(image, topic).compression_type, "zstd");
+}
+
+TEST(topic_config, only_each_topic_keys_first_synonym_is_dynamic) {
+    ASSERT_NE(dynamic_topic_synonym("log.retention.ms"), nullptr);
+    EXPECT_EQ(dynamic_topic_synonym("log.retention.ms")->topic_key, "retention.ms");
+    EXPECT_EQ(dynamic_topic_synonym("message.max.bytes")->topic_key, "max.message.bytes");
+    EXPECT_EQ(dynamic_topic_synonym("log.retention.hours"), nullptr);
+    EXPECT_EQ(dynamic_topic_synonym("log.roll.hours"), nullptr);
+    EXPECT_EQ(dynamic_topic_synonym("num.partitions"), nullptr);
+    EXPECT_EQ(dynamic_topic_synonym("retention.ms"), nullptr);  // a topic key, not a broker key
+}
+
+TEST(topic_config, dynamic_broker_configs_layer_over_the_file) {
+    const std::map<std::string, std::string> file{{"retention.ms", "1800000"},
+                                                  {"segment.bytes", "1048576"}};
+    const std::map<std::string, std::string> cluster{{"log.retention.ms", "60000"},
+                                                     {"message.max.bytes", "20000"},
+                                                     {"num.io.threads", "8"}};
+    const std::map<std::string, std::string> node{{"message.max.bytes", "40000"}};
+    EXPECT_EQ(effective_topic_defaults(file, nullptr, nullptr), file);
+    EXPECT_EQ(effective_topic_defaults(file, &cluster, &node),
+              (std::map<std::string, std::string>{{"max.message.bytes", "40000"},
+                                                  {"retention.ms", "60000"},
+                                                  {"segment.bytes", "1048576"}}));
 }
 
 TEST(topic_config, bad_keys_and_values_name_the_key) {
