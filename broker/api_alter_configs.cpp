@@ -36,24 +36,16 @@ bool check_broker_name(const shard_context& context, const Resource& resource,
     return true;
 }
 
-// Runs `rewrite` against the broker resource's dynamic configs on the controller and commits
-// the result.
-task<void> rewrite_broker(std::string name, metadata_controller::config_rewrite rewrite,
-                          bool validate_only, kafka::alter_configs_resource_response& answer) {
-    auto change = [name = std::move(name), rewrite = std::move(rewrite), validate_only]() {
-        return shard_context::current().controller->rewrite_broker_configs(name, rewrite,
-                                                                           validate_only);
-    };
-    auto changed = co_await submit_to(controller_shard, change);
-    if (!changed) set_error(answer, changed.error());
-}
-
-// Runs `rewrite` against the topic's current configs on the controller and commits the result.
-task<void> rewrite_topic(std::string name, metadata_controller::config_rewrite rewrite,
-                         bool validate_only, kafka::alter_configs_resource_response& answer) {
-    auto change = [name = std::move(name), rewrite = std::move(rewrite), validate_only]() {
-        return shard_context::current().controller->rewrite_topic_configs(name, rewrite,
-                                                                          validate_only);
+// Runs `rewrite` against the resource's current configs (a topic's, or a broker resource's
+// dynamic ones) on the controller and commits the result.
+task<void> rewrite_configs(std::int8_t type, std::string name,
+                           metadata_controller::config_rewrite rewrite, bool validate_only,
+                           kafka::alter_configs_resource_response& answer) {
+    auto change = [type, name = std::move(name), rewrite = std::move(rewrite), validate_only]() {
+        auto& controller = *shard_context::current().controller;
+        return type == resource_broker
+                   ? controller.rewrite_broker_configs(name, rewrite, validate_only)
+                   : controller.rewrite_topic_configs(name, rewrite, validate_only);
     };
     auto changed = co_await submit_to(controller_shard, change);
     if (!changed) set_error(answer, changed.error());
@@ -102,22 +94,10 @@ task<kafka::alter_configs_response> handle_alter_configs(shard_context& context,
     for (const auto& resource : request.resources) {
         auto& answer = response.responses.emplace_back();
         if (!start_answer(resource, repeated, answer)) continue;
-        if (resource.resource_type == resource_broker) {
-            if (!check_broker_name(context, resource, answer)) continue;
-            auto wanted = replaced_broker_configs(resource.configs);
-            if (!wanted) {
-                set_error(answer, wanted.error());
-                continue;
-            }
-            metadata_controller::config_rewrite rewrite =
-                [wanted = std::move(*wanted)](const broker_configs&) {
-                    return ctl::command_result<broker_configs>(wanted);
-                };
-            co_await rewrite_broker(resource.resource_name, std::move(rewrite),
-                                    request.validate_only, answer);
-            continue;
-        }
-        auto wanted = replaced_topic_configs(resource.configs);
+        const bool broker = resource.resource_type == resource_broker;
+        if (broker && !check_broker_name(context, resource, answer)) continue;
+        auto wanted = broker ? replaced_broker_configs(resource.configs)
+                             : replaced_topic_configs(resource.configs);
         if (!wanted) {
             set_error(answer, wanted.error());
             continue;
@@ -126,8 +106,8 @@ task<kafka::alter_configs_response> handle_alter_configs(shard_context& context,
             [wanted = std::move(*wanted)](const topic_configs&) {
                 return ctl::command_result<topic_configs>(wanted);
             };
-        co_await rewrite_topic(resource.resource_name, std::move(rewrite), request.validate_only,
-                               answer);
+        co_await rewrite_configs(resource.resource_type, resource.resource_name,
+                                 std::move(rewrite), request.validate_only, answer);
     }
     co_return response;
 }
@@ -144,22 +124,15 @@ task<kafka::incremental_alter_configs_response> handle_incremental_alter_configs
             set_error(answer, checked.error());
             continue;
         }
-        if (resource.resource_type == resource_broker) {
-            if (!check_broker_name(context, resource, answer)) continue;
-            metadata_controller::config_rewrite rewrite =
-                [configs = std::move(resource.configs)](const broker_configs& current) {
-                    return incremented_broker_configs(current, configs);
-                };
-            co_await rewrite_broker(resource.resource_name, std::move(rewrite),
-                                    request.validate_only, answer);
-            continue;
-        }
+        const bool broker = resource.resource_type == resource_broker;
+        if (broker && !check_broker_name(context, resource, answer)) continue;
         metadata_controller::config_rewrite rewrite =
-            [configs = std::move(resource.configs)](const topic_configs& current) {
-                return incremented_topic_configs(current, configs);
+            [broker, configs = std::move(resource.configs)](const topic_configs& current) {
+                return broker ? incremented_broker_configs(current, configs)
+                              : incremented_topic_configs(current, configs);
             };
-        co_await rewrite_topic(resource.resource_name, std::move(rewrite), request.validate_only,
-                               answer);
+        co_await rewrite_configs(resource.resource_type, resource.resource_name,
+                                 std::move(rewrite), request.validate_only, answer);
     }
     co_return response;
 }
