@@ -154,6 +154,30 @@ kafka_error check_records(std::span<const std::byte> batch, const record_rules& 
     return any_timestamp ? kafka_error::invalid_timestamp : kafka_error::invalid_record;
 }
 
+kafka_error check_plain_records(std::span<std::byte> batch, bool create_time,
+                                std::string& message) {
+    const auto header = read_record_batch_header(batch);  // validated by check_produced_batch
+    if (header->compression() != compression_codec::none) return kafka_error::none;
+    thread_local std::vector<storage::record_entry> records;  // its capacity kept per shard
+    const auto bytes = std::span<const std::byte>(batch).subspan(record_batch_layout::header_bytes);
+    if (!storage::parse_batch_records(bytes, *header, records)) {
+        message = "Found invalid record structure: the batch's " +
+                  std::to_string(header->records_count) + " records do not parse in its " +
+                  std::to_string(bytes.size()) + " bytes";
+        return kafka_error::invalid_record;
+    }
+    if (!create_time || header->time_type() == timestamp_type::log_append_time) {
+        return kafka_error::none;  // correct_max_timestamp rewrites a flagged batch
+    }
+    // Kafka starts from NO_TIMESTAMP (-1) and keeps the largest record timestamp above it.
+    std::int64_t largest = -1;
+    for (const auto& record : records) {
+        largest = std::max(largest, wrapping_add(header->base_timestamp, record.timestamp_delta));
+    }
+    if (largest != header->max_timestamp) set_max_timestamp(batch, largest);
+    return kafka_error::none;
+}
+
 std::optional<std::int64_t> max_record_timestamp(std::span<const std::byte> batch) {
     const auto header = read_record_batch_header(batch);
     if (!header) return std::nullopt;

@@ -7,10 +7,10 @@
 //
 // The batch is stored as received except for the fields Kafka itself rewrites: the base offset
 // and leader epoch (outside the CRC, stamped by the append) and, here, the max timestamp of a
-// CreateTime batch whose header cannot be right (below its base timestamp, as sarama before
-// 1.2x sends -1). Kafka recomputes the max timestamp of every batch from its records; Laminar
-// trusts a plausible header so that the append path does not decompress batches, and repairs
-// only the impossible ones, whose max timestamp would otherwise hide them from ListOffsets by
+// CreateTime batch. Kafka recomputes it for every batch from its records; Laminar does for every
+// uncompressed batch (check_plain_records), and for a compressed one only when its header cannot
+// be right (below its base timestamp, as sarama before 1.2x sends -1), so that the append path
+// does not decompress batches: a wrong max timestamp would hide a batch from ListOffsets by
 // time, the time index and time-based retention.
 //
 // @locality any shard (pure functions).
@@ -75,6 +75,18 @@ kafka_error check_records(std::span<const std::byte> batch, const record_rules& 
                           std::int64_t now_ms, std::string_view partition,
                           std::vector<kafka::batch_index_and_error_message>& errors,
                           std::string& message);
+
+// Kafka's LogValidator reads every record of a batch it appends (DefaultRecord.readFrom) and
+// refuses one whose records do not parse. For an uncompressed batch (reading it costs a walk over
+// bytes already in memory) this does the same: a record whose length runs past the batch, a
+// malformed varint, fewer or more records than the header counts, offset deltas that do not
+// rise, or bytes left over get INVALID_RECORD, as Kafka's InvalidRecordException. On a
+// CreateTime topic (`create_time`) it then sets the batch's max timestamp to its records'
+// (Kafka's setMaxTimestamp), recomputing the CRC when that changes it. Compressed batches are
+// read only where a topic's configs need their records (check_records, compression.type): not
+// decompressing every batch on the append path is a choice of Laminar's.
+kafka_error check_plain_records(std::span<std::byte> batch, bool create_time,
+                                std::string& message);
 
 // The max timestamp Kafka's LogValidator gives a CreateTime batch: the largest record timestamp
 // (base timestamp + delta), -1 when none is larger. nullopt when the records cannot be read.

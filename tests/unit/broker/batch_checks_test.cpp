@@ -150,6 +150,57 @@ TEST(batch_checks, unreadable_records_behind_an_impossible_max_timestamp_are_cor
     EXPECT_EQ(max_record_timestamp(batch), std::nullopt);
 }
 
+TEST(batch_checks, an_uncompressed_batch_gets_its_records_max_timestamp) {
+    // Kafka recomputes it for every batch; for uncompressed ones so does Laminar, even when the
+    // header's value could have been right.
+    auto batch = batch_of(compression_codec::none);
+    set_max_timestamp(batch, base_ms + 1);
+    std::string message;
+    EXPECT_EQ(check_plain_records(batch, true, message), kafka_error::none) << message;
+    EXPECT_EQ(header_of(batch).max_timestamp, base_ms + 7);
+    EXPECT_EQ(batch, batch_of(compression_codec::none));
+    // A LogAppendTime topic stamps the batch at the append: nothing to correct here.
+    set_max_timestamp(batch, base_ms + 1);
+    const auto before = batch;
+    EXPECT_EQ(check_plain_records(batch, false, message), kafka_error::none);
+    EXPECT_EQ(batch, before);
+}
+
+// Rewrites the batch's length field to its size and its CRC to its bytes, as a client that
+// built these bytes would: only reading the records can find what is wrong with them.
+void reseal(kafka::bytes& batch) {
+    store_be<std::int32_t>(batch.data() + layout::batch_length,
+                           static_cast<std::int32_t>(batch.size() - layout::length_field_end));
+    store_be<std::uint32_t>(batch.data() + layout::crc, compute_record_batch_crc(batch));
+}
+
+TEST(batch_checks, uncompressed_records_that_do_not_parse_are_an_invalid_record) {
+    auto long_record = batch_of(compression_codec::none);
+    long_record[layout::header_bytes] = std::byte{0x7e};  // first record length 63: too short
+    reseal(long_record);
+    auto trailing = batch_of(compression_codec::none);
+    trailing.push_back(std::byte{0});
+    reseal(trailing);
+    auto truncated = batch_of(compression_codec::none);
+    truncated.resize(truncated.size() - 5);
+    reseal(truncated);
+    for (auto* batch : {&long_record, &trailing, &truncated}) {
+        ASSERT_EQ(check(*batch, 3), kafka_error::none) << "the CRC and the header hold";
+        std::string message;
+        EXPECT_EQ(check_plain_records(*batch, true, message), kafka_error::invalid_record);
+        EXPECT_NE(message.find("Found invalid record structure"), std::string::npos) << message;
+    }
+    // Compressed records are not read here (correct_max_timestamp and check_records read them
+    // where a topic needs them).
+    auto gzip = batch_of(compression_codec::gzip);
+    for (std::size_t at = layout::header_bytes; at < layout::header_bytes + 16; ++at) {
+        gzip[at] = std::byte{0x11};
+    }
+    reseal(gzip);
+    std::string message;
+    EXPECT_EQ(check_plain_records(gzip, true, message), kafka_error::none);
+}
+
 // A batch of records with these keys (nullopt: none) and timestamps (base + delta).
 kafka::bytes batch_with(std::vector<std::optional<std::string>> keys,
                         std::vector<std::int64_t> deltas, compression_codec codec,
