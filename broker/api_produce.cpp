@@ -126,14 +126,11 @@ task<void> produce_one(const std::string& topic_name, std::int16_t version,
     auto invalid = check_produced_batch(data.records, version, settings.max_message_bytes,
                                         message);
     if (invalid == kafka_error::none) {
-        invalid = check_plain_records(*data.records, !settings.log_append_time, message);
-    }
-    if (invalid == kafka_error::none) {
         invalid = check_record_rules(topic_name, data.index, settings, *data.records,
                                      answer.record_errors, message);
     }
-    if (invalid == kafka_error::none && !settings.log_append_time) {
-        invalid = correct_max_timestamp(*data.records, message);
+    if (invalid == kafka_error::none) {
+        invalid = check_batch_records(*data.records, !settings.log_append_time, message);
     }
     if (invalid == kafka_error::none) {
         invalid = apply_compression_type(settings, *data.records, message);

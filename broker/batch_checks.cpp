@@ -113,6 +113,29 @@ std::optional<std::pair<kafka_error, std::string>> record_error(
                          "). Producer should not set timestamp type to LogAppendTime."};
 }
 
+// A compressed batch's records decompress into a per-thread buffer, kept for the next batch
+// unless one inflated it past this.
+constexpr std::size_t scratch_bytes_kept = 4u << 20;
+
+// Reads a batch's records into `records` (decompressed into `scratch`), or gives the error Kafka
+// gives records it cannot read: INVALID_RECORD for an uncompressed batch whose records do not
+// parse (its InvalidRecordException), CORRUPT_MESSAGE for compressed ones that do not inflate or
+// parse.
+kafka_error read_records(std::span<const std::byte> batch, const record_batch_header& header,
+                         std::vector<std::byte>& scratch,
+                         std::vector<storage::record_entry>& records, std::string& message) {
+    auto bytes = storage::batch_records_bytes(batch, header, scratch);
+    if (bytes && storage::parse_batch_records(*bytes, header, records)) return kafka_error::none;
+    if (header.compression() == compression_codec::none) {
+        message = "Found invalid record structure: the batch's " +
+                  std::to_string(header.records_count) + " records do not parse in its " +
+                  std::to_string(batch.size() - record_batch_layout::header_bytes) + " bytes";
+        return kafka_error::invalid_record;
+    }
+    message = "The records of the batch cannot be read";
+    return kafka_error::corrupt_message;
+}
+
 // LogValidator.processRecordErrors: the summary the partition's error_message carries.
 std::string summary_of(bool any_timestamp,
                        const std::vector<kafka::batch_index_and_error_message>& errors) {
@@ -137,10 +160,9 @@ kafka_error check_records(std::span<const std::byte> batch, const record_rules& 
     const auto header = read_record_batch_header(batch);  // validated by check_produced_batch
     std::vector<std::byte> scratch;
     std::vector<storage::record_entry> records;
-    auto bytes = storage::batch_records_bytes(batch, *header, scratch);
-    if (!bytes || !storage::parse_batch_records(*bytes, *header, records)) {
-        message = "The records of the batch cannot be read";
-        return kafka_error::corrupt_message;
+    if (auto read = read_records(batch, *header, scratch, records, message);
+        read != kafka_error::none) {
+        return read;
     }
     bool any_timestamp = false;
     for (std::size_t index = 0; index < records.size(); ++index) {
@@ -154,27 +176,25 @@ kafka_error check_records(std::span<const std::byte> batch, const record_rules& 
     return any_timestamp ? kafka_error::invalid_timestamp : kafka_error::invalid_record;
 }
 
-kafka_error check_plain_records(std::span<std::byte> batch, bool create_time,
+kafka_error check_batch_records(std::span<std::byte> batch, bool create_time,
                                 std::string& message) {
     const auto header = read_record_batch_header(batch);  // validated by check_produced_batch
-    if (header->compression() != compression_codec::none) return kafka_error::none;
-    thread_local std::vector<storage::record_entry> records;  // its capacity kept per shard
-    const auto bytes = std::span<const std::byte>(batch).subspan(record_batch_layout::header_bytes);
-    if (!storage::parse_batch_records(bytes, *header, records)) {
-        message = "Found invalid record structure: the batch's " +
-                  std::to_string(header->records_count) + " records do not parse in its " +
-                  std::to_string(bytes.size()) + " bytes";
-        return kafka_error::invalid_record;
-    }
-    if (!create_time || header->time_type() == timestamp_type::log_append_time) {
-        return kafka_error::none;  // correct_max_timestamp rewrites a flagged batch
-    }
+    thread_local std::vector<std::byte> scratch;  // capacities kept per shard thread
+    thread_local std::vector<storage::record_entry> records;
+    const auto read = read_records(batch, *header, scratch, records, message);
+    if (scratch.capacity() > scratch_bytes_kept) std::vector<std::byte>().swap(scratch);
+    if (read != kafka_error::none || !create_time) return read;  // LogAppendTime: the append
     // Kafka starts from NO_TIMESTAMP (-1) and keeps the largest record timestamp above it.
     std::int64_t largest = -1;
     for (const auto& record : records) {
         largest = std::max(largest, wrapping_add(header->base_timestamp, record.timestamp_delta));
     }
-    if (largest != header->max_timestamp) set_max_timestamp(batch, largest);
+    if (header->time_type() == timestamp_type::log_append_time) {
+        // Kafka's setMaxTimestamp(CREATE_TIME, ...): the topic's type, the records' maximum.
+        set_create_time(batch, largest);
+    } else if (largest != header->max_timestamp) {
+        set_max_timestamp(batch, largest);
+    }
     return kafka_error::none;
 }
 
@@ -191,24 +211,6 @@ std::optional<std::int64_t> max_record_timestamp(std::span<const std::byte> batc
         largest = std::max(largest, wrapping_add(header->base_timestamp, record.timestamp_delta));
     }
     return largest;
-}
-
-kafka_error correct_max_timestamp(std::span<std::byte> batch, std::string& message) {
-    const auto header = read_record_batch_header(batch);  // validated by check_produced_batch
-    const bool flagged = header->time_type() == timestamp_type::log_append_time;
-    if (!flagged && header->max_timestamp >= header->base_timestamp) return kafka_error::none;
-    const auto largest = max_record_timestamp(batch);
-    if (!largest) {
-        message = "The records of the batch cannot be read";
-        return kafka_error::corrupt_message;
-    }
-    if (flagged) {
-        // Kafka's setMaxTimestamp(CREATE_TIME, ...): the topic's type, the records' maximum.
-        set_create_time(batch, *largest);
-    } else if (*largest != header->max_timestamp) {
-        set_max_timestamp(batch, *largest);
-    }
-    return kafka_error::none;
 }
 
 bool fetch_refuses_codec(std::string_view effective_compression_type,

@@ -2,16 +2,13 @@
 // (ProduceRequest.validateRecords, then LogValidator), and the codec rule of Fetch, as pure
 // functions over the bytes: the Produce and Fetch handlers call them, unit tests drive them.
 //
-// Record by record, only where a topic's configs ask for it (a compacted topic's keys, CreateTime
-// bounds, a batch flagged LogAppendTime by its producer), with Kafka's record errors and texts.
+// Every batch's records are read (check_batch_records); the record-by-record rules apply only
+// where a topic's configs ask for them (a compacted topic's keys, CreateTime bounds, a batch
+// flagged LogAppendTime by its producer), with Kafka's record errors and texts.
 //
 // The batch is stored as received except for the fields Kafka itself rewrites: the base offset
-// and leader epoch (outside the CRC, stamped by the append) and, here, the max timestamp of a
-// CreateTime batch. Kafka recomputes it for every batch from its records; Laminar does for every
-// uncompressed batch (check_plain_records), and for a compressed one only when its header cannot
-// be right (below its base timestamp, as sarama before 1.2x sends -1), so that the append path
-// does not decompress batches: a wrong max timestamp would hide a batch from ListOffsets by
-// time, the time index and time-based retention.
+// and leader epoch (outside the CRC, stamped by the append) and, here, the max timestamp (and
+// timestamp type) of a CreateTime batch, recomputed from its records as Kafka does.
 //
 // @locality any shard (pure functions).
 #pragma once
@@ -76,29 +73,21 @@ kafka_error check_records(std::span<const std::byte> batch, const record_rules& 
                           std::vector<kafka::batch_index_and_error_message>& errors,
                           std::string& message);
 
-// Kafka's LogValidator reads every record of a batch it appends (DefaultRecord.readFrom) and
-// refuses one whose records do not parse. For an uncompressed batch (reading it costs a walk over
-// bytes already in memory) this does the same: a record whose length runs past the batch, a
-// malformed varint, fewer or more records than the header counts, offset deltas that do not
-// rise, or bytes left over get INVALID_RECORD, as Kafka's InvalidRecordException. On a
-// CreateTime topic (`create_time`) it then sets the batch's max timestamp to its records'
-// (Kafka's setMaxTimestamp), recomputing the CRC when that changes it. Compressed batches are
-// read only where a topic's configs need their records (check_records, compression.type): not
-// decompressing every batch on the append path is a choice of Laminar's.
-kafka_error check_plain_records(std::span<std::byte> batch, bool create_time,
+// Kafka's LogValidator reads every record of a batch it appends (DefaultRecord.readFrom), and so
+// does this, decompressing a compressed batch: records that do not parse (a record length past the
+// batch, a malformed varint, fewer or more records than the header counts, offset deltas that do
+// not rise, bytes left over) get INVALID_RECORD in an uncompressed batch, as Kafka's
+// InvalidRecordException, and CORRUPT_MESSAGE in a compressed one that does not inflate or parse.
+// On a CreateTime topic (`create_time`) the batch then gets its records' max timestamp (Kafka's
+// setMaxTimestamp(CREATE_TIME, ...)), and a batch its producer flagged LogAppendTime (which
+// check_records accepted: its records all carry timestamps) becomes CreateTime; the CRC is
+// recomputed when either changes the batch.
+kafka_error check_batch_records(std::span<std::byte> batch, bool create_time,
                                 std::string& message);
 
 // The max timestamp Kafka's LogValidator gives a CreateTime batch: the largest record timestamp
 // (base timestamp + delta), -1 when none is larger. nullopt when the records cannot be read.
 std::optional<std::int64_t> max_record_timestamp(std::span<const std::byte> batch);
-
-// For a topic with message.timestamp.type=CreateTime: sets the max timestamp of a batch
-// check_produced_batch and check_records accepted to its records' when the header's is below the
-// base timestamp (no record can have it), and marks a batch the producer flagged LogAppendTime
-// (whose records all carry timestamps, or check_records refused it) CreateTime with its records'
-// max timestamp, as Kafka's LogValidator does; recomputes the CRC when it changes the batch.
-// CORRUPT_MESSAGE when the records cannot be read then.
-kafka_error correct_max_timestamp(std::span<std::byte> batch, std::string& message);
 
 // Kafka answers UNSUPPORTED_COMPRESSION_TYPE for a partition of a Fetch below v10 when the
 // topic's compression.type (its own, else the broker's default) is zstd, whatever the batches

@@ -2,6 +2,7 @@
 batch whose CRC holds but whose records do not parse is refused with INVALID_RECORD and nothing is
 written, and a batch's max timestamp is its records' (Kafka rewrites it), which ListOffsets by
 time then finds. Hand-made Produce v3 requests, so the client cannot tidy the bytes first."""
+import gzip as gzip_module
 import struct
 import time
 
@@ -11,9 +12,9 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from test_idempotent_wire import Connection, crc32c, varint
 
 
-def batch(timestamp_deltas, base_ms, max_ms):
-    """An uncompressed batch (no producer id) of one record per delta, value b"v<index>", with
-    the header's max timestamp set to `max_ms` whatever the records hold."""
+def batch(timestamp_deltas, base_ms, max_ms, gzip=False):
+    """A batch (no producer id) of one record per delta, value b"v<index>", uncompressed or
+    gzip, with the header's max timestamp set to `max_ms` whatever the records hold."""
     records = b""
     for index, delta in enumerate(timestamp_deltas):
         value = b"v%d" % index
@@ -21,8 +22,10 @@ def batch(timestamp_deltas, base_ms, max_ms):
                 value + varint(0))
         records += varint(len(body)) + body
     count = len(timestamp_deltas)
-    after_crc = struct.pack(">hiqqqhii", 0, count - 1, base_ms, max_ms, -1, -1, -1,
-                            count) + records
+    if gzip:
+        records = gzip_module.compress(records)
+    after_crc = struct.pack(">hiqqqhii", 1 if gzip else 0, count - 1, base_ms, max_ms, -1, -1,
+                            -1, count) + records
     return reseal(struct.pack(">qiiBI", 0, 0, -1, 2, 0) + after_crc)
 
 
@@ -48,6 +51,10 @@ def test_records_that_do_not_parse_are_refused_and_nothing_is_written(broker):
     for name, bad in (("trailing", trailing), ("truncated", truncated),
                       ("too short", too_short)):
         assert client.produce("structure", bad) == (87, -1), name  # INVALID_RECORD
+    # A gzip batch whose stream is garbage: its CRC holds, its records cannot be read.
+    garbage = bytearray(batch([0, 1, 2], now, now + 2, gzip=True))
+    garbage[61:77] = b"\x11" * 16
+    assert client.produce("structure", reseal(garbage)) == (2, -1)  # CORRUPT_MESSAGE
     assert client.produce("structure", good) == (0, 0)  # nothing before it was written
     consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "structure",
                          "enable.auto.commit": False})
@@ -71,11 +78,15 @@ def test_a_batch_gets_its_records_max_timestamp(broker):
     now = int(time.time() * 1000)
     client = Connection(broker.bootstrap)
     assert client.produce("stamped", batch([0, 500, 100], now, now)) == (0, 0)
+    assert client.produce("stamped", batch([0, 1500, 100], now, now + 1, gzip=True)) == (0, 3)
     consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "stamped"})
     try:
         found = consumer.offsets_for_times([TopicPartition("stamped", 0, now + 300)], timeout=15)
         assert found[0].offset == 1  # the first record at or after now + 300
         found = consumer.offsets_for_times([TopicPartition("stamped", 0, now + 501)], timeout=15)
+        assert found[0].offset == 4  # in the gzip batch, whose header said now + 1
+        found = consumer.offsets_for_times([TopicPartition("stamped", 0, now + 1501)],
+                                           timeout=15)
         assert found[0].offset == -1  # none that late
     finally:
         consumer.close()

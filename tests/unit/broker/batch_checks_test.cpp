@@ -99,27 +99,30 @@ TEST(batch_checks, max_record_timestamp_is_the_largest_record_timestamp) {
     }
 }
 
-TEST(batch_checks, a_max_timestamp_below_the_base_is_recomputed_with_the_crc) {
+TEST(batch_checks, every_batch_gets_its_records_max_timestamp_with_the_crc) {
+    // Kafka recomputes it for every batch: below the base (what sarama 1.22 sends: -1) or merely
+    // wrong, in every codec.
     for (auto codec : {compression_codec::none, compression_codec::gzip, compression_codec::snappy,
                        compression_codec::lz4, compression_codec::zstd}) {
-        auto batch = batch_of(codec);
-        set_max_timestamp(batch, -1);  // what sarama 1.22 sends
-        ASSERT_EQ(header_of(batch).max_timestamp, -1);
-        std::string message;
-        EXPECT_EQ(correct_max_timestamp(batch, message), kafka_error::none);
-        EXPECT_EQ(header_of(batch).max_timestamp, base_ms + 7) << static_cast<int>(codec);
-        EXPECT_EQ(batch, batch_of(codec)) << "only the max timestamp and the CRC change";
+        for (std::int64_t sent : {std::int64_t{-1}, base_ms + 1, base_ms + 100}) {
+            auto batch = batch_of(codec);
+            set_max_timestamp(batch, sent);
+            ASSERT_EQ(header_of(batch).max_timestamp, sent);
+            std::string message;
+            EXPECT_EQ(check_batch_records(batch, true, message), kafka_error::none) << message;
+            EXPECT_EQ(header_of(batch).max_timestamp, base_ms + 7) << static_cast<int>(codec);
+            EXPECT_EQ(batch, batch_of(codec)) << "only the max timestamp and the CRC change";
+        }
     }
 }
 
-TEST(batch_checks, a_plausible_max_timestamp_is_kept) {
-    // The header is trusted when it could be right: the append path reads no records then.
-    auto plausible = batch_of(compression_codec::gzip);
-    set_max_timestamp(plausible, base_ms + 1);
-    const auto before = plausible;
+TEST(batch_checks, a_log_append_time_topic_keeps_the_max_timestamp_for_the_append) {
+    auto batch = batch_of(compression_codec::none);
+    set_max_timestamp(batch, base_ms + 1);
+    const auto before = batch;
     std::string message;
-    EXPECT_EQ(correct_max_timestamp(plausible, message), kafka_error::none);
-    EXPECT_EQ(plausible, before);
+    EXPECT_EQ(check_batch_records(batch, false, message), kafka_error::none);
+    EXPECT_EQ(batch, before);
 }
 
 TEST(batch_checks, a_producers_log_append_time_flag_becomes_create_time_on_a_create_time_topic) {
@@ -128,42 +131,12 @@ TEST(batch_checks, a_producers_log_append_time_flag_becomes_create_time_on_a_cre
         auto flagged = batch_of(codec, timestamp_type::log_append_time);
         set_max_timestamp(flagged, base_ms + 1000);  // neither the records' max nor impossible
         std::string message;
-        EXPECT_EQ(correct_max_timestamp(flagged, message), kafka_error::none);
+        EXPECT_EQ(check_batch_records(flagged, true, message), kafka_error::none);
         const auto header = header_of(flagged);
         EXPECT_EQ(header.time_type(), timestamp_type::create_time);
         EXPECT_EQ(header.max_timestamp, base_ms + 7);
         EXPECT_EQ(flagged, batch_of(codec)) << "the same bytes as a CreateTime batch";
     }
-}
-
-TEST(batch_checks, unreadable_records_behind_an_impossible_max_timestamp_are_corrupt) {
-    auto batch = batch_of(compression_codec::gzip);
-    // Garbage where the gzip stream starts, with a CRC that matches it: only reading the records
-    // finds the damage.
-    for (std::size_t at = layout::header_bytes; at < layout::header_bytes + 16; ++at) {
-        batch[at] = std::byte{0x11};
-    }
-    set_max_timestamp(batch, -1);
-    ASSERT_EQ(check(batch, 3), kafka_error::none);
-    std::string message;
-    EXPECT_EQ(correct_max_timestamp(batch, message), kafka_error::corrupt_message);
-    EXPECT_EQ(max_record_timestamp(batch), std::nullopt);
-}
-
-TEST(batch_checks, an_uncompressed_batch_gets_its_records_max_timestamp) {
-    // Kafka recomputes it for every batch; for uncompressed ones so does Laminar, even when the
-    // header's value could have been right.
-    auto batch = batch_of(compression_codec::none);
-    set_max_timestamp(batch, base_ms + 1);
-    std::string message;
-    EXPECT_EQ(check_plain_records(batch, true, message), kafka_error::none) << message;
-    EXPECT_EQ(header_of(batch).max_timestamp, base_ms + 7);
-    EXPECT_EQ(batch, batch_of(compression_codec::none));
-    // A LogAppendTime topic stamps the batch at the append: nothing to correct here.
-    set_max_timestamp(batch, base_ms + 1);
-    const auto before = batch;
-    EXPECT_EQ(check_plain_records(batch, false, message), kafka_error::none);
-    EXPECT_EQ(batch, before);
 }
 
 // Rewrites the batch's length field to its size and its CRC to its bytes, as a client that
@@ -186,19 +159,28 @@ TEST(batch_checks, uncompressed_records_that_do_not_parse_are_an_invalid_record)
     reseal(truncated);
     for (auto* batch : {&long_record, &trailing, &truncated}) {
         ASSERT_EQ(check(*batch, 3), kafka_error::none) << "the CRC and the header hold";
-        std::string message;
-        EXPECT_EQ(check_plain_records(*batch, true, message), kafka_error::invalid_record);
-        EXPECT_NE(message.find("Found invalid record structure"), std::string::npos) << message;
+        for (bool create_time : {true, false}) {
+            std::string message;
+            EXPECT_EQ(check_batch_records(*batch, create_time, message),
+                      kafka_error::invalid_record);
+            EXPECT_NE(message.find("Found invalid record structure"), std::string::npos)
+                << message;
+        }
     }
-    // Compressed records are not read here (correct_max_timestamp and check_records read them
-    // where a topic needs them).
-    auto gzip = batch_of(compression_codec::gzip);
+}
+
+TEST(batch_checks, compressed_records_that_do_not_inflate_are_corrupt) {
+    auto batch = batch_of(compression_codec::gzip);
+    // Garbage where the gzip stream starts, with a CRC that matches it: only reading the records
+    // finds the damage.
     for (std::size_t at = layout::header_bytes; at < layout::header_bytes + 16; ++at) {
-        gzip[at] = std::byte{0x11};
+        batch[at] = std::byte{0x11};
     }
-    reseal(gzip);
+    reseal(batch);
+    ASSERT_EQ(check(batch, 3), kafka_error::none);
     std::string message;
-    EXPECT_EQ(check_plain_records(gzip, true, message), kafka_error::none);
+    EXPECT_EQ(check_batch_records(batch, true, message), kafka_error::corrupt_message);
+    EXPECT_EQ(max_record_timestamp(batch), std::nullopt);
 }
 
 // A batch of records with these keys (nullopt: none) and timestamps (base + delta).
