@@ -116,24 +116,29 @@ std::optional<std::pair<kafka_error, std::string>> record_error(
 // A compressed batch's records decompress into a per-thread buffer, kept for the next batch
 // unless one inflated it past this.
 constexpr std::size_t scratch_bytes_kept = 4u << 20;
+constexpr std::size_t records_kept = 16384;  // entries of the parsed-record list, likewise
 
 // Reads a batch's records into `records` (decompressed into `scratch`), or gives the error Kafka
-// gives records it cannot read: INVALID_RECORD for an uncompressed batch whose records do not
-// parse (its InvalidRecordException), CORRUPT_MESSAGE for compressed ones that do not inflate or
-// parse.
+// gives records it cannot read: CORRUPT_MESSAGE when a compressed batch does not inflate;
+// INVALID_RECORD (its InvalidRecordException) when the records do not parse, whatever the codec.
+// The parse also holds the offset deltas to rising values in [0, last offset delta], which with
+// check_produced_batch's dense count means 0, 1, 2, ...: Kafka requires that of compressed
+// batches, Laminar of every batch, since a consumer takes each record's offset from its delta.
 kafka_error read_records(std::span<const std::byte> batch, const record_batch_header& header,
                          std::vector<std::byte>& scratch,
                          std::vector<storage::record_entry>& records, std::string& message) {
     auto bytes = storage::batch_records_bytes(batch, header, scratch);
-    if (bytes && storage::parse_batch_records(*bytes, header, records)) return kafka_error::none;
-    if (header.compression() == compression_codec::none) {
+    if (!bytes) {
+        message = "The records of the batch cannot be read";
+        return kafka_error::corrupt_message;
+    }
+    if (!storage::parse_batch_records(*bytes, header, records)) {
         message = "Found invalid record structure: the batch's " +
                   std::to_string(header.records_count) + " records do not parse in its " +
-                  std::to_string(batch.size() - record_batch_layout::header_bytes) + " bytes";
+                  std::to_string(bytes->size()) + " bytes of records";
         return kafka_error::invalid_record;
     }
-    message = "The records of the batch cannot be read";
-    return kafka_error::corrupt_message;
+    return kafka_error::none;
 }
 
 // LogValidator.processRecordErrors: the summary the partition's error_message carries.
@@ -182,13 +187,14 @@ kafka_error check_batch_records(std::span<std::byte> batch, bool create_time,
     thread_local std::vector<std::byte> scratch;  // capacities kept per shard thread
     thread_local std::vector<storage::record_entry> records;
     const auto read = read_records(batch, *header, scratch, records, message);
-    if (scratch.capacity() > scratch_bytes_kept) std::vector<std::byte>().swap(scratch);
-    if (read != kafka_error::none || !create_time) return read;  // LogAppendTime: the append
     // Kafka starts from NO_TIMESTAMP (-1) and keeps the largest record timestamp above it.
     std::int64_t largest = -1;
     for (const auto& record : records) {
         largest = std::max(largest, wrapping_add(header->base_timestamp, record.timestamp_delta));
     }
+    if (scratch.capacity() > scratch_bytes_kept) std::vector<std::byte>().swap(scratch);
+    if (records.capacity() > records_kept) std::vector<storage::record_entry>().swap(records);
+    if (read != kafka_error::none || !create_time) return read;  // LogAppendTime: the append
     if (header->time_type() == timestamp_type::log_append_time) {
         // Kafka's setMaxTimestamp(CREATE_TIME, ...): the topic's type, the records' maximum.
         set_create_time(batch, largest);

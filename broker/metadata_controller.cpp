@@ -47,12 +47,16 @@ task<ctl::command_result<void>> metadata_controller::commit(
     const auto* shared = &batch;  // read-only on every shard until the last one has applied it
     bool removes_topics = false;
     bool changes_configs = false;
+    bool changes_broker_configs = false;  // the topic defaults too
     for (const auto& record : batch) {
         removes_topics |= record.type == ctl::metadata_record_type::remove_topic;
         changes_configs |= record.type == ctl::metadata_record_type::config;
+        changes_broker_configs |= record.type == ctl::metadata_record_type::config &&
+                                  record.config.resource_type == ctl::config_resource_type::broker;
     }
     for (unsigned shard = 0; shard < _shard_count; ++shard) {
-        co_await submit_to(shard, [shared, removes_topics, changes_configs] {
+        co_await submit_to(shard, [shared, removes_topics, changes_configs,
+                                   changes_broker_configs] {
             auto& here = shard_context::current();
             std::vector<std::string> removed;  // names, while the old image still has them
             for (const auto& record : *shared) {
@@ -63,7 +67,7 @@ task<ctl::command_result<void>> metadata_controller::commit(
             if (!here.metadata.apply(*shared)) {
                 on_internal_error("a committed metadata batch did not apply to a shard's copy");
             }
-            if (changes_configs) refresh_topic_defaults(here);
+            if (changes_broker_configs) refresh_topic_defaults(here);
             if (changes_configs && here.partitions != nullptr) {
                 here.partitions->reconfigure(here.metadata);
             }

@@ -293,6 +293,7 @@ task<result<partition_manager::open_log*, partition_errc>> partition_manager::op
     options.data_dir = _data_dir;
     options.topic = topic.name;
     options.partition = partition;
+    const auto config_changes = _config_changes;  // resolved now, applied after the waits below
     options.config = log_config_of(resolve_topic_settings(topic.configs, _topic_defaults));
     auto opened = co_await storage::partition_log::open(options);
     if (!opened) {
@@ -318,6 +319,9 @@ task<result<partition_manager::open_log*, partition_errc>> partition_manager::op
     auto& entry = _logs[key] = open_log{
         topic.topic_id, std::shared_ptr<storage::partition_log>(std::move(*opened)), {},
         std::move(producers), _recency.begin(), false};
+    if (_config_changes != config_changes && _config_image != nullptr) {
+        reconfigure_one(key, entry, *_config_image);  // a config changed while it opened
+    }
     if (auto parked = _parked.find(key); parked != _parked.end()) {
         if (parked->second.topic_id == topic.topic_id) {
             entry.watchers = std::move(parked->second.watchers);
@@ -393,14 +397,19 @@ task<void> partition_manager::drop_removed(const ctl::metadata_image& image) {
 }
 
 void partition_manager::reconfigure(const ctl::metadata_image& image) {
-    for (auto& [key, entry] : _logs) {
-        const ctl::topic_state* topic = image.find_topic(key.first);
-        if (topic == nullptr || topic->topic_id != entry.topic_id) continue;  // being dropped
-        const auto config = log_config_of(resolve_topic_settings(topic->configs, _topic_defaults));
-        if (auto changed = entry.log->reconfigure(config); !changed) {
-            LAMINAR_LOG_WARN("{}-{} keeps its old settings: {}", key.first, key.second,
-                             storage::to_string(changed.error()));
-        }
+    ++_config_changes;
+    _config_image = &image;
+    for (auto& [key, entry] : _logs) reconfigure_one(key, entry, image);
+}
+
+void partition_manager::reconfigure_one(const partition_key& key, open_log& entry,
+                                        const ctl::metadata_image& image) {
+    const ctl::topic_state* topic = image.find_topic(key.first);
+    if (topic == nullptr || topic->topic_id != entry.topic_id) return;  // being dropped
+    const auto config = log_config_of(resolve_topic_settings(topic->configs, _topic_defaults));
+    if (auto changed = entry.log->reconfigure(config); !changed) {
+        LAMINAR_LOG_WARN("{}-{} keeps its old settings: {}", key.first, key.second,
+                         storage::to_string(changed.error()));
     }
 }
 

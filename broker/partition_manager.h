@@ -64,8 +64,9 @@ public:
                       std::size_t open_logs_max = 0, std::vector<unsigned> owners = {});
     ~partition_manager();
 
-    // The broker's topic defaults (broker_settings::topic_defaults), under every topic's own
-    // keys when its logs open or are reconfigured; must outlive this manager.
+    // The broker's topic defaults (shard_context::topic_defaults: its file under its dynamic
+    // configs), under every topic's own keys when its logs open or are reconfigured; must
+    // outlive this manager.
     void set_topic_defaults(const std::map<std::string, std::string>* defaults) noexcept {
         _topic_defaults = defaults;
     }
@@ -85,7 +86,8 @@ public:
     task<void> drop_removed(const ctl::metadata_image& image);
 
     // Hands every open log the settings its topic's configs in `image` give (after a config
-    // change), so they take effect without reopening.
+    // change), so they take effect without reopening. A log still opening when it is called
+    // takes them once it is open (`image`, the shard's copy, must outlive this manager).
     void reconfigure(const ctl::metadata_image& image);
 
     // Starts the periodic retention, flush and compaction work on this shard's open logs.
@@ -138,6 +140,8 @@ private:
     task<result<open_log*, partition_errc>> open(const ctl::topic_state& topic,
                                                  std::int32_t partition);
     void touch(open_log& entry) noexcept;
+    void reconfigure_one(const partition_key& key, open_log& entry,
+                         const ctl::metadata_image& image);
     // Under the cap: closes least recently used idle logs until one more may open (the opens in
     // flight count as open). `held` is the opening stripe the caller holds.
     task<void> make_room(const async_mutex& held);
@@ -154,6 +158,9 @@ private:
     unsigned _shard_count;
     std::vector<unsigned> _owners;
     const std::map<std::string, std::string>* _topic_defaults = nullptr;
+    // Counts reconfigure() calls, so an open that spanned one knows its settings may be stale.
+    std::uint64_t _config_changes = 0;
+    const ctl::metadata_image* _config_image = nullptr;  // the last reconfigure()'s
     bool _closed = false;
     // Opens of different partitions run concurrently (a first produce to thousands of cold
     // partitions would otherwise wait for one open after another); one open per stripe at a

@@ -155,7 +155,7 @@ TEST(batch_checks, uncompressed_records_that_do_not_parse_are_an_invalid_record)
     trailing.push_back(std::byte{0});
     reseal(trailing);
     auto truncated = batch_of(compression_codec::none);
-    truncated.resize(truncated.size() - 5);
+    truncated.erase(truncated.end() - 5, truncated.end());
     reseal(truncated);
     for (auto* batch : {&long_record, &trailing, &truncated}) {
         ASSERT_EQ(check(*batch, 3), kafka_error::none) << "the CRC and the header hold";
@@ -166,6 +166,27 @@ TEST(batch_checks, uncompressed_records_that_do_not_parse_are_an_invalid_record)
             EXPECT_NE(message.find("Found invalid record structure"), std::string::npos)
                 << message;
         }
+    }
+}
+
+TEST(batch_checks, inner_offsets_must_run_from_zero_without_gaps) {
+    // Deltas 0, 1, 5 under a header that says the last delta is 2 (count - 1): the header's
+    // checks pass, the records' offsets would not be the ones the header promises.
+    for (auto codec : {compression_codec::none, compression_codec::lz4}) {
+        std::vector<kafka::record> records;
+        for (std::int32_t delta : {0, 1, 5}) {
+            kafka::record record;
+            record.offset_delta = delta;
+            record.value = kafka::bytes(10, std::byte{'v'});
+            records.push_back(std::move(record));
+        }
+        auto batch = build(records, codec, timestamp_type::create_time);
+        store_be<std::int32_t>(batch.data() + layout::last_offset_delta, 2);
+        reseal(batch);
+        ASSERT_EQ(check(batch, 3), kafka_error::none);
+        std::string message;
+        EXPECT_EQ(check_batch_records(batch, true, message), kafka_error::invalid_record);
+        EXPECT_NE(message.find("Found invalid record structure"), std::string::npos) << message;
     }
 }
 
