@@ -82,27 +82,34 @@ append_outcome check_producer(const record_batch_header& header, producer_state_
     return append_outcome(kafka_error::unknown_server_error);
 }
 
-// LogValidator's checks of the batch header (no control batch from a client) and, where the
-// topic's configs ask for them, of each record (keys of a compacted topic, CreateTime bounds).
-kafka_error check_record_rules(const std::string& topic_name, std::int32_t index,
-                               const topic_settings& settings, std::span<const std::byte> batch,
-                               std::vector<kafka::batch_index_and_error_message>& record_errors,
-                               std::string& message) {
+// LogValidator's checks of a batch's contents: no control batch from a client, then every record
+// read (check_batch_records) and, where the topic's configs ask for it, held to the record rules
+// (keys of a compacted topic, CreateTime bounds).
+kafka_error check_batch_contents(const std::string& topic_name, std::int32_t index,
+                                 const topic_settings& settings, std::span<std::byte> batch,
+                                 std::vector<kafka::batch_index_and_error_message>& record_errors,
+                                 std::string& message) {
     const auto header = read_record_batch_header(batch);  // validated by check_produced_batch
+    const record_rules rules{.compacted = settings.cleanup != cleanup_policy::remove,
+                             .log_append_time = settings.log_append_time,
+                             .before_max_ms = settings.timestamp_before_max_ms,
+                             .after_max_ms = settings.timestamp_after_max_ms};
+    const bool create_time = !settings.log_append_time;
+    if (!header->is_control() && !records_need_checks(rules, *header)) {
+        return check_batch_records(batch, create_time, nullptr, message);
+    }
     const std::string partition = topic_name + "-" + std::to_string(index);
     if (auto control = check_not_control(*header, partition, message);
         control != kafka_error::none) {
         return control;
     }
-    const record_rules rules{.compacted = settings.cleanup != cleanup_policy::remove,
-                             .log_append_time = settings.log_append_time,
-                             .before_max_ms = settings.timestamp_before_max_ms,
-                             .after_max_ms = settings.timestamp_after_max_ms};
-    if (!records_need_checks(rules, *header)) return kafka_error::none;
-    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
-    return check_records(batch, rules, now_ms, partition, record_errors, message);
+    const record_check check{.rules = rules,
+                             .now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count(),
+                             .partition = partition,
+                             .errors = &record_errors};
+    return check_batch_records(batch, create_time, &check, message);
 }
 
 // Fills `answer` for one partition. Copies what it needs from the shard's metadata before its
@@ -126,11 +133,8 @@ task<void> produce_one(const std::string& topic_name, std::int16_t version,
     auto invalid = check_produced_batch(data.records, version, settings.max_message_bytes,
                                         message);
     if (invalid == kafka_error::none) {
-        invalid = check_record_rules(topic_name, data.index, settings, *data.records,
-                                     answer.record_errors, message);
-    }
-    if (invalid == kafka_error::none) {
-        invalid = check_batch_records(*data.records, !settings.log_append_time, message);
+        invalid = check_batch_contents(topic_name, data.index, settings, *data.records,
+                                       answer.record_errors, message);
     }
     if (invalid == kafka_error::none) {
         invalid = apply_compression_type(settings, *data.records, message);

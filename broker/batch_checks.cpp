@@ -158,20 +158,28 @@ std::string summary_of(bool any_timestamp,
 
 }  // namespace
 
-kafka_error check_records(std::span<const std::byte> batch, const record_rules& rules,
-                          std::int64_t now_ms, std::string_view partition,
-                          std::vector<kafka::batch_index_and_error_message>& errors,
-                          std::string& message) {
-    const auto header = read_record_batch_header(batch);  // validated by check_produced_batch
-    std::vector<std::byte> scratch;
-    std::vector<storage::record_entry> records;
-    if (auto read = read_records(batch, *header, scratch, records, message);
-        read != kafka_error::none) {
-        return read;
+namespace {
+
+// The max timestamp Kafka gives a CreateTime batch: it starts from NO_TIMESTAMP (-1) and keeps
+// the largest record timestamp above it.
+std::int64_t largest_timestamp(const record_batch_header& header,
+                               const std::vector<storage::record_entry>& records) {
+    std::int64_t largest = -1;
+    for (const auto& record : records) {
+        largest = std::max(largest, wrapping_add(header.base_timestamp, record.timestamp_delta));
     }
+    return largest;
+}
+
+// Collects the record errors of a batch's parsed records; the error of the batch, if any.
+kafka_error record_errors(const record_batch_header& header,
+                          const std::vector<storage::record_entry>& records,
+                          const record_check& check, std::string& message) {
+    auto& errors = *check.errors;
     bool any_timestamp = false;
     for (std::size_t index = 0; index < records.size(); ++index) {
-        auto failed = record_error(*header, records[index], now_ms, rules, partition);
+        auto failed =
+            record_error(header, records[index], check.now_ms, check.rules, check.partition);
         if (!failed) continue;
         any_timestamp = any_timestamp || failed->first == kafka_error::invalid_timestamp;
         errors.push_back({static_cast<std::int32_t>(index), std::move(failed->second)});
@@ -181,27 +189,29 @@ kafka_error check_records(std::span<const std::byte> batch, const record_rules& 
     return any_timestamp ? kafka_error::invalid_timestamp : kafka_error::invalid_record;
 }
 
+}  // namespace
+
 kafka_error check_batch_records(std::span<std::byte> batch, bool create_time,
-                                std::string& message) {
+                                const record_check* check, std::string& message) {
     const auto header = read_record_batch_header(batch);  // validated by check_produced_batch
     thread_local std::vector<std::byte> scratch;  // capacities kept per shard thread
     thread_local std::vector<storage::record_entry> records;
-    const auto read = read_records(batch, *header, scratch, records, message);
-    // Kafka starts from NO_TIMESTAMP (-1) and keeps the largest record timestamp above it.
-    std::int64_t largest = -1;
-    for (const auto& record : records) {
-        largest = std::max(largest, wrapping_add(header->base_timestamp, record.timestamp_delta));
+    auto outcome = read_records(batch, *header, scratch, records, message);
+    if (outcome == kafka_error::none && check != nullptr) {
+        outcome = record_errors(*header, records, *check, message);
+    }
+    if (outcome == kafka_error::none && create_time) {  // LogAppendTime: stamped by the append
+        const std::int64_t largest = largest_timestamp(*header, records);
+        if (header->time_type() == timestamp_type::log_append_time) {
+            // Kafka's setMaxTimestamp(CREATE_TIME, ...): the topic's type, the records' maximum.
+            set_create_time(batch, largest);
+        } else if (largest != header->max_timestamp) {
+            set_max_timestamp(batch, largest);
+        }
     }
     if (scratch.capacity() > scratch_bytes_kept) std::vector<std::byte>().swap(scratch);
     if (records.capacity() > records_kept) std::vector<storage::record_entry>().swap(records);
-    if (read != kafka_error::none || !create_time) return read;  // LogAppendTime: the append
-    if (header->time_type() == timestamp_type::log_append_time) {
-        // Kafka's setMaxTimestamp(CREATE_TIME, ...): the topic's type, the records' maximum.
-        set_create_time(batch, largest);
-    } else if (largest != header->max_timestamp) {
-        set_max_timestamp(batch, largest);
-    }
-    return kafka_error::none;
+    return outcome;
 }
 
 std::optional<std::int64_t> max_record_timestamp(std::span<const std::byte> batch) {
@@ -211,12 +221,7 @@ std::optional<std::int64_t> max_record_timestamp(std::span<const std::byte> batc
     std::vector<storage::record_entry> records;
     auto bytes = storage::batch_records_bytes(batch, *header, scratch);
     if (!bytes || !storage::parse_batch_records(*bytes, *header, records)) return std::nullopt;
-    // Kafka starts from NO_TIMESTAMP (-1) and keeps the largest record timestamp above it.
-    std::int64_t largest = -1;
-    for (const auto& record : records) {
-        largest = std::max(largest, wrapping_add(header->base_timestamp, record.timestamp_delta));
-    }
-    return largest;
+    return largest_timestamp(*header, records);
 }
 
 bool fetch_refuses_codec(std::string_view effective_compression_type,

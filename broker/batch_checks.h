@@ -56,34 +56,36 @@ struct record_rules {
     std::int64_t after_max_ms = INT64_MAX;
 };
 
-// Whether check_records has anything to look at in this batch. Most topics (delete policy,
-// unbounded CreateTime, batches not flagged LogAppendTime) need no record walk, so the append
-// path decompresses nothing for them.
+// Whether a batch has anything for the record rules to look at. Most topics (delete policy,
+// unbounded CreateTime, batches not flagged LogAppendTime) need no record check beyond the parse.
 bool records_need_checks(const record_rules& rules, const record_batch_header& header) noexcept;
 
-// Reads the records of a batch check_produced_batch accepted (decompressing if needed) and
-// collects Kafka's record errors, one per failing record, with its index and Kafka's text:
-// a record without a key in a compacted topic, a CreateTime timestamp outside [now - before,
-// now + after] (record timestamp -1 is exempt), a batch flagged LogAppendTime by its producer
-// when the topic does not take CreateTime from it. Any error fails the whole batch:
-// INVALID_TIMESTAMP when a timestamp failed, else INVALID_RECORD, with Kafka's summary in
-// `message`. CORRUPT_MESSAGE when the records cannot be read.
-kafka_error check_records(std::span<const std::byte> batch, const record_rules& rules,
-                          std::int64_t now_ms, std::string_view partition,
-                          std::vector<kafka::batch_index_and_error_message>& errors,
-                          std::string& message);
+// The record rules a batch is held to, and where its record errors go.
+struct record_check {
+    record_rules rules;
+    std::int64_t now_ms = 0;
+    std::string_view partition;  // "<topic>-<index>", as Kafka's texts name it
+    std::vector<kafka::batch_index_and_error_message>* errors = nullptr;
+};
 
 // Kafka's LogValidator reads every record of a batch it appends (DefaultRecord.readFrom), and so
-// does this, decompressing a compressed batch: records that do not parse (a record length past the
-// batch, a malformed varint, fewer or more records than the header counts, offset deltas that do
-// not rise, bytes left over) get INVALID_RECORD in an uncompressed batch, as Kafka's
-// InvalidRecordException, and CORRUPT_MESSAGE in a compressed one that does not inflate or parse.
-// On a CreateTime topic (`create_time`) the batch then gets its records' max timestamp (Kafka's
-// setMaxTimestamp(CREATE_TIME, ...)), and a batch its producer flagged LogAppendTime (which
-// check_records accepted: its records all carry timestamps) becomes CreateTime; the CRC is
-// recomputed when either changes the batch.
+// does this, decompressing a compressed batch once: records that do not parse (a record length
+// past the batch, a malformed varint, fewer or more records than the header counts, offset deltas
+// that do not rise, bytes left over) get INVALID_RECORD, as Kafka's InvalidRecordException, and a
+// compressed stream that does not inflate gets CORRUPT_MESSAGE.
+//
+// With `check`, the records are then held to its rules, one record error per failing record with
+// its index and Kafka's text: a record without a key in a compacted topic, a CreateTime timestamp
+// outside [now - before, now + after] (record timestamp -1 is exempt), a batch flagged
+// LogAppendTime by its producer when the topic does not take CreateTime from it. Any error fails
+// the whole batch: INVALID_TIMESTAMP when a timestamp failed, else INVALID_RECORD, with Kafka's
+// summary in `message`.
+//
+// On a CreateTime topic (`create_time`) an accepted batch then gets its records' max timestamp
+// (Kafka's setMaxTimestamp(CREATE_TIME, ...)), and a batch its producer flagged LogAppendTime
+// becomes CreateTime; the CRC is recomputed when either changes the batch.
 kafka_error check_batch_records(std::span<std::byte> batch, bool create_time,
-                                std::string& message);
+                                const record_check* check, std::string& message);
 
 // The max timestamp Kafka's LogValidator gives a CreateTime batch: the largest record timestamp
 // (base timestamp + delta), -1 when none is larger. nullopt when the records cannot be read.

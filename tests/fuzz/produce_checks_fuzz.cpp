@@ -34,11 +34,12 @@ void check(kafka::bytes batch, std::uint8_t rules_byte) {
     const auto header = read_record_batch_header(bytes);
     LAMINAR_ASSERT(header);
     std::vector<kafka::batch_index_and_error_message> errors;
-    if (records_need_checks(rules, *header) &&
-        check_records(bytes, rules, now_ms, "t-0", errors, message) != kafka_error::none) {
+    const record_check record_rules_check{
+        .rules = rules, .now_ms = now_ms, .partition = "t-0", .errors = &errors};
+    const auto* check = records_need_checks(rules, *header) ? &record_rules_check : nullptr;
+    if (check_batch_records(bytes, !rules.log_append_time, check, message) != kafka_error::none) {
         return;
     }
-    if (check_batch_records(bytes, !rules.log_append_time, message) != kafka_error::none) return;
     // Accepted: still one valid batch (the rewrite kept the CRC right), its records readable.
     std::string again;
     LAMINAR_ASSERT(check_produced_batch(bytes, 9, 1 << 20, again) == kafka_error::none);

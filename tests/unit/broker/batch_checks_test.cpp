@@ -109,7 +109,8 @@ TEST(batch_checks, every_batch_gets_its_records_max_timestamp_with_the_crc) {
             set_max_timestamp(batch, sent);
             ASSERT_EQ(header_of(batch).max_timestamp, sent);
             std::string message;
-            EXPECT_EQ(check_batch_records(batch, true, message), kafka_error::none) << message;
+            EXPECT_EQ(check_batch_records(batch, true, nullptr, message), kafka_error::none)
+                << message;
             EXPECT_EQ(header_of(batch).max_timestamp, base_ms + 7) << static_cast<int>(codec);
             EXPECT_EQ(batch, batch_of(codec)) << "only the max timestamp and the CRC change";
         }
@@ -121,7 +122,7 @@ TEST(batch_checks, a_log_append_time_topic_keeps_the_max_timestamp_for_the_appen
     set_max_timestamp(batch, base_ms + 1);
     const auto before = batch;
     std::string message;
-    EXPECT_EQ(check_batch_records(batch, false, message), kafka_error::none);
+    EXPECT_EQ(check_batch_records(batch, false, nullptr, message), kafka_error::none);
     EXPECT_EQ(batch, before);
 }
 
@@ -131,7 +132,7 @@ TEST(batch_checks, a_producers_log_append_time_flag_becomes_create_time_on_a_cre
         auto flagged = batch_of(codec, timestamp_type::log_append_time);
         set_max_timestamp(flagged, base_ms + 1000);  // neither the records' max nor impossible
         std::string message;
-        EXPECT_EQ(check_batch_records(flagged, true, message), kafka_error::none);
+        EXPECT_EQ(check_batch_records(flagged, true, nullptr, message), kafka_error::none);
         const auto header = header_of(flagged);
         EXPECT_EQ(header.time_type(), timestamp_type::create_time);
         EXPECT_EQ(header.max_timestamp, base_ms + 7);
@@ -161,7 +162,7 @@ TEST(batch_checks, uncompressed_records_that_do_not_parse_are_an_invalid_record)
         ASSERT_EQ(check(*batch, 3), kafka_error::none) << "the CRC and the header hold";
         for (bool create_time : {true, false}) {
             std::string message;
-            EXPECT_EQ(check_batch_records(*batch, create_time, message),
+            EXPECT_EQ(check_batch_records(*batch, create_time, nullptr, message),
                       kafka_error::invalid_record);
             EXPECT_NE(message.find("Found invalid record structure"), std::string::npos)
                 << message;
@@ -185,7 +186,7 @@ TEST(batch_checks, inner_offsets_must_run_from_zero_without_gaps) {
         reseal(batch);
         ASSERT_EQ(check(batch, 3), kafka_error::none);
         std::string message;
-        EXPECT_EQ(check_batch_records(batch, true, message), kafka_error::invalid_record);
+        EXPECT_EQ(check_batch_records(batch, true, nullptr, message), kafka_error::invalid_record);
         EXPECT_NE(message.find("Found invalid record structure"), std::string::npos) << message;
     }
 }
@@ -200,7 +201,7 @@ TEST(batch_checks, compressed_records_that_do_not_inflate_are_corrupt) {
     reseal(batch);
     ASSERT_EQ(check(batch, 3), kafka_error::none);
     std::string message;
-    EXPECT_EQ(check_batch_records(batch, true, message), kafka_error::corrupt_message);
+    EXPECT_EQ(check_batch_records(batch, true, nullptr, message), kafka_error::corrupt_message);
     EXPECT_EQ(max_record_timestamp(batch), std::nullopt);
 }
 
@@ -230,9 +231,12 @@ struct checked {
     std::string message;
 };
 
-checked check_with(const kafka::bytes& batch, const record_rules& rules, std::int64_t now_ms) {
+// A copy of the batch through check_batch_records with the rules.
+checked check_with(kafka::bytes batch, const record_rules& rules, std::int64_t now_ms) {
     checked out;
-    out.error = check_records(batch, rules, now_ms, "t-3", out.errors, out.message);
+    const record_check check{
+        .rules = rules, .now_ms = now_ms, .partition = "t-3", .errors = &out.errors};
+    out.error = check_batch_records(batch, !rules.log_append_time, &check, out.message);
     return out;
 }
 
