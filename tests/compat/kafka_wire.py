@@ -133,3 +133,12 @@ class Connection:
         assert response.int32() == self.correlation
         response.tags()
         return response
+
+
+def call_once(bootstrap, key, version, flexible, body):
+    """One request on a connection of its own; a Reader of the response body."""
+    connection = Connection(bootstrap)
+    try:
+        return connection.call(key, version, flexible, body)
+    finally:
+        connection.close()

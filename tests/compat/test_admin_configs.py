@@ -10,7 +10,7 @@ from confluent_kafka import KafkaException, Producer
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, NewTopic
 
 from conftest import Broker, run
-from kafka_wire import Connection, Writer
+from kafka_wire import Writer, call_once
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SET, DELETE, APPEND, SUBTRACT = 0, 1, 2, 3
@@ -47,11 +47,7 @@ def incremental(bootstrap, resources, validate_only=False, version=1):
         w.int8(r[0]).string(r[1]).array(r[2], config).tags()
 
     body = Writer(flexible).array(resources, resource).boolean(validate_only).tags()
-    connection = Connection(bootstrap)
-    try:
-        reply = connection.call(44, version, flexible, body)
-    finally:
-        connection.close()
+    reply = call_once(bootstrap, 44, version, flexible, body)
     reply.int32()
 
     def result(r):

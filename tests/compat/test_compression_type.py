@@ -6,7 +6,7 @@ import time
 from confluent_kafka import Consumer, TopicPartition
 
 from conftest import Broker
-from kafka_wire import Connection, Writer
+from kafka_wire import Connection, Writer, call_once
 from test_fetch_sessions import create, fetch, produce
 
 CODECS = {"none": 0, "gzip": 1, "snappy": 2, "lz4": 3, "zstd": 4}
@@ -109,12 +109,8 @@ def fetch_v9(bootstrap, partitions, max_wait_ms, version=9):
     body.array(list(by_topic.items()),
                lambda w, t: (w.string(t[0]), w.array(t[1], each_partition)))
     body.array([], None)  # forgotten topics
-    connection = Connection(bootstrap)
     started = time.monotonic()
-    try:
-        reply = connection.call(1, version, False, body)
-    finally:
-        connection.close()
+    reply = call_once(bootstrap, 1, version, False, body)
     took = time.monotonic() - started
     reply.int32()
     assert reply.int16() == 0

@@ -11,7 +11,7 @@ from confluent_kafka import KafkaException, Producer
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, NewTopic
 
 from conftest import Broker
-from kafka_wire import Connection, Writer
+from kafka_wire import Writer, call_once
 from test_admin_configs import BROKER, DELETE, SET, incremental
 
 BIG = b"b" * 25000  # over 20000, under 40000
@@ -38,11 +38,7 @@ def alter_raw(bootstrap, name, configs):
 
     body = Writer(False).array([name], lambda w, n: w.int8(BROKER).string(n).array(
         list(configs.items()), config)).boolean(False)
-    connection = Connection(bootstrap)
-    try:
-        reply = connection.call(33, 1, False, body)
-    finally:
-        connection.close()
+    reply = call_once(bootstrap, 33, 1, False, body)
     reply.int32()
     results = reply.array(lambda r: (r.int16(), r.string(), r.int8(), r.string()))
     reply.done()
@@ -55,11 +51,7 @@ def describe_cluster_defaults(bootstrap):
     read_only)}."""
     body = Writer(False).array([""], lambda w, n: w.int8(BROKER).string(n).array(
         None, None)).boolean(True)
-    connection = Connection(bootstrap)
-    try:
-        reply = connection.call(32, 1, False, body)
-    finally:
-        connection.close()
+    reply = call_once(bootstrap, 32, 1, False, body)
     reply.int32()
 
     def entry(r):

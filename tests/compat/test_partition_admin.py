@@ -7,7 +7,7 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from conftest import Broker
-from kafka_wire import Connection, Writer
+from kafka_wire import Writer, call_once
 
 
 def create(admin, name, partitions=1, config=None):
@@ -25,14 +25,6 @@ def produce(bootstrap, topic, values, timestamps=None, partition=0, batch_each=F
     assert producer.flush(15) == 0
 
 
-def call(bootstrap, key, version, flexible, body):
-    connection = Connection(bootstrap)
-    try:
-        return connection.call(key, version, flexible, body)
-    finally:
-        connection.close()
-
-
 def delete_records(bootstrap, topic, offsets, version=0):
     """{partition: (low_watermark, error)}"""
     flexible = version >= 2
@@ -44,7 +36,7 @@ def delete_records(bootstrap, topic, offsets, version=0):
         w.string(t).array(list(offsets.items()), partition).tags()
 
     body = Writer(flexible).array([topic], each_topic).int32(5000).tags()
-    reply = call(bootstrap, 21, version, flexible, body)
+    reply = call_once(bootstrap, 21, version, flexible, body)
     reply.int32()
 
     def partition_result(r):
@@ -108,7 +100,7 @@ def describe_log_dirs(bootstrap, topics, version):
         w.string(t[0]).array(t[1], lambda w, p: w.int32(p)).tags()
 
     body = Writer(flexible).array(topics, each_topic).tags()
-    reply = call(bootstrap, 35, version, flexible, body)
+    reply = call_once(bootstrap, 35, version, flexible, body)
     reply.int32()
     top_error = reply.int16() if version >= 3 else 0
 
@@ -171,7 +163,7 @@ def offset_for_leader_epoch(bootstrap, topic, partitions, version=3):
         w.int32(p[2]).tags()
 
     body.array([topic], lambda w, t: w.string(t).array(partitions, partition).tags()).tags()
-    reply = call(bootstrap, 23, version, flexible, body)
+    reply = call_once(bootstrap, 23, version, flexible, body)
     if version >= 2:
         reply.int32()
 
@@ -213,7 +205,7 @@ def list_offsets_max_timestamp(bootstrap, topic):
         w.int32(p).int32(-1).int64(-3).tags()
 
     body.array([topic], lambda w, t: w.string(t).array([0], partition).tags()).tags()
-    reply = call(bootstrap, 2, 7, True, body)
+    reply = call_once(bootstrap, 2, 7, True, body)
     reply.int32()
 
     def partition_result(r):
