@@ -1,6 +1,10 @@
 #include "broker/api_configs.h"
 
 #include <algorithm>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "broker/broker_config.h"
 #include "broker/kafka_errors.h"
@@ -55,10 +59,9 @@ std::string_view dynamic_broker_key(std::string_view topic_key) {
     return {};
 }
 
-// The dynamic levels of broker key `broker_key`: this broker's own (unless `per_broker` is
-// false) over the cluster-wide default.
+// The dynamic levels of broker key `broker_key`: this broker's own over the cluster-wide default.
 void add_dynamic_levels(const shard_context& context, std::string_view broker_key,
-                        bool per_broker, std::vector<level>& levels) {
+                        std::vector<level>& levels) {
     if (broker_key.empty()) return;
     auto add = [&](const std::string& resource, std::int8_t source) {
         const auto* set = context.metadata.broker_configs(resource);
@@ -67,7 +70,7 @@ void add_dynamic_levels(const shard_context& context, std::string_view broker_ke
         if (found == set->end()) return;
         levels.push_back(level{std::string(broker_key), found->second, found->second, source});
     };
-    if (per_broker) add(std::to_string(context.settings->node_id), source_dynamic_broker);
+    add(std::to_string(context.settings->node_id), source_dynamic_broker);
     add("", source_dynamic_default);
 }
 
@@ -80,7 +83,7 @@ std::vector<level> topic_levels(const shard_context& context, const ctl::topic_s
         levels.push_back({key.name, set->second, set->second, source_dynamic_topic});
     }
     if (context.settings != nullptr) {
-        add_dynamic_levels(context, dynamic_broker_key(key.name), true, levels);
+        add_dynamic_levels(context, dynamic_broker_key(key.name), levels);
     }
     if (context.broker_config != nullptr) {
         if (const auto* broker = set_broker_synonym(*context.broker_config, key.name)) {
@@ -98,24 +101,117 @@ std::vector<level> topic_levels(const shard_context& context, const ctl::topic_s
     return levels;
 }
 
+// DynamicBrokerConfig.brokerConfigSynonyms: the broker keys that set the same thing, most
+// precise first; any other key is its own only synonym.
+std::vector<std::string_view> broker_synonyms(std::string_view broker_key) {
+    static constexpr std::string_view groups[][3] = {
+        {"log.roll.ms", "log.roll.hours", {}},
+        {"log.roll.jitter.ms", "log.roll.jitter.hours", {}},
+        {"log.flush.interval.ms", "log.flush.scheduler.interval.ms", {}},
+        {"log.retention.ms", "log.retention.minutes", "log.retention.hours"},
+    };
+    for (const auto& group : groups) {
+        if (std::find(std::begin(group), std::end(group), broker_key) == std::end(group)) continue;
+        std::vector<std::string_view> names;
+        for (auto name : group) {
+            if (!name.empty()) names.push_back(name);
+        }
+        return names;
+    }
+    return {broker_key};
+}
+
+// A broker key's value as Kafka's compiled-in defaults hold it (its DEFAULT_CONFIG synonym), or
+// nullopt where Kafka's default is null: log.retention.ms and .minutes, log.roll.ms,
+// log.roll.jitter.ms and log.flush.interval.ms are unset unless configured (their coarser
+// synonym decides). Laminar's schema gives those keys the value they come to instead.
+std::optional<std::string> kafka_default_of(std::string_view broker_key) {
+    static constexpr std::string_view unset[] = {"log.retention.ms", "log.retention.minutes",
+                                                 "log.roll.ms", "log.roll.jitter.ms",
+                                                 "log.flush.interval.ms"};
+    if (std::find(std::begin(unset), std::end(unset), broker_key) != std::end(unset)) {
+        return std::nullopt;
+    }
+    if (broker_key == "log.flush.scheduler.interval.ms") return std::to_string(INT64_MAX);
+    const auto* key = broker_config_schema().find(broker_key);
+    if (key == nullptr || !key->ignored_reason.empty()) return std::nullopt;
+    return format_config_value(key->default_value);
+}
+
+const config_entry* set_entry(const config& broker, std::string_view name) {
+    const auto entries = broker.entries();
+    auto found = std::ranges::lower_bound(entries, name, {}, &config_entry::name);
+    if (found == entries.end() || found->name != name) return nullptr;
+    if (found->source == config_source::default_value) return nullptr;
+    const auto* key = broker_config_schema().find(name);
+    return key != nullptr && key->ignored_reason.empty() ? &*found : nullptr;
+}
+
+// Kafka's ConfigHelper.configSynonyms for broker key `broker_key`: every synonym (its
+// broker_synonyms) set at each level in turn, this broker's dynamic configs, the cluster-wide
+// dynamic defaults, the file, then Kafka's defaults; then the list from the first entry named
+// `broker_key` on. That last step is why a topic's retention.ms lists no synonym when only
+// log.retention.hours (its default, 168) is there, and why its source is then DEFAULT_CONFIG.
+std::vector<level> kafka_synonyms(const shard_context& context, std::string_view broker_key) {
+    const auto names = broker_synonyms(broker_key);
+    std::vector<level> levels;
+    auto add_dynamic = [&](const std::string& resource, std::int8_t source) {
+        const auto* set = context.metadata.broker_configs(resource);
+        if (set == nullptr) return;
+        for (auto name : names) {
+            auto found = set->find(std::string(name));
+            if (found != set->end()) {
+                levels.push_back({std::string(name), found->second, found->second, source});
+            }
+        }
+    };
+    if (context.settings != nullptr) {
+        add_dynamic(std::to_string(context.settings->node_id), source_dynamic_broker);
+    }
+    add_dynamic("", source_dynamic_default);
+    if (context.broker_config != nullptr) {
+        for (auto name : names) {
+            if (const auto* entry = set_entry(*context.broker_config, name)) {
+                const auto value = format_config_value(entry->value);
+                levels.push_back({std::string(name), value, value, source_static_broker});
+            }
+        }
+    }
+    for (auto name : names) {
+        if (auto value = kafka_default_of(name)) {
+            levels.push_back({std::string(name), *value, *value, source_default});
+        }
+    }
+    auto first = std::find_if(levels.begin(), levels.end(),
+                              [&](const level& at) { return at.name == broker_key; });
+    levels.erase(levels.begin(), first);
+    return levels;
+}
+
+// One DescribeConfigs entry: its value, and its source from the first of its synonyms
+// (DEFAULT_CONFIG when it has none), as Kafka's ConfigHelper gives them.
 kafka::describe_configs_resource_result entry_of(const config_key& key,
-                                                 const std::vector<level>& levels,
+                                                 std::optional<std::string> value,
+                                                 const std::vector<level>& synonyms,
                                                  const kafka::describe_configs_request& request,
                                                  bool read_only) {
     kafka::describe_configs_resource_result entry;
     entry.name = key.name;
-    entry.value = levels.front().value;
-    entry.config_source = levels.front().source;
+    entry.value = std::move(value);
+    entry.config_source = synonyms.empty() ? source_default : synonyms.front().source;
     entry.is_default = entry.config_source == source_default;
     entry.read_only = read_only;
     entry.config_type = kafka_config_type(key);
     if (request.include_documentation) entry.documentation = key.doc;
     if (request.include_synonyms) {
-        for (const auto& at : levels) entry.synonyms.push_back({at.name, at.raw, at.source});
+        for (const auto& at : synonyms) entry.synonyms.push_back({at.name, at.raw, at.source});
     }
     return entry;
 }
 
+// A topic key's value is the one in force (the topic's own, else the broker's default through
+// any synonym, in the topic key's unit); its synonyms are the topic's own value, then Kafka's
+// configSynonyms of the key's broker key (kafka_synonyms).
 void describe_topic(const shard_context& context, const kafka::describe_configs_request& request,
                     const kafka::describe_configs_resource& resource,
                     kafka::describe_configs_result& result) {
@@ -127,11 +223,20 @@ void describe_topic(const shard_context& context, const kafka::describe_configs_
     }
     for (const auto& key : topic_config_schema().keys()) {
         if (!key.ignored_reason.empty() || !wanted(resource, key.name)) continue;
-        result.configs.push_back(entry_of(key, topic_levels(context, *topic, key), request, false));
+        const auto broker_key = dynamic_broker_key(key.name);
+        std::vector<level> synonyms;
+        if (!broker_key.empty()) synonyms = kafka_synonyms(context, broker_key);
+        if (auto set = topic->configs.find(key.name); set != topic->configs.end()) {
+            synonyms.insert(synonyms.begin(),
+                            level{key.name, set->second, set->second, source_dynamic_topic});
+        }
+        auto value = std::move(topic_levels(context, *topic, key).front().value);
+        result.configs.push_back(entry_of(key, std::move(value), synonyms, request, false));
     }
 }
 
-// Broker "<node id>": every key, from its dynamic configs, file or default. Broker "": the
+// Broker "<node id>": every key, its own value at the highest level that sets it (null where
+// Kafka's default is null and nothing sets it), with Kafka's synonyms. Broker "": the
 // cluster-wide dynamic defaults only, as Kafka lists them.
 void describe_broker(const shard_context& context, const kafka::describe_configs_request& request,
                      const kafka::describe_configs_resource& resource,
@@ -148,19 +253,17 @@ void describe_broker(const shard_context& context, const kafka::describe_configs
         if (key == nullptr || !key->ignored_reason.empty() || !wanted(resource, entry.name)) {
             continue;
         }
+        auto synonyms = kafka_synonyms(context, entry.name);
+        if (!per_broker) {
+            std::erase_if(synonyms,
+                          [](const level& at) { return at.source != source_dynamic_default; });
+            if (synonyms.empty()) continue;
+        }
+        // kafka_synonyms starts at the first entry named after the key: its own value.
+        std::optional<std::string> value;
+        if (!synonyms.empty()) value = synonyms.front().raw;
         const bool dynamic = dynamic_topic_synonym(entry.name) != nullptr;
-        std::vector<level> levels;
-        if (dynamic) add_dynamic_levels(context, entry.name, per_broker, levels);
-        if (!per_broker && (levels.empty() || levels.front().source != source_dynamic_default)) {
-            continue;
-        }
-        const auto value = format_config_value(entry.value);
-        if (entry.source != config_source::default_value) {
-            levels.push_back({entry.name, value, value, source_static_broker});
-        }
-        const auto fallback = format_config_value(key->default_value);
-        levels.push_back({entry.name, fallback, fallback, source_default});
-        result.configs.push_back(entry_of(*key, levels, request, !dynamic));
+        result.configs.push_back(entry_of(*key, std::move(value), synonyms, request, !dynamic));
     }
 }
 

@@ -12,7 +12,7 @@ from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, New
 
 from conftest import Broker
 from kafka_wire import Writer, call_once
-from test_admin_configs import BROKER, DELETE, SET, incremental
+from test_admin_configs import BROKER, DELETE, SET, TOPIC, incremental
 
 BIG = b"b" * 25000  # over 20000, under 40000
 
@@ -46,25 +46,31 @@ def alter_raw(bootstrap, name, configs):
     return results[0][0] or None
 
 
-def describe_cluster_defaults(bootstrap):
-    """DescribeConfigs v1 of broker resource "" with synonyms: {key: (value, source,
-    read_only)}."""
-    body = Writer(False).array([""], lambda w, n: w.int8(BROKER).string(n).array(
+def describe_raw(bootstrap, kind, name):
+    """DescribeConfigs v1 of one resource with synonyms: {key: (value, source, read_only,
+    [(synonym, value, source), ...])}. Raw, since confluent-kafka keys synonyms by name and
+    Kafka may list one name at two levels."""
+    body = Writer(False).array([name], lambda w, n: w.int8(kind).string(n).array(
         None, None)).boolean(True)
     reply = call_once(bootstrap, 32, 1, False, body)
     reply.int32()
 
     def entry(r):
-        name, value, read_only, source, _ = (r.string(), r.string(), r.boolean(), r.int8(),
-                                             r.boolean())
-        r.array(lambda s: (s.string(), s.string(), s.int8()))
-        return name, (value, source, read_only)
+        key, value, read_only, source, _ = (r.string(), r.string(), r.boolean(), r.int8(),
+                                            r.boolean())
+        synonyms = r.array(lambda s: (s.string(), s.string(), s.int8()))
+        return key, (value, source, read_only, synonyms)
 
     results = reply.array(lambda r: (r.int16(), r.string(), r.int8(), r.string(),
                                      dict(r.array(entry))))
     reply.done()
     assert len(results) == 1 and results[0][0] == 0, results
     return results[0][4]
+
+
+def describe_cluster_defaults(bootstrap):
+    """Broker resource "": {key: (value, source, read_only)}."""
+    return {key: entry[:3] for key, entry in describe_raw(bootstrap, BROKER, "").items()}
 
 
 def describe(admin, kind, name):
@@ -83,10 +89,6 @@ def produce_one(bootstrap, topic, value):
     return outcome[0].code() if outcome[0] is not None else None
 
 
-def synonyms(entry):
-    return [(s.name, s.value, s.source) for s in entry.synonyms.values()]
-
-
 def test_dynamic_defaults_apply_show_and_survive_a_restart():
     running = Broker(["--set", "log.segment.bytes=2097152"])
     try:
@@ -102,8 +104,17 @@ def test_dynamic_defaults_apply_show_and_survive_a_restart():
         entry = describe(admin, ConfigResource.Type.TOPIC, "plain")["max.message.bytes"]
         assert (entry.value, entry.source) == (
             "20000", ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG.value)
-        assert synonyms(entry)[0] == (
-            "message.max.bytes", "20000", ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG.value)
+        # Kafka's synonyms: the broker key at every level that sets it, its default last.
+        assert describe_raw(running.bootstrap, TOPIC, "plain")["max.message.bytes"][3] == [
+            ("message.max.bytes", "20000", ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG.value),
+            ("message.max.bytes", "1048588", ConfigSource.DEFAULT_CONFIG.value)]
+        topic = describe_raw(running.bootstrap, TOPIC, "plain")
+        assert topic["segment.bytes"] == ("2097152", ConfigSource.STATIC_BROKER_CONFIG.value, False, [
+            ("log.segment.bytes", "2097152", ConfigSource.STATIC_BROKER_CONFIG.value),
+            ("log.segment.bytes", "1073741824", ConfigSource.DEFAULT_CONFIG.value)])
+        # retention.ms's broker key, log.retention.ms, has no default in Kafka (log.retention.hours
+        # gives it): Kafka lists no synonym, and the source is DEFAULT_CONFIG.
+        assert topic["retention.ms"] == ("604800000", ConfigSource.DEFAULT_CONFIG.value, False, [])
         assert produce_one(running.bootstrap, "plain", BIG) == 10  # MSG_SIZE_TOO_LARGE
         assert produce_one(running.bootstrap, "own", BIG) is None  # its own key wins
 
@@ -121,6 +132,9 @@ def test_dynamic_defaults_apply_show_and_survive_a_restart():
         assert (node["log.segment.bytes"].value, node["log.segment.bytes"].source) == (
             "2097152", ConfigSource.STATIC_BROKER_CONFIG.value)
         assert node["num.partitions"].is_read_only
+        # Unset, with a null default in Kafka: a null value (log.retention.hours gives the time).
+        assert describe_raw(running.bootstrap, BROKER, "1")["log.retention.ms"] == (
+            None, ConfigSource.DEFAULT_CONFIG.value, False, [])
         assert describe_cluster_defaults(running.bootstrap) == {
             "message.max.bytes": ("20000", ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG.value,
                                   False)}
