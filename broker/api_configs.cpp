@@ -262,7 +262,8 @@ void describe_broker(const shard_context& context, const kafka::describe_configs
         // kafka_synonyms starts at the first entry named after the key: its own value.
         std::optional<std::string> value;
         if (!synonyms.empty()) value = synonyms.front().raw;
-        const bool dynamic = dynamic_topic_synonym(entry.name) != nullptr;
+        const bool dynamic =
+            dynamic_topic_synonym(entry.name) != nullptr || dynamic_broker_setting(entry.name);
         result.configs.push_back(entry_of(*key, std::move(value), synonyms, request, !dynamic));
     }
 }

@@ -1,6 +1,7 @@
 #include "broker/broker_config.h"
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 
 #include <fmt/format.h>
@@ -94,11 +95,12 @@ config_schema make_schema() {
                   "Create a topic when a client asks for metadata of or produces to it.")
         .add_size("socket.request.max.bytes", 104857600, 1024, int32_max,
                   "Largest request frame accepted; larger frames close the connection.")
-        .add_int64("max.connections", 0, 0, int32_max,
+        .add_int64("max.connections", int32_max, 0, int32_max,
                    "Connections open at once across all shards (more wait in the listen "
-                   "backlog until one closes); 0: unbounded.")
+                   "backlog until one closes); 0: unbounded. Dynamic (AlterConfigs).")
         .add_int64("max.connections.per.ip", int32_max, 0, int32_max,
-                   "Connections open at once from one host; more are closed at once.")
+                   "Connections open at once from one host; more are closed at once. Dynamic "
+                   "(AlterConfigs).")
         .add_size("laminar.connection.inflight.bytes.max", 0, 0, int32_max,
                   "Request bytes a shard holds in flight before it stops reading sockets; "
                   "0: 4 x socket.request.max.bytes.")
@@ -370,6 +372,39 @@ result<broker_settings, std::string> read_broker_settings(const config& values) 
         static_cast<std::uint64_t>(values.get_size("laminar.log.recovery.checkpoint.bytes"));
     settings.log_open_max = values.get_int64("laminar.log.open.max");
     return settings;
+}
+
+bool dynamic_broker_setting(std::string_view broker_key) {
+    return broker_key == "max.connections" || broker_key == "max.connections.per.ip";
+}
+
+result<void, std::string> validate_broker_value(std::string_view name, const std::string& value) {
+    const config_override change{std::string(name), value, "AlterConfigs"};
+    auto parsed = parse_config(broker_config_schema(), "", "(dynamic)", {&change, 1});
+    if (!parsed) return fail(parsed.error().problems.front().message);
+    return {};
+}
+
+connection_limits effective_connection_limits(
+    const broker_settings& settings, const std::map<std::string, std::string>* dynamic_default,
+    const std::map<std::string, std::string>* dynamic_broker) {
+    connection_limits limits{settings.connections_max, settings.connections_per_ip_max};
+    for (const auto* layer : {dynamic_default, dynamic_broker}) {
+        if (layer == nullptr) continue;
+        for (auto [key, field] : {std::pair{"max.connections", &limits.total},
+                                  std::pair{"max.connections.per.ip", &limits.per_ip}}) {
+            auto found = layer->find(key);
+            if (found == layer->end()) continue;
+            std::int64_t value = 0;
+            const auto& text = found->second;
+            // Checked by validate_broker_value when it was set; a value that does not parse
+            // leaves the level below in force.
+            if (std::from_chars(text.data(), text.data() + text.size(), value).ec == std::errc{}) {
+                *field = value;
+            }
+        }
+    }
+    return limits;
 }
 
 }  // namespace laminar::broker

@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/config.h"
@@ -20,6 +21,14 @@
 namespace laminar::broker {
 
 const config_schema& broker_config_schema();
+
+// Broker keys besides the topic defaults (topic_config.h, dynamic_topic_synonym) that
+// AlterConfigs may change while the broker runs: the connection limits, as Kafka's
+// DynamicConnectionQuota (max.connections, max.connections.per.ip).
+bool dynamic_broker_setting(std::string_view broker_key);
+
+// Whether `value` is one broker key `name` takes (its type and range); the error says why not.
+result<void, std::string> validate_broker_value(std::string_view name, const std::string& value);
 
 struct listener {
     std::string name;  // "PLAINTEXT"
@@ -71,7 +80,7 @@ struct broker_settings {
     std::size_t connection_inflight_bytes_max = 0;
     bool connections_follow_partitions = true;  // laminar.connection.follow.partitions
     std::size_t fetch_copy_bytes_max = 64 * 1024;  // laminar.fetch.copy.bytes.max
-    std::int64_t connections_max = 0;
+    std::int64_t connections_max = INT32_MAX;      // max.connections (0: unbounded)
     std::int64_t connections_per_ip_max = INT32_MAX;  // max.connections.per.ip
     std::int64_t fetch_session_slots = 1000;          // max.incremental.fetch.session.cache.slots
     std::int64_t fetch_session_eviction_ms = 120000;  // min.incremental.fetch.session.eviction.ms
@@ -89,6 +98,17 @@ struct broker_settings {
     // Topic keys the broker's log.* (and other synonym) keys set (topic_defaults_of).
     std::map<std::string, std::string> topic_defaults;
 };
+
+// The connection limits in force: this broker's dynamic configs (`dynamic_broker`) over the
+// cluster-wide dynamic defaults (`dynamic_default`) over the file (`settings`); either map may
+// be null.
+struct connection_limits {
+    std::int64_t total = INT32_MAX;
+    std::int64_t per_ip = INT32_MAX;
+};
+connection_limits effective_connection_limits(
+    const broker_settings& settings, const std::map<std::string, std::string>* dynamic_default,
+    const std::map<std::string, std::string>* dynamic_broker);
 
 // "PLAINTEXT://127.0.0.1:9092,INTERNAL://:9093": NAME://HOST:PORT items.
 result<std::vector<listener>, std::string> parse_listeners(std::string_view text);

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "broker/broker_config.h"
 #include "broker/topic_config.h"
 
 namespace laminar::broker {
@@ -110,16 +111,33 @@ ctl::command_error refusal_of(const std::vector<std::string>& names) {
                         fmt::join(names, ", "))};
 }
 
+// The key whose type a dynamic broker key's value has: its topic key's for a topic default, its
+// own for a broker setting; nullptr when `name` cannot change while the broker runs.
+const config_key* dynamic_key_type(std::string_view name) {
+    if (const auto* synonym = dynamic_topic_synonym(name)) {
+        return topic_config_schema().find(synonym->topic_key);
+    }
+    return dynamic_broker_setting(name) ? broker_config_schema().find(name) : nullptr;
+}
+
 // A broker resource's dynamic configs: every key one that may change while the broker runs
-// (INVALID_REQUEST naming the others, as Kafka), every value one its topic key takes
-// (INVALID_CONFIG).
+// (INVALID_REQUEST naming the others, as Kafka), every value one its key takes (INVALID_CONFIG;
+// a topic default's as its topic key takes it).
 ctl::command_result<broker_configs> validated_broker(broker_configs configs) {
     std::vector<std::string> fixed;
     for (const auto& [name, value] : configs) {
-        if (dynamic_topic_synonym(name) == nullptr) fixed.push_back(name);
+        if (dynamic_key_type(name) == nullptr) fixed.push_back(name);
     }
     if (!fixed.empty()) return fail(refusal_of(fixed));
     for (const auto& [name, value] : configs) {
+        if (dynamic_broker_setting(name)) {
+            if (auto valid = validate_broker_value(name, value); !valid) {
+                return refuse(ctl::command_errc::invalid_config,
+                              fmt::format("Invalid value {} for configuration {}: {}", value, name,
+                                          valid.error()));
+            }
+            continue;
+        }
         const std::string topic_key(dynamic_topic_synonym(name)->topic_key);
         if (auto valid = validate_topic_configs({{topic_key, value}}); !valid) {
             return refuse(ctl::command_errc::invalid_config,
@@ -190,9 +208,7 @@ ctl::command_result<broker_configs> incremented_broker_configs(
     broker_configs wanted = current;
     std::vector<std::string> fixed;
     for (const auto& config : configs) {
-        const auto* synonym = dynamic_topic_synonym(config.name);
-        const auto* key =
-            synonym != nullptr ? topic_config_schema().find(synonym->topic_key) : nullptr;
+        const auto* key = dynamic_key_type(config.name);
         if (key == nullptr) {  // refused below, with every such key named, unless deleted
             if (config.config_operation != static_cast<std::int8_t>(config_operation::remove)) {
                 fixed.push_back(config.name);

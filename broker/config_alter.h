@@ -34,9 +34,10 @@ ctl::command_result<topic_configs> incremented_topic_configs(
     const topic_configs& current, const std::vector<kafka::incremental_alterable_config>& configs);
 
 // A broker resource's dynamic configs ("<node id>": this broker's own; "": the cluster-wide
-// defaults), by broker key. Only the topic defaults Kafka lets change while a broker runs can be
-// set (dynamic_topic_synonym: log.retention.ms, log.segment.bytes, compression.type, ...); they
-// apply to every topic that does not set its own key.
+// defaults), by broker key. The topic defaults Kafka lets change while a broker runs
+// (dynamic_topic_synonym: log.retention.ms, log.segment.bytes, compression.type, ...), which
+// apply to every topic that does not set its own key, and the connection limits
+// (dynamic_broker_setting: max.connections, max.connections.per.ip) can be set.
 using broker_configs = std::map<std::string, std::string>;
 
 // AlterConfigs on a broker resource: its new set of dynamic configs.

@@ -196,6 +196,7 @@ result<void, std::string> run_broker(const config& values, const broker_settings
     options.reactor.drain_timeout = std::chrono::seconds(60);
     const auto shard_count = static_cast<unsigned>(shards->size());
     const auto owners = partition_owners(*machine, *shards, settings);
+    connection_admission admission(settings.connections_max, settings.connections_per_ip_max);
     std::vector<shard_context> contexts(shard_count);
     std::vector<std::unique_ptr<partition_manager>> partitions;
     std::vector<std::unique_ptr<group_manager>> group_managers;
@@ -213,7 +214,8 @@ result<void, std::string> run_broker(const config& values, const broker_settings
         contexts[shard].broker_config = &values;
         contexts[shard].cluster_id = meta->cluster_id;
         contexts[shard].metadata = image;
-        refresh_topic_defaults(contexts[shard]);  // the file's, under the dynamic ones in `image`
+        contexts[shard].admission = &admission;
+        apply_broker_configs(contexts[shard]);  // the file's, under the dynamic ones in `image`
     }
     ctl::topic_defaults defaults{settings.num_partitions, settings.default_replication_factor};
     metadata_controller controller(std::move(metadata->log), std::move(image), defaults,
@@ -225,7 +227,6 @@ result<void, std::string> run_broker(const config& values, const broker_settings
         init_shard_thread(*machine, (*shards)[shard]);
         shard_context::set_current(&contexts[shard]);
     };
-    connection_admission admission(settings.connections_max, settings.connections_per_ip_max);
     server_mesh mesh(shard_count);  // outlives the shards
     runtime shard_runtime(std::move(options));
     std::vector<server_counters> counters(shard_count);

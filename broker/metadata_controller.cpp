@@ -3,6 +3,7 @@
 #include "broker/broker_config.h"
 #include "broker/group_manager.h"
 #include "broker/partition_manager.h"
+#include "broker/server.h"
 #include "broker/shard_context.h"
 #include "core/cross_shard.h"
 #include "core/log.h"
@@ -67,7 +68,7 @@ task<ctl::command_result<void>> metadata_controller::commit(
             if (!here.metadata.apply(*shared)) {
                 on_internal_error("a committed metadata batch did not apply to a shard's copy");
             }
-            if (changes_broker_configs) refresh_topic_defaults(here);
+            if (changes_broker_configs) apply_broker_configs(here);
             if (changes_configs && here.partitions != nullptr) {
                 here.partitions->reconfigure(here.metadata);
             }
@@ -190,13 +191,18 @@ task<ctl::command_result<void>> metadata_controller::rewrite_broker_configs(
     co_return co_await commit(std::move(batch));
 }
 
-void refresh_topic_defaults(shard_context& shard) {
+void apply_broker_configs(shard_context& shard) {
     if (shard.settings == nullptr) return;
-    shard.topic_defaults = effective_topic_defaults(
-        shard.settings->topic_defaults, shard.metadata.broker_configs(""),
-        shard.metadata.broker_configs(std::to_string(shard.settings->node_id)));
+    const auto* cluster_wide = shard.metadata.broker_configs("");
+    const auto* own = shard.metadata.broker_configs(std::to_string(shard.settings->node_id));
+    shard.topic_defaults =
+        effective_topic_defaults(shard.settings->topic_defaults, cluster_wide, own);
     shard.topic_settings.set_defaults(&shard.topic_defaults);
     if (shard.partitions != nullptr) shard.partitions->set_topic_defaults(&shard.topic_defaults);
+    if (shard.admission != nullptr && shard.shard_id == controller_shard) {  // one for all
+        const auto limits = effective_connection_limits(*shard.settings, cluster_wide, own);
+        shard.admission->set_limits(limits.total, limits.per_ip);
+    }
 }
 
 }  // namespace laminar::broker

@@ -50,7 +50,7 @@ public:
                                                           config_rewrite rewrite,
                                                           bool validate_only);
     // The same for a broker resource's dynamic configs ("": the cluster-wide defaults, else a
-    // node id); every shard then resolves its topic defaults again (refresh_topic_defaults).
+    // node id); every shard then applies them again (apply_broker_configs).
     task<ctl::command_result<void>> rewrite_broker_configs(std::string name,
                                                            config_rewrite rewrite,
                                                            bool validate_only);
@@ -70,9 +70,10 @@ private:
 
 struct shard_context;
 
-// Sets `shard.topic_defaults` from the broker's static topic defaults and the dynamic broker
-// configs in the shard's image copy (effective_topic_defaults), and drops the settings resolved
-// from the old ones. The partition logs take them at their next reconfigure().
-void refresh_topic_defaults(shard_context& shard);
+// Applies the dynamic broker configs in the shard's image copy over the broker's file: sets
+// `shard.topic_defaults` (effective_topic_defaults) and drops the settings resolved from the old
+// ones (the partition logs take them at their next reconfigure()); on the controller shard, sets
+// the connection limits every listener keeps (effective_connection_limits).
+void apply_broker_configs(shard_context& shard);
 
 }  // namespace laminar::broker

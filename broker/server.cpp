@@ -214,6 +214,12 @@ connection_admission::verdict connection_admission::admit(const std::string& hos
     return verdict::admitted;
 }
 
+void connection_admission::set_limits(std::int64_t max_total, std::int64_t max_per_ip) {
+    std::lock_guard guard(_lock);
+    _max_total = max_total;
+    _max_per_ip = max_per_ip;
+}
+
 void connection_admission::release(const std::string& host) {
     std::lock_guard guard(_lock);
     --_open;

@@ -78,6 +78,9 @@ public:
     // Counts the connection in, or says which limit stands in its way.
     verdict admit(const std::string& host);
     void release(const std::string& host);
+    // New limits (a dynamic config changed): connections already open stay; new ones wait or
+    // are closed while over them.
+    void set_limits(std::int64_t max_total, std::int64_t max_per_ip);
 
 private:
     std::int64_t _max_total;

@@ -18,6 +18,7 @@
 
 namespace laminar::broker {
 
+class connection_admission;
 class group_manager;
 class metadata_controller;
 class partition_manager;
@@ -34,6 +35,7 @@ struct shard_context {
     std::vector<unsigned> partition_shards{0};
     const broker_settings* settings = nullptr;
     const config* broker_config = nullptr;         // every key with its source
+    connection_admission* admission = nullptr;     // the limits every shard's listener keeps
     std::string cluster_id;                        // from meta.properties
     ctl::metadata_image metadata;                  // this shard's copy
     metadata_controller* controller = nullptr;     // on controller_shard only
@@ -44,7 +46,7 @@ struct shard_context {
     std::unique_ptr<fetch_session_cache> fetch_sessions;  // made by the first fetch
     topic_settings_cache topic_settings;           // resolved settings, per metadata change
     // The topic defaults in force: the broker's file under its dynamic configs in `metadata`
-    // (refresh_topic_defaults, after every config change).
+    // (apply_broker_configs, after every broker config change).
     std::map<std::string, std::string> topic_defaults;
 
     static shard_context& current() noexcept;

@@ -1,10 +1,13 @@
 """max.connections.per.ip closes a host's connection over the limit at once; max.connections
-(across all shards) leaves new connections unserved in the listen backlog until one closes."""
+(across all shards) leaves new connections unserved in the listen backlog until one closes. Both
+can be changed while the broker runs (IncrementalAlterConfigs on a broker resource)."""
 import socket
 import time
 
 from conftest import Broker
 from kafka_wire import Connection, Writer
+from test_admin_configs import APPEND, BROKER, DELETE, SET, incremental
+from test_dynamic_broker_configs import describe_raw
 
 
 def api_versions(connection):
@@ -121,5 +124,102 @@ def test_requests_wait_for_the_inflight_budget_and_all_complete():
         finally:
             consumer.close()
         assert seen == {b"%d-%d" % (p, i) for p in range(producers) for i in range(per_producer)}
+    finally:
+        running.stop()
+
+
+def retrying(action, seconds=10):
+    """action(), again while the broker closes its connection: a connection just closed on this
+    side may still hold its slot for a moment."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return action()
+        except (ConnectionError, OSError):
+            assert time.monotonic() < deadline, "no connection let in"
+            time.sleep(0.1)
+
+
+def served(bootstrap):
+    """A connection the broker answers."""
+    def open_one():
+        connection = Connection(bootstrap)
+        try:
+            assert api_versions(connection) == 0
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+    return retrying(open_one)
+
+
+def check_per_ip_limit(bootstrap, allowed):
+    """`allowed` connections from this host are served and the next is closed at once; all
+    closed again after."""
+    held = [served(bootstrap) for _ in range(allowed)]
+    extra = Connection(bootstrap)
+    try:
+        assert closed_by_broker(extra)
+    finally:
+        extra.close()
+        for connection in held:
+            connection.close()
+
+
+def test_a_dynamic_per_ip_limit_applies_at_once_and_survives_a_restart():
+    running = Broker()
+
+    def alter(name, operation, value):
+        return retrying(lambda: incremental(running.bootstrap, [
+            (BROKER, name, [("max.connections.per.ip", operation, value)])]))
+
+    try:
+        # The cluster-wide default (kafka-configs --entity-default), then this broker's own.
+        assert alter("", SET, "2") == [(0, None, BROKER, "")]
+        check_per_ip_limit(running.bootstrap, 2)
+        assert alter("1", SET, "3") == [(0, None, BROKER, "1")]
+        check_per_ip_limit(running.bootstrap, 3)
+        described = retrying(lambda: describe_raw(running.bootstrap, BROKER, "1"))
+        assert described["max.connections.per.ip"] == ("3", 2, False, [
+            ("max.connections.per.ip", "3", 2), ("max.connections.per.ip", "2", 3),
+            ("max.connections.per.ip", "2147483647", 5)])  # DYNAMIC_BROKER, _DEFAULT, DEFAULT
+        running.stop(keep_data=True)
+
+        running = Broker(directory=running.directory, port=running.port)
+        check_per_ip_limit(running.bootstrap, 3)
+        # A value the key cannot take, and APPEND to a number: INVALID_CONFIG, nothing changed.
+        errors = retrying(lambda: incremental(running.bootstrap, [
+            (BROKER, "1", [("max.connections.per.ip", SET, "-1")]),
+            (BROKER, "", [("max.connections", APPEND, "5")])]))
+        assert [error[0] for error in errors] == [40, 40]
+        check_per_ip_limit(running.bootstrap, 3)
+        # DELETE at both levels: no limit again.
+        assert alter("1", DELETE, None) == [(0, None, BROKER, "1")]
+        assert alter("", DELETE, None) == [(0, None, BROKER, "")]
+        many = [served(running.bootstrap) for _ in range(6)]
+        for connection in many:
+            connection.close()
+    finally:
+        running.stop()
+
+
+def test_a_dynamic_max_connections_holds_new_connections_back():
+    running = Broker()
+    try:
+        assert retrying(lambda: incremental(running.bootstrap, [
+            (BROKER, "", [("max.connections", SET, "2")])])) == [(0, None, BROKER, "")]
+        first, second = served(running.bootstrap), served(running.bootstrap)
+        third = Connection(running.bootstrap)
+        third.sock.settimeout(1.0)
+        try:
+            api_versions(third)
+            raise AssertionError("a third connection was served")
+        except socket.timeout:
+            pass
+        first.close()
+        third.sock.settimeout(10)
+        assert int.from_bytes(third._read_exactly(4), "big") > 0
+        third.close()
+        second.close()
     finally:
         running.stop()

@@ -136,5 +136,27 @@ TEST(broker_config, set_broker_synonym_names_the_key_that_set_the_default) {
     EXPECT_EQ(set_broker_synonym(*values, "segment.bytes"), nullptr);
 }
 
+TEST(broker_config, dynamic_connection_limits_go_over_the_file) {
+    broker_settings file;
+    file.connections_max = 50;
+    file.connections_per_ip_max = 10;
+    const std::map<std::string, std::string> cluster{{"max.connections.per.ip", "4"},
+                                                     {"log.retention.ms", "1000"}};
+    const std::map<std::string, std::string> own{{"max.connections", "20"}};
+    auto limits = effective_connection_limits(file, nullptr, nullptr);
+    EXPECT_EQ(limits.total, 50);
+    EXPECT_EQ(limits.per_ip, 10);
+    limits = effective_connection_limits(file, &cluster, nullptr);
+    EXPECT_EQ(limits.total, 50);
+    EXPECT_EQ(limits.per_ip, 4);
+    limits = effective_connection_limits(file, &cluster, &own);
+    EXPECT_EQ(limits.total, 20);
+    EXPECT_EQ(limits.per_ip, 4);
+    const std::map<std::string, std::string> own_ip{{"max.connections.per.ip", "7"}};
+    EXPECT_EQ(effective_connection_limits(file, &cluster, &own_ip).per_ip, 7);  // own wins
+    EXPECT_TRUE(dynamic_broker_setting("max.connections"));
+    EXPECT_FALSE(dynamic_broker_setting("num.io.threads"));
+}
+
 }  // namespace
 }  // namespace laminar::broker

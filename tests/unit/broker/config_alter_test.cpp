@@ -141,5 +141,25 @@ TEST(config_alter, broker_keys_that_cannot_change_are_refused_by_name) {
     EXPECT_EQ(not_a_list.error().code, ctl::command_errc::invalid_config);
 }
 
+TEST(config_alter, broker_resources_take_the_connection_limits) {
+    auto replaced =
+        replaced_broker_configs({{"max.connections", "100"}, {"max.connections.per.ip", "5"}});
+    ASSERT_TRUE(replaced) << replaced.error().message;
+    EXPECT_EQ(*replaced,
+              (broker_configs{{"max.connections", "100"}, {"max.connections.per.ip", "5"}}));
+    auto negative = incremented_broker_configs(
+        *replaced, {op("max.connections.per.ip", config_operation::set, "-1")});
+    ASSERT_FALSE(negative);
+    EXPECT_EQ(negative.error().code, ctl::command_errc::invalid_config);
+    EXPECT_NE(negative.error().message.find("max.connections.per.ip"), std::string::npos);
+    auto not_a_number = replaced_broker_configs({{"max.connections", "many"}});
+    ASSERT_FALSE(not_a_number);
+    EXPECT_EQ(not_a_number.error().code, ctl::command_errc::invalid_config);
+    auto not_a_list =
+        incremented_broker_configs({}, {op("max.connections", config_operation::append, "5")});
+    ASSERT_FALSE(not_a_list);
+    EXPECT_EQ(not_a_list.error().code, ctl::command_errc::invalid_config);
+}
+
 }  // namespace
 }  // namespace laminar::broker

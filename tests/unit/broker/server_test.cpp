@@ -259,5 +259,23 @@ TEST(server, a_moved_connection_gives_its_admission_back_once) {
     EXPECT_TRUE(third.ask(no_shard, kind::other).empty());
 }
 
+// Limits changed while connections are open (a dynamic config): what is open stays counted,
+// new connections meet the new limits.
+TEST(server, admission_limits_change_while_connections_are_open) {
+    using verdict = connection_admission::verdict;
+    connection_admission admission(0, 1);
+    EXPECT_EQ(admission.admit("a"), verdict::admitted);
+    EXPECT_EQ(admission.admit("a"), verdict::host_limit_reached);
+    admission.set_limits(0, 2);
+    EXPECT_EQ(admission.admit("a"), verdict::admitted);
+    admission.set_limits(1, 2);  // two open, one allowed: none more, none closed
+    EXPECT_TRUE(admission.full());
+    EXPECT_EQ(admission.admit("b"), verdict::total_reached);
+    admission.release("a");
+    admission.release("a");
+    EXPECT_FALSE(admission.full());
+    EXPECT_EQ(admission.admit("b"), verdict::admitted);
+}
+
 }  // namespace
 }  // namespace laminar::broker
