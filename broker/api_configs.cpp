@@ -102,12 +102,15 @@ std::vector<level> topic_levels(const shard_context& context, const ctl::topic_s
 }
 
 // DynamicBrokerConfig.brokerConfigSynonyms: the broker keys that set the same thing, most
-// precise first; any other key is its own only synonym.
+// precise first; any other key is its own only synonym. log.flush.interval.ms falls back on
+// log.flush.scheduler.interval.ms, not the other way round.
 std::vector<std::string_view> broker_synonyms(std::string_view broker_key) {
+    if (broker_key == "log.flush.interval.ms") {
+        return {"log.flush.interval.ms", "log.flush.scheduler.interval.ms"};
+    }
     static constexpr std::string_view groups[][3] = {
         {"log.roll.ms", "log.roll.hours", {}},
         {"log.roll.jitter.ms", "log.roll.jitter.hours", {}},
-        {"log.flush.interval.ms", "log.flush.scheduler.interval.ms", {}},
         {"log.retention.ms", "log.retention.minutes", "log.retention.hours"},
     };
     for (const auto& group : groups) {

@@ -14,6 +14,11 @@ namespace {
 
 using std::chrono::milliseconds;
 
+// KafkaConfig.validateValues: zero only with per-host overrides, which Laminar does not have.
+constexpr std::string_view per_ip_zero_refusal =
+    "max.connections.per.ip can be set to zero only if max.connections.per.ip.overrides "
+    "property is set.";
+
 // Kafka's broker keys that set topic defaults (topic_config.h, topic_key_synonyms), with
 // Kafka's defaults and ranges. Keys Kafka leaves unset by default (log.retention.ms, ...) show
 // the value they come to.
@@ -99,7 +104,8 @@ config_schema make_schema() {
                    "Connections open at once across all shards (more wait in the listen "
                    "backlog until one closes); 0: unbounded. Dynamic (AlterConfigs).")
         .add_int64("max.connections.per.ip", int32_max, 0, int32_max,
-                   "Connections open at once from one host; more are closed at once. Dynamic "
+                   "Connections open at once from one host; more are closed at once. Not 0 "
+                   "(Kafka allows it only with max.connections.per.ip.overrides). Dynamic "
                    "(AlterConfigs).")
         .add_size("laminar.connection.inflight.bytes.max", 0, 0, int32_max,
                   "Request bytes a shard holds in flight before it stops reading sockets; "
@@ -326,6 +332,7 @@ result<broker_settings, std::string> read_broker_settings(const config& values) 
         static_cast<std::size_t>(values.get_size("laminar.fetch.copy.bytes.max"));
     settings.connections_max = values.get_int64("max.connections");
     settings.connections_per_ip_max = values.get_int64("max.connections.per.ip");
+    if (settings.connections_per_ip_max == 0) return fail(std::string(per_ip_zero_refusal));
     settings.fetch_session_slots = values.get_int64("max.incremental.fetch.session.cache.slots");
     settings.fetch_session_eviction_ms =
         values.get_int64("min.incremental.fetch.session.eviction.ms");
@@ -382,6 +389,9 @@ result<void, std::string> validate_broker_value(std::string_view name, const std
     const config_override change{std::string(name), value, "AlterConfigs"};
     auto parsed = parse_config(broker_config_schema(), "", "(dynamic)", {&change, 1});
     if (!parsed) return fail(parsed.error().problems.front().message);
+    if (name == "max.connections.per.ip" && parsed->get_int64("max.connections.per.ip") == 0) {
+        return fail(std::string(per_ip_zero_refusal));
+    }
     return {};
 }
 

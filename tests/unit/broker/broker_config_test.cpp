@@ -158,5 +158,16 @@ TEST(broker_config, dynamic_connection_limits_go_over_the_file) {
     EXPECT_FALSE(dynamic_broker_setting("num.io.threads"));
 }
 
+TEST(broker_config, no_connection_per_ip_is_refused_as_kafka_refuses_it) {
+    // Kafka allows max.connections.per.ip=0 only with per-host overrides, which Laminar lacks.
+    auto zero = settings_of("max.connections.per.ip=0\n");
+    ASSERT_FALSE(zero);
+    EXPECT_NE(zero.error().find("max.connections.per.ip.overrides"), std::string::npos);
+    EXPECT_FALSE(validate_broker_value("max.connections.per.ip", "0"));
+    EXPECT_TRUE(validate_broker_value("max.connections.per.ip", "1"));
+    EXPECT_TRUE(validate_broker_value("max.connections", "0"));
+    EXPECT_FALSE(validate_broker_value("max.connections", "-1"));
+}
+
 }  // namespace
 }  // namespace laminar::broker

@@ -152,6 +152,9 @@ TEST(config_alter, broker_resources_take_the_connection_limits) {
     ASSERT_FALSE(negative);
     EXPECT_EQ(negative.error().code, ctl::command_errc::invalid_config);
     EXPECT_NE(negative.error().message.find("max.connections.per.ip"), std::string::npos);
+    auto zero = replaced_broker_configs({{"max.connections.per.ip", "0"}});
+    ASSERT_FALSE(zero);
+    EXPECT_EQ(zero.error().code, ctl::command_errc::invalid_config);
     auto not_a_number = replaced_broker_configs({{"max.connections", "many"}});
     ASSERT_FALSE(not_a_number);
     EXPECT_EQ(not_a_number.error().code, ctl::command_errc::invalid_config);
