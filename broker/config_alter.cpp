@@ -209,10 +209,23 @@ ctl::command_result<broker_configs> incremented_broker_configs(
     std::vector<std::string> fixed;
     for (const auto& config : configs) {
         const auto* key = dynamic_key_type(config.name);
-        if (key == nullptr) {  // refused below, with every such key named, unless deleted
-            if (config.config_operation != static_cast<std::int8_t>(config_operation::remove)) {
-                fixed.push_back(config.name);
+        const auto operation = static_cast<config_operation>(config.config_operation);
+        if (key == nullptr &&
+            (operation == config_operation::append || operation == config_operation::subtract)) {
+            // Kafka's prepareIncrementalConfigs looks at every key's type before it asks which
+            // keys may change: a list operation on an unknown or non-list key is INVALID_CONFIG.
+            const auto* known = broker_config_schema().find(config.name);
+            if (known == nullptr) {
+                return refuse(ctl::command_errc::invalid_config,
+                              "Unknown config name: " + config.name);
             }
+            topic_configs scratch;
+            if (auto applied = apply_operation(scratch, *known, config); !applied) {
+                return fail(applied.error());
+            }
+        }
+        if (key == nullptr) {  // refused below, with every such key named, unless deleted
+            if (operation != config_operation::remove) fixed.push_back(config.name);
             continue;
         }
         if (auto applied = apply_operation(wanted, *key, config); !applied) {

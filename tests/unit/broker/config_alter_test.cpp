@@ -139,6 +139,23 @@ TEST(config_alter, broker_keys_that_cannot_change_are_refused_by_name) {
         {}, {op("log.retention.ms", config_operation::append, "5")});
     ASSERT_FALSE(not_a_list);
     EXPECT_EQ(not_a_list.error().code, ctl::command_errc::invalid_config);
+    // As Kafka, a list operation's type check comes before the question of which keys may
+    // change: APPEND to a number that cannot change is INVALID_CONFIG, to an unknown key too;
+    // APPEND to a list that cannot change is refused by name.
+    auto fixed_number =
+        incremented_broker_configs({}, {op("num.partitions", config_operation::append, "3")});
+    ASSERT_FALSE(fixed_number);
+    EXPECT_EQ(fixed_number.error().code, ctl::command_errc::invalid_config);
+    EXPECT_EQ(fixed_number.error().message,
+              "Config value append is not allowed for config key: num.partitions");
+    auto unknown =
+        incremented_broker_configs({}, {op("no.such.key", config_operation::subtract, "3")});
+    ASSERT_FALSE(unknown);
+    EXPECT_EQ(unknown.error().code, ctl::command_errc::invalid_config);
+    auto fixed_list =
+        incremented_broker_configs({}, {op("log.dirs", config_operation::append, "/tmp/more")});
+    ASSERT_FALSE(fixed_list);
+    EXPECT_EQ(fixed_list.error().code, ctl::command_errc::invalid_request);
 }
 
 TEST(config_alter, broker_resources_take_the_connection_limits) {
