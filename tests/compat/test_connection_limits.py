@@ -50,25 +50,29 @@ def test_connections_over_the_per_ip_limit_are_closed_at_once():
         running.stop()
 
 
+def check_third_waits(bootstrap, first, second):
+    """With max.connections=2 and `first` and `second` open, a third connection is not served
+    until one of them closes; then its request, already sent, is answered. All closed after."""
+    third = Connection(bootstrap)
+    third.sock.settimeout(1.0)
+    try:
+        api_versions(third)
+        raise AssertionError("a third connection was served")
+    except socket.timeout:
+        pass
+    first.close()
+    third.sock.settimeout(10)
+    assert int.from_bytes(third._read_exactly(4), "big") > 0
+    third.close()
+    second.close()
+
+
 def test_connections_over_max_connections_wait_until_one_closes():
     running = Broker(["--set", "max.connections=2"])
     try:
         first, second = Connection(running.bootstrap), Connection(running.bootstrap)
         assert api_versions(first) == 0 and api_versions(second) == 0
-        third = Connection(running.bootstrap)
-        third.sock.settimeout(1.0)
-        try:
-            api_versions(third)
-            raise AssertionError("a third connection was served")
-        except socket.timeout:
-            pass
-        first.close()
-        # Now accepted: the request already sent is answered.
-        third.sock.settimeout(10)
-        size = int.from_bytes(third._read_exactly(4), "big")
-        assert size > 0
-        third.close()
-        second.close()
+        check_third_waits(running.bootstrap, first, second)
     finally:
         running.stop()
 
@@ -222,18 +226,6 @@ def test_a_dynamic_max_connections_holds_new_connections_back():
     try:
         assert retrying(lambda: incremental(running.bootstrap, [
             (BROKER, "", [("max.connections", SET, "2")])])) == [(0, None, BROKER, "")]
-        first, second = served(running.bootstrap), served(running.bootstrap)
-        third = Connection(running.bootstrap)
-        third.sock.settimeout(1.0)
-        try:
-            api_versions(third)
-            raise AssertionError("a third connection was served")
-        except socket.timeout:
-            pass
-        first.close()
-        third.sock.settimeout(10)
-        assert int.from_bytes(third._read_exactly(4), "big") > 0
-        third.close()
-        second.close()
+        check_third_waits(running.bootstrap, served(running.bootstrap), served(running.bootstrap))
     finally:
         running.stop()
