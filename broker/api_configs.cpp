@@ -59,18 +59,20 @@ std::string_view dynamic_broker_key(std::string_view topic_key) {
     return {};
 }
 
-// The dynamic levels of broker key `broker_key`: this broker's own over the cluster-wide default.
-void add_dynamic_levels(const shard_context& context, std::string_view broker_key,
+// The dynamic levels of broker key `name` (this broker's own, then the cluster-wide default),
+// appended to `levels`.
+void add_dynamic_levels(const shard_context& context, std::string_view name,
                         std::vector<level>& levels) {
-    if (broker_key.empty()) return;
     auto add = [&](const std::string& resource, std::int8_t source) {
         const auto* set = context.metadata.broker_configs(resource);
         if (set == nullptr) return;
-        auto found = set->find(std::string(broker_key));
+        auto found = set->find(std::string(name));
         if (found == set->end()) return;
-        levels.push_back(level{std::string(broker_key), found->second, found->second, source});
+        levels.push_back(level{std::string(name), found->second, found->second, source});
     };
-    add(std::to_string(context.settings->node_id), source_dynamic_broker);
+    if (context.settings != nullptr) {
+        add(std::to_string(context.settings->node_id), source_dynamic_broker);
+    }
     add("", source_dynamic_default);
 }
 
@@ -82,7 +84,7 @@ std::vector<level> topic_levels(const shard_context& context, const ctl::topic_s
     if (auto set = topic.configs.find(key.name); set != topic.configs.end()) {
         levels.push_back({key.name, set->second, set->second, source_dynamic_topic});
     }
-    if (context.settings != nullptr) {
+    if (context.settings != nullptr && !dynamic_broker_key(key.name).empty()) {
         add_dynamic_levels(context, dynamic_broker_key(key.name), levels);
     }
     if (context.broker_config != nullptr) {
@@ -141,13 +143,12 @@ std::optional<std::string> kafka_default_of(std::string_view broker_key) {
     return format_config_value(key->default_value);
 }
 
+// Broker key `name` as the file (or the command line) sets it, or nullptr.
 const config_entry* set_entry(const config& broker, std::string_view name) {
-    const auto entries = broker.entries();
-    auto found = std::ranges::lower_bound(entries, name, {}, &config_entry::name);
-    if (found == entries.end() || found->name != name) return nullptr;
-    if (found->source == config_source::default_value) return nullptr;
     const auto* key = broker_config_schema().find(name);
-    return key != nullptr && key->ignored_reason.empty() ? &*found : nullptr;
+    if (key == nullptr || !key->ignored_reason.empty()) return nullptr;
+    const auto& entry = broker.entry(name);
+    return entry.source == config_source::default_value ? nullptr : &entry;
 }
 
 // Kafka's ConfigHelper.configSynonyms for broker key `broker_key`: every synonym (its
@@ -158,20 +159,10 @@ const config_entry* set_entry(const config& broker, std::string_view name) {
 std::vector<level> kafka_synonyms(const shard_context& context, std::string_view broker_key) {
     const auto names = broker_synonyms(broker_key);
     std::vector<level> levels;
-    auto add_dynamic = [&](const std::string& resource, std::int8_t source) {
-        const auto* set = context.metadata.broker_configs(resource);
-        if (set == nullptr) return;
-        for (auto name : names) {
-            auto found = set->find(std::string(name));
-            if (found != set->end()) {
-                levels.push_back({std::string(name), found->second, found->second, source});
-            }
-        }
-    };
-    if (context.settings != nullptr) {
-        add_dynamic(std::to_string(context.settings->node_id), source_dynamic_broker);
-    }
-    add_dynamic("", source_dynamic_default);
+    for (auto name : names) add_dynamic_levels(context, name, levels);
+    // add_dynamic_levels gives one name's levels in turn; Kafka lists each level's names in turn.
+    std::stable_sort(levels.begin(), levels.end(),
+                     [](const level& a, const level& b) { return a.source < b.source; });
     if (context.broker_config != nullptr) {
         for (auto name : names) {
             if (const auto* entry = set_entry(*context.broker_config, name)) {
@@ -265,9 +256,8 @@ void describe_broker(const shard_context& context, const kafka::describe_configs
         // kafka_synonyms starts at the first entry named after the key: its own value.
         std::optional<std::string> value;
         if (!synonyms.empty()) value = synonyms.front().raw;
-        const bool dynamic =
-            dynamic_topic_synonym(entry.name) != nullptr || dynamic_broker_setting(entry.name);
-        result.configs.push_back(entry_of(*key, std::move(value), synonyms, request, !dynamic));
+        result.configs.push_back(entry_of(*key, std::move(value), synonyms, request,
+                                          !reconfigurable_broker_key(entry.name)));
     }
 }
 

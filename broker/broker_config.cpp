@@ -385,6 +385,10 @@ bool dynamic_broker_setting(std::string_view broker_key) {
     return broker_key == "max.connections" || broker_key == "max.connections.per.ip";
 }
 
+bool reconfigurable_broker_key(std::string_view broker_key) {
+    return dynamic_topic_synonym(broker_key) != nullptr || dynamic_broker_setting(broker_key);
+}
+
 result<void, std::string> validate_broker_value(std::string_view name, const std::string& value) {
     const config_override change{std::string(name), value, "AlterConfigs"};
     auto parsed = parse_config(broker_config_schema(), "", "(dynamic)", {&change, 1});

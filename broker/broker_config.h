@@ -27,6 +27,10 @@ const config_schema& broker_config_schema();
 // DynamicConnectionQuota (max.connections, max.connections.per.ip).
 bool dynamic_broker_setting(std::string_view broker_key);
 
+// Whether AlterConfigs may change broker key `broker_key` while the broker runs: a topic
+// default (dynamic_topic_synonym) or a broker setting (dynamic_broker_setting).
+bool reconfigurable_broker_key(std::string_view broker_key);
+
 // Whether `value` is one broker key `name` takes (its type and range); the error says why not.
 result<void, std::string> validate_broker_value(std::string_view name, const std::string& value);
 
