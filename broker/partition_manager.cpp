@@ -242,12 +242,19 @@ task<result<partition_manager::open_log*, partition_errc>> partition_manager::fi
 task<void> partition_manager::make_room(const async_mutex& held) {
     while (_open_logs_max > 0 && _logs.size() + _opens_in_flight >= _open_logs_max) {
         // None idle (all busy or pinned): over the cap until some are released.
-        const bool closed = co_await close_for_room(held);
+        const bool closed = co_await close_for_room(&held);
         if (!closed) co_return;
     }
 }
 
-task<bool> partition_manager::close_for_room(const async_mutex& held) {
+task<void> partition_manager::trim_to_cap() {
+    while (!_closed && _open_logs_max > 0 && _logs.size() + _opens_in_flight > _open_logs_max) {
+        const bool closed = co_await close_for_room(nullptr);
+        if (!closed) co_return;
+    }
+}
+
+task<bool> partition_manager::close_for_room(const async_mutex* held) {
     for (auto it = _recency.rbegin(); it != _recency.rend(); ++it) {
         auto found = _logs.find(*it);
         LAMINAR_ASSERT(found != _logs.end());
@@ -256,9 +263,9 @@ task<bool> partition_manager::close_for_room(const async_mutex& held) {
         // The victim's stripe keeps a reopen of it waiting until the close is done. Never wait
         // for a stripe here (an open holding it may be making room too): take a free one.
         auto& stripe = opening_lock(found->first.first, found->first.second);
-        if (&stripe != &held && stripe.locked()) continue;
+        if (&stripe != held && stripe.locked()) continue;
         std::optional<async_mutex::guard> guard;
-        if (&stripe != &held) guard.emplace(co_await stripe.lock());  // free: no suspension
+        if (&stripe != held) guard.emplace(co_await stripe.lock());  // free: no suspension
         auto log = std::move(entry.log);
         if (std::find(entry.watchers.begin(), entry.watchers.end(), true) !=
             entry.watchers.end()) {

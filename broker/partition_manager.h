@@ -6,7 +6,9 @@
 // A cap on open logs (laminar.log.open.max, split over the shards) bounds the descriptors and
 // memory of a broker with more partitions than it should keep open: opening one more closes the
 // least recently used idle log first (cleanly: its clean-shutdown marker lets the reopen scan
-// nothing). A log is idle when nothing holds it: no lease (a request working on it), no
+// nothing). Opens that run at once (one fetch over many cold partitions) may take the shard over
+// the cap while they are held; the next maintenance tick closes the excess once idle
+// (trim_to_cap). A log is idle when nothing holds it: no lease (a request working on it), no
 // maintenance pass, and it was never handed out by get() (pinned: the group coordinator keeps
 // its __consumer_offsets logs). A reopened log rebuilds its producer state from its active
 // segment, as after a restart.
@@ -90,6 +92,11 @@ public:
     // takes them once it is open (`image`, the shard's copy, must outlive this manager).
     void reconfigure(const ctl::metadata_image& image);
 
+    // Back under the cap after more logs opened than it allows (the opens of one request's
+    // partitions run at once, and make_room closes only idle logs): closes least recently used
+    // idle logs until the open ones fit. The maintenance tick calls it.
+    task<void> trim_to_cap();
+
     // Starts the periodic retention, flush and compaction work on this shard's open logs.
     void start_maintenance(const log_maintenance_settings& settings);
     const log_maintenance* maintenance() const noexcept { return _maintenance.get(); }
@@ -145,7 +152,9 @@ private:
     // Under the cap: closes least recently used idle logs until one more may open (the opens in
     // flight count as open). `held` is the opening stripe the caller holds.
     task<void> make_room(const async_mutex& held);
-    task<bool> close_for_room(const async_mutex& held);
+    // Closes the least recently used idle log (none: false). `held`: the caller's stripe, or
+    // nullptr when it holds none.
+    task<bool> close_for_room(const async_mutex* held);
     void forget(std::map<partition_key, open_log>::iterator it);
     async_mutex& opening_lock(const std::string& topic, std::int32_t partition) noexcept;
     // Every opening lock, in order: no open runs until the guards go.

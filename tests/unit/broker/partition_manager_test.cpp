@@ -1,6 +1,7 @@
 // The cap on open logs (laminar.log.open.max): opening one more closes the least recently used
 // idle log cleanly (it reopens on demand scanning nothing, its data kept); a log held by a lease
-// or pinned by get() is never closed, so the shard goes over the cap rather than wait.
+// or pinned by get() is never closed, so the shard goes over the cap rather than wait, and
+// trim_to_cap (the maintenance tick) closes the excess once it is idle.
 #include <filesystem>
 #include <random>
 
@@ -94,9 +95,19 @@ TEST(partition_manager, the_cap_closes_the_least_recently_used_idle_log_cleanly)
         EXPECT_EQ(partitions.open_logs(), 3u);
         EXPECT_EQ(partitions.logs_closed_for_room(), 2u);
         EXPECT_EQ(a ? a->log_end_offset() : -1, 3);
+        // The maintenance tick's trim closes nothing while all three are held, then the least
+        // recently used once it is idle: back under the cap.
+        co_await partitions.trim_to_cap();
+        EXPECT_EQ(partitions.open_logs(), 3u);
+        c.reset();
+        co_await partitions.trim_to_cap();
+        EXPECT_EQ(partitions.open_logs(), 2u);
+        EXPECT_EQ(partitions.logs_closed_for_room(), 3u);
+        EXPECT_TRUE(has_marker(dir.path(), "c"));
         a.reset();
         b.reset();
-        c.reset();
+        co_await partitions.trim_to_cap();
+        EXPECT_EQ(partitions.open_logs(), 2u);
         co_await partitions.close_all();
     };
     run_on_reactor(body);
