@@ -89,7 +89,8 @@ def test_full_disk_refuses_produce_loses_nothing_and_recovers(small_file_system)
 
         broker.stop(keep_data=True)
         broker = Broker(args, directory=broker.directory, port=broker.port)
-        values = [m.value() for m in consume_all(broker, TOPIC, 0, len(acknowledged) + 1, timeout=5)]
+        values = [m.value() for m in
+                  consume_all(broker, TOPIC, 0, len(acknowledged) + 1, timeout=10)]
         assert values == acknowledged, "exactly the acknowledged records after a restart"
     finally:
         broker.stop()

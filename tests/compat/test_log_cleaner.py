@@ -99,13 +99,16 @@ def test_retention_ms_removes_old_segments_and_earliest_moves(broker):
     create(broker, "retention.time", {"retention.ms": "1000", "segment.bytes": "1024"})
     assert produce_one_batch_each(broker, "retention.time",
                                   [(b"k", b"x" * 200) for _ in range(40)]) == []
-    low, high = watermarks(broker, "retention.time")
-    assert (low, high) == (0, 40)
+    # Segments may expire already while the last records go in (a second after the first):
+    # only the end is certain here.
+    assert watermarks(broker, "retention.time")[1] == 40
     assert wait_until(lambda: watermarks(broker, "retention.time")[0] > 30, timeout=15)
     low, high = watermarks(broker, "retention.time")
     assert high == 40
     messages = consume_from_beginning(broker, "retention.time", high)
-    assert messages and messages[0].offset() == low
+    # The next retention pass may remove one more segment before the consumer starts.
+    later_low, _ = watermarks(broker, "retention.time")
+    assert messages and low <= messages[0].offset() <= later_low
 
 
 def test_retention_bytes_keeps_the_partition_near_its_bound(broker):

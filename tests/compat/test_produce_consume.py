@@ -96,14 +96,14 @@ def test_list_offsets_earliest_latest_and_by_time(broker):
 
 def test_a_waiting_fetch_is_woken_by_a_produce(broker):
     create(broker, "python.longpoll")
-    # No offset commits: consumer groups are not served yet, and a commit on close would wait
-    # for a coordinator.
     consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "unused",
                          "enable.auto.commit": False, "fetch.wait.max.ms": 5000,
                          "fetch.min.bytes": 1})
+    # Connected with the topic's metadata before the clock starts.
+    producer = Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 0})
+    assert "python.longpoll" in producer.list_topics("python.longpoll", timeout=10).topics
     consumer.assign([TopicPartition("python.longpoll", 0, 0)])
     consumer.poll(0.5)  # the consumer is now parked in a long poll
-    producer = Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 0})
     sent_at = time.monotonic()
     producer.produce("python.longpoll", value="wake up")
     producer.flush(10)

@@ -214,8 +214,8 @@ TEST_F(cli, produce_with_keys_and_headers_then_consume_in_each_format) {
     ASSERT_EQ(from_offset.exit_code, 0) << from_offset.err;
     EXPECT_EQ(from_offset.out, "value:two\n");
 
-    auto since_time = laminar({"consume", "lines", "--time", "2020-01-01T00:00:00Z",
-                               "--timeout-ms", "1500"});
+    auto since_time = laminar({"consume", "lines", "--time", "2020-01-01T00:00:00Z", "--num",
+                               "3", "--timeout-ms", "10000"});
     ASSERT_EQ(since_time.exit_code, 0) << since_time.err;
     EXPECT_EQ(since_time.out, "v1\nvalue:two\nno-key\n");
 
