@@ -107,6 +107,9 @@ config_schema make_schema() {
                    "Connections open at once from one host; more are closed at once. Not 0 "
                    "(Kafka allows it only with max.connections.per.ip.overrides). Dynamic "
                    "(AlterConfigs).")
+        .add_int64("connections.max.idle.ms", 600000, -1, INT64_MAX,
+                   "A connection waiting for its next request that receives nothing for this "
+                   "long is closed (a request being handled never counts as idle); -1: never.")
         .add_size("laminar.connection.inflight.bytes.max", 0, 0, int32_max,
                   "Request bytes a shard holds in flight before it stops reading sockets; "
                   "0: 4 x socket.request.max.bytes.")
@@ -332,6 +335,7 @@ result<broker_settings, std::string> read_broker_settings(const config& values) 
         static_cast<std::size_t>(values.get_size("laminar.fetch.copy.bytes.max"));
     settings.connections_max = values.get_int64("max.connections");
     settings.connections_per_ip_max = values.get_int64("max.connections.per.ip");
+    settings.connections_max_idle_ms = values.get_int64("connections.max.idle.ms");
     if (settings.connections_per_ip_max == 0) return fail(std::string(per_ip_zero_refusal));
     settings.fetch_session_slots = values.get_int64("max.incremental.fetch.session.cache.slots");
     settings.fetch_session_eviction_ms =

@@ -86,6 +86,7 @@ struct broker_settings {
     std::size_t fetch_copy_bytes_max = 64 * 1024;  // laminar.fetch.copy.bytes.max
     std::int64_t connections_max = INT32_MAX;      // max.connections (0: unbounded)
     std::int64_t connections_per_ip_max = INT32_MAX;  // max.connections.per.ip
+    std::int64_t connections_max_idle_ms = 600000;    // connections.max.idle.ms (< 0: never)
     std::int64_t fetch_session_slots = 1000;          // max.incremental.fetch.session.cache.slots
     std::int64_t fetch_session_eviction_ms = 120000;  // min.incremental.fetch.session.eviction.ms
     std::int64_t log_open_max = 0;  // laminar.log.open.max (0: from RLIMIT_NOFILE)

@@ -244,13 +244,13 @@ result<void, std::string> run_broker(const config& values, const broker_settings
         context.partitions->start_maintenance(settings.maintenance);
         context.groups->adopt(context);  // loads the group coordinators of this shard
         kafka_handler handler(context);
-        server_options serving{.frame_bytes_max = settings.socket_request_bytes_max,
-                               .admission = &admission,
-                               .send = {.copy_bytes_max = settings.fetch_copy_bytes_max},
-                               .inflight_bytes_max = settings.connection_inflight_bytes_max,
-                               .mesh = settings.connections_follow_partitions && shard_count > 1
-                                           ? &mesh
-                                           : nullptr};
+        server_options serving{
+            .frame_bytes_max = settings.socket_request_bytes_max,
+            .admission = &admission,
+            .send = {.copy_bytes_max = settings.fetch_copy_bytes_max},
+            .inflight_bytes_max = settings.connection_inflight_bytes_max,
+            .mesh = settings.connections_follow_partitions && shard_count > 1 ? &mesh : nullptr,
+            .connections_max_idle_ms = settings.connections_max_idle_ms};
         co_await serve((*listeners)[shard].get(), handler, serving, counters[shard]);
         co_await context.groups->stop();
         co_await context.partitions->close_all();
@@ -270,11 +270,12 @@ result<void, std::string> run_broker(const config& values, const broker_settings
     // The shards have stopped: their counters are read here, on this thread, only now.
     for (unsigned shard = 0; shard < shard_count; ++shard) {
         const server_counters& seen = counters[shard];
-        LAMINAR_LOG_INFO("shard {}: {} connections accepted, {} refused, {} moved out, "
-                         "{} moved in, {} requests, {} frames refused",
-                         shard, seen.connections_accepted, seen.connections_refused,
-                         seen.connections_moved_out, seen.connections_moved_in, seen.requests,
-                         seen.frames_refused);
+        LAMINAR_LOG_INFO(
+            "shard {}: {} connections accepted, {} refused, {} moved out, "
+            "{} moved in, {} closed idle, {} requests, {} frames refused",
+            shard, seen.connections_accepted, seen.connections_refused, seen.connections_moved_out,
+            seen.connections_moved_in, seen.connections_idle_closed, seen.requests,
+            seen.frames_refused);
     }
     LAMINAR_LOG_INFO("stopped cleanly");
     return {};

@@ -3,7 +3,9 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
+#include <list>
 
 #include "core/log.h"
 #include "core/cross_shard.h"
@@ -37,6 +39,16 @@ connection_info describe_peer(int fd) {
 
 namespace detail {
 
+// A connection as the idle check (connections.max.idle.ms) sees it.
+struct idle_watch {
+    cancel_token* stop;  // the connection's: cancelling it closes the connection
+    const net::frame_reader* reader;
+    const std::string* client_host;
+    std::chrono::steady_clock::time_point since{};  // the last activity seen
+    std::uint64_t received = 0;                     // reader->bytes_received() at `since`
+    bool waiting = false;                           // between requests: in reader.next()
+};
+
 // One shard's server: what its connections share. Lives in serve()'s frame; every connection
 // task it runs ends before serve() returns.
 struct shard_server {
@@ -54,6 +66,7 @@ struct shard_server {
     net::copy_buffers copies;
     byte_budget inflight;
     wait_group connections;
+    std::list<idle_watch> idle;  // every connection, when connections.max.idle.ms is on
     bool accepting = true;  // false once the shard stops: no connection is handed over to it
 };
 
@@ -135,6 +148,40 @@ private:
     clock::time_point _moved_at{};  // moved here, or tried to move (epoch: never)
 };
 
+// connections.max.idle.ms: every quarter of it (10 ms to 1 s), closes the connections that wait
+// for their next request and have received nothing for longer. Ends when the shard stops.
+task<void> expire_idle_connections(shard_server& server) {
+    cancel_token stop;
+    reactor::current().cancel_on_stop(stop);
+    const std::chrono::milliseconds idle(server.options.connections_max_idle_ms);
+    const auto period =
+        std::clamp(idle / 4, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+    std::vector<cancel_token*> expired;
+    while (!stop.cancelled()) {
+        (void)co_await io::sleep_for(period).with_cancel(stop);
+        if (stop.cancelled()) break;
+        const auto now = clock::now();
+        for (auto& watched : server.idle) {
+            if (!watched.waiting || watched.stop->cancelled()) continue;
+            if (const auto received = watched.reader->bytes_received();
+                received != watched.received) {
+                watched.received = received;  // a request is arriving, however slowly
+                watched.since = now;
+                continue;
+            }
+            if (now - watched.since <= idle) continue;
+            ++server.counters.connections_idle_closed;
+            LAMINAR_LOG_DEBUG("closing connection from {}: idle for more than {} ms",
+                              *watched.client_host, idle.count());
+            expired.push_back(watched.stop);
+        }
+        // Cancelled after the walk: a cancel may resume its connection, which leaves the list.
+        for (auto* token : expired) token->cancel();
+        expired.clear();
+    }
+    server.connections.done();
+}
+
 task<void> serve_connection(unique_fd connection, connection_info peer, shard_server& server,
                             std::vector<std::byte> received, clock::time_point moved_at) {
     auto& counters = server.counters;
@@ -151,8 +198,20 @@ task<void> serve_connection(unique_fd connection, connection_info peer, shard_se
     placement_streak streak(moved_at);
     const unsigned here = reactor::current().shard_id();
     bool moved = false;
+    const bool watch_idle = options.connections_max_idle_ms >= 0;
+    std::list<detail::idle_watch>::iterator watched;
+    if (watch_idle) {
+        watched = server.idle.insert(server.idle.end(),
+                                     detail::idle_watch{&stop, &reader, &peer.client_host});
+    }
     while (!stop.cancelled()) {
+        if (watch_idle) {
+            watched->since = clock::now();  // the last response has gone out
+            watched->received = reader.bytes_received();
+            watched->waiting = true;
+        }
         auto frame = co_await reader.next();
+        if (watch_idle) watched->waiting = false;
         if (!frame) {
             if (frame.error() == errc::too_large || frame.error() == errc::corrupt_data) {
                 ++counters.frames_refused;
@@ -189,6 +248,7 @@ task<void> serve_connection(unique_fd connection, connection_info peer, shard_se
         reader.seed(handover.received);
         streak.refused(now);
     }
+    if (watch_idle) server.idle.erase(watched);
     --counters.connections_open;
     if (!moved && options.admission != nullptr) options.admission->release(peer.client_host);
     server.connections.done();
@@ -237,6 +297,10 @@ task<void> serve(int listener, request_handler& handler, server_options options,
     shard_server server(handler, options, counters);
     const unsigned here = reactor::current().shard_id();
     if (options.mesh != nullptr) options.mesh->server_of(here) = &server;
+    if (options.connections_max_idle_ms >= 0) {
+        server.connections.add();
+        reactor::current().spawn(expire_idle_connections(server));
+    }
     while (true) {
         if (options.admission != nullptr && options.admission->full()) {
             // max.connections: leave new connections in the backlog until one closes.

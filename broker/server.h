@@ -105,6 +105,10 @@ struct server_options {
     std::size_t inflight_bytes_max = 0;
     // The shards' servers, to hand connections over to; none: connections stay where accepted.
     server_mesh* mesh = nullptr;
+    // connections.max.idle.ms: a connection waiting for its next request that receives nothing
+    // for this long is closed (as Kafka's idle expiry; a request being handled, e.g. a parked
+    // fetch, never counts as idle). Negative: never.
+    std::int64_t connections_max_idle_ms = -1;
 };
 
 struct server_counters {
@@ -115,6 +119,7 @@ struct server_counters {
     std::uint64_t connections_refused = 0;  // over max.connections.per.ip
     std::uint64_t connections_moved_out = 0;  // handed over to the shard of their partitions
     std::uint64_t connections_moved_in = 0;
+    std::uint64_t connections_idle_closed = 0;  // past connections.max.idle.ms
 };
 
 namespace detail {

@@ -59,6 +59,7 @@ task<status> frame_reader::fill(std::size_t bytes_needed) {
             co_return fail(_end == _begin ? errc::connection_closed : errc::corrupt_data);
         }
         _end += *received;
+        _received += *received;
     }
     co_return status{};
 }

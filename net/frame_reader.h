@@ -40,6 +40,9 @@ public:
     task<result<std::span<const std::byte>>> next();
 
     std::size_t buffered_bytes() const noexcept { return _end - _begin; }
+    // Bytes received from the socket since the reader was made (what the broker's idle check
+    // watches for progress on a frame that is arriving slowly).
+    std::uint64_t bytes_received() const noexcept { return _received; }
 
     // Hands a connection over to another reader (on another shard): gives back the reservation
     // of the frame last returned and moves out the bytes received past it (the start of the
@@ -62,6 +65,7 @@ private:
     std::vector<std::byte> _buffer;
     std::size_t _begin = 0;  // first unconsumed byte
     std::size_t _end = 0;    // one past the last received byte
+    std::uint64_t _received = 0;
 };
 
 }  // namespace laminar::net

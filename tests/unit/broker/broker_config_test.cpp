@@ -169,5 +169,16 @@ TEST(broker_config, no_connection_per_ip_is_refused_as_kafka_refuses_it) {
     EXPECT_FALSE(validate_broker_value("max.connections", "-1"));
 }
 
+TEST(broker_config, idle_connections_close_after_kafkas_ten_minutes_unless_told_never) {
+    auto defaults = settings_of("");
+    ASSERT_TRUE(defaults) << defaults.error();
+    EXPECT_EQ(defaults->connections_max_idle_ms, 600000);
+    auto never = settings_of("connections.max.idle.ms=-1\n");
+    ASSERT_TRUE(never) << never.error();
+    EXPECT_EQ(never->connections_max_idle_ms, -1);
+    EXPECT_FALSE(settings_of("connections.max.idle.ms=-2\n"));
+    EXPECT_FALSE(dynamic_broker_setting("connections.max.idle.ms"));  // read-only in Kafka too
+}
+
 }  // namespace
 }  // namespace laminar::broker

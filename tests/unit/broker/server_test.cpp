@@ -96,6 +96,11 @@ public:
     }
 
     void expect_close() { _closed_expected = true; }
+    // True when the server closes the connection within the receive timeout.
+    bool closed_by_server() {
+        std::byte any{};
+        return ::recv(_fd.get(), &any, 1, 0) == 0;
+    }
 
 private:
     unique_fd _fd;
@@ -107,7 +112,8 @@ private:
 // `shard_1_serves` is false: then shard 1 runs no server and takes no connection).
 class two_shards {
 public:
-    explicit two_shards(bool shard_1_serves = true, connection_admission* admission = nullptr)
+    explicit two_shards(bool shard_1_serves = true, connection_admission* admission = nullptr,
+                        std::int64_t idle_ms = -1)
         : _mesh(2) {
         for (auto& listener : _listeners) {
             auto made = net::listen_tcp(*net::parse_endpoint("127.0.0.1:0"));
@@ -118,12 +124,13 @@ public:
         runtime_options options;
         options.shard_count = 2;
         _runtime = std::make_unique<runtime>(std::move(options));
-        auto main = [this, shard_1_serves, admission](unsigned shard) -> task<void> {
+        auto main = [this, shard_1_serves, admission, idle_ms](unsigned shard) -> task<void> {
             if (shard == 1 && !shard_1_serves) {
                 ++_started;
                 co_return;
             }
-            server_options serving{.admission = admission, .mesh = &_mesh};
+            server_options serving{
+                .admission = admission, .mesh = &_mesh, .connections_max_idle_ms = idle_ms};
             ++_started;
             co_await serve(_listeners[shard].get(), _handlers[shard], serving, counters[shard]);
         };
@@ -275,6 +282,29 @@ TEST(server, admission_limits_change_while_connections_are_open) {
     admission.release("a");
     EXPECT_FALSE(admission.full());
     EXPECT_EQ(admission.admit("b"), verdict::admitted);
+}
+
+// connections.max.idle.ms: a connection waiting for its next request with nothing received
+// for that long is closed, on the shard it was accepted on or the one it moved to; one that
+// keeps asking is not.
+TEST(server, idle_connections_are_closed_on_either_shard) {
+    two_shards shards(true, nullptr, 100);
+    client stays(shards.port), moves(shards.port), talks(shards.port);
+    EXPECT_EQ(stays.ask(no_shard, kind::other), all(0, 1));
+    auto moved = all(0, connection_move_after);
+    moved.push_back(1);
+    EXPECT_EQ(moves.ask(1, kind::produce, connection_move_after + 1), moved);
+    const auto started = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - started < std::chrono::milliseconds(400)) {
+        EXPECT_EQ(talks.ask(no_shard, kind::other), all(0, 1));
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_TRUE(stays.closed_by_server());
+    EXPECT_TRUE(moves.closed_by_server());
+    EXPECT_EQ(talks.ask(no_shard, kind::other), all(0, 1));
+    shards.stop();
+    EXPECT_EQ(shards.counters[0].connections_idle_closed, 1u);
+    EXPECT_EQ(shards.counters[1].connections_idle_closed, 1u);
 }
 
 }  // namespace
