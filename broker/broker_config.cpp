@@ -107,9 +107,10 @@ config_schema make_schema() {
                    "Connections open at once from one host; more are closed at once. Not 0 "
                    "(Kafka allows it only with max.connections.per.ip.overrides). Dynamic "
                    "(AlterConfigs).")
-        .add_int64("connections.max.idle.ms", 600000, -1, INT64_MAX,
+        .add_int64("connections.max.idle.ms", 600000, INT64_MIN, INT64_MAX,
                    "A connection waiting for its next request that receives nothing for this "
-                   "long is closed (a request being handled never counts as idle); -1: never.")
+                   "long is closed (a request being handled never counts as idle); negative: "
+                   "never.")
         .add_size("laminar.connection.inflight.bytes.max", 0, 0, int32_max,
                   "Request bytes a shard holds in flight before it stops reading sockets; "
                   "0: 4 x socket.request.max.bytes.")

@@ -8,7 +8,8 @@
 //
 // Bounds: one tick every tick_ms; a retention pass visits at most retention_logs_per_tick_max
 // logs per tick (a pass over many logs spans ticks); the cleaner reads at most
-// log_maintenance_settings::cleaner_tick_bytes_max bytes of segments per tick. All I/O goes
+// log_maintenance_settings::cleaner_tick_bytes_max bytes of segments per tick; a shard over its
+// open-log cap closes at most trim_closes_per_tick_max logs per tick. All I/O goes
 // through the shard's ring, so the shard keeps serving while the work waits on the disk.
 //
 // Lifetime: started by partition_manager::start_maintenance, stopped (and awaited) by
@@ -53,6 +54,8 @@ class log_maintenance {
 public:
     static constexpr std::int64_t tick_ms = 100;
     static constexpr std::size_t retention_logs_per_tick_max = 256;
+    // Logs closed per tick to bring a shard back under laminar.log.open.max (each close syncs).
+    static constexpr std::size_t trim_closes_per_tick_max = 16;
     // Logs whose recovery checkpoints run at once (their fdatasyncs share journal commits).
     static constexpr std::size_t recovery_checkpoints_in_flight_max = 32;
 

@@ -247,8 +247,10 @@ task<void> partition_manager::make_room(const async_mutex& held) {
     }
 }
 
-task<void> partition_manager::trim_to_cap() {
-    while (!_closed && _open_logs_max > 0 && _logs.size() + _opens_in_flight > _open_logs_max) {
+task<void> partition_manager::trim_to_cap(std::size_t closes_max) {
+    for (std::size_t closes = 0; closes < closes_max && !_closed && _open_logs_max > 0 &&
+                                 _logs.size() + _opens_in_flight > _open_logs_max;
+         ++closes) {
         const bool closed = co_await close_for_room(nullptr);
         if (!closed) co_return;
     }

@@ -94,8 +94,9 @@ public:
 
     // Back under the cap after more logs opened than it allows (the opens of one request's
     // partitions run at once, and make_room closes only idle logs): closes least recently used
-    // idle logs until the open ones fit. The maintenance tick calls it.
-    task<void> trim_to_cap();
+    // idle logs, one after another and at most `closes_max`, until the open ones fit. The
+    // maintenance tick calls it (logs a retention pass still holds wait for a later tick).
+    task<void> trim_to_cap(std::size_t closes_max = SIZE_MAX);
 
     // Starts the periodic retention, flush and compaction work on this shard's open logs.
     void start_maintenance(const log_maintenance_settings& settings);

@@ -164,12 +164,17 @@ task<void> expire_idle_connections(shard_server& server) {
         for (auto& watched : server.idle) {
             if (!watched.waiting || watched.stop->cancelled()) continue;
             if (const auto received = watched.reader->bytes_received();
-                received != watched.received) {
-                watched.received = received;  // a request is arriving, however slowly
+                received != watched.received || watched.reader->awaiting_budget()) {
+                // A request is arriving, however slowly, or the shard holds it back.
+                watched.received = received;
                 watched.since = now;
                 continue;
             }
-            if (now - watched.since <= idle) continue;
+            // In milliseconds: a limit near INT64_MAX ms would overflow nanoseconds.
+            if (std::chrono::duration_cast<std::chrono::milliseconds>(now - watched.since) <=
+                idle) {
+                continue;
+            }
             ++server.counters.connections_idle_closed;
             LAMINAR_LOG_DEBUG("closing connection from {}: idle for more than {} ms",
                               *watched.client_host, idle.count());

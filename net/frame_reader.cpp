@@ -81,7 +81,10 @@ task<result<std::span<const std::byte>>> frame_reader::next() {
     const std::size_t frame_bytes = size_prefix_bytes + static_cast<std::size_t>(size);
     if (_budget != nullptr) {
         auto reserve = _budget->acquire(frame_bytes, _cancel);
-        if (auto reserved = co_await reserve; !reserved) co_return fail(reserved.error());
+        _awaiting_budget = true;
+        auto reserved = co_await reserve;
+        _awaiting_budget = false;
+        if (!reserved) co_return fail(reserved.error());
         _reserved = frame_bytes;
     }
     if (auto filled = co_await fill(frame_bytes); !filled) {

@@ -43,6 +43,8 @@ public:
     // Bytes received from the socket since the reader was made (what the broker's idle check
     // watches for progress on a frame that is arriving slowly).
     std::uint64_t bytes_received() const noexcept { return _received; }
+    // True while next() waits for the budget (the shard, not the peer, holds the request back).
+    bool awaiting_budget() const noexcept { return _awaiting_budget; }
 
     // Hands a connection over to another reader (on another shard): gives back the reservation
     // of the frame last returned and moves out the bytes received past it (the start of the
@@ -66,6 +68,7 @@ private:
     std::size_t _begin = 0;  // first unconsumed byte
     std::size_t _end = 0;    // one past the last received byte
     std::uint64_t _received = 0;
+    bool _awaiting_budget = false;
 };
 
 }  // namespace laminar::net

@@ -133,5 +133,9 @@ def test_librdkafka_clients_reconnect_after_an_idle_close():
                 got.append(message.value())
         consumer.close()
         assert got == sent
+        broker.stop(keep_data=True)
+        closed = sum(int(line.split(" closed idle")[0].rsplit(", ", 1)[1])
+                     for line in broker.log().splitlines() if " closed idle" in line)
+        assert closed >= 2, broker.log()  # their connections were closed meanwhile
     finally:
         broker.stop()

@@ -288,16 +288,19 @@ TEST(server, admission_limits_change_while_connections_are_open) {
 // for that long is closed, on the shard it was accepted on or the one it moved to; one that
 // keeps asking is not.
 TEST(server, idle_connections_are_closed_on_either_shard) {
-    two_shards shards(true, nullptr, 100);
-    client stays(shards.port), moves(shards.port), talks(shards.port);
+    two_shards shards(true, nullptr, 500);
+    client talks(shards.port);
+    EXPECT_EQ(talks.ask(no_shard, kind::other), all(0, 1));
+    client stays(shards.port);
     EXPECT_EQ(stays.ask(no_shard, kind::other), all(0, 1));
+    client moves(shards.port);
     auto moved = all(0, connection_move_after);
     moved.push_back(1);
     EXPECT_EQ(moves.ask(1, kind::produce, connection_move_after + 1), moved);
     const auto started = std::chrono::steady_clock::now();
-    while (std::chrono::steady_clock::now() - started < std::chrono::milliseconds(400)) {
+    while (std::chrono::steady_clock::now() - started < std::chrono::milliseconds(1500)) {
         EXPECT_EQ(talks.ask(no_shard, kind::other), all(0, 1));
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     EXPECT_TRUE(stays.closed_by_server());
     EXPECT_TRUE(moves.closed_by_server());
@@ -305,6 +308,17 @@ TEST(server, idle_connections_are_closed_on_either_shard) {
     shards.stop();
     EXPECT_EQ(shards.counters[0].connections_idle_closed, 1u);
     EXPECT_EQ(shards.counters[1].connections_idle_closed, 1u);
+}
+
+// A limit near INT64_MAX ms means never (no overflow into "already past").
+TEST(server, a_huge_idle_limit_closes_nothing) {
+    two_shards shards(true, nullptr, INT64_MAX);
+    client c(shards.port);
+    EXPECT_EQ(c.ask(no_shard, kind::other), all(0, 1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1300));  // past the 1 s check
+    EXPECT_EQ(c.ask(no_shard, kind::other), all(0, 1));
+    shards.stop();
+    EXPECT_EQ(shards.counters[0].connections_idle_closed, 0u);
 }
 
 }  // namespace
