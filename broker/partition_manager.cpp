@@ -240,19 +240,19 @@ task<result<partition_manager::open_log*, partition_errc>> partition_manager::fi
 }
 
 task<void> partition_manager::make_room(const async_mutex& held) {
-    while (_open_logs_max > 0 && _logs.size() + _opens_in_flight >= _open_logs_max) {
-        // None idle (all busy or pinned): over the cap until some are released.
-        const bool closed = co_await close_for_room(&held);
-        if (!closed) co_return;
-    }
+    if (_open_logs_max > 0) co_await close_idle_until(_open_logs_max - 1, &held, SIZE_MAX);
 }
 
 task<void> partition_manager::trim_to_cap(std::size_t closes_max) {
-    for (std::size_t closes = 0; closes < closes_max && !_closed && _open_logs_max > 0 &&
-                                 _logs.size() + _opens_in_flight > _open_logs_max;
-         ++closes) {
-        const bool closed = co_await close_for_room(nullptr);
-        if (!closed) co_return;
+    if (_open_logs_max > 0) co_await close_idle_until(_open_logs_max, nullptr, closes_max);
+}
+
+task<void> partition_manager::close_idle_until(std::size_t open_max, const async_mutex* held,
+                                               std::size_t closes_max) {
+    for (std::size_t closes = 0;
+         closes < closes_max && !_closed && _logs.size() + _opens_in_flight > open_max; ++closes) {
+        // None idle (all busy or pinned): over the cap until some are released.
+        if (!co_await close_for_room(held)) co_return;
     }
 }
 

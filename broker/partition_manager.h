@@ -153,6 +153,10 @@ private:
     // Under the cap: closes least recently used idle logs until one more may open (the opens in
     // flight count as open). `held` is the opening stripe the caller holds.
     task<void> make_room(const async_mutex& held);
+    // Closes least recently used idle logs, at most `closes_max`, until at most `open_max` are
+    // open (the opens in flight counted); `held` as for close_for_room.
+    task<void> close_idle_until(std::size_t open_max, const async_mutex* held,
+                                std::size_t closes_max);
     // Closes the least recently used idle log (none: false). `held`: the caller's stripe, or
     // nullptr when it holds none.
     task<bool> close_for_room(const async_mutex* held);

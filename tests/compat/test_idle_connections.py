@@ -12,7 +12,7 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from conftest import Broker
 from kafka_wire import Connection, Writer
 from test_admin_configs import BROKER
-from test_connection_limits import api_versions
+from test_connection_limits import api_versions, closed_by_broker
 from test_dynamic_broker_configs import describe_raw
 from test_fetch_sessions import create, fetch
 
@@ -30,16 +30,6 @@ def open_after(connection, seconds):
     except socket.timeout:
         return True
     except ConnectionResetError:
-        return False
-
-
-def closed_within(connection, seconds):
-    connection.sock.settimeout(seconds)
-    try:
-        return connection.sock.recv(1) == b""
-    except ConnectionResetError:
-        return True
-    except socket.timeout:
         return False
 
 
@@ -65,7 +55,7 @@ def test_an_idle_connection_is_closed_and_a_talking_one_is_not(broker):
     while time.monotonic() - started < 3 * IDLE_MS / 1000:
         assert api_versions(talking) == 0
         time.sleep(IDLE_MS / 1000 * 0.3)
-    assert closed_within(idle, 5), "the idle connection is still open"
+    assert closed_by_broker(idle), "the idle connection is still open"
     assert time.monotonic() - opened >= IDLE_MS / 1000
     assert api_versions(talking) == 0
     talking.close()
@@ -89,7 +79,7 @@ def test_a_request_arriving_slowly_is_served_and_a_stalled_one_is_closed(broker)
 
     stalled = Connection(broker.bootstrap)
     stalled.sock.sendall(frame[:7])  # half a request, then nothing
-    assert closed_within(stalled, 5), "a connection stalled mid-request is still open"
+    assert closed_by_broker(stalled), "a connection stalled mid-request is still open"
 
 
 def test_a_fetch_parked_longer_than_the_limit_keeps_its_connection(broker):
