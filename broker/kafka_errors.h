@@ -69,6 +69,7 @@ enum class kafka_error : std::int16_t {
     log_dir_not_found = 57,
     unknown_producer_id = 59,
     reassignment_in_progress = 60,
+    delegation_token_request_not_allowed = 64,
     group_id_not_found = 69,
     fetch_session_id_not_found = 70,
     invalid_fetch_session_epoch = 71,

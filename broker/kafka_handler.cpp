@@ -10,6 +10,7 @@
 #include "broker/api_metadata.h"
 #include "broker/api_partition_admin.h"
 #include "broker/api_produce.h"
+#include "broker/api_security.h"
 #include "broker/api_topics.h"
 #include "broker/kafka_response.h"
 #include "broker/partition_manager.h"
@@ -23,10 +24,17 @@ namespace {
 
 using kafka::api_key;
 
+// The request's body; a body that does not decode is logged here (the caller closes the
+// connection, as Kafka does).
 template <typename M>
 kafka::codec_result<M> decode(const kafka::request_header& header,
                               std::span<const std::byte> body) {
-    return kafka::decode_request_body<M>(body, header.api_version);
+    auto request = kafka::decode_request_body<M>(body, header.api_version);
+    if (!request) {
+        LAMINAR_LOG_DEBUG("closing connection: api {} v{} request does not decode ({})",
+                          header.api_key, header.api_version, kafka::to_string(request.error()));
+    }
+    return request;
 }
 
 }  // namespace
@@ -63,7 +71,12 @@ bool broker_handles(std::int16_t key) noexcept {
     case api_key::describe_acls:
     case api_key::create_acls:
     case api_key::delete_acls:
-        return true;
+    case api_key::sasl_handshake:
+    case api_key::sasl_authenticate:
+    case api_key::create_delegation_token:
+    case api_key::renew_delegation_token:
+    case api_key::expire_delegation_token:
+    case api_key::describe_delegation_token: return true;
     default:
         return false;
     }
@@ -101,26 +114,18 @@ template <typename Request, typename Handler>
 task<status> answer(const kafka::request_header& header, std::span<const std::byte> body,
                     net::outbound_chain& response, Handler handler) {
     auto request = decode<Request>(header, body);
-    if (!request) {
-        LAMINAR_LOG_DEBUG("closing connection: api {} v{} request does not decode ({})",
-                          header.api_key, header.api_version, kafka::to_string(request.error()));
-        co_return fail(errc::corrupt_data);
-    }
+    if (!request) co_return fail(errc::corrupt_data);
     auto reply = co_await handler(*request);
     co_return append_response(header, reply, response);
 }
 
-// An ACL API: `answer_of` gives the response, or nothing when Kafka would close the connection
-// (an UNKNOWN element, api_acls.h).
+// `answer_of` gives the response at once, or nothing when Kafka would close the connection (an
+// ACL API's UNKNOWN element, api_acls.h).
 template <typename Request, typename Answer>
 status answer_or_close(const kafka::request_header& header, std::span<const std::byte> body,
                        net::outbound_chain& response, Answer answer_of) {
     auto request = decode<Request>(header, body);
-    if (!request) {
-        LAMINAR_LOG_DEBUG("closing connection: api {} v{} request does not decode ({})",
-                          header.api_key, header.api_version, kafka::to_string(request.error()));
-        return fail(errc::corrupt_data);
-    }
+    if (!request) return fail(errc::corrupt_data);
     auto reply = answer_of(*request);
     if (!reply) {
         LAMINAR_LOG_DEBUG("closing connection: api {} v{} request has an UNKNOWN element",
@@ -128,6 +133,15 @@ status answer_or_close(const kafka::request_header& header, std::span<const std:
         return fail(errc::corrupt_data);
     }
     return append_response(header, *reply, response);
+}
+
+// An API answered at once by a pure function of the request.
+template <typename Request, typename Answer>
+status answer_now(const kafka::request_header& header, std::span<const std::byte> body,
+                  net::outbound_chain& response, Answer answer_of) {
+    return answer_or_close<Request>(header, body, response, [&](const Request& request) {
+        return std::optional(answer_of(request));
+    });
 }
 
 namespace {
@@ -341,6 +355,24 @@ task<status> kafka_handler::dispatch(connection_info& connection,
             header, body, response, [&](auto& request) {
                 return handle_init_producer_id(context, header, request);
             });
+    case api_key::sasl_handshake:
+        co_return answer_now<kafka::sasl_handshake_request>(header, body, response,
+                                                            answer_sasl_handshake);
+    case api_key::sasl_authenticate:
+        co_return answer_now<kafka::sasl_authenticate_request>(header, body, response,
+                                                               answer_sasl_authenticate);
+    case api_key::create_delegation_token:
+        co_return answer_now<kafka::create_delegation_token_request>(
+            header, body, response, answer_create_delegation_token);
+    case api_key::renew_delegation_token:
+        co_return answer_now<kafka::renew_delegation_token_request>(header, body, response,
+                                                                    answer_renew_delegation_token);
+    case api_key::expire_delegation_token:
+        co_return answer_now<kafka::expire_delegation_token_request>(
+            header, body, response, answer_expire_delegation_token);
+    case api_key::describe_delegation_token:
+        co_return answer_now<kafka::describe_delegation_token_request>(
+            header, body, response, answer_describe_delegation_token);
     default:
         co_return fail(errc::unsupported);
     }

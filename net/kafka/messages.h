@@ -14,6 +14,7 @@
 #include "net/kafka/list_offsets.h"
 #include "net/kafka/metadata.h"
 #include "net/kafka/produce.h"
+#include "net/kafka/security.h"
 
 namespace laminar::kafka {
 
@@ -72,6 +73,24 @@ bool with_messages(std::int16_t key, F&& fn) {
         return true;
     case api_key::incremental_alter_configs:
         fn(incremental_alter_configs_request{}, incremental_alter_configs_response{});
+        return true;
+    case api_key::sasl_handshake:
+        fn(sasl_handshake_request{}, sasl_handshake_response{});
+        return true;
+    case api_key::sasl_authenticate:
+        fn(sasl_authenticate_request{}, sasl_authenticate_response{});
+        return true;
+    case api_key::create_delegation_token:
+        fn(create_delegation_token_request{}, create_delegation_token_response{});
+        return true;
+    case api_key::renew_delegation_token:
+        fn(renew_delegation_token_request{}, renew_delegation_token_response{});
+        return true;
+    case api_key::expire_delegation_token:
+        fn(expire_delegation_token_request{}, expire_delegation_token_response{});
+        return true;
+    case api_key::describe_delegation_token:
+        fn(describe_delegation_token_request{}, describe_delegation_token_response{});
         return true;
     default: return false;
     }

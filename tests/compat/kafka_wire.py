@@ -35,6 +35,14 @@ class Writer:
         self.out += data
         return self
 
+    def bytes_(self, v):
+        if self.flexible:
+            self.uvarint(len(v) + 1)
+        else:
+            self.int32(len(v))
+        self.out += v
+        return self
+
     def array(self, items, each):
         if items is None:
             return self.uvarint(0) if self.flexible else self.int32(-1)
@@ -84,6 +92,14 @@ class Reader:
         if length < 0:
             return None
         value = self.data[self.at:self.at + length].decode()
+        self.at += length
+        return value
+
+    def bytes_(self):
+        length = self.uvarint() - 1 if self.flexible else self.int32()
+        if length < 0:
+            return None
+        value = bytes(self.data[self.at:self.at + length])
         self.at += length
         return value
 

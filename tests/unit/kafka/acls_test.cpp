@@ -23,6 +23,7 @@ namespace {
 
 using testing::byte_builder;
 using testing::check_known_request;
+using testing::check_known_response;
 
 constexpr std::int8_t resource_any = 1;
 constexpr std::int8_t resource_topic = 2;
@@ -37,16 +38,6 @@ constexpr std::int8_t permission_any = 1;
 constexpr std::int8_t permission_deny = 2;
 constexpr std::int8_t permission_allow = 3;
 constexpr std::int16_t security_disabled = 54;
-
-template <typename M>
-void check_known_response(const M& message, std::int16_t version, const bytes& expected) {
-    bytes encoded;
-    ASSERT_TRUE(encode_message(message, version, encoded));
-    EXPECT_EQ(encoded, expected);
-    auto decoded = decode_message<M>(expected, version);
-    ASSERT_TRUE(decoded) << to_string(decoded.error());
-    EXPECT_TRUE(*decoded == message);
-}
 
 // What the versions of the ACL APIs change on the wire, a row each (all three APIs alike).
 struct acl_version {

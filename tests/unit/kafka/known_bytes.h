@@ -63,4 +63,15 @@ M check_known_request(const bytes& payload, const M& expected, std::int16_t vers
     return *decoded;
 }
 
+// A response as the broker builds it encodes to the expected bytes, and they decode back to it.
+template <typename M>
+void check_known_response(const M& message, std::int16_t version, const bytes& expected) {
+    bytes encoded;
+    ASSERT_TRUE(encode_message(message, version, encoded));
+    EXPECT_EQ(encoded, expected);
+    auto decoded = decode_message<M>(expected, version);
+    ASSERT_TRUE(decoded) << to_string(decoded.error());
+    EXPECT_TRUE(*decoded == message);
+}
+
 }  // namespace laminar::kafka::testing

@@ -23,16 +23,21 @@ using all_messages = ::testing::Types<
     init_producer_id_request, init_producer_id_response, offset_for_leader_epoch_request,
     offset_for_leader_epoch_response, describe_configs_request, describe_configs_response,
     create_partitions_request, create_partitions_response, describe_cluster_request,
-    describe_cluster_response, offset_commit_request, offset_commit_response,
-    offset_fetch_request, offset_fetch_response, join_group_request, join_group_response,
-    heartbeat_request, heartbeat_response, leave_group_request, leave_group_response,
-    sync_group_request, sync_group_response, describe_groups_request, describe_groups_response,
-    list_groups_request, list_groups_response, delete_groups_request, delete_groups_response,
-    offset_delete_request, offset_delete_response, alter_configs_request, alter_configs_response,
+    describe_cluster_response, offset_commit_request, offset_commit_response, offset_fetch_request,
+    offset_fetch_response, join_group_request, join_group_response, heartbeat_request,
+    heartbeat_response, leave_group_request, leave_group_response, sync_group_request,
+    sync_group_response, describe_groups_request, describe_groups_response, list_groups_request,
+    list_groups_response, delete_groups_request, delete_groups_response, offset_delete_request,
+    offset_delete_response, alter_configs_request, alter_configs_response,
     incremental_alter_configs_request, incremental_alter_configs_response, delete_records_request,
     delete_records_response, describe_log_dirs_request, describe_log_dirs_response,
     describe_acls_request, describe_acls_response, create_acls_request, create_acls_response,
-    delete_acls_request, delete_acls_response>;
+    delete_acls_request, delete_acls_response, sasl_handshake_request, sasl_handshake_response,
+    sasl_authenticate_request, sasl_authenticate_response, create_delegation_token_request,
+    create_delegation_token_response, renew_delegation_token_request,
+    renew_delegation_token_response, expire_delegation_token_request,
+    expire_delegation_token_response, describe_delegation_token_request,
+    describe_delegation_token_response>;
 TYPED_TEST_SUITE(messages_test, all_messages);
 
 template <typename M>
