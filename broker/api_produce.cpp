@@ -187,7 +187,9 @@ task<void> produce_one(const std::string& topic_name, std::int16_t version,
             if (in_log) partitions.appended(topic_name, index);
             co_return append_outcome(to_kafka_error(appended.error()));
         }
-        if (producers != nullptr) producers->appended(*header, appended->base_offset);
+        if (producers != nullptr) {
+            producers->appended(*header, appended->base_offset, appended->log_append_time_ms);
+        }
         partitions.appended(topic_name, index);
         append_outcome outcome;
         outcome.base_offset = appended->base_offset;

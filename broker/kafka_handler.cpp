@@ -10,6 +10,7 @@
 #include "broker/api_metadata.h"
 #include "broker/api_partition_admin.h"
 #include "broker/api_produce.h"
+#include "broker/api_replica_admin.h"
 #include "broker/api_security.h"
 #include "broker/api_topics.h"
 #include "broker/kafka_response.h"
@@ -76,7 +77,11 @@ bool broker_handles(std::int16_t key) noexcept {
     case api_key::create_delegation_token:
     case api_key::renew_delegation_token:
     case api_key::expire_delegation_token:
-    case api_key::describe_delegation_token: return true;
+    case api_key::describe_delegation_token:
+    case api_key::elect_leaders:
+    case api_key::alter_partition_reassignments:
+    case api_key::list_partition_reassignments:
+    case api_key::describe_producers: return true;
     default:
         return false;
     }
@@ -373,6 +378,26 @@ task<status> kafka_handler::dispatch(connection_info& connection,
     case api_key::describe_delegation_token:
         co_return answer_now<kafka::describe_delegation_token_request>(
             header, body, response, answer_describe_delegation_token);
+    case api_key::elect_leaders: {
+        const auto version = header.api_version;
+        co_return answer_now<kafka::elect_leaders_request>(
+            header, body, response, [&](const kafka::elect_leaders_request& request) {
+                return answer_elect_leaders(context.metadata, version, request);
+            });
+    }
+    case api_key::alter_partition_reassignments:
+        co_return answer_now<kafka::alter_partition_reassignments_request>(
+            header, body, response,
+            [&](const kafka::alter_partition_reassignments_request& request) {
+                return answer_alter_partition_reassignments(context.metadata, request);
+            });
+    case api_key::list_partition_reassignments:
+        co_return answer_now<kafka::list_partition_reassignments_request>(
+            header, body, response, answer_list_partition_reassignments);
+    case api_key::describe_producers:
+        co_return co_await answer<kafka::describe_producers_request>(
+            header, body, response,
+            [&](auto& request) { return handle_describe_producers(request); });
     default:
         co_return fail(errc::unsupported);
     }

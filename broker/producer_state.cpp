@@ -68,7 +68,7 @@ void producer_state_table::record(producer_entry& entry, const record_batch_head
         entry.count = 0;
         entry.head = 0;
     }
-    entry.push({batch.base_sequence, last_sequence_of(batch), offset});
+    entry.push({batch.base_sequence, last_sequence_of(batch), offset, batch.max_timestamp});
 }
 
 sequence_check producer_state_table::check_and_record(const record_batch_header& batch) {
@@ -103,7 +103,8 @@ sequence_check producer_state_table::check_and_record(const record_batch_header&
     return {};
 }
 
-void producer_state_table::appended(const record_batch_header& batch, std::int64_t base_offset) {
+void producer_state_table::appended(const record_batch_header& batch, std::int64_t base_offset,
+                                    std::int64_t log_append_time_ms) {
     auto found = _producers.find(batch.producer_id);
     if (found == _producers.end() || found->second.epoch != batch.producer_epoch) return;
     producer_entry& entry = found->second;
@@ -111,6 +112,7 @@ void producer_state_table::appended(const record_batch_header& batch, std::int64
         auto& retained = entry.batches[(entry.head + index) % entry.batches.size()];
         if (retained.first_sequence == batch.base_sequence && retained.base_offset < 0) {
             retained.base_offset = base_offset;
+            if (log_append_time_ms >= 0) retained.max_timestamp = log_append_time_ms;
             return;
         }
     }
@@ -137,6 +139,21 @@ void producer_state_table::replay(const record_batch_header& batch) {
     auto& entry = entry_for(batch.producer_id);
     if (batch.producer_epoch < entry.epoch) return;
     record(entry, batch, batch.base_offset);
+}
+
+std::vector<producer_summary> producer_state_table::active_producers() const {
+    std::vector<producer_summary> listed;
+    for (const auto& [producer_id, entry] : _producers) {
+        for (std::size_t back = entry.count; back > 0; --back) {
+            const auto& batch = entry.batches[(entry.head + back - 1) % entry.batches.size()];
+            if (batch.base_offset < 0) continue;  // in flight
+            listed.push_back({producer_id, entry.epoch, batch.last_sequence, batch.max_timestamp});
+            break;
+        }
+    }
+    std::sort(listed.begin(), listed.end(),
+              [](const auto& a, const auto& b) { return a.producer_id < b.producer_id; });
+    return listed;
 }
 
 std::pair<std::int16_t, std::int32_t> producer_state_table::last_of(

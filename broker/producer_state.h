@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "core/record_batch.h"
 #include "core/task.h"
@@ -43,6 +44,14 @@ enum class sequence_verdict : std::uint8_t {
     invalid_epoch,   // INVALID_PRODUCER_EPOCH
 };
 
+// A producer as DescribeProducers lists it.
+struct producer_summary {
+    std::int64_t producer_id = -1;
+    std::int16_t epoch = -1;
+    std::int32_t last_sequence = -1;
+    std::int64_t last_timestamp = -1;  // the max timestamp of its last appended batch
+};
+
 struct sequence_check {
     sequence_verdict verdict = sequence_verdict::append;
     std::int64_t duplicate_base_offset = -1;
@@ -59,14 +68,20 @@ public:
     // Rules 1-3 for a produced batch with producer_id >= 0; on `append` the batch is recorded
     // as in flight.
     sequence_check check_and_record(const record_batch_header& batch);
-    // The append of a batch recorded by check_and_record completed at `base_offset`.
-    void appended(const record_batch_header& batch, std::int64_t base_offset);
+    // The append of a batch recorded by check_and_record completed at `base_offset`;
+    // `log_append_time_ms` is the time the log stamped (message.timestamp.type=LogAppendTime),
+    // else -1 (the batch's own max timestamp stands).
+    void appended(const record_batch_header& batch, std::int64_t base_offset,
+                  std::int64_t log_append_time_ms = -1);
     // The append of a batch recorded by check_and_record failed: withdraw it.
     void append_failed(const record_batch_header& batch);
     // A batch already in the log (rebuilding at open): recorded without checks.
     void replay(const record_batch_header& batch);
 
     std::size_t size() const noexcept { return _producers.size(); }
+    // The producers with a batch in the log (not only in flight), by producer id, each with its
+    // newest such batch.
+    std::vector<producer_summary> active_producers() const;
     // The epoch and last sequence of a producer, for tests; (-1, -1) when it is unknown.
     std::pair<std::int16_t, std::int32_t> last_of(std::int64_t producer_id) const;
 
@@ -75,6 +90,7 @@ private:
         std::int32_t first_sequence = 0;
         std::int32_t last_sequence = 0;
         std::int64_t base_offset = -1;  // -1 while its append is in flight
+        std::int64_t max_timestamp = -1;
     };
     struct producer_entry {
         std::int16_t epoch = -1;

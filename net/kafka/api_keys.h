@@ -53,10 +53,14 @@ enum class api_key : std::int16_t {
     renew_delegation_token = 39,
     expire_delegation_token = 40,
     describe_delegation_token = 41,
+    elect_leaders = 43,
     delete_groups = 42,
     incremental_alter_configs = 44,
+    alter_partition_reassignments = 45,
+    list_partition_reassignments = 46,
     offset_delete = 47,
     describe_cluster = 60,
+    describe_producers = 61,
 };
 
 inline constexpr std::int16_t no_version = -1;

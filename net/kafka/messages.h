@@ -14,6 +14,7 @@
 #include "net/kafka/list_offsets.h"
 #include "net/kafka/metadata.h"
 #include "net/kafka/produce.h"
+#include "net/kafka/replica_admin.h"
 #include "net/kafka/security.h"
 
 namespace laminar::kafka {
@@ -91,6 +92,16 @@ bool with_messages(std::int16_t key, F&& fn) {
         return true;
     case api_key::describe_delegation_token:
         fn(describe_delegation_token_request{}, describe_delegation_token_response{});
+        return true;
+    case api_key::elect_leaders: fn(elect_leaders_request{}, elect_leaders_response{}); return true;
+    case api_key::alter_partition_reassignments:
+        fn(alter_partition_reassignments_request{}, alter_partition_reassignments_response{});
+        return true;
+    case api_key::list_partition_reassignments:
+        fn(list_partition_reassignments_request{}, list_partition_reassignments_response{});
+        return true;
+    case api_key::describe_producers:
+        fn(describe_producers_request{}, describe_producers_response{});
         return true;
     default: return false;
     }

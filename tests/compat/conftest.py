@@ -68,6 +68,12 @@ def run(command, timeout=60, **kwargs):
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout, **kwargs)
 
 
+def node_version():
+    """(major, minor) of the node on PATH."""
+    result = run(["node", "--version"])
+    return tuple(int(part) for part in result.stdout.strip().lstrip("v").split(".")[:2])
+
+
 def wait_until(predicate, timeout=10.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

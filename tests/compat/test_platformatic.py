@@ -7,14 +7,9 @@ import os
 
 import pytest
 
-from conftest import Broker, run
+from conftest import Broker, node_version, run
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def node_version():
-    result = run(["node", "--version"])
-    return tuple(int(part) for part in result.stdout.strip().lstrip("v").split(".")[:2])
 
 
 # The client needs node >= 20.19 (its package.json); Debian 12's own nodejs is 18, which

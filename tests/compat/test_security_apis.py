@@ -13,7 +13,7 @@ import pytest
 from confluent_kafka import KafkaException, Producer
 from confluent_kafka.admin import AdminClient
 
-from conftest import run
+from conftest import node_version, run
 from kafka_wire import Connection, Writer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -167,11 +167,6 @@ def test_every_version_answers_as_kafka_on_a_plaintext_listener(broker):
         assert r.array(lambda r: (r.int32(), r.string(), r.int32(), r.string()))[0][0] == 1
     finally:
         connection.close()
-
-
-def node_version():
-    result = run(["node", "--version"])
-    return tuple(int(part) for part in result.stdout.strip().lstrip("v").split(".")[:2])
 
 
 def test_platformatic_sasl_and_token_apis(broker):

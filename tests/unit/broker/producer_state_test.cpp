@@ -161,5 +161,37 @@ TEST(producer_state, the_table_is_bounded_by_forgetting_the_least_recently_used)
     EXPECT_EQ(table.last_of(0).second, 1);
 }
 
+TEST(producer_state, active_producers_list_the_newest_appended_batch_of_each) {
+    producer_state_table table;
+    EXPECT_TRUE(table.active_producers().empty());
+    auto first = batch(9, 0, 0, 2);
+    first.max_timestamp = 1000;
+    ASSERT_EQ(produce(table, first, 0).verdict, sequence_verdict::append);
+    auto other = batch(4, 3, 0);
+    other.max_timestamp = 1500;
+    ASSERT_EQ(produce(table, other, 2).verdict, sequence_verdict::append);
+    // In flight: listed with its last appended batch, not this one.
+    auto pending = batch(9, 0, 2);
+    pending.max_timestamp = 2000;
+    ASSERT_EQ(table.check_and_record(pending).verdict, sequence_verdict::append);
+    auto listed = table.active_producers();
+    ASSERT_EQ(listed.size(), 2u);
+    EXPECT_EQ(listed[0].producer_id, 4);  // by producer id
+    EXPECT_EQ(listed[0].epoch, 3);
+    EXPECT_EQ(listed[0].last_sequence, 0);
+    EXPECT_EQ(listed[0].last_timestamp, 1500);
+    EXPECT_EQ(listed[1].producer_id, 9);
+    EXPECT_EQ(listed[1].last_sequence, 1);
+    EXPECT_EQ(listed[1].last_timestamp, 1000);
+    // Appended with the log's LogAppendTime stamp: that time is the batch's.
+    table.appended(pending, 3, 7777);
+    listed = table.active_producers();
+    EXPECT_EQ(listed[1].last_sequence, 2);
+    EXPECT_EQ(listed[1].last_timestamp, 7777);
+    // A producer whose only batch is in flight is not listed yet.
+    ASSERT_EQ(table.check_and_record(batch(1, 0, 0)).verdict, sequence_verdict::append);
+    EXPECT_EQ(table.active_producers().size(), 2u);
+}
+
 }  // namespace
 }  // namespace laminar::broker

@@ -43,6 +43,15 @@ private:
     bytes _out;
 };
 
+// Request header v1 with client id "c" (11 bytes), plus an empty tagged-field section (v2) for a
+// flexible version: the frame a test then writes its body into.
+inline byte_builder header(std::int16_t key, std::int16_t version, bool flexible) {
+    byte_builder frame;
+    frame.i16(key).i16(version).i32(7).string("c");
+    if (flexible) frame.u8(0);
+    return frame;
+}
+
 // The payload is a request header then the body; checks check_request, decode, re-encode and
 // that every truncation of the body is an error.
 template <typename M>

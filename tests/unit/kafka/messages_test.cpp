@@ -37,7 +37,10 @@ using all_messages = ::testing::Types<
     create_delegation_token_response, renew_delegation_token_request,
     renew_delegation_token_response, expire_delegation_token_request,
     expire_delegation_token_response, describe_delegation_token_request,
-    describe_delegation_token_response>;
+    describe_delegation_token_response, elect_leaders_request, elect_leaders_response,
+    alter_partition_reassignments_request, alter_partition_reassignments_response,
+    list_partition_reassignments_request, list_partition_reassignments_response,
+    describe_producers_request, describe_producers_response>;
 TYPED_TEST_SUITE(messages_test, all_messages);
 
 template <typename M>

@@ -16,19 +16,12 @@ namespace {
 using testing::byte_builder;
 using testing::check_known_request;
 using testing::check_known_response;
+using testing::header;
 
 bytes of_text(std::string_view text) {
     bytes out;
     for (char c : text) out.push_back(static_cast<std::byte>(c));
     return out;
-}
-
-// Request header v1 with client id "c" (11 bytes), plus an empty tagged-field section for v2.
-byte_builder header(std::int16_t key, std::int16_t version, bool flexible) {
-    byte_builder frame;
-    frame.i16(key).i16(version).i32(7).string("c");
-    if (flexible) frame.u8(0);
-    return frame;
 }
 
 TEST(security, sasl_handshake_v0_and_v1_are_a_mechanism_name) {
