@@ -1,6 +1,7 @@
 #include "broker/api_replica_admin.h"
 
 #include <algorithm>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -75,11 +76,29 @@ std::optional<std::string> assignment_error(const ctl::metadata_image& image,
     return std::nullopt;
 }
 
+// Bytes of an answer with an entry per named partition, each with a message that may name its
+// topic (at most): the bound answer_bytes_max is checked against.
+constexpr std::size_t entry_bytes = 96;
+template <typename Topics, typename NameOf, typename CountOf>
+std::size_t answer_bytes_estimate(const Topics& topics, NameOf name_of, CountOf count_of) {
+    std::size_t bytes = 0;
+    for (const auto& topic : topics) {
+        bytes += count_of(topic) * (name_of(topic).size() + entry_bytes);
+    }
+    return bytes;
+}
+
 }  // namespace
 
-kafka::elect_leaders_response answer_elect_leaders(const ctl::metadata_image& image,
-                                                   std::int16_t version,
-                                                   const kafka::elect_leaders_request& request) {
+std::optional<kafka::elect_leaders_response> answer_elect_leaders(
+    const ctl::metadata_image& image, std::int16_t version,
+    const kafka::elect_leaders_request& request) {
+    if (request.topic_partitions &&
+        answer_bytes_estimate(
+            *request.topic_partitions, [](const auto& t) -> const std::string& { return t.topic; },
+            [](const auto& t) { return t.partitions.size(); }) > answer_bytes_max) {
+        return std::nullopt;
+    }
     kafka::elect_leaders_response response;
     const std::int8_t type = version >= 1 ? request.election_type : election_preferred;
     if (type != election_preferred && type != election_unclean) {
@@ -122,8 +141,13 @@ kafka::elect_leaders_response answer_elect_leaders(const ctl::metadata_image& im
     return response;
 }
 
-kafka::alter_partition_reassignments_response answer_alter_partition_reassignments(
+std::optional<kafka::alter_partition_reassignments_response> answer_alter_partition_reassignments(
     const ctl::metadata_image& image, const kafka::alter_partition_reassignments_request& request) {
+    if (answer_bytes_estimate(
+            request.topics, [](const auto& t) -> const std::string& { return t.name; },
+            [](const auto& t) { return t.partitions.size(); }) > answer_bytes_max) {
+        return std::nullopt;
+    }
     kafka::alter_partition_reassignments_response response;
     for (const auto& topic : request.topics) {
         auto& answer = response.responses.emplace_back();
@@ -206,11 +230,17 @@ task<void> describe_one(const ctl::uuid topic_id, std::string topic_name,
 
 }  // namespace
 
-task<kafka::describe_producers_response> handle_describe_producers(
+task<std::optional<kafka::describe_producers_response>> handle_describe_producers(
     const kafka::describe_producers_request& request) {
+    std::size_t bytes = answer_bytes_estimate(
+        request.topics, [](const auto& t) -> const std::string& { return t.name; },
+        [](const auto& t) { return t.partition_indexes.size(); });
+    if (bytes > answer_bytes_max) co_return std::nullopt;
     kafka::describe_producers_response response;
     const auto& image = shard_context::current().metadata;
     wait_group pending;
+    // Where a partition named again in the same topic was first named: it is read once.
+    std::vector<std::map<std::int32_t, std::size_t>> first_named(request.topics.size());
     response.topics.resize(request.topics.size());
     for (std::size_t t = 0; t < request.topics.size(); ++t) {
         const auto& wanted = request.topics[t];
@@ -230,7 +260,7 @@ task<kafka::describe_producers_response> handle_describe_producers(
                 partition.error_message = "This server does not host this topic-partition.";
             } else if (find_partition(*topic, partition.partition_index) == nullptr) {
                 partition.error_code = code(kafka_error::unknown_topic_or_partition);
-            } else {
+            } else if (first_named[t].emplace(partition.partition_index, p).second) {
                 pending.add();
                 reactor::current().spawn(
                     describe_one(topic->topic_id, topic->name, partition, pending));
@@ -238,6 +268,18 @@ task<kafka::describe_producers_response> handle_describe_producers(
         }
     }
     co_await pending.wait();
+    for (std::size_t t = 0; t < request.topics.size(); ++t) {
+        auto& partitions = response.topics[t].partitions;
+        for (std::size_t p = 0; p < partitions.size(); ++p) {
+            bytes += partitions[p].active_producers.size() * sizeof(kafka::producer_state);
+            if (bytes > answer_bytes_max) co_return std::nullopt;
+            auto first = first_named[t].find(partitions[p].partition_index);
+            if (first != first_named[t].end() && first->second != p) {
+                partitions[p] = partitions[first->second];
+                bytes += partitions[p].active_producers.size() * sizeof(kafka::producer_state);
+            }
+        }
+    }
     co_return response;
 }
 

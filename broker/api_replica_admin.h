@@ -29,8 +29,18 @@
 //   forgets idle ones after producer.id.expiration.ms; Laminar's state knows only those of the
 //   active segment and forgets the least recently used beyond 10,000 per partition.
 //
+// - Bounded answers: each partition named costs its answer an entry, and an error entry carries a
+//   message naming the topic, so a request of a few bytes per partition could ask for an answer
+//   many times its size (a long unknown topic name repeated in millions of entries, or one
+//   partition's 10,000 producers named a million times). An answer estimated over
+//   answer_bytes_max is not built: the handlers return nothing and the connection is closed,
+//   as for a request the broker cannot parse. DescribeProducers reads each partition once,
+//   however often it is named.
+//
 // @locality any shard; DescribeProducers' partition work runs on each partition's owner.
 #pragma once
+
+#include <optional>
 
 #include "broker/shard_context.h"
 #include "core/task.h"
@@ -39,17 +49,22 @@
 
 namespace laminar::broker {
 
-kafka::elect_leaders_response answer_elect_leaders(const ctl::metadata_image& image,
-                                                   std::int16_t version,
-                                                   const kafka::elect_leaders_request& request);
+// The most memory (estimated) an answer of these APIs may take; Kafka's own answers to real
+// clients are far smaller (one entry per partition they name).
+inline constexpr std::size_t answer_bytes_max = 64 * 1024 * 1024;
 
-kafka::alter_partition_reassignments_response answer_alter_partition_reassignments(
+// Each returns nothing when its answer would be over answer_bytes_max.
+std::optional<kafka::elect_leaders_response> answer_elect_leaders(
+    const ctl::metadata_image& image, std::int16_t version,
+    const kafka::elect_leaders_request& request);
+
+std::optional<kafka::alter_partition_reassignments_response> answer_alter_partition_reassignments(
     const ctl::metadata_image& image, const kafka::alter_partition_reassignments_request& request);
 
 kafka::list_partition_reassignments_response answer_list_partition_reassignments(
     const kafka::list_partition_reassignments_request& request);
 
-task<kafka::describe_producers_response> handle_describe_producers(
+task<std::optional<kafka::describe_producers_response>> handle_describe_producers(
     const kafka::describe_producers_request& request);
 
 }  // namespace laminar::broker

@@ -124,8 +124,8 @@ task<status> answer(const kafka::request_header& header, std::span<const std::by
     co_return append_response(header, reply, response);
 }
 
-// `answer_of` gives the response at once, or nothing when Kafka would close the connection (an
-// ACL API's UNKNOWN element, api_acls.h).
+// `answer_of` gives the response at once, or nothing when the connection is to be closed (an ACL
+// API's UNKNOWN element, as Kafka, api_acls.h; an answer over api_replica_admin.h's bound).
 template <typename Request, typename Answer>
 status answer_or_close(const kafka::request_header& header, std::span<const std::byte> body,
                        net::outbound_chain& response, Answer answer_of) {
@@ -133,8 +133,10 @@ status answer_or_close(const kafka::request_header& header, std::span<const std:
     if (!request) return fail(errc::corrupt_data);
     auto reply = answer_of(*request);
     if (!reply) {
-        LAMINAR_LOG_DEBUG("closing connection: api {} v{} request has an UNKNOWN element",
-                          header.api_key, header.api_version);
+        LAMINAR_LOG_DEBUG(
+            "closing connection: api {} v{} request refused (an UNKNOWN element, "
+            "or an answer too large)",
+            header.api_key, header.api_version);
         return fail(errc::corrupt_data);
     }
     return append_response(header, *reply, response);
@@ -380,13 +382,13 @@ task<status> kafka_handler::dispatch(connection_info& connection,
             header, body, response, answer_describe_delegation_token);
     case api_key::elect_leaders: {
         const auto version = header.api_version;
-        co_return answer_now<kafka::elect_leaders_request>(
+        co_return answer_or_close<kafka::elect_leaders_request>(
             header, body, response, [&](const kafka::elect_leaders_request& request) {
                 return answer_elect_leaders(context.metadata, version, request);
             });
     }
     case api_key::alter_partition_reassignments:
-        co_return answer_now<kafka::alter_partition_reassignments_request>(
+        co_return answer_or_close<kafka::alter_partition_reassignments_request>(
             header, body, response,
             [&](const kafka::alter_partition_reassignments_request& request) {
                 return answer_alter_partition_reassignments(context.metadata, request);
@@ -394,10 +396,17 @@ task<status> kafka_handler::dispatch(connection_info& connection,
     case api_key::list_partition_reassignments:
         co_return answer_now<kafka::list_partition_reassignments_request>(
             header, body, response, answer_list_partition_reassignments);
-    case api_key::describe_producers:
-        co_return co_await answer<kafka::describe_producers_request>(
-            header, body, response,
-            [&](auto& request) { return handle_describe_producers(request); });
+    case api_key::describe_producers: {
+        auto request = decode<kafka::describe_producers_request>(header, body);
+        if (!request) co_return fail(errc::corrupt_data);
+        auto reply = co_await handle_describe_producers(*request);
+        if (!reply) {
+            LAMINAR_LOG_DEBUG("closing connection: DescribeProducers answer over {} bytes",
+                              answer_bytes_max);
+            co_return fail(errc::corrupt_data);
+        }
+        co_return append_response(header, *reply, response);
+    }
     default:
         co_return fail(errc::unsupported);
     }

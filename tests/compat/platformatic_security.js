@@ -2,7 +2,7 @@
 // v2, CreateDelegationToken v3, RenewDelegationToken v2, ExpireDelegationToken v2,
 // DescribeDelegationToken v3) against a PLAINTEXT broker: a client configured for SASL/PLAIN,
 // and each API sent on its own on a plain connection. Prints one JSON report for
-// test_platformatic.py.
+// test_security_apis.py.
 const {
     Connection,
     saslAuthenticateV2,
