@@ -36,20 +36,27 @@ kafka::create_delegation_token_response answer_create_delegation_token(
     return response;
 }
 
-kafka::renew_delegation_token_response answer_renew_delegation_token(
-    const kafka::renew_delegation_token_request&) {
-    kafka::renew_delegation_token_response response;
+namespace {
+
+// Renew and expire refused: the error and Kafka's error expiry, -1.
+template <typename Response>
+Response refused_with_no_expiry() {
+    Response response;
     response.error_code = code(kafka_error::delegation_token_request_not_allowed);
     response.expiry_timestamp_ms = -1;
     return response;
 }
 
+}  // namespace
+
+kafka::renew_delegation_token_response answer_renew_delegation_token(
+    const kafka::renew_delegation_token_request&) {
+    return refused_with_no_expiry<kafka::renew_delegation_token_response>();
+}
+
 kafka::expire_delegation_token_response answer_expire_delegation_token(
     const kafka::expire_delegation_token_request&) {
-    kafka::expire_delegation_token_response response;
-    response.error_code = code(kafka_error::delegation_token_request_not_allowed);
-    response.expiry_timestamp_ms = -1;
-    return response;
+    return refused_with_no_expiry<kafka::expire_delegation_token_response>();
 }
 
 kafka::describe_delegation_token_response answer_describe_delegation_token(

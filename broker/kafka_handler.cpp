@@ -112,26 +112,16 @@ task<status> kafka_handler::handle(connection_info& connection,
     co_return co_await dispatch(connection, *header, body, response);
 }
 
-// Decodes the request, runs `handler` (returning task<Response>) and frames its answer. The
-// handler lambdas capture by reference only: g++ 12 mishandles temporaries with destructors in
-// co_await expressions (core/task.h).
-template <typename Request, typename Handler>
-task<status> answer(const kafka::request_header& header, std::span<const std::byte> body,
-                    net::outbound_chain& response, Handler handler) {
-    auto request = decode<Request>(header, body);
-    if (!request) co_return fail(errc::corrupt_data);
-    auto reply = co_await handler(*request);
-    co_return append_response(header, reply, response);
+// Frames `reply`; an optional one that is empty closes the connection instead (an ACL API's
+// UNKNOWN element, as Kafka, api_acls.h; an answer over api_replica_admin.h's bound).
+template <typename Response>
+status frame_answer(const kafka::request_header& header, const Response& reply,
+                    net::outbound_chain& response) {
+    return append_response(header, reply, response);
 }
-
-// `answer_of` gives the response at once, or nothing when the connection is to be closed (an ACL
-// API's UNKNOWN element, as Kafka, api_acls.h; an answer over api_replica_admin.h's bound).
-template <typename Request, typename Answer>
-status answer_or_close(const kafka::request_header& header, std::span<const std::byte> body,
-                       net::outbound_chain& response, Answer answer_of) {
-    auto request = decode<Request>(header, body);
-    if (!request) return fail(errc::corrupt_data);
-    auto reply = answer_of(*request);
+template <typename Response>
+status frame_answer(const kafka::request_header& header, const std::optional<Response>& reply,
+                    net::outbound_chain& response) {
     if (!reply) {
         LAMINAR_LOG_DEBUG(
             "closing connection: api {} v{} request refused (an UNKNOWN element, "
@@ -142,13 +132,26 @@ status answer_or_close(const kafka::request_header& header, std::span<const std:
     return append_response(header, *reply, response);
 }
 
-// An API answered at once by a pure function of the request.
+// Decodes the request, runs `handler` (returning task<Response> or task<optional<Response>>)
+// and frames its answer. The handler lambdas capture by reference only: g++ 12 mishandles
+// temporaries with destructors in co_await expressions (core/task.h).
+template <typename Request, typename Handler>
+task<status> answer(const kafka::request_header& header, std::span<const std::byte> body,
+                    net::outbound_chain& response, Handler handler) {
+    auto request = decode<Request>(header, body);
+    if (!request) co_return fail(errc::corrupt_data);
+    auto reply = co_await handler(*request);
+    co_return frame_answer(header, reply, response);
+}
+
+// An API answered at once by `answer_of`, a function of the request returning the response (or
+// an optional one, as frame_answer).
 template <typename Request, typename Answer>
 status answer_now(const kafka::request_header& header, std::span<const std::byte> body,
                   net::outbound_chain& response, Answer answer_of) {
-    return answer_or_close<Request>(header, body, response, [&](const Request& request) {
-        return std::optional(answer_of(request));
-    });
+    auto request = decode<Request>(header, body);
+    if (!request) return fail(errc::corrupt_data);
+    return frame_answer(header, answer_of(*request), response);
 }
 
 namespace {
@@ -267,14 +270,14 @@ task<status> kafka_handler::dispatch(connection_info& connection,
                 co_return handle_describe_cluster(context, request);
             });
     case api_key::describe_acls:
-        co_return answer_or_close<kafka::describe_acls_request>(header, body, response,
-                                                             answer_describe_acls);
+        co_return answer_now<kafka::describe_acls_request>(header, body, response,
+                                                           answer_describe_acls);
     case api_key::create_acls:
-        co_return answer_or_close<kafka::create_acls_request>(header, body, response,
-                                                             answer_create_acls);
+        co_return answer_now<kafka::create_acls_request>(header, body, response,
+                                                         answer_create_acls);
     case api_key::delete_acls:
-        co_return answer_or_close<kafka::delete_acls_request>(header, body, response,
-                                                             answer_delete_acls);
+        co_return answer_now<kafka::delete_acls_request>(header, body, response,
+                                                         answer_delete_acls);
     case api_key::describe_configs:
         co_return co_await answer<kafka::describe_configs_request>(
             header, body, response, [&](auto& request) -> task<kafka::describe_configs_response> {
@@ -382,13 +385,13 @@ task<status> kafka_handler::dispatch(connection_info& connection,
             header, body, response, answer_describe_delegation_token);
     case api_key::elect_leaders: {
         const auto version = header.api_version;
-        co_return answer_or_close<kafka::elect_leaders_request>(
+        co_return answer_now<kafka::elect_leaders_request>(
             header, body, response, [&](const kafka::elect_leaders_request& request) {
                 return answer_elect_leaders(context.metadata, version, request);
             });
     }
     case api_key::alter_partition_reassignments:
-        co_return answer_or_close<kafka::alter_partition_reassignments_request>(
+        co_return answer_now<kafka::alter_partition_reassignments_request>(
             header, body, response,
             [&](const kafka::alter_partition_reassignments_request& request) {
                 return answer_alter_partition_reassignments(context.metadata, request);
@@ -396,17 +399,10 @@ task<status> kafka_handler::dispatch(connection_info& connection,
     case api_key::list_partition_reassignments:
         co_return answer_now<kafka::list_partition_reassignments_request>(
             header, body, response, answer_list_partition_reassignments);
-    case api_key::describe_producers: {
-        auto request = decode<kafka::describe_producers_request>(header, body);
-        if (!request) co_return fail(errc::corrupt_data);
-        auto reply = co_await handle_describe_producers(*request);
-        if (!reply) {
-            LAMINAR_LOG_DEBUG("closing connection: DescribeProducers answer over {} bytes",
-                              answer_bytes_max);
-            co_return fail(errc::corrupt_data);
-        }
-        co_return append_response(header, *reply, response);
-    }
+    case api_key::describe_producers:
+        co_return co_await answer<kafka::describe_producers_request>(
+            header, body, response,
+            [&](auto& request) { return handle_describe_producers(request); });
     default:
         co_return fail(errc::unsupported);
     }
