@@ -6,13 +6,10 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <initializer_list>
-#include <iterator>
 #include <map>
+
+#include "tests/unit/fuzz_seed_files.h"
 
 namespace laminar::broker::groups {
 namespace {
@@ -248,33 +245,7 @@ seed_set fuzz_seeds() {
 }
 
 TEST(group_records, fuzz_seeds_match_the_encoders) {
-    // __FILE__ is relative to the build directory when ccache rewrites paths (CCACHE_BASEDIR);
-    // CTest runs this from its tests/ subdirectory.
-    auto dir = std::filesystem::path(__FILE__).parent_path() / "../../fuzz/seeds" /
-               "group_records_fuzz";
-    if (dir.is_relative() && !std::filesystem::exists(dir)) dir = ".." / dir;
-    const auto seeds = fuzz_seeds();
-    if (std::getenv("LAMINAR_WRITE_FUZZ_SEEDS") != nullptr) {
-        std::filesystem::remove_all(dir);
-        std::filesystem::create_directories(dir);
-        for (const auto& [name, data] : seeds) {
-            std::ofstream(dir / name, std::ios::binary)
-                .write(reinterpret_cast<const char*>(data.data()),
-                       static_cast<std::streamsize>(data.size()));
-        }
-    }
-    std::size_t files = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-        ++files;
-        auto found = seeds.find(entry.path().filename().string());
-        ASSERT_NE(found, seeds.end()) << "stale seed " << entry.path();
-        std::ifstream in(entry.path(), std::ios::binary);
-        std::string contents((std::istreambuf_iterator<char>(in)), {});
-        EXPECT_EQ(contents.size(), found->second.size()) << entry.path();
-        EXPECT_EQ(std::memcmp(contents.data(), found->second.data(), contents.size()), 0)
-            << "seed differs: " << entry.path();
-    }
-    EXPECT_EQ(files, seeds.size());
+    laminar::testing::check_or_write_fuzz_seeds("group_records_fuzz", fuzz_seeds());
 }
 
 }  // namespace

@@ -4,11 +4,6 @@
 // so a schema change cannot leave the fuzzers starting from stale inputs. To rewrite them:
 //   LAMINAR_WRITE_FUZZ_SEEDS=1 build/release/tests/kafka_fuzz_seeds_test
 #include <array>
-#include <cstdlib>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <string>
 
@@ -16,17 +11,13 @@
 
 #include "net/kafka/messages.h"
 #include "net/kafka/records.h"
+#include "tests/unit/fuzz_seed_files.h"
 #include "tests/unit/kafka/populate.h"
 
 namespace laminar::kafka {
 namespace {
 
 using seed_set = std::map<std::string, bytes>;
-
-// Not from __FILE__: with ccache's base_dir (the documented build) it is relative to the
-// compiler's working directory, not to where the test runs.
-const std::filesystem::path seeds_dir =
-    std::filesystem::path(LAMINAR_SOURCE_DIR) / "tests/fuzz/seeds";
 
 template <typename M>
 bytes populated_body(std::int16_t version) {
@@ -90,34 +81,8 @@ void add_batch_seeds(seed_set& seeds) {
     seeds["control"] = build_record_batch(control, marker).value();
 }
 
-bytes read_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::vector<char> text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    bytes out(text.size());
-    std::memcpy(out.data(), text.data(), text.size());
-    return out;
-}
-
 void check_or_write(const std::string& target, const seed_set& seeds) {
-    auto dir = seeds_dir / target;
-    if (std::getenv("LAMINAR_WRITE_FUZZ_SEEDS") != nullptr) {
-        std::filesystem::remove_all(dir);
-        std::filesystem::create_directories(dir);
-        for (const auto& [name, data] : seeds) {
-            std::ofstream(dir / name, std::ios::binary)
-                .write(reinterpret_cast<const char*>(data.data()),
-                       static_cast<std::streamsize>(data.size()));
-        }
-    }
-    std::size_t files = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-        ++files;
-        auto name = entry.path().filename().string();
-        auto found = seeds.find(name);
-        ASSERT_NE(found, seeds.end()) << "stale seed " << name;
-        EXPECT_EQ(read_file(entry.path()), found->second) << "seed differs: " << name;
-    }
-    EXPECT_EQ(files, seeds.size()) << "seeds missing in " << dir;
+    laminar::testing::check_or_write_fuzz_seeds(target, seeds);
 }
 
 TEST(fuzz_seeds, request_seeds_match_the_schemas) {
