@@ -63,8 +63,10 @@ enum class kafka_error : std::int16_t {
     invalid_producer_id_mapping = 49,
     invalid_transaction_timeout = 50,
     concurrent_transactions = 51,
+    transaction_coordinator_fenced = 52,
     transactional_id_authorization_failed = 53,
     security_disabled = 54,
+    operation_not_attempted = 55,
     kafka_storage_error = 56,
     log_dir_not_found = 57,
     unknown_producer_id = 59,
@@ -88,8 +90,10 @@ enum class kafka_error : std::int16_t {
     group_subscribed_to_topic = 86,
     invalid_record = 87,
     unstable_offset_commit = 88,
+    producer_fenced = 90,
     unknown_topic_id = 100,
     inconsistent_topic_id = 103,
+    transactional_id_not_found = 105,
     fetch_session_topic_id_error = 106,
 };
 
