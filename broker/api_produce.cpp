@@ -63,7 +63,7 @@ append_outcome check_producer(const record_batch_header& header, producer_state_
     }
     if (header.base_sequence < 0) return append_outcome(kafka_error::invalid_record);
     if (producers == nullptr) return append_outcome(kafka_error::not_leader_or_follower);
-    auto checked = producers->check_and_record(header);
+    auto checked = producers->check_and_record(header, log.log_end_offset());
     switch (checked.verdict) {
     case sequence_verdict::append: return append_outcome();
     case sequence_verdict::duplicate: {
@@ -78,6 +78,7 @@ append_outcome check_producer(const record_batch_header& header, producer_state_
         return append_outcome(kafka_error::out_of_order_sequence_number);
     case sequence_verdict::invalid_epoch:
         return append_outcome(kafka_error::invalid_producer_epoch);
+    case sequence_verdict::invalid_txn_state: return append_outcome(kafka_error::invalid_txn_state);
     }
     return append_outcome(kafka_error::unknown_server_error);
 }

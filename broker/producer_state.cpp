@@ -6,6 +6,7 @@
 
 #include "core/assert.h"
 #include "core/reactor.h"
+#include "net/kafka/records.h"
 
 namespace laminar::broker {
 
@@ -48,12 +49,16 @@ producer_state_table::producer_entry& producer_state_table::entry_for(std::int64
     auto found = _producers.find(producer_id);
     if (found == _producers.end()) {
         if (_producers.size() >= _producers_max) {
-            // Forget the least recently used producer: linear, but only when the table is full.
-            auto oldest = std::min_element(_producers.begin(), _producers.end(),
-                                           [](const auto& a, const auto& b) {
-                                               return a.second.last_used < b.second.last_used;
-                                           });
-            _producers.erase(oldest);
+            // Forget the least recently used producer without an open transaction: linear, but
+            // only when the table is full.
+            const auto rank = [](const producer_entry& entry) {
+                return entry.txn_first_offset >= 0 ? std::numeric_limits<std::uint64_t>::max()
+                                                   : entry.last_used;
+            };
+            auto oldest = std::min_element(
+                _producers.begin(), _producers.end(),
+                [&](const auto& a, const auto& b) { return rank(a.second) < rank(b.second); });
+            if (oldest->second.txn_first_offset < 0) _producers.erase(oldest);
         }
         found = _producers.emplace(producer_id, producer_entry{}).first;
     }
@@ -71,7 +76,30 @@ void producer_state_table::record(producer_entry& entry, const record_batch_head
     entry.push({batch.base_sequence, last_sequence_of(batch), offset, batch.max_timestamp});
 }
 
-sequence_check producer_state_table::check_and_record(const record_batch_header& batch) {
+void producer_state_table::open_txn(std::int64_t producer_id, producer_entry& entry,
+                                    std::int64_t first_offset, bool in_flight,
+                                    std::int32_t first_sequence) {
+    entry.txn_first_offset = first_offset;
+    entry.txn_first_in_flight = in_flight;
+    entry.txn_first_sequence = first_sequence;
+    _open_txns.emplace(first_offset, producer_id);
+}
+
+void producer_state_table::close_txn(std::int64_t producer_id, producer_entry& entry) {
+    if (entry.txn_first_offset < 0) return;
+    auto [from, to] = _open_txns.equal_range(entry.txn_first_offset);
+    for (auto it = from; it != to; ++it) {
+        if (it->second == producer_id) {
+            _open_txns.erase(it);
+            break;
+        }
+    }
+    entry.txn_first_offset = -1;
+    entry.txn_first_in_flight = false;
+}
+
+sequence_check producer_state_table::check_and_record(const record_batch_header& batch,
+                                                      std::int64_t log_end_offset) {
     LAMINAR_ASSERT(batch.producer_id >= 0);
     auto found = _producers.find(batch.producer_id);
     if (found != _producers.end()) {
@@ -98,8 +126,15 @@ sequence_check producer_state_table::check_and_record(const record_batch_header&
                 return {sequence_verdict::out_of_order, -1};
             }
         }
+        if (!batch.is_transactional() && known.txn_first_offset >= 0) {
+            return {sequence_verdict::invalid_txn_state, -1};
+        }
     }
-    record(entry_for(batch.producer_id), batch, -1);
+    auto& entry = entry_for(batch.producer_id);
+    record(entry, batch, -1);
+    if (batch.is_transactional() && entry.txn_first_offset < 0) {
+        open_txn(batch.producer_id, entry, log_end_offset, true, batch.base_sequence);
+    }
     return {};
 }
 
@@ -108,6 +143,11 @@ void producer_state_table::appended(const record_batch_header& batch, std::int64
     auto found = _producers.find(batch.producer_id);
     if (found == _producers.end() || found->second.epoch != batch.producer_epoch) return;
     producer_entry& entry = found->second;
+    if (entry.txn_first_in_flight && batch.is_transactional() &&
+        entry.txn_first_sequence == batch.base_sequence) {
+        close_txn(batch.producer_id, entry);
+        open_txn(batch.producer_id, entry, base_offset, false, batch.base_sequence);
+    }
     for (std::size_t index = 0; index < entry.count; ++index) {
         auto& retained = entry.batches[(entry.head + index) % entry.batches.size()];
         if (retained.first_sequence == batch.base_sequence && retained.base_offset < 0) {
@@ -122,6 +162,9 @@ void producer_state_table::append_failed(const record_batch_header& batch) {
     auto found = _producers.find(batch.producer_id);
     if (found == _producers.end()) return;
     producer_entry& entry = found->second;
+    if (entry.txn_first_in_flight && entry.txn_first_sequence == batch.base_sequence) {
+        close_txn(batch.producer_id, entry);
+    }
     const auto* newest = entry.newest();
     if (entry.epoch == batch.producer_epoch && newest != nullptr &&
         newest->first_sequence == batch.base_sequence && newest->base_offset < 0 &&
@@ -130,7 +173,13 @@ void producer_state_table::append_failed(const record_batch_header& batch) {
         return;
     }
     // Not the newest (another batch was accepted after it) or the only one: what the producer
-    // may send next is no longer known, so forget it (rule 3 accepts its next batch).
+    // may send next is no longer known, so forget it (rule 3 accepts its next batch). A
+    // producer with an open transaction keeps it, and forgets only its sequences.
+    if (entry.txn_first_offset >= 0) {
+        entry.count = 0;
+        entry.head = 0;
+        return;
+    }
     _producers.erase(found);
 }
 
@@ -139,6 +188,64 @@ void producer_state_table::replay(const record_batch_header& batch) {
     auto& entry = entry_for(batch.producer_id);
     if (batch.producer_epoch < entry.epoch) return;
     record(entry, batch, batch.base_offset);
+    if (batch.is_transactional() && entry.txn_first_offset < 0) {
+        open_txn(batch.producer_id, entry, batch.base_offset, false, batch.base_sequence);
+    }
+}
+
+marker_verdict producer_state_table::check_marker(std::int64_t producer_id,
+                                                  std::int16_t producer_epoch,
+                                                  std::int32_t coordinator_epoch) const {
+    auto found = _producers.find(producer_id);
+    if (found == _producers.end()) return marker_verdict::append;
+    if (producer_epoch < found->second.epoch) return marker_verdict::invalid_epoch;
+    if (coordinator_epoch < found->second.coordinator_epoch) {
+        return marker_verdict::coordinator_fenced;
+    }
+    return marker_verdict::append;
+}
+
+void producer_state_table::marker_appended(std::int64_t producer_id, std::int16_t producer_epoch,
+                                           std::int32_t coordinator_epoch, bool commit,
+                                           std::int64_t offset) {
+    auto& entry = entry_for(producer_id);
+    if (producer_epoch > entry.epoch) {
+        // A fence: the producer's batches of the old epoch no longer count.
+        entry.epoch = producer_epoch;
+        entry.count = 0;
+        entry.head = 0;
+    }
+    entry.coordinator_epoch = std::max(entry.coordinator_epoch, coordinator_epoch);
+    if (entry.txn_first_offset < 0) return;
+    const std::int64_t first = entry.txn_first_offset;
+    close_txn(producer_id, entry);
+    if (commit) return;
+    const std::int64_t stable = _open_txns.empty() ? offset + 1 : _open_txns.begin()->first;
+    _aborted.push_back({producer_id, first, offset, stable});
+}
+
+std::int64_t producer_state_table::last_stable_offset(std::int64_t high_watermark) const noexcept {
+    if (_open_txns.empty()) return high_watermark;
+    return std::min(high_watermark, _open_txns.begin()->first);
+}
+
+std::vector<aborted_txn> producer_state_table::aborted_between(std::int64_t from,
+                                                               std::int64_t to) const {
+    std::vector<aborted_txn> found;
+    auto it =
+        std::partition_point(_aborted.begin(), _aborted.end(),
+                             [from](const aborted_txn& txn) { return txn.last_offset < from; });
+    for (; it != _aborted.end(); ++it) {
+        if (it->first_offset < to) found.push_back(*it);
+    }
+    return found;
+}
+
+void producer_state_table::forget_aborted_below(std::int64_t log_start_offset) {
+    auto end = std::partition_point(
+        _aborted.begin(), _aborted.end(),
+        [log_start_offset](const aborted_txn& txn) { return txn.last_offset < log_start_offset; });
+    _aborted.erase(_aborted.begin(), end);
 }
 
 std::vector<producer_summary> producer_state_table::active_producers() const {
@@ -147,7 +254,9 @@ std::vector<producer_summary> producer_state_table::active_producers() const {
         for (std::size_t back = entry.count; back > 0; --back) {
             const auto& batch = entry.batches[(entry.head + back - 1) % entry.batches.size()];
             if (batch.base_offset < 0) continue;  // in flight
-            listed.push_back({producer_id, entry.epoch, batch.last_sequence, batch.max_timestamp});
+            listed.push_back({producer_id, entry.epoch, batch.last_sequence, batch.max_timestamp,
+                              entry.coordinator_epoch,
+                              entry.txn_first_in_flight ? -1 : entry.txn_first_offset});
             break;
         }
     }
@@ -164,8 +273,27 @@ std::pair<std::int16_t, std::int32_t> producer_state_table::last_of(
 }
 
 namespace {
+
 constexpr std::size_t rebuild_chunk_bytes = 64 * 1024;
+constexpr std::size_t control_batch_bytes_max = 4096;
+
+// A transaction marker found in the log; other control records (KRaft's) change nothing here.
+void replay_control(producer_state_table& table, std::span<const std::byte> batch,
+                    const record_batch_header& header) {
+    auto records = kafka::parse_records(batch, header, control_batch_bytes_max);
+    if (!records || records->size() != 1 || !(*records)[0].key || !(*records)[0].value) return;
+    auto key = kafka::parse_control_record_key(*(*records)[0].key);
+    if (!key || (key->type != kafka::control_record_type::abort &&
+                 key->type != kafka::control_record_type::commit)) {
+        return;
+    }
+    auto marker = kafka::parse_end_transaction_marker(*(*records)[0].value);
+    if (!marker) return;
+    table.replay_marker(header, key->type == kafka::control_record_type::commit,
+                        marker->coordinator_epoch);
 }
+
+}  // namespace
 
 // Walks the batch headers of the active segment in 64 KiB reads. The log was recovered (or
 // closed cleanly) when it opened, so the segment holds whole valid batches up to its size.
@@ -191,7 +319,14 @@ task<storage::status> rebuild_producer_state(const storage::partition_log& log,
             if (!header || header->total_bytes() < record_batch_layout::header_bytes) {
                 co_return fail(storage::errc::corrupt_log);
             }
-            table.replay(*header);
+            if (!header->is_control()) {
+                table.replay(*header);
+            } else if (inside + header->total_bytes() <= filled) {
+                replay_control(table, std::span(chunk).subspan(inside, header->total_bytes()),
+                               *header);
+            } else if (inside > 0) {
+                break;  // read whole from the next chunk
+            }
             inside += header->total_bytes();
         }
         position += inside;  // may be past the chunk: the next header is read from there

@@ -15,14 +15,29 @@
 // the same producer is checked against it (appends of one partition take offsets in call order);
 // a failed append withdraws it.
 //
+// Transactions (Kafka's ProducerStateEntry.currentTxnFirstOffset, the transaction index):
+// 4. A transactional batch opens its producer's transaction unless one is open; a
+//    non-transactional batch from a producer with an open transaction -> INVALID_TXN_STATE (48).
+// 5. A transaction marker (a control batch the broker writes) with an epoch below the
+//    producer's -> INVALID_PRODUCER_EPOCH; with a coordinator epoch below the last one seen ->
+//    TRANSACTION_COORDINATOR_FENCED (52). It closes the open transaction, takes the producer to
+//    the marker's epoch (a fence bumps it), and an ABORT records the transaction as aborted.
+// The last stable offset (LSO) is the first offset of the oldest open transaction, or the high
+// watermark when none is open: read_committed consumers read below it, and the aborted
+// transactions overlapping what they read tell them which batches to drop. A transaction opened
+// by a batch still in flight counts from the log end offset it found (an LSO lower than exact
+// until the append completes, never higher).
+//
 // Bounds: 5 batches per producer (Kafka's NUM_BATCHES_TO_RETAIN), producers_max producers per
-// partition (the least recently used is forgotten beyond it: it becomes unknown, rule 3).
+// partition (the least recently used without an open transaction is forgotten beyond it: it
+// becomes unknown, rule 3; one with an open transaction is never forgotten, as in Kafka).
 //
 // @locality owning shard of the partition.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -37,11 +52,27 @@ inline constexpr std::size_t producer_batches_retained = 5;
 inline constexpr std::size_t producers_max_default = 10'000;
 
 enum class sequence_verdict : std::uint8_t {
-    append,          // in sequence (or the producer is unknown): append it
-    duplicate,       // a retry of a batch already in the log: answer with its offset
-    in_flight,       // a retry of a batch whose append has not completed yet (retriable)
-    out_of_order,    // OUT_OF_ORDER_SEQUENCE_NUMBER
-    invalid_epoch,   // INVALID_PRODUCER_EPOCH
+    append,             // in sequence (or the producer is unknown): append it
+    duplicate,          // a retry of a batch already in the log: answer with its offset
+    in_flight,          // a retry of a batch whose append has not completed yet (retriable)
+    out_of_order,       // OUT_OF_ORDER_SEQUENCE_NUMBER
+    invalid_epoch,      // INVALID_PRODUCER_EPOCH
+    invalid_txn_state,  // INVALID_TXN_STATE: not transactional inside an open transaction
+};
+
+enum class marker_verdict : std::uint8_t {
+    append,              // write it
+    invalid_epoch,       // INVALID_PRODUCER_EPOCH
+    coordinator_fenced,  // TRANSACTION_COORDINATOR_FENCED
+};
+
+// A transaction aborted on this partition, as Kafka's transaction index keeps it (AbortedTxn).
+struct aborted_txn {
+    std::int64_t producer_id = -1;
+    std::int64_t first_offset = 0;
+    std::int64_t last_offset = 0;         // the ABORT marker
+    std::int64_t last_stable_offset = 0;  // the LSO once the marker was written
+    bool operator==(const aborted_txn&) const = default;
 };
 
 // A producer as DescribeProducers lists it.
@@ -50,6 +81,8 @@ struct producer_summary {
     std::int16_t epoch = -1;
     std::int32_t last_sequence = -1;
     std::int64_t last_timestamp = -1;  // the max timestamp of its last appended batch
+    std::int32_t coordinator_epoch = -1;
+    std::int64_t current_txn_start_offset = -1;  // -1: no open transaction
 };
 
 struct sequence_check {
@@ -65,9 +98,11 @@ public:
     explicit producer_state_table(std::size_t producers_max = producers_max_default)
         : _producers_max(producers_max) {}
 
-    // Rules 1-3 for a produced batch with producer_id >= 0; on `append` the batch is recorded
-    // as in flight.
-    sequence_check check_and_record(const record_batch_header& batch);
+    // Rules 1-4 for a produced batch with producer_id >= 0; on `append` the batch is recorded
+    // as in flight. `log_end_offset`: where a transaction this batch opens counts from until
+    // its append completes.
+    sequence_check check_and_record(const record_batch_header& batch,
+                                    std::int64_t log_end_offset = 0);
     // The append of a batch recorded by check_and_record completed at `base_offset`;
     // `log_append_time_ms` is the time the log stamped (message.timestamp.type=LogAppendTime),
     // else -1 (the batch's own max timestamp stands).
@@ -75,8 +110,29 @@ public:
                   std::int64_t log_append_time_ms = -1);
     // The append of a batch recorded by check_and_record failed: withdraw it.
     void append_failed(const record_batch_header& batch);
-    // A batch already in the log (rebuilding at open): recorded without checks.
+    // A batch already in the log (rebuilding at open): recorded without checks. Control
+    // batches go to replay_marker.
     void replay(const record_batch_header& batch);
+
+    // Rule 5 for a marker the broker is about to write.
+    marker_verdict check_marker(std::int64_t producer_id, std::int16_t producer_epoch,
+                                std::int32_t coordinator_epoch) const;
+    // A marker was written at `offset` (or found at open): the transaction closes.
+    void marker_appended(std::int64_t producer_id, std::int16_t producer_epoch,
+                         std::int32_t coordinator_epoch, bool commit, std::int64_t offset);
+    void replay_marker(const record_batch_header& batch, bool commit,
+                       std::int32_t coordinator_epoch) {
+        marker_appended(batch.producer_id, batch.producer_epoch, coordinator_epoch, commit,
+                        batch.base_offset);
+    }
+
+    // The LSO for a partition whose high watermark is `high_watermark`.
+    std::int64_t last_stable_offset(std::int64_t high_watermark) const noexcept;
+    // The aborted transactions a read of [from, to) must know of: those with a batch there.
+    std::vector<aborted_txn> aborted_between(std::int64_t from, std::int64_t to) const;
+    // Aborted transactions wholly below the log start offset are forgotten.
+    void forget_aborted_below(std::int64_t log_start_offset);
+    const std::vector<aborted_txn>& aborted() const noexcept { return _aborted; }
 
     std::size_t size() const noexcept { return _producers.size(); }
     // The producers with a batch in the log (not only in flight), by producer id, each with its
@@ -94,6 +150,12 @@ private:
     };
     struct producer_entry {
         std::int16_t epoch = -1;
+        std::int32_t coordinator_epoch = -1;
+        // The open transaction: its first offset (provisional while the batch that opened it
+        // is in flight, which has first sequence txn_first_sequence), or -1.
+        std::int64_t txn_first_offset = -1;
+        bool txn_first_in_flight = false;
+        std::int32_t txn_first_sequence = 0;
         std::array<batch_sequences, producer_batches_retained> batches{};  // ring, oldest first
         std::size_t count = 0;
         std::size_t head = 0;  // index of the oldest
@@ -106,17 +168,24 @@ private:
 
     producer_entry& entry_for(std::int64_t producer_id);
     void record(producer_entry& entry, const record_batch_header& batch, std::int64_t offset);
+    void open_txn(std::int64_t producer_id, producer_entry& entry, std::int64_t first_offset,
+                  bool in_flight, std::int32_t first_sequence);
+    void close_txn(std::int64_t producer_id, producer_entry& entry);
 
     std::size_t _producers_max;
     std::uint64_t _clock = 0;
     std::unordered_map<std::int64_t, producer_entry> _producers;
+    // Open transactions by first offset (a producer has at most one).
+    std::multimap<std::int64_t, std::int64_t> _open_txns;
+    std::vector<aborted_txn> _aborted;  // by last offset
 };
 
-// Replays the producer batches of the log's active segment into `table`: what a partition
-// remembers of its producers after a restart. Bounded to the active segment (Kafka keeps
-// producer snapshots instead); producers whose last batches are older become unknown (rule 3),
-// so a restart never refuses a well-behaved producer, it can only miss a duplicate of a batch
-// written before the last roll.
+// Replays the producer batches and transaction markers of the log's active segment into
+// `table`: what a partition remembers of its producers after a restart. Bounded to the active
+// segment (Kafka keeps producer snapshots instead); producers whose last batches are older become
+// unknown (rule 3), so a restart never refuses a well-behaved producer, it can only miss a
+// duplicate of a batch written before the last roll. Not yet carried across a restart: a
+// transaction opened before the active segment, and aborted transactions before it.
 task<storage::status> rebuild_producer_state(const storage::partition_log& log,
                                              producer_state_table& table);
 

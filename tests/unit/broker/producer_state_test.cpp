@@ -193,5 +193,109 @@ TEST(producer_state, active_producers_list_the_newest_appended_batch_of_each) {
     EXPECT_EQ(table.active_producers().size(), 2u);
 }
 
+// ---- transactions (rules 4 and 5) ----
+
+record_batch_header txn_batch(std::int64_t producer_id, std::int16_t epoch, std::int32_t sequence,
+                              std::int32_t records = 1) {
+    auto header = batch(producer_id, epoch, sequence, records);
+    header.attributes = record_batch_attributes::transactional;
+    return header;
+}
+
+sequence_check produce_at(producer_state_table& table, const record_batch_header& header,
+                          std::int64_t offset) {
+    auto checked = table.check_and_record(header, offset);
+    if (checked.verdict == sequence_verdict::append) table.appended(header, offset);
+    return checked;
+}
+
+TEST(producer_state_txn, the_lso_stops_at_the_oldest_open_transaction) {
+    producer_state_table table;
+    EXPECT_EQ(table.last_stable_offset(10), 10);
+    ASSERT_EQ(produce_at(table, txn_batch(7, 0, 0, 2), 10).verdict, sequence_verdict::append);
+    ASSERT_EQ(produce_at(table, txn_batch(8, 0, 0), 12).verdict, sequence_verdict::append);
+    ASSERT_EQ(produce_at(table, txn_batch(7, 0, 2), 13).verdict, sequence_verdict::append);
+    EXPECT_EQ(table.last_stable_offset(14), 10);
+    table.marker_appended(7, 0, 0, true, 14);
+    EXPECT_EQ(table.last_stable_offset(15), 12);
+    table.marker_appended(8, 0, 0, true, 15);
+    EXPECT_EQ(table.last_stable_offset(16), 16);
+    EXPECT_TRUE(table.aborted().empty());
+}
+
+TEST(producer_state_txn, a_batch_in_flight_holds_the_lso_at_the_log_end_it_found) {
+    producer_state_table table;
+    auto first = txn_batch(7, 0, 0);
+    ASSERT_EQ(table.check_and_record(first, 20).verdict, sequence_verdict::append);
+    EXPECT_EQ(table.last_stable_offset(20), 20);
+    EXPECT_EQ(table.active_producers().size(), 0u);  // nothing of it in the log yet
+    table.appended(first, 23);                       // other appends went first
+    EXPECT_EQ(table.last_stable_offset(24), 23);
+    EXPECT_EQ(table.active_producers().at(0).current_txn_start_offset, 23);
+
+    // A failed append of the batch that opened the transaction withdraws it.
+    auto other = txn_batch(9, 0, 0);
+    ASSERT_EQ(table.check_and_record(other, 24).verdict, sequence_verdict::append);
+    table.append_failed(other);
+    table.marker_appended(7, 0, 0, true, 24);
+    EXPECT_EQ(table.last_stable_offset(25), 25);
+}
+
+TEST(producer_state_txn, aborts_are_recorded_for_read_committed_reads) {
+    producer_state_table table;
+    ASSERT_EQ(produce_at(table, txn_batch(7, 0, 0), 0).verdict, sequence_verdict::append);
+    ASSERT_EQ(produce_at(table, txn_batch(8, 0, 0), 1).verdict, sequence_verdict::append);
+    ASSERT_EQ(produce_at(table, txn_batch(7, 0, 1), 2).verdict, sequence_verdict::append);
+    table.marker_appended(7, 0, 0, false, 3);  // 8 is still open: the LSO is its start
+    table.marker_appended(8, 0, 0, false, 4);
+    ASSERT_EQ(table.aborted().size(), 2u);
+    EXPECT_EQ(table.aborted()[0], (aborted_txn{7, 0, 3, 1}));
+    EXPECT_EQ(table.aborted()[1], (aborted_txn{8, 1, 4, 5}));
+    EXPECT_EQ(table.aborted_between(0, 1).size(), 1u);  // 8 starts at 1
+    EXPECT_EQ(table.aborted_between(0, 5).size(), 2u);
+    EXPECT_EQ(table.aborted_between(4, 5).size(), 1u);  // 7 ended at 3
+    EXPECT_TRUE(table.aborted_between(5, 9).empty());
+    table.forget_aborted_below(4);
+    ASSERT_EQ(table.aborted().size(), 1u);
+    EXPECT_EQ(table.aborted()[0].producer_id, 8);
+}
+
+TEST(producer_state_txn, non_transactional_writes_inside_a_transaction_are_refused) {
+    producer_state_table table;
+    ASSERT_EQ(produce_at(table, txn_batch(7, 0, 0), 0).verdict, sequence_verdict::append);
+    EXPECT_EQ(produce_at(table, batch(7, 0, 1), 1).verdict, sequence_verdict::invalid_txn_state);
+    table.marker_appended(7, 0, 0, true, 1);
+    // Sequences go on across transactions of one epoch.
+    EXPECT_EQ(produce_at(table, batch(7, 0, 1), 2).verdict, sequence_verdict::append);
+}
+
+TEST(producer_state_txn, markers_check_epochs_and_a_fence_bumps_the_epoch) {
+    producer_state_table table;
+    ASSERT_EQ(produce_at(table, txn_batch(7, 3, 0), 0).verdict, sequence_verdict::append);
+    EXPECT_EQ(table.check_marker(7, 2, 0), marker_verdict::invalid_epoch);
+    EXPECT_EQ(table.check_marker(7, 4, 0), marker_verdict::append);
+    EXPECT_EQ(table.check_marker(99, 0, 0), marker_verdict::append);  // unknown producer
+    table.marker_appended(7, 4, 5, false, 1);  // the coordinator fenced the producer
+    EXPECT_EQ(table.check_marker(7, 4, 4), marker_verdict::coordinator_fenced);
+    EXPECT_EQ(produce_at(table, txn_batch(7, 3, 1), 2).verdict, sequence_verdict::invalid_epoch);
+    EXPECT_EQ(produce_at(table, txn_batch(7, 5, 0), 2).verdict, sequence_verdict::append);
+}
+
+TEST(producer_state_txn, a_producer_with_an_open_transaction_is_never_forgotten) {
+    producer_state_table table(2);
+    ASSERT_EQ(produce_at(table, txn_batch(1, 0, 0), 0).verdict, sequence_verdict::append);
+    ASSERT_EQ(produce_at(table, batch(2, 0, 0), 1).verdict, sequence_verdict::append);
+    ASSERT_EQ(produce_at(table, batch(3, 0, 0), 2).verdict, sequence_verdict::append);
+    EXPECT_EQ(table.last_stable_offset(3), 0);
+    EXPECT_EQ(table.last_of(2).first, -1);  // 2 went, not 1
+    // A failed append that is not the newest keeps the transaction, forgetting sequences.
+    auto second = txn_batch(1, 0, 1);
+    auto third = txn_batch(1, 0, 2);
+    ASSERT_EQ(table.check_and_record(second, 3).verdict, sequence_verdict::append);
+    ASSERT_EQ(table.check_and_record(third, 3).verdict, sequence_verdict::append);
+    table.append_failed(second);
+    EXPECT_EQ(table.last_stable_offset(3), 0);
+}
+
 }  // namespace
 }  // namespace laminar::broker
