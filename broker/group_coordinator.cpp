@@ -89,10 +89,11 @@ void group_coordinator::state::reply(request_id id, response body) {
 }
 
 std::uint64_t group_coordinator::state::persist(std::vector<offsets_record> records,
-                                                pending_persist pending) {
+                                                pending_persist pending, std::int64_t producer_id,
+                                                std::int16_t producer_epoch) {
     const std::uint64_t token = next_token++;
     persists.emplace(token, std::move(pending));
-    effects.emplace_back(persist_effect{token, std::move(records)});
+    effects.emplace_back(persist_effect{token, std::move(records), producer_id, producer_epoch});
     return token;
 }
 
@@ -1034,6 +1035,16 @@ void group_coordinator::offset_commit(request_id id, const offset_commit_request
     _state->offset_commit(id, request, now_ms);
 }
 
+void group_coordinator::txn_offset_commit(request_id id, const txn_offset_commit_request& request,
+                                          std::int64_t now_ms) {
+    _state->saw(now_ms);
+    _state->txn_offset_commit(id, request, now_ms);
+}
+
+void group_coordinator::txn_completed(std::int64_t producer_id, bool commit) {
+    _state->txn_completed(producer_id, commit);
+}
+
 offset_fetch_response group_coordinator::offset_fetch(const offset_fetch_request& request) const {
     return _state->offset_fetch(request);
 }
@@ -1139,8 +1150,13 @@ void group_coordinator::persisted(std::uint64_t token, std::int16_t error_code,
 }
 
 void group_coordinator::load_record(std::span<const std::byte> key,
-                                    std::optional<std::span<const std::byte>> value) {
-    _state->load_record(key, value);
+                                    std::optional<std::span<const std::byte>> value,
+                                    std::int64_t producer_id) {
+    _state->load_record(key, value, producer_id);
+}
+
+void group_coordinator::load_txn_marker(std::int64_t producer_id, bool commit) {
+    _state->load_txn_marker(producer_id, commit);
 }
 
 void group_coordinator::load_complete(std::int64_t now_ms) {

@@ -65,6 +65,9 @@ struct reply_effect {
 struct persist_effect {
     std::uint64_t token = 0;
     std::vector<offsets_record> records;
+    // A transaction's offsets (TxnOffsetCommit) go in a transactional batch of its producer.
+    std::int64_t producer_id = -1;
+    std::int16_t producer_epoch = -1;
 };
 
 using effect = std::variant<reply_effect, persist_effect>;
@@ -82,6 +85,13 @@ public:
     void heartbeat(request_id id, const heartbeat_request& request, std::int64_t now_ms);
     void leave(request_id id, const leave_request& request, std::int64_t now_ms);
     void offset_commit(request_id id, const offset_commit_request& request, std::int64_t now_ms);
+    // TxnOffsetCommit: the offsets are written in a transactional batch of the producer and
+    // count (OffsetFetch sees them) once the transaction's COMMIT marker is written to this
+    // partition (txn_completed); until then require_stable fetches get UNSTABLE_OFFSET_COMMIT.
+    void txn_offset_commit(request_id id, const txn_offset_commit_request& request,
+                           std::int64_t now_ms);
+    // A transaction marker of `producer_id` was written to this partition.
+    void txn_completed(std::int64_t producer_id, bool commit);
 
     // Requests answered at once. delete_groups and offset_delete may also queue a persist effect
     // (tombstones) whose completion changes nothing further, as in Kafka.
@@ -107,8 +117,12 @@ public:
     // Startup: every record of the partition in offset order, then load_complete. Until then
     // requests get COORDINATOR_LOAD_IN_PROGRESS (Heartbeat gets no error and SyncGroup gets
     // REBALANCE_IN_PROGRESS, as Kafka answers them while loading).
+    // `producer_id` >= 0: the record is in a transactional batch of that producer, and counts
+    // once load_txn_marker sees its COMMIT (a transaction left open stays pending).
     void load_record(std::span<const std::byte> key,
-                     std::optional<std::span<const std::byte>> value);
+                     std::optional<std::span<const std::byte>> value,
+                     std::int64_t producer_id = -1);
+    void load_txn_marker(std::int64_t producer_id, bool commit);
     void load_complete(std::int64_t now_ms);
     bool loaded() const noexcept;
 

@@ -26,6 +26,19 @@ std::int32_t clamp_to_int32(std::int64_t value) {
     return static_cast<std::int32_t>(std::clamp<std::int64_t>(value, INT32_MIN, INT32_MAX));
 }
 
+// A transaction marker in __consumer_offsets settles the offsets its producer's transaction
+// wrote; other control records change nothing.
+void load_marker(groups::group_coordinator& machine, const kafka::parsed_batch& batch) {
+    if (batch.records.size() != 1 || !batch.records[0].key) return;
+    auto key = kafka::parse_control_record_key(*batch.records[0].key);
+    if (!key) return;
+    if (key->type == kafka::control_record_type::commit) {
+        machine.load_txn_marker(batch.header.producer_id, true);
+    } else if (key->type == kafka::control_record_type::abort) {
+        machine.load_txn_marker(batch.header.producer_id, false);
+    }
+}
+
 }  // namespace
 
 std::optional<group_location> locate_group(const shard_context& context,
@@ -128,7 +141,7 @@ void group_manager::pump(slot& target) {
         } else {
             auto& persist = std::get<groups::persist_effect>(effect);
             _tasks.add();
-            reactor::current().spawn(append(target, persist.token, std::move(persist.records)));
+            reactor::current().spawn(append(target, std::move(persist)));
         }
     }
     const auto next = target.machine->next_deadline();
@@ -137,9 +150,10 @@ void group_manager::pump(slot& target) {
     }
 }
 
-task<void> group_manager::append(slot& target, std::uint64_t token,
-                                 std::vector<groups::offsets_record> records) {
+task<void> group_manager::append(slot& target, groups::persist_effect persist) {
     // No suspension before log->append starts: appends begin in the order pump() spawned them.
+    auto& records = persist.records;
+    const auto token = persist.token;
     std::int16_t error = 0;
     const auto now = now_ms();
     std::vector<kafka::record> batch_records;
@@ -153,6 +167,14 @@ task<void> group_manager::append(slot& target, std::uint64_t token,
     }
     kafka::record_batch_options options;
     options.base_timestamp = now;
+    if (persist.producer_id >= 0) {
+        // A transaction's offsets (TxnOffsetCommit): a transactional batch of its producer, as
+        // Kafka writes it (sequence 0: the coordinator's writes are not sequence-checked).
+        options.producer_id = persist.producer_id;
+        options.producer_epoch = persist.producer_epoch;
+        options.base_sequence = 0;
+        options.transactional = true;
+    }
     auto batch = batch_records.empty()
                      ? kafka::codec_result<kafka::bytes>(kafka::bytes{})
                      : kafka::build_record_batch(options, batch_records);
@@ -222,13 +244,17 @@ task<void> group_manager::load(slot& target) {
             const auto& header = parsed->header;
             rest = rest.subspan(header.total_bytes());
             if (header.last_offset() < offset) continue;
-            if (!header.is_control()) {
+            if (header.is_control()) {
+                load_marker(*target.machine, *parsed);
+            } else {
+                const std::int64_t producer_id =
+                    header.is_transactional() ? header.producer_id : -1;
                 for (const auto& record : parsed->records) {
                     if (header.base_offset + record.offset_delta < offset) continue;
                     if (!record.key) continue;
                     std::optional<std::span<const std::byte>> value;
                     if (record.value) value = std::span<const std::byte>(*record.value);
-                    target.machine->load_record(*record.key, value);
+                    target.machine->load_record(*record.key, value, producer_id);
                     ++records;
                 }
             }

@@ -116,7 +116,7 @@ private:
     void pump(slot& target);
     task<void> load(slot& target);
     task<void> run_timer(slot& target);
-    task<void> append(slot& target, std::uint64_t token, std::vector<groups::offsets_record> records);
+    task<void> append(slot& target, groups::persist_effect persist);
 
     groups::coordinator_config _config;
     unsigned _shard_id;

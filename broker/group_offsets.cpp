@@ -82,18 +82,9 @@ void group_coordinator::state::offset_commit(request_id id, const offset_commit_
         g = &create_group(request.group_id, now_ms);
     }
     if (g->state == group_state::dead) return answer(kafka_error::coordinator_not_available);
-    if (generation >= 0 || !request.member_id.empty() || request.group_instance_id) {
-        std::optional<kafka_error> invalid;
-        if (request.group_instance_id) {
-            auto found = g->static_members.find(*request.group_instance_id);
-            if (found == g->static_members.end()) invalid = kafka_error::unknown_member_id;
-            else if (found->second != request.member_id) invalid = kafka_error::fenced_instance_id;
-        } else if (!g->members.contains(request.member_id)) {
-            invalid = kafka_error::unknown_member_id;
-        }
-        if (!invalid && generation != g->generation_id) invalid = kafka_error::illegal_generation;
-        if (invalid) return answer(*invalid);
-    } else if (g->state != group_state::empty) {
+    if (auto invalid = invalid_commit(*g, request)) return answer(*invalid);
+    if (generation < 0 && request.member_id.empty() && !request.group_instance_id &&
+        g->state != group_state::empty) {
         return answer(kafka_error::unknown_member_id);  // only members commit to a live group
     }
     switch (g->state) {
@@ -112,11 +103,71 @@ void group_coordinator::state::offset_commit(request_id id, const offset_commit_
     }
 }
 
+// validateOffsetCommit's member checks, made when the commit names a member, an instance or a
+// generation: the member must be the group's current one, of its generation.
+std::optional<kafka_error> group_coordinator::state::invalid_commit(
+    const group& g, const offset_commit_request& request) const {
+    const std::int32_t generation = request.generation_id_or_member_epoch;
+    if (generation < 0 && request.member_id.empty() && !request.group_instance_id) {
+        return std::nullopt;
+    }
+    if (request.group_instance_id) {
+        auto found = g.static_members.find(*request.group_instance_id);
+        if (found == g.static_members.end()) return kafka_error::unknown_member_id;
+        if (found->second != request.member_id) return kafka_error::fenced_instance_id;
+    } else if (!g.members.contains(request.member_id)) {
+        return kafka_error::unknown_member_id;
+    }
+    if (generation != g.generation_id) return kafka_error::illegal_generation;
+    return std::nullopt;
+}
+
+// handleTxnCommitOffsets and doTxnCommitOffsets: the group is created if needed; without member
+// details the commit is taken in any state (old clients send none).
+void group_coordinator::state::txn_offset_commit(request_id id,
+                                                 const txn_offset_commit_request& request,
+                                                 std::int64_t now_ms) {
+    auto answer = [&](kafka_error e) { reply(id, commit_response_with(request.commit, error(e))); };
+    if (!loaded) return answer(kafka_error::coordinator_load_in_progress);
+    group* g = find(request.commit.group_id);
+    if (g == nullptr) g = &create_group(request.commit.group_id, now_ms);
+    if (g->state == group_state::dead) return answer(kafka_error::coordinator_not_available);
+    if (auto invalid = invalid_commit(*g, request.commit)) return answer(*invalid);
+    store_offsets(*g, id, request.commit, now_ms, request.producer_id, request.producer_epoch);
+}
+
+// GroupMetadata.completePendingTxnOffsetCommit: on COMMIT the transaction's offsets replace
+// the committed ones unless a newer commit (a later append) replaced them; ABORT drops them.
+void group_coordinator::state::txn_completed(std::int64_t producer_id, bool commit) {
+    for (auto& [group_id, g] : groups) {
+        auto found = g.pending_txn_offsets.find(producer_id);
+        if (found == g.pending_txn_offsets.end()) continue;
+        auto pending = std::move(found->second);
+        g.pending_txn_offsets.erase(found);
+        if (!commit) continue;
+        for (auto& [tp, offset] : pending) {
+            if (offset.append_order == 0) continue;  // its append failed or never completed
+            auto current = g.offsets.find(tp);
+            if (current == g.offsets.end() || current->second.append_order < offset.append_order) {
+                g.offsets[tp] = stored_offset{std::move(offset.value), offset.append_order};
+            }
+        }
+    }
+}
+
+bool group::has_pending_commit(const topic_partition& tp) const {
+    if (pending_offset_commits.contains(tp)) return true;
+    return std::any_of(pending_txn_offsets.begin(), pending_txn_offsets.end(),
+                       [&tp](const auto& entry) { return entry.second.contains(tp); });
+}
+
 // GroupMetadataManager.storeOffsets (and KafkaApis' defaults for the commit's timestamps).
 void group_coordinator::state::store_offsets(group& g, request_id id,
                                              const offset_commit_request& request,
-                                             std::int64_t now_ms) {
-    pending_offset_commit pending{g.group_id, id, commit_response_with(request, 0), {}};
+                                             std::int64_t now_ms, std::int64_t producer_id,
+                                             std::int16_t producer_epoch) {
+    pending_offset_commit pending{
+        g.group_id, id, commit_response_with(request, 0), {}, producer_id};
     std::vector<offsets_record> records;
     for (std::size_t t = 0; t < request.topics.size(); ++t) {
         const auto& topic = request.topics[t];
@@ -149,8 +200,15 @@ void group_coordinator::state::store_offsets(group& g, request_id id,
         return;
     }
     const std::uint64_t token = next_token;
-    for (const auto& [tp, value] : pending.written) g.pending_offset_commits[tp] = token;
-    const std::uint64_t used = persist(std::move(records), std::move(pending));
+    for (const auto& [tp, value] : pending.written) {
+        if (producer_id >= 0) {
+            g.pending_txn_offsets[producer_id][tp] = pending_txn_offset{value, 0};
+        } else {
+            g.pending_offset_commits[tp] = token;
+        }
+    }
+    const std::uint64_t used =
+        persist(std::move(records), std::move(pending), producer_id, producer_epoch);
     LAMINAR_ASSERT(used == token);
 }
 
@@ -160,7 +218,22 @@ void group_coordinator::state::finish_offset_commit(const pending_offset_commit&
                                                     std::uint64_t token,
                                                     std::int16_t append_error) {
     group* g = find(pending.group_id);
-    if (g != nullptr && g->state != group_state::dead) {
+    if (g != nullptr && g->state != group_state::dead && pending.producer_id >= 0) {
+        // onTxnOffsetCommitAppend / failPendingTxnOffsetCommit.
+        auto txn = g->pending_txn_offsets.find(pending.producer_id);
+        for (const auto& [tp, value] : pending.written) {
+            if (txn == g->pending_txn_offsets.end()) break;  // completed or deleted meanwhile
+            auto staged = txn->second.find(tp);
+            if (staged == txn->second.end() || staged->second.append_order != 0) continue;
+            if (append_error == 0)
+                staged->second.append_order = token;
+            else
+                txn->second.erase(staged);
+        }
+        if (txn != g->pending_txn_offsets.end() && txn->second.empty()) {
+            g->pending_txn_offsets.erase(txn);
+        }
+    } else if (g != nullptr && g->state != group_state::dead) {
         for (const auto& [tp, value] : pending.written) {
             auto staged = g->pending_offset_commits.find(tp);
             if (staged == g->pending_offset_commits.end()) continue;  // deleted meanwhile
@@ -203,7 +276,7 @@ offset_fetch_response group_coordinator::state::offset_fetch(
         result.partition_index = tp.partition;
         result.metadata = "";
         if (g == nullptr) return result;
-        if (request.require_stable && g->pending_offset_commits.contains(tp)) {
+        if (request.require_stable && g->has_pending_commit(tp)) {
             result.error_code = error(kafka_error::unstable_offset_commit);
             return result;
         }
@@ -244,6 +317,7 @@ void group_coordinator::state::cleanup_group(const std::string& group_id,
     std::vector<offsets_record> records;
     for (const auto& tp : removed) {
         g->pending_offset_commits.erase(tp);
+        for (auto& [producer_id, pending] : g->pending_txn_offsets) pending.erase(tp);
         if (g->offsets.erase(tp) > 0) records.push_back(offset_tombstone(group_id, tp));
     }
     const bool dead = g->state == group_state::dead ||
@@ -377,8 +451,8 @@ void group_coordinator::state::expire_offsets(std::int64_t now_ms) {
     std::vector<std::pair<std::string, std::vector<topic_partition>>> work;
     for (const auto& [group_id, g] : groups) {
         auto expired = expired_offsets(g, now_ms);
-        const bool dies = g.state == group_state::empty &&
-                          g.offsets.size() == expired.size() && g.pending_offset_commits.empty();
+        const bool dies = g.state == group_state::empty && g.offsets.size() == expired.size() &&
+                          g.pending_offset_commits.empty() && g.pending_txn_offsets.empty();
         if (!expired.empty() || dies) work.emplace_back(group_id, std::move(expired));
     }
     for (const auto& [group_id, expired] : work) cleanup_group(group_id, expired, now_ms);
@@ -387,19 +461,21 @@ void group_coordinator::state::expire_offsets(std::int64_t now_ms) {
 // ---- loading ----
 
 void group_coordinator::state::load_record(std::span<const std::byte> key_bytes,
-                                           std::optional<std::span<const std::byte>> value) {
+                                           std::optional<std::span<const std::byte>> value,
+                                           std::int64_t producer_id) {
     if (loaded) on_internal_error("load_record after load_complete");
     auto key = decode_key(key_bytes);
     if (!key) return;  // another coordinator's record type, or damage: skipped
     if (key->kind == record_key_kind::offset_commit) {
         topic_partition tp{key->topic, key->partition};
-        auto& offsets = loading_offsets[key->group];
+        auto& offsets = producer_id >= 0 ? loading_txn_offsets[producer_id][key->group]
+                                         : loading_offsets[key->group];
         if (!value) {
             offsets.erase(tp);
             return;
         }
         auto decoded = decode_offset_commit_value(*value);
-        if (decoded) offsets[tp] = std::move(*decoded);
+        if (decoded) offsets[tp] = loaded_offset{std::move(*decoded), ++loading_order};
         return;
     }
     if (!value) {
@@ -408,6 +484,26 @@ void group_coordinator::state::load_record(std::span<const std::byte> key_bytes,
     }
     auto decoded = decode_group_metadata_value(*value);
     if (decoded) loading_groups[key->group] = std::move(*decoded);
+}
+
+// doLoadGroupsAndOffsets' control batches: a COMMIT makes the producer's pending offsets count
+// where nothing newer replaced them; an ABORT drops them.
+void group_coordinator::state::load_txn_marker(std::int64_t producer_id, bool commit) {
+    if (loaded) on_internal_error("load_txn_marker after load_complete");
+    auto found = loading_txn_offsets.find(producer_id);
+    if (found == loading_txn_offsets.end()) return;
+    auto pending = std::move(found->second);
+    loading_txn_offsets.erase(found);
+    if (!commit) return;
+    for (auto& [group_id, offsets] : pending) {
+        auto& committed = loading_offsets[group_id];
+        for (auto& [tp, offset] : offsets) {
+            auto current = committed.find(tp);
+            if (current == committed.end() || current->second.order < offset.order) {
+                committed[tp] = std::move(offset);
+            }
+        }
+    }
 }
 
 // GroupMetadata.loadGroup: a group with members comes back Stable, their sessions restarting
@@ -454,18 +550,38 @@ void group_coordinator::state::load_complete(std::int64_t now_ms) {
         if (value) load_group(group_id, *value, now_ms);
     }
     // Offsets without a live group record belong to a group that only stores offsets.
+    auto group_for = [this](const std::string& group_id) -> group& {
+        auto found = groups.find(group_id);
+        if (found != groups.end()) return found->second;
+        group& g = groups[group_id];
+        g.group_id = group_id;
+        g.state = group_state::empty;
+        return g;
+    };
     for (auto& [group_id, offsets] : loading_offsets) {
         if (offsets.empty()) continue;
-        auto found = groups.find(group_id);
-        group& g = found != groups.end() ? found->second : groups[group_id];
-        if (found == groups.end()) {
-            g.group_id = group_id;
-            g.state = group_state::empty;
+        group& g = group_for(group_id);
+        for (auto& [tp, offset] : offsets) {
+            g.offsets[tp] = stored_offset{std::move(offset.value), 0};
         }
-        for (auto& [tp, value] : offsets) g.offsets[tp] = stored_offset{std::move(value), 0};
+    }
+    // Transactions still open (their marker is not written yet): pending, unless a later
+    // commit already replaced the offset (it would win at the COMMIT anyway). Order 1 ranks
+    // them above the loaded offsets and below every commit made from now on.
+    for (auto& [producer_id, by_group] : loading_txn_offsets) {
+        for (auto& [group_id, offsets] : by_group) {
+            const auto& committed = loading_offsets[group_id];
+            for (auto& [tp, offset] : offsets) {
+                auto current = committed.find(tp);
+                if (current != committed.end() && current->second.order > offset.order) continue;
+                group_for(group_id).pending_txn_offsets[producer_id][tp] =
+                    pending_txn_offset{std::move(offset.value), 1};
+            }
+        }
     }
     loading_groups.clear();
     loading_offsets.clear();
+    loading_txn_offsets.clear();
     loaded = true;
     retention_check_ms = now_ms + config.offsets_retention_check_interval_ms;
 }

@@ -70,6 +70,12 @@ struct stored_offset {
     std::uint64_t append_order = 0;  // the persist token that wrote it (0 = loaded)
 };
 
+// An offset of an open transaction (Kafka's pendingTransactionalOffsetCommits).
+struct pending_txn_offset {
+    offset_commit_value value;
+    std::uint64_t append_order = 0;  // 0 while its append is in flight
+};
+
 struct group {
     std::string group_id;
     group_state state = group_state::empty;
@@ -88,8 +94,13 @@ struct group {
     std::optional<std::set<std::string>> subscribed_topics;
     std::map<topic_partition, stored_offset> offsets;
     std::map<topic_partition, std::uint64_t> pending_offset_commits;  // -> newest token
+    // producer id -> the offsets its open transaction wrote
+    std::map<std::int64_t, std::map<topic_partition, pending_txn_offset>> pending_txn_offsets;
 
-    bool has_offsets() const { return !offsets.empty() || !pending_offset_commits.empty(); }
+    bool has_offsets() const {
+        return !offsets.empty() || !pending_offset_commits.empty() || !pending_txn_offsets.empty();
+    }
+    bool has_pending_commit(const topic_partition& tp) const;
     std::int32_t rebalance_timeout_ms() const;
 };
 
@@ -115,6 +126,7 @@ struct pending_offset_commit {
     request_id id = 0;
     offset_commit_response response;  // OFFSET_METADATA_TOO_LARGE already filled in
     std::vector<std::pair<topic_partition, offset_commit_value>> written;
+    std::int64_t producer_id = -1;  // >= 0: TxnOffsetCommit
 };
 struct pending_nothing {};  // tombstones and empty-group writes: failures are only logged
 using pending_persist = std::variant<pending_group_store, pending_static_rejoin,
@@ -130,9 +142,17 @@ struct group_coordinator::state {
     std::map<std::uint64_t, pending_persist> persists;
     std::optional<std::int64_t> retention_check_ms;
     std::int64_t seen_ms = 0;  // the latest now_ms of any call
-    // Loading: the latest record of each key.
+    // Loading: the latest record of each key; offsets with their place in the log (`order`),
+    // since a transaction's offsets count at its COMMIT only if nothing newer replaced them.
+    struct loaded_offset {
+        offset_commit_value value;
+        std::uint64_t order = 0;
+    };
+    using loaded_offsets = std::map<std::string, std::map<topic_partition, loaded_offset>>;
     std::map<std::string, std::optional<group_metadata_value>> loading_groups;
-    std::map<std::string, std::map<topic_partition, offset_commit_value>> loading_offsets;
+    loaded_offsets loading_offsets;
+    std::map<std::int64_t, loaded_offsets> loading_txn_offsets;  // by producer id
+    std::uint64_t loading_order = 0;
 
     state(coordinator_config config_in, std::uint64_t seed) : config(config_in), random(seed) {}
 
@@ -140,7 +160,8 @@ struct group_coordinator::state {
 
     // effects
     void reply(request_id id, response body);
-    std::uint64_t persist(std::vector<offsets_record> records, pending_persist pending);
+    std::uint64_t persist(std::vector<offsets_record> records, pending_persist pending,
+                          std::int64_t producer_id = -1, std::int16_t producer_epoch = -1);
     offsets_record group_record(const group& g, const std::map<std::string, bytes>& assignment);
 
     // membership (group_coordinator.cpp)
@@ -196,8 +217,15 @@ struct group_coordinator::state {
 
     // offsets (group_offsets.cpp)
     void offset_commit(request_id id, const offset_commit_request& request, std::int64_t now_ms);
+    std::optional<kafka_error> invalid_commit(const group& g,
+                                              const offset_commit_request& request) const;
+    void txn_offset_commit(request_id id, const txn_offset_commit_request& request,
+                           std::int64_t now_ms);
+    void txn_completed(std::int64_t producer_id, bool commit);
+    // `producer_id` >= 0: the offsets of that producer's transaction.
     void store_offsets(group& g, request_id id, const offset_commit_request& request,
-                       std::int64_t now_ms);
+                       std::int64_t now_ms, std::int64_t producer_id = -1,
+                       std::int16_t producer_epoch = -1);
     void finish_offset_commit(const pending_offset_commit& pending, std::uint64_t token,
                               std::int16_t error);
     offset_fetch_response offset_fetch(const offset_fetch_request& request) const;
@@ -213,7 +241,8 @@ struct group_coordinator::state {
     std::vector<topic_partition> expired_offsets(const group& g, std::int64_t now_ms) const;
     void expire_offsets(std::int64_t now_ms);
     void load_record(std::span<const std::byte> key,
-                     std::optional<std::span<const std::byte>> value);
+                     std::optional<std::span<const std::byte>> value, std::int64_t producer_id);
+    void load_txn_marker(std::int64_t producer_id, bool commit);
     void load_complete(std::int64_t now_ms);
     void load_group(const std::string& group_id, const group_metadata_value& value,
                     std::int64_t now_ms);

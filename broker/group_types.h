@@ -165,6 +165,13 @@ struct offset_commit_response {
     std::vector<commit_topic_result> topics;  // in the request's order
 };
 
+// ---- TxnOffsetCommit: a transaction's offsets, answered as OffsetCommit is ----
+struct txn_offset_commit_request {
+    std::int64_t producer_id = -1;
+    std::int16_t producer_epoch = -1;
+    offset_commit_request commit;  // group, generation, member, instance id, topics
+};
+
 // ---- OffsetFetch (one group; v8+ batches are split per group by the API layer) ----
 struct fetch_topic {
     std::string name;

@@ -771,5 +771,122 @@ TEST(group_coordinator, static_members_outlive_the_rebalance_timeout_until_their
     EXPECT_EQ(h.heartbeat(member, 2, "s"), err(kafka_error::unknown_member_id));
 }
 
+// ---- TxnOffsetCommit (a transaction's offsets count at its COMMIT marker) ----
+
+request_id txn_commit(harness& h, std::int64_t producer_id, std::int64_t offset,
+                      const std::string& member = "", std::int32_t generation = -1) {
+    txn_offset_commit_request r;
+    r.producer_id = producer_id;
+    r.producer_epoch = 2;
+    r.commit.group_id = "g";
+    r.commit.member_id = member;
+    r.commit.generation_id_or_member_epoch = generation;
+    r.commit.topics = {{"t", {{0, offset, -1, -1, std::nullopt}}}};
+    const request_id id = h.next_id++;
+    h.coordinator->txn_offset_commit(id, r, h.now);
+    h.drain();
+    return id;
+}
+
+std::int16_t stable_fetch_error(harness& h) {
+    offset_fetch_request r{"g", std::vector<fetch_topic>{{"t", {0}}}, true};
+    return h.coordinator->offset_fetch(r).topics.at(0).partitions.at(0).error_code;
+}
+
+TEST(group_coordinator_txn, offsets_count_once_the_transaction_commits) {
+    harness h;
+    const request_id id = txn_commit(h, 77, 40);
+    ASSERT_EQ(h.persists.size(), 1u);
+    EXPECT_EQ(h.persists[0].producer_id, 77);  // a transactional batch of the producer
+    EXPECT_EQ(h.persists[0].producer_epoch, 2);
+    h.complete_persists();
+    EXPECT_EQ(h.commit_error(id), 0);
+    EXPECT_EQ(h.fetched(), -1);
+    EXPECT_EQ(stable_fetch_error(h), err(kafka_error::unstable_offset_commit));
+    h.coordinator->txn_completed(77, true);
+    EXPECT_EQ(h.fetched(), 40);
+    EXPECT_EQ(stable_fetch_error(h), 0);
+
+    txn_commit(h, 77, 50);
+    h.complete_persists();
+    h.coordinator->txn_completed(77, false);  // aborted: dropped
+    EXPECT_EQ(h.fetched(), 40);
+    EXPECT_EQ(stable_fetch_error(h), 0);
+}
+
+TEST(group_coordinator_txn, a_later_plain_commit_wins_over_the_transaction) {
+    harness h;
+    txn_commit(h, 77, 40);
+    h.complete_persists();
+    h.commit("", -1, 45);
+    h.complete_persists();
+    h.coordinator->txn_completed(77, true);
+    EXPECT_EQ(h.fetched(), 45);
+}
+
+TEST(group_coordinator_txn, a_failed_append_drops_the_pending_offsets) {
+    harness h;
+    const request_id id = txn_commit(h, 77, 40);
+    h.complete_persists(err(kafka_error::not_leader_or_follower));
+    EXPECT_EQ(h.commit_error(id), err(kafka_error::not_coordinator));
+    EXPECT_EQ(stable_fetch_error(h), 0);
+    h.coordinator->txn_completed(77, true);
+    EXPECT_EQ(h.fetched(), -1);
+}
+
+TEST(group_coordinator_txn, members_are_checked_when_named_and_any_state_takes_anonymous_ones) {
+    harness h;
+    const std::string member = stable_single(h);
+    EXPECT_EQ(h.commit_error(txn_commit(h, 77, 1, "stranger", 1)),
+              err(kafka_error::unknown_member_id));
+    EXPECT_EQ(h.commit_error(txn_commit(h, 77, 1, member, 9)),
+              err(kafka_error::illegal_generation));
+    // Old clients name no member: taken in a Stable group (a plain commit would be refused).
+    const request_id anonymous = txn_commit(h, 77, 5);
+    h.complete_persists();
+    EXPECT_EQ(h.commit_error(anonymous), 0);
+    EXPECT_EQ(h.commit_error(h.commit("", -1, 6)), err(kafka_error::unknown_member_id));
+    const request_id named = txn_commit(h, 78, 7, member, 1);
+    h.complete_persists();
+    EXPECT_EQ(h.commit_error(named), 0);
+}
+
+TEST(group_coordinator_txn, replay_settles_transactions_by_their_markers) {
+    harness h;
+    h.commit("", -1, 10);
+    h.complete_persists();
+    const auto plain = h.log;
+    auto txn_record = [&](std::int64_t offset) {
+        offset_commit_value value{offset, -1, "", h.now, -1};
+        return offsets_record{encode_offset_commit_key("g", "t", 0),
+                              encode_offset_commit_value(value, 3)};
+    };
+    auto load = [&](harness& into, const offsets_record& record, std::int64_t producer_id) {
+        into.coordinator->load_record(record.key, std::span<const std::byte>(*record.value),
+                                      producer_id);
+    };
+    // Committed (77), aborted (78), still open (79, later than the plain commit).
+    harness reloaded({}, false);
+    load(reloaded, plain[0], -1);
+    load(reloaded, txn_record(20), 77);
+    load(reloaded, txn_record(30), 78);
+    reloaded.coordinator->load_txn_marker(78, false);
+    reloaded.coordinator->load_txn_marker(77, true);
+    load(reloaded, txn_record(40), 79);
+    reloaded.coordinator->load_complete(reloaded.now);
+    EXPECT_EQ(reloaded.fetched(), 20);
+    EXPECT_EQ(stable_fetch_error(reloaded), err(kafka_error::unstable_offset_commit));
+    reloaded.coordinator->txn_completed(79, true);
+    EXPECT_EQ(reloaded.fetched(), 40);
+
+    // A plain commit after a transaction's record, before its COMMIT, stays.
+    harness newer({}, false);
+    load(newer, txn_record(20), 77);
+    load(newer, plain[0], -1);
+    newer.coordinator->load_txn_marker(77, true);
+    newer.coordinator->load_complete(newer.now);
+    EXPECT_EQ(newer.fetched(), 10);
+}
+
 }  // namespace
 }  // namespace laminar::broker::groups
