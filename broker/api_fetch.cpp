@@ -22,7 +22,9 @@ struct read_outcome {
     kafka_error error = kafka_error::none;
     storage::file_range range;
     std::int64_t high_watermark = -1;
+    std::int64_t last_stable_offset = -1;
     std::int64_t log_start_offset = -1;
+    std::vector<kafka::aborted_transaction> aborted;  // read_committed only
     explicit read_outcome(kafka_error failed = kafka_error::none) : error(failed) {}
 };
 
@@ -47,26 +49,42 @@ struct fetch_answers {
 };
 
 // Reads one partition on its owner; remembers the fetch's shard as a watcher first, so an
-// append racing with the read still wakes it.
+// append racing with the read still wakes it. A read_committed fetch reads below the last
+// stable offset and learns the aborted transactions from its offset up to there (Kafka's
+// collectAbortedTransactions, bounded by the LSO rather than the end of what is returned: a
+// client ignores those past its records).
 task<read_outcome> read_partition(const wanted_partition& wanted, std::uint64_t max_bytes,
-                                  unsigned requester) {
+                                  unsigned requester, bool read_committed) {
     const std::int64_t offset = wanted.request->fetch_offset;
-    auto read = [&wanted, offset, max_bytes, requester](
-                    storage::partition_log& log) -> task<read_outcome> {
+    auto read = [&wanted, offset, max_bytes, requester,
+                 read_committed](storage::partition_log& log) -> task<read_outcome> {
+        auto& partitions = *shard_context::current().partitions;
+        const auto* producers = partitions.producers(wanted.topic, wanted.request->partition);
         read_outcome outcome;
         outcome.high_watermark = log.log_end_offset();  // one node: the whole ISR
+        outcome.last_stable_offset = producers != nullptr
+                                         ? producers->last_stable_offset(outcome.high_watermark)
+                                         : outcome.high_watermark;
         outcome.log_start_offset = log.log_start_offset();
         if (offset < log.log_start_offset() || offset > log.log_end_offset()) {
             co_return read_outcome(kafka_error::offset_out_of_range);
         }
-        if (offset == log.log_end_offset() || max_bytes == 0) {
-            shard_context::current().partitions->watch(wanted.topic,
-                                                       wanted.request->partition, requester);
+        const std::int64_t readable_end =
+            read_committed ? outcome.last_stable_offset : outcome.high_watermark;
+        if (offset >= readable_end || max_bytes == 0) {
+            partitions.watch(wanted.topic, wanted.request->partition, requester);
             co_return outcome;
         }
-        auto batches = co_await log.read(offset, max_bytes);
+        auto batches = co_await log.read(offset, max_bytes, readable_end);
         if (!batches) co_return read_outcome(to_kafka_error(batches.error()));
         outcome.range = std::move(batches->range);
+        // The table may be gone after the suspension (a deleted topic): look it up again.
+        producers = partitions.producers(wanted.topic, wanted.request->partition);
+        if (read_committed && producers != nullptr) {
+            for (const auto& txn : producers->aborted_between(offset, readable_end)) {
+                outcome.aborted.push_back({txn.producer_id, txn.first_offset});
+            }
+        }
         co_return outcome;
     };
     co_return co_await on_partition<read_outcome>(wanted.topic_id, wanted.topic,
@@ -136,12 +154,14 @@ task<std::uint64_t> read_pass(std::vector<wanted_partition>& wanted,
         const std::uint64_t left = response_max - std::min(total, response_max);
         std::uint64_t budget = std::min(partition_max, left);
         if (total == 0) budget = std::max<std::uint64_t>(budget, 1);  // at least one batch
-        auto outcome = co_await read_partition(partition, budget, requester);
+        auto outcome =
+            co_await read_partition(partition, budget, requester, request.isolation_level == 1);
         auto& answer = answers.partitions[partition.slot];
         answer.error_code = code(outcome.error);
         answer.high_watermark = outcome.high_watermark;
-        answer.last_stable_offset = outcome.high_watermark;
+        answer.last_stable_offset = outcome.last_stable_offset;
         answer.log_start_offset = outcome.log_start_offset;
+        if (answer.aborted_transactions) *answer.aborted_transactions = std::move(outcome.aborted);
         answers.ranges[partition.slot] = std::move(outcome.range);
         total += answers.ranges[partition.slot].length;
     }

@@ -69,8 +69,8 @@ task<storage::result<std::int32_t>> epoch_of_batch_at(storage::partition_log& lo
 std::int32_t epoch_or_none(std::int32_t epoch) noexcept { return epoch >= 0 ? epoch : -1; }
 
 task<void> lookup_one(const std::string& topic_name, const kafka::list_offsets_partition& wanted,
-                      std::int16_t version, kafka::list_offsets_partition_response& answer,
-                      wait_group& pending) {
+                      std::int16_t version, bool read_committed,
+                      kafka::list_offsets_partition_response& answer, wait_group& pending) {
     answer.partition_index = wanted.partition_index;
     const auto* topic = shard_context::current().metadata.find_topic(topic_name);
     if (topic == nullptr || wanted.partition_index < 0 ||
@@ -92,8 +92,17 @@ task<void> lookup_one(const std::string& topic_name, const kafka::list_offsets_p
     // current one for the latest offset, the found batch's for the others; -1 when nothing is
     // found (buildErrorResponse leaves LeaderEpoch at its default).
     const std::int32_t current_epoch = partition.leader_epoch;
-    auto lookup = [timestamp,
-                   current_epoch](storage::partition_log& log) -> task<lookup_outcome> {
+    const std::int32_t index = wanted.partition_index;
+    auto lookup = [timestamp, current_epoch, &topic_name, index,
+                   read_committed](storage::partition_log& log) -> task<lookup_outcome> {
+        // Kafka's lastFetchableOffset: a read_committed client sees up to the last stable offset.
+        auto fetchable_end = [&]() {
+            const auto* producers =
+                shard_context::current().partitions->producers(topic_name, index);
+            const std::int64_t end = log.log_end_offset();  // one node: the high watermark
+            return read_committed && producers != nullptr ? producers->last_stable_offset(end)
+                                                          : end;
+        };
         lookup_outcome outcome;
         if (timestamp == earliest_timestamp) {
             // The epoch cache's epoch at the log start: its batch's, or on an empty log the
@@ -106,7 +115,7 @@ task<void> lookup_one(const std::string& topic_name, const kafka::list_offsets_p
                 outcome.leader_epoch = *epoch;
             }
         } else if (timestamp == latest_timestamp) {
-            outcome.offset = log.log_end_offset();  // one node: the high watermark
+            outcome.offset = fetchable_end();
             outcome.leader_epoch = current_epoch;
         } else if (timestamp == max_timestamp) {
             auto batch = co_await log.batch_with_max_timestamp();
@@ -136,6 +145,10 @@ task<void> lookup_one(const std::string& topic_name, const kafka::list_offsets_p
                 }
             }
         }
+        if (timestamp != earliest_timestamp && timestamp != latest_timestamp &&
+            outcome.offset >= fetchable_end()) {
+            outcome = lookup_outcome();  // not fetchable yet: as if nothing were found
+        }
         co_return outcome;
     };
     auto outcome = co_await on_partition<lookup_outcome>(topic->topic_id, topic->name,
@@ -164,6 +177,7 @@ task<kafka::list_offsets_response> handle_list_offsets(const kafka::request_head
         for (std::size_t p = 0; p < topic.partitions.size(); ++p) {
             pending.add();
             reactor::current().spawn(lookup_one(topic.name, topic.partitions[p], header.api_version,
+                                                request.isolation_level == 1,
                                                 response.topics[t].partitions[p], pending));
         }
     }

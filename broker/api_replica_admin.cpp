@@ -222,8 +222,8 @@ task<void> describe_one(const ctl::uuid topic_id, std::string topic_name,
         state.producer_epoch = producer.epoch;
         state.last_sequence = producer.last_sequence;
         state.last_timestamp = producer.last_timestamp;
-        state.coordinator_epoch = -1;
-        state.current_txn_start_offset = -1;
+        state.coordinator_epoch = producer.coordinator_epoch;
+        state.current_txn_start_offset = producer.current_txn_start_offset;
     }
     pending.done();
 }

@@ -22,12 +22,13 @@
 //   out, as Kafka does.
 // - DescribeProducers: per partition, on its owner shard, the producers of the partition's
 //   producer state (broker/producer_state.h) with their epoch, last sequence and the max
-//   timestamp of their last batch; coordinator epoch and transaction start offset -1 (no
-//   transactions). Unknown topic: UNKNOWN_TOPIC_OR_PARTITION with Kafka's message; unknown
-//   partition of a known topic: the code alone; an invalid topic name: INVALID_TOPIC_EXCEPTION.
-//   Kafka also remembers producers from before the active segment (its producer snapshots) and
-//   forgets idle ones after producer.id.expiration.ms; Laminar's state knows only those of the
-//   active segment and forgets the least recently used beyond 10,000 per partition.
+//   timestamp of their last batch, the last coordinator epoch of their markers and the first
+//   offset of their open transaction (-1 when none). Unknown topic: UNKNOWN_TOPIC_OR_PARTITION with
+//   Kafka's message; unknown partition of a known topic: the code alone; an invalid topic name:
+//   INVALID_TOPIC_EXCEPTION. Kafka also remembers producers from before the active segment (its
+//   producer snapshots) and forgets idle ones after producer.id.expiration.ms; Laminar's state
+//   knows only those of the active segment and forgets the least recently used beyond 10,000 per
+//   partition.
 //
 // - Bounded answers: each partition named costs its answer an entry, and an error entry carries a
 //   message naming the topic, so a request of a few bytes per partition could ask for an answer

@@ -15,6 +15,7 @@
 #include "broker/api_topics.h"
 #include "broker/kafka_response.h"
 #include "broker/partition_manager.h"
+#include "broker/txn_markers.h"
 #include "broker/wire_uuid.h"
 #include "core/log.h"
 #include "net/kafka/messages.h"
@@ -81,7 +82,8 @@ bool broker_handles(std::int16_t key) noexcept {
     case api_key::elect_leaders:
     case api_key::alter_partition_reassignments:
     case api_key::list_partition_reassignments:
-    case api_key::describe_producers: return true;
+    case api_key::describe_producers:
+    case api_key::write_txn_markers: return true;
     default:
         return false;
     }
@@ -403,6 +405,10 @@ task<status> kafka_handler::dispatch(connection_info& connection,
         co_return co_await answer<kafka::describe_producers_request>(
             header, body, response,
             [&](auto& request) { return handle_describe_producers(request); });
+    case api_key::write_txn_markers:
+        co_return co_await answer<kafka::write_txn_markers_request>(
+            header, body, response,
+            [&](auto& request) { return handle_write_txn_markers(request); });
     default:
         co_return fail(errc::unsupported);
     }

@@ -251,6 +251,12 @@ void producer_state_table::forget_aborted_below(std::int64_t log_start_offset) {
 std::vector<producer_summary> producer_state_table::active_producers() const {
     std::vector<producer_summary> listed;
     for (const auto& [producer_id, entry] : _producers) {
+        if (entry.count == 0) {
+            // Known from a marker alone (its batches went with a fence): no sequence yet.
+            listed.push_back({producer_id, entry.epoch, -1, -1, entry.coordinator_epoch,
+                              entry.txn_first_in_flight ? -1 : entry.txn_first_offset});
+            continue;
+        }
         for (std::size_t back = entry.count; back > 0; --back) {
             const auto& batch = entry.batches[(entry.head + back - 1) % entry.batches.size()];
             if (batch.base_offset < 0) continue;  // in flight

@@ -136,7 +136,7 @@ public:
 
     std::size_t size() const noexcept { return _producers.size(); }
     // The producers with a batch in the log (not only in flight), by producer id, each with its
-    // newest such batch.
+    // newest such batch; and those known only from a marker (last sequence and timestamp -1).
     std::vector<producer_summary> active_producers() const;
     // The epoch and last sequence of a producer, for tests; (-1, -1) when it is unknown.
     std::pair<std::int16_t, std::int32_t> last_of(std::int64_t producer_id) const;

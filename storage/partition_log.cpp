@@ -665,20 +665,31 @@ std::size_t partition_log::segment_index_for(std::int64_t offset) const noexcept
     return after == _segments.begin() ? 0 : static_cast<std::size_t>(after - _segments.begin() - 1);
 }
 
-task<result<read_result>> partition_log::read(std::int64_t offset,
-                                              std::uint64_t max_bytes) const {
+task<result<read_result>> partition_log::read(std::int64_t offset, std::uint64_t max_bytes,
+                                              std::int64_t max_offset) const {
     if (offset < _log_start_offset || offset > _log_end_offset) {
         co_return fail(errc::offset_out_of_range);
     }
     read_result found_nothing{{}, offset};
-    if (offset == _log_end_offset) co_return found_nothing;
+    if (offset == _log_end_offset || offset >= max_offset) co_return found_nothing;
     std::shared_ptr<const segment> current = _segments[segment_index_for(offset)];
     while (current) {
         // Bytes appended while this read waits are not part of it.
-        const std::uint64_t limit = current->size_bytes();
+        std::uint64_t limit = current->size_bytes();
         const header_reads where = _read_ahead.placement(current->base_offset());
+        bool bounded = false;
+        if (max_offset < _log_end_offset && max_offset >= current->base_offset()) {
+            // The batch holding max_offset, if this segment has it, bounds the read.
+            auto bound = co_await current->find_offset(max_offset, limit, where);
+            if (!bound) co_return fail(bound.error());
+            if (*bound) {
+                limit = std::min(limit, (*bound)->position);
+                bounded = true;
+            }
+        }
         auto found = co_await current->find_offset(offset, limit, where);
         if (!found) co_return fail(found.error());
+        if (!*found && bounded) co_return found_nothing;  // offset's batch holds max_offset
         if (*found) {
             const std::uint64_t start = (*found)->position;
             auto end = co_await current->whole_batches_end(**found, max_bytes, limit, where);

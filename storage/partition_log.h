@@ -66,6 +66,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
@@ -171,10 +172,13 @@ public:
     std::uint64_t bytes_past_recovery_point() const noexcept;
 
     // Whole batches from the one containing `offset`, up to max_bytes (at least one batch),
-    // within one segment as Kafka does. offset == log end: an empty range. A read that
-    // continues a scan of cold data widens the kernel's read-ahead for its segment
-    // (read_ahead.h).
-    task<result<read_result>> read(std::int64_t offset, std::uint64_t max_bytes) const;
+    // within one segment as Kafka does, and none from the batch holding `max_offset` on (a
+    // read_committed fetch stops at the last stable offset). offset == log end, or a batch
+    // holding both: an empty range. A read that continues a scan of cold data widens the
+    // kernel's read-ahead for its segment (read_ahead.h).
+    task<result<read_result>> read(
+        std::int64_t offset, std::uint64_t max_bytes,
+        std::int64_t max_offset = std::numeric_limits<std::int64_t>::max()) const;
     const read_ahead_stats& read_ahead() const noexcept { return _read_ahead.stats(); }
     // The first batch whose max timestamp is >= timestamp; nullopt when there is none.
     task<result<std::optional<timestamp_lookup>>> offset_for_timestamp(

@@ -35,7 +35,7 @@ constexpr std::array<api_info, api_keys_count> apis = {{
     {24, "AddPartitionsToTxn", 0, 4, 3, -1, -1, -1},
     {25, "AddOffsetsToTxn", 0, 3, 3, -1, -1, -1},
     {26, "EndTxn", 0, 3, 3, -1, -1, -1},
-    {27, "WriteTxnMarkers", 0, 1, 1, -1, -1, -1},
+    {27, "WriteTxnMarkers", 0, 1, 1, 0, 1, 0},
     {28, "TxnOffsetCommit", 0, 3, 3, -1, -1, -1},
     {29, "DescribeAcls", 0, 3, 2, 0, 3, 0},
     {30, "CreateAcls", 0, 3, 2, 0, 3, 0},

@@ -16,6 +16,7 @@
 #include "net/kafka/produce.h"
 #include "net/kafka/replica_admin.h"
 #include "net/kafka/security.h"
+#include "net/kafka/transactions.h"
 
 namespace laminar::kafka {
 
@@ -102,6 +103,9 @@ bool with_messages(std::int16_t key, F&& fn) {
         return true;
     case api_key::describe_producers:
         fn(describe_producers_request{}, describe_producers_response{});
+        return true;
+    case api_key::write_txn_markers:
+        fn(write_txn_markers_request{}, write_txn_markers_response{});
         return true;
     default: return false;
     }

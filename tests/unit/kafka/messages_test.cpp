@@ -40,7 +40,8 @@ using all_messages = ::testing::Types<
     describe_delegation_token_response, elect_leaders_request, elect_leaders_response,
     alter_partition_reassignments_request, alter_partition_reassignments_response,
     list_partition_reassignments_request, list_partition_reassignments_response,
-    describe_producers_request, describe_producers_response>;
+    describe_producers_request, describe_producers_response, write_txn_markers_request,
+    write_txn_markers_response>;
 TYPED_TEST_SUITE(messages_test, all_messages);
 
 template <typename M>

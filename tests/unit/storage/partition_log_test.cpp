@@ -311,6 +311,55 @@ TEST(partition_log, reads_across_segments_and_by_timestamp) {
     run_on_reactor(body);
 }
 
+// A read_committed read stops before the batch holding its bound (the last stable offset),
+// within a segment and across segments, and never skips to a later segment past it.
+TEST(partition_log, reads_stop_before_the_batch_holding_max_offset) {
+    temporary_directory dir;
+    auto options = options_in(dir.path());
+    options.config.segment_bytes = 4096;
+    options.config.index_interval_bytes = 300;
+    auto log = open_log(options);
+    ASSERT_TRUE(log);
+    auto body = [&]() -> task<void> {
+        for (int i = 0; i < 100; ++i) {
+            auto batch = make_batch(2, 139, 10'000 + 10 * i, i);  // 200 bytes, offsets 2i, 2i+1
+            EXPECT_TRUE(co_await log->append(batch));
+        }
+        auto whole = co_await log->read(0, 1 << 20);
+        EXPECT_TRUE(whole);
+        // Bound inside the segment: batches [0, 6) of offsets 0..11 come back, not the one
+        // holding 12 (or 13: the bound's batch is left out whole).
+        for (std::int64_t bound : {12, 13}) {
+            auto read = co_await log->read(0, 1 << 20, bound);
+            EXPECT_TRUE(read);
+            EXPECT_EQ(read->range.length, 6u * 200) << bound;
+        }
+        // The offset's own batch holds the bound: nothing.
+        auto same = co_await log->read(12, 1 << 20, 13);
+        EXPECT_TRUE(same);
+        EXPECT_EQ(same->range.length, 0u);
+        auto at = co_await log->read(12, 1 << 20, 12);
+        EXPECT_TRUE(at);
+        EXPECT_EQ(at->range.length, 0u);
+        // A bound past this segment leaves the whole segment readable.
+        auto far = co_await log->read(0, 1 << 20, 150);
+        EXPECT_TRUE(far);
+        EXPECT_EQ(far->range.length, whole->range.length);
+        // A bound at a segment's first batch: the read from the segment before ends there and
+        // a read from the bound finds nothing, even though later segments hold more.
+        const std::int64_t next_base =
+            whole->first_offset + static_cast<std::int64_t>(whole->range.length / 200) * 2;
+        auto before = co_await log->read(next_base - 2, 1 << 20, next_base);
+        EXPECT_TRUE(before);
+        EXPECT_EQ(before->range.length, 200u);
+        auto from = co_await log->read(next_base, 1 << 20, next_base);
+        EXPECT_TRUE(from);
+        EXPECT_EQ(from->range.length, 0u);
+        EXPECT_TRUE(co_await log->close());
+    };
+    run_on_reactor(body);
+}
+
 TEST(partition_log, reads_run_alongside_appends_and_see_only_whole_batches) {
     temporary_directory dir;
     auto options = options_in(dir.path());
