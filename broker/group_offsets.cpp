@@ -202,7 +202,7 @@ void group_coordinator::state::store_offsets(group& g, request_id id,
     const std::uint64_t token = next_token;
     for (const auto& [tp, value] : pending.written) {
         if (producer_id >= 0) {
-            g.pending_txn_offsets[producer_id][tp] = pending_txn_offset{value, 0};
+            g.pending_txn_offsets[producer_id][tp] = pending_txn_offset{value, 0, token};
         } else {
             g.pending_offset_commits[tp] = token;
         }
@@ -224,7 +224,8 @@ void group_coordinator::state::finish_offset_commit(const pending_offset_commit&
         for (const auto& [tp, value] : pending.written) {
             if (txn == g->pending_txn_offsets.end()) break;  // completed or deleted meanwhile
             auto staged = txn->second.find(tp);
-            if (staged == txn->second.end() || staged->second.append_order != 0) continue;
+            // A later TxnOffsetCommit of the partition replaced it: that one's write decides.
+            if (staged == txn->second.end() || staged->second.written_by != token) continue;
             if (append_error == 0)
                 staged->second.append_order = token;
             else
@@ -567,7 +568,8 @@ void group_coordinator::state::load_complete(std::int64_t now_ms) {
     }
     // Transactions still open (their marker is not written yet): pending, unless a later
     // commit already replaced the offset (it would win at the COMMIT anyway). Order 1 ranks
-    // them above the loaded offsets and below every commit made from now on.
+    // them above the loaded offsets (0) and below every commit made from now on (tokens
+    // start at 2).
     for (auto& [producer_id, by_group] : loading_txn_offsets) {
         for (auto& [group_id, offsets] : by_group) {
             const auto& committed = loading_offsets[group_id];

@@ -74,6 +74,7 @@ struct stored_offset {
 struct pending_txn_offset {
     offset_commit_value value;
     std::uint64_t append_order = 0;  // 0 while its append is in flight
+    std::uint64_t written_by = 0;    // the persist token writing it
 };
 
 struct group {
@@ -138,7 +139,9 @@ struct group_coordinator::state {
     bool loaded = false;
     std::map<std::string, group> groups;
     std::vector<effect> effects;
-    std::uint64_t next_token = 1;
+    // From 2: order 1 ranks offsets of transactions left open by the load (load_complete)
+    // below every commit made after it.
+    std::uint64_t next_token = 2;
     std::map<std::uint64_t, pending_persist> persists;
     std::optional<std::int64_t> retention_check_ms;
     std::int64_t seen_ms = 0;  // the latest now_ms of any call

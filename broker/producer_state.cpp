@@ -74,6 +74,7 @@ void producer_state_table::record(producer_entry& entry, const record_batch_head
         entry.head = 0;
     }
     entry.push({batch.base_sequence, last_sequence_of(batch), offset, batch.max_timestamp});
+    entry.marker_timestamp = -1;
 }
 
 void producer_state_table::open_txn(std::int64_t producer_id, producer_entry& entry,
@@ -162,7 +163,8 @@ void producer_state_table::append_failed(const record_batch_header& batch) {
     auto found = _producers.find(batch.producer_id);
     if (found == _producers.end()) return;
     producer_entry& entry = found->second;
-    if (entry.txn_first_in_flight && entry.txn_first_sequence == batch.base_sequence) {
+    if (entry.txn_first_in_flight && entry.txn_first_sequence == batch.base_sequence &&
+        entry.epoch == batch.producer_epoch) {
         close_txn(batch.producer_id, entry);
     }
     const auto* newest = entry.newest();
@@ -193,22 +195,8 @@ void producer_state_table::replay(const record_batch_header& batch) {
     }
 }
 
-marker_verdict producer_state_table::check_marker(std::int64_t producer_id,
-                                                  std::int16_t producer_epoch,
-                                                  std::int32_t coordinator_epoch) const {
-    auto found = _producers.find(producer_id);
-    if (found == _producers.end()) return marker_verdict::append;
-    if (producer_epoch < found->second.epoch) return marker_verdict::invalid_epoch;
-    if (coordinator_epoch < found->second.coordinator_epoch) {
-        return marker_verdict::coordinator_fenced;
-    }
-    return marker_verdict::append;
-}
-
-void producer_state_table::marker_appended(std::int64_t producer_id, std::int16_t producer_epoch,
-                                           std::int32_t coordinator_epoch, bool commit,
-                                           std::int64_t offset) {
-    auto& entry = entry_for(producer_id);
+void producer_state_table::take_marker_epochs(producer_entry& entry, std::int16_t producer_epoch,
+                                              std::int32_t coordinator_epoch) {
     if (producer_epoch > entry.epoch) {
         // A fence: the producer's batches of the old epoch no longer count.
         entry.epoch = producer_epoch;
@@ -216,6 +204,28 @@ void producer_state_table::marker_appended(std::int64_t producer_id, std::int16_
         entry.head = 0;
     }
     entry.coordinator_epoch = std::max(entry.coordinator_epoch, coordinator_epoch);
+}
+
+marker_verdict producer_state_table::check_marker(std::int64_t producer_id,
+                                                  std::int16_t producer_epoch,
+                                                  std::int32_t coordinator_epoch) {
+    auto found = _producers.find(producer_id);
+    if (found != _producers.end()) {
+        if (producer_epoch < found->second.epoch) return marker_verdict::invalid_epoch;
+        if (coordinator_epoch < found->second.coordinator_epoch) {
+            return marker_verdict::coordinator_fenced;
+        }
+    }
+    take_marker_epochs(entry_for(producer_id), producer_epoch, coordinator_epoch);
+    return marker_verdict::append;
+}
+
+void producer_state_table::marker_appended(std::int64_t producer_id, std::int16_t producer_epoch,
+                                           std::int32_t coordinator_epoch, bool commit,
+                                           std::int64_t offset, std::int64_t timestamp) {
+    auto& entry = entry_for(producer_id);
+    take_marker_epochs(entry, producer_epoch, coordinator_epoch);
+    entry.marker_timestamp = timestamp;
     if (entry.txn_first_offset < 0) return;
     const std::int64_t first = entry.txn_first_offset;
     close_txn(producer_id, entry);
@@ -251,18 +261,20 @@ void producer_state_table::forget_aborted_below(std::int64_t log_start_offset) {
 std::vector<producer_summary> producer_state_table::active_producers() const {
     std::vector<producer_summary> listed;
     for (const auto& [producer_id, entry] : _producers) {
+        const std::int64_t txn_start = entry.txn_first_in_flight ? -1 : entry.txn_first_offset;
         if (entry.count == 0) {
             // Known from a marker alone (its batches went with a fence): no sequence yet.
-            listed.push_back({producer_id, entry.epoch, -1, -1, entry.coordinator_epoch,
-                              entry.txn_first_in_flight ? -1 : entry.txn_first_offset});
+            listed.push_back({producer_id, entry.epoch, -1, entry.marker_timestamp,
+                              entry.coordinator_epoch, txn_start});
             continue;
         }
         for (std::size_t back = entry.count; back > 0; --back) {
             const auto& batch = entry.batches[(entry.head + back - 1) % entry.batches.size()];
             if (batch.base_offset < 0) continue;  // in flight
-            listed.push_back({producer_id, entry.epoch, batch.last_sequence, batch.max_timestamp,
-                              entry.coordinator_epoch,
-                              entry.txn_first_in_flight ? -1 : entry.txn_first_offset});
+            const std::int64_t timestamp =
+                entry.marker_timestamp >= 0 ? entry.marker_timestamp : batch.max_timestamp;
+            listed.push_back({producer_id, entry.epoch, batch.last_sequence, timestamp,
+                              entry.coordinator_epoch, txn_start});
             break;
         }
     }

@@ -114,16 +114,20 @@ public:
     // batches go to replay_marker.
     void replay(const record_batch_header& batch);
 
-    // Rule 5 for a marker the broker is about to write.
+    // Rule 5 for a marker the broker is about to write; on `append` its epochs take effect at
+    // once (a fence refuses the old epoch's batches while the marker is being written, as
+    // Kafka's check and append under one lock do), and stay if the write fails.
     marker_verdict check_marker(std::int64_t producer_id, std::int16_t producer_epoch,
-                                std::int32_t coordinator_epoch) const;
-    // A marker was written at `offset` (or found at open): the transaction closes.
+                                std::int32_t coordinator_epoch);
+    // A marker was written at `offset` with `timestamp` (or found at open): the transaction
+    // closes.
     void marker_appended(std::int64_t producer_id, std::int16_t producer_epoch,
-                         std::int32_t coordinator_epoch, bool commit, std::int64_t offset);
+                         std::int32_t coordinator_epoch, bool commit, std::int64_t offset,
+                         std::int64_t timestamp);
     void replay_marker(const record_batch_header& batch, bool commit,
                        std::int32_t coordinator_epoch) {
         marker_appended(batch.producer_id, batch.producer_epoch, coordinator_epoch, commit,
-                        batch.base_offset);
+                        batch.base_offset, batch.max_timestamp);
     }
 
     // The LSO for a partition whose high watermark is `high_watermark`.
@@ -156,6 +160,9 @@ private:
         std::int64_t txn_first_offset = -1;
         bool txn_first_in_flight = false;
         std::int32_t txn_first_sequence = 0;
+        // The last marker's timestamp while no batch came after it (Kafka's lastTimestamp
+        // follows markers too), else -1.
+        std::int64_t marker_timestamp = -1;
         std::array<batch_sequences, producer_batches_retained> batches{};  // ring, oldest first
         std::size_t count = 0;
         std::size_t head = 0;  // index of the oldest
@@ -168,6 +175,8 @@ private:
 
     producer_entry& entry_for(std::int64_t producer_id);
     void record(producer_entry& entry, const record_batch_header& batch, std::int64_t offset);
+    void take_marker_epochs(producer_entry& entry, std::int16_t producer_epoch,
+                            std::int32_t coordinator_epoch);
     void open_txn(std::int64_t producer_id, producer_entry& entry, std::int64_t first_offset,
                   bool in_flight, std::int32_t first_sequence);
     void close_txn(std::int64_t producer_id, producer_entry& entry);

@@ -32,7 +32,24 @@ kafka_error append_error_for_client(kafka_error error) noexcept {
         case kafka_error::request_timed_out: return kafka_error::coordinator_not_available;
         case kafka_error::not_leader_or_follower:
         case kafka_error::kafka_storage_error: return kafka_error::not_coordinator;
-        default: return kafka_error::unknown_server_error;
+        case kafka_error::message_too_large:
+        case kafka_error::record_list_too_large: return kafka_error::unknown_server_error;
+        default: return error;
+    }
+}
+
+// TransactionMarkerRequestCompletionHandler: which partitions' markers are settled. A stale
+// epoch or a fenced coordinator ends the sending in Kafka (a newer coordinator takes over);
+// with one coordinator per partition here nothing would ever take over, so those partitions
+// count as settled, as a gone one does. Every other error is retried.
+bool marker_settled(kafka_error error) noexcept {
+    switch (error) {
+        case kafka_error::none:
+        case kafka_error::unknown_topic_or_partition:
+        case kafka_error::invalid_producer_epoch:
+        case kafka_error::transaction_coordinator_fenced:
+        case kafka_error::unsupported_for_message_format: return true;
+        default: return false;
     }
 }
 
@@ -70,6 +87,9 @@ struct txn_coordinator::state {
         std::set<topic_partition> markers_left;
         bool markers_in_flight = false;
         std::int64_t retry_at_ms = -1;
+        // A fence whose PrepareAbort append failed keeps its bumped epoch in memory (Kafka's
+        // hasFailedEpochFence): the old producer stays fenced, the next try bumps no further.
+        bool failed_epoch_fence = false;
     };
     struct pending_write {
         std::string transactional_id;
@@ -126,6 +146,8 @@ struct txn_coordinator::state {
         out.type = effect::kind::persist;
         out.persist.token = next_token++;
         out.persist.key = encode_txn_log_key(transactional_id);
+        // Kafka's prepareTransitionTo: the previous producer id is the one before the change.
+        to.last_producer_id = txn.current.producer_id;
         if (to.state != txn_state::dead) out.persist.value = encode_txn_log_value(to_value(to));
         writes[out.persist.token] = {transactional_id, then, reply_to};
         txn.pending = std::move(to);
@@ -167,7 +189,7 @@ struct txn_coordinator::state {
     void fence_and_abort(const std::string& transactional_id, metadata& txn,
                          std::optional<request_id> reply_to, std::int64_t now_ms) {
         transit abort = txn.current;
-        if (abort.producer_epoch < epoch_max) ++abort.producer_epoch;
+        if (!txn.failed_epoch_fence && abort.producer_epoch < epoch_max) ++abort.producer_epoch;
         abort.last_producer_epoch = producer_epoch_none;
         abort.state = txn_state::prepare_abort;
         abort.update_ms = now_ms;
@@ -348,6 +370,11 @@ void txn_coordinator::state::persisted(std::uint64_t token, kafka_error error,
     transit to = std::move(*txn.pending);
     txn.pending.reset();
     if (error != kafka_error::none) {
+        if (write.then == then_do::markers && to.state == txn_state::prepare_abort &&
+            txn.current.state == txn_state::ongoing) {
+            txn.current.producer_epoch = to.producer_epoch;
+            txn.failed_epoch_fence = true;
+        }
         if (write.reply_to) reply(*write.reply_to, append_error_for_client(error));
         // A prepared transaction must still complete: retry its markers or Complete later.
         if (is_prepare(txn.current.state))
@@ -359,6 +386,7 @@ void txn_coordinator::state::persisted(std::uint64_t token, kafka_error error,
         return;
     }
     txn.current = std::move(to);
+    txn.failed_epoch_fence = false;
     switch (write.then) {
         case then_do::reply_init:
             reply(*write.reply_to, kafka_error::none, txn.current.producer_id,
@@ -416,6 +444,11 @@ void txn_coordinator::init_producer_id(request_id id, const init_producer_id_inp
     if (input.transaction_timeout_ms <= 0 ||
         input.transaction_timeout_ms > s.config.transaction_max_timeout_ms) {
         return s.reply(id, kafka_error::invalid_transaction_timeout);
+    }
+    // KafkaApis: the current id and epoch come together or not at all.
+    if ((input.expected_producer_id == producer_id_none) !=
+        (input.expected_producer_epoch == producer_epoch_none)) {
+        return s.reply(id, kafka_error::invalid_request);
     }
     if (!s.loaded) return s.reply(id, kafka_error::coordinator_load_in_progress);
     auto [entry, created] = s.transactions.try_emplace(input.transactional_id);
@@ -544,16 +577,11 @@ void txn_coordinator::markers_written(std::uint64_t token, std::span<const marke
     if (entry == s.transactions.end()) return;
     state::metadata& txn = entry->second;
     txn.markers_in_flight = false;
-    bool retry = false;
     for (const marker_outcome& outcome : outcomes) {
-        if (outcome.error == kafka_error::none ||
-            outcome.error == kafka_error::unknown_topic_or_partition) {
-            txn.markers_left.erase(outcome.partition);
-        } else {
-            retry = true;
-        }
+        if (marker_settled(outcome.error)) txn.markers_left.erase(outcome.partition);
     }
-    if (retry) {
+    if (!txn.markers_left.empty()) {
+        // Failed, or not answered at all: sent again after the backoff.
         txn.retry_at_ms = now_ms + s.config.marker_retry_backoff_ms;
         return;
     }

@@ -11,9 +11,10 @@
 //            Kafka sends only after its append come out only after persisted().
 //   markers  transaction markers (COMMIT or ABORT control batches) to write to the data
 //            partitions of a transaction; the driver writes them and calls
-//            markers_written(token, outcomes). Partitions that failed with a retriable error are
-//            retried after marker_retry_backoff_ms; a partition that no longer exists
-//            (UNKNOWN_TOPIC_OR_PARTITION) is dropped, as Kafka drops it.
+//            markers_written(token, outcomes). Partitions that failed, or that the outcomes do
+//            not name, are sent again after marker_retry_backoff_ms; a partition that no longer
+//            exists, or that refuses the marker as stale (INVALID_PRODUCER_EPOCH,
+//            TRANSACTION_COORDINATOR_FENCED), is settled (marker_settled in the .cpp says why).
 // Deadlines (transaction timeouts, expiry of idle transactional ids, marker retries) fire in
 // advance(now_ms); next_deadline() tells the driver when to call it.
 //

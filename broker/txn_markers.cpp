@@ -35,11 +35,11 @@ std::int64_t wall_clock_ms() {
 // The marker's settled: the partition's transaction state, waiting fetches, and on
 // __consumer_offsets the offsets the transaction committed there.
 void settle(const std::string& topic, std::int32_t partition, const txn_marker& marker,
-            std::int64_t offset, storage::partition_log& log) {
+            std::int64_t offset, std::int64_t timestamp, storage::partition_log& log) {
     auto& here = shard_context::current();
     if (auto* producers = here.partitions->producers(topic, partition)) {
         producers->marker_appended(marker.producer_id, marker.producer_epoch,
-                                   marker.coordinator_epoch, marker.commit, offset);
+                                   marker.coordinator_epoch, marker.commit, offset, timestamp);
         producers->forget_aborted_below(log.log_start_offset());
     }
     here.partitions->appended(topic, partition);
@@ -75,7 +75,8 @@ task<kafka_error> write_txn_marker(const std::string& topic, std::int32_t partit
         marker.coordinator_epoch);
     auto built = kafka::build_record_batch(options, std::span(&record, 1));
     if (!built) co_return kafka_error::unknown_server_error;
-    auto write = [&topic, partition, &marker, batch = std::move(*built)](
+    const std::int64_t timestamp = options.base_timestamp;
+    auto write = [&topic, partition, &marker, timestamp, batch = std::move(*built)](
                      storage::partition_log& log) mutable -> task<marker_outcome> {
         auto* producers = shard_context::current().partitions->producers(topic, partition);
         if (producers == nullptr) co_return marker_outcome(kafka_error::not_leader_or_follower);
@@ -85,7 +86,7 @@ task<kafka_error> write_txn_marker(const std::string& topic, std::int32_t partit
         storage::append_result written{.base_offset = -1};
         auto appended = co_await log.append(std::span<std::byte>(batch), &written);
         const std::int64_t offset = appended ? appended->base_offset : written.base_offset;
-        if (offset >= 0) settle(topic, partition, marker, offset, log);
+        if (offset >= 0) settle(topic, partition, marker, offset, timestamp, log);
         if (!appended) {
             LAMINAR_LOG_WARN("{}-{}: transaction marker of producer {} not written: {}", topic,
                              partition, marker.producer_id, to_string(appended.error()));

@@ -107,10 +107,15 @@ def test_markers_are_written_checked_skipped_and_survive_a_restart():
             values, high = consume_all(broker.bootstrap, topic, isolation)
             assert values == [(0, b"a"), (1, b"b"), (3, b"c")], isolation
             assert high == 5
-        # Fenced: the producer's batches of the old epoch no longer count (Kafka lists it with
-        # no sequence and no timestamp).
-        expected = [(topic, [(0, 0, None, [(producer, epoch + 1, -1, -1, 3, -1)])])]
-        assert describe_producers(connection, [(topic, [0])]) == expected
+        # Fenced: the producer's batches of the old epoch no longer count (no last sequence);
+        # its last timestamp is the ABORT marker's, as Kafka's lastTimestamp.
+        expected = describe_producers(connection, [(topic, [0])])
+        [(_, [(_, error, _, [listed])])] = expected
+        assert error == 0
+        producer_id, listed_epoch, last_sequence, last_timestamp, coordinator, start = listed
+        assert (producer_id, listed_epoch, last_sequence, coordinator, start) == \
+            (producer, epoch + 1, -1, 3, -1)
+        assert last_timestamp > 1_600_000_000_000
         connection.close()
         producing.sock.close()
     finally:

@@ -888,5 +888,34 @@ TEST(group_coordinator_txn, replay_settles_transactions_by_their_markers) {
     EXPECT_EQ(newer.fetched(), 10);
 }
 
+TEST(group_coordinator_txn, each_write_settles_only_its_own_offset) {
+    harness h;
+    txn_commit(h, 77, 40);
+    txn_commit(h, 77, 41);  // the same partition again while the first is in flight
+    ASSERT_EQ(h.persists.size(), 2u);
+    auto pending = std::move(h.persists);
+    h.persists.clear();
+    h.coordinator->persisted(pending[0].token, 0, h.now);
+    h.coordinator->persisted(pending[1].token, err(kafka_error::not_leader_or_follower), h.now);
+    h.drain();
+    h.coordinator->txn_completed(77, true);
+    EXPECT_EQ(h.fetched(), -1);  // 41 replaced 40 and was never written
+}
+
+TEST(group_coordinator_txn, a_commit_after_load_beats_a_transaction_left_open) {
+    auto value = [](std::int64_t offset) {
+        return encode_offset_commit_value(offset_commit_value{offset, -1, "", 1, -1}, 3);
+    };
+    harness reloaded({}, false);
+    const auto key = encode_offset_commit_key("g", "t", 0);
+    reloaded.coordinator->load_record(key, std::span<const std::byte>(value(20)), 77);
+    reloaded.coordinator->load_complete(reloaded.now);
+    const request_id id = reloaded.commit("", -1, 30);  // the first write after the load
+    reloaded.coordinator->txn_completed(77, true);      // settles while it is in flight
+    reloaded.complete_persists();
+    EXPECT_EQ(reloaded.commit_error(id), 0);
+    EXPECT_EQ(reloaded.fetched(), 30);
+}
+
 }  // namespace
 }  // namespace laminar::broker::groups

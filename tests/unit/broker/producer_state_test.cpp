@@ -216,9 +216,9 @@ TEST(producer_state_txn, the_lso_stops_at_the_oldest_open_transaction) {
     ASSERT_EQ(produce_at(table, txn_batch(8, 0, 0), 12).verdict, sequence_verdict::append);
     ASSERT_EQ(produce_at(table, txn_batch(7, 0, 2), 13).verdict, sequence_verdict::append);
     EXPECT_EQ(table.last_stable_offset(14), 10);
-    table.marker_appended(7, 0, 0, true, 14);
+    table.marker_appended(7, 0, 0, true, 14, 5000);
     EXPECT_EQ(table.last_stable_offset(15), 12);
-    table.marker_appended(8, 0, 0, true, 15);
+    table.marker_appended(8, 0, 0, true, 15, 5000);
     EXPECT_EQ(table.last_stable_offset(16), 16);
     EXPECT_TRUE(table.aborted().empty());
 }
@@ -237,7 +237,7 @@ TEST(producer_state_txn, a_batch_in_flight_holds_the_lso_at_the_log_end_it_found
     auto other = txn_batch(9, 0, 0);
     ASSERT_EQ(table.check_and_record(other, 24).verdict, sequence_verdict::append);
     table.append_failed(other);
-    table.marker_appended(7, 0, 0, true, 24);
+    table.marker_appended(7, 0, 0, true, 24, 5000);
     EXPECT_EQ(table.last_stable_offset(25), 25);
 }
 
@@ -246,8 +246,8 @@ TEST(producer_state_txn, aborts_are_recorded_for_read_committed_reads) {
     ASSERT_EQ(produce_at(table, txn_batch(7, 0, 0), 0).verdict, sequence_verdict::append);
     ASSERT_EQ(produce_at(table, txn_batch(8, 0, 0), 1).verdict, sequence_verdict::append);
     ASSERT_EQ(produce_at(table, txn_batch(7, 0, 1), 2).verdict, sequence_verdict::append);
-    table.marker_appended(7, 0, 0, false, 3);  // 8 is still open: the LSO is its start
-    table.marker_appended(8, 0, 0, false, 4);
+    table.marker_appended(7, 0, 0, false, 3, 5000);  // 8 is still open: the LSO is its start
+    table.marker_appended(8, 0, 0, false, 4, 5000);
     ASSERT_EQ(table.aborted().size(), 2u);
     EXPECT_EQ(table.aborted()[0], (aborted_txn{7, 0, 3, 1}));
     EXPECT_EQ(table.aborted()[1], (aborted_txn{8, 1, 4, 5}));
@@ -264,7 +264,7 @@ TEST(producer_state_txn, non_transactional_writes_inside_a_transaction_are_refus
     producer_state_table table;
     ASSERT_EQ(produce_at(table, txn_batch(7, 0, 0), 0).verdict, sequence_verdict::append);
     EXPECT_EQ(produce_at(table, batch(7, 0, 1), 1).verdict, sequence_verdict::invalid_txn_state);
-    table.marker_appended(7, 0, 0, true, 1);
+    table.marker_appended(7, 0, 0, true, 1, 5000);
     // Sequences go on across transactions of one epoch.
     EXPECT_EQ(produce_at(table, batch(7, 0, 1), 2).verdict, sequence_verdict::append);
 }
@@ -275,7 +275,7 @@ TEST(producer_state_txn, markers_check_epochs_and_a_fence_bumps_the_epoch) {
     EXPECT_EQ(table.check_marker(7, 2, 0), marker_verdict::invalid_epoch);
     EXPECT_EQ(table.check_marker(7, 4, 0), marker_verdict::append);
     EXPECT_EQ(table.check_marker(99, 0, 0), marker_verdict::append);  // unknown producer
-    table.marker_appended(7, 4, 5, false, 1);  // the coordinator fenced the producer
+    table.marker_appended(7, 4, 5, false, 1, 5000);  // the coordinator fenced the producer
     EXPECT_EQ(table.check_marker(7, 4, 4), marker_verdict::coordinator_fenced);
     EXPECT_EQ(produce_at(table, txn_batch(7, 3, 1), 2).verdict, sequence_verdict::invalid_epoch);
     EXPECT_EQ(produce_at(table, txn_batch(7, 5, 0), 2).verdict, sequence_verdict::append);
@@ -295,6 +295,34 @@ TEST(producer_state_txn, a_producer_with_an_open_transaction_is_never_forgotten)
     ASSERT_EQ(table.check_and_record(third, 3).verdict, sequence_verdict::append);
     table.append_failed(second);
     EXPECT_EQ(table.last_stable_offset(3), 0);
+}
+
+TEST(producer_state_txn, a_fence_takes_effect_when_its_marker_is_checked) {
+    producer_state_table table;
+    ASSERT_EQ(produce_at(table, txn_batch(7, 0, 0), 0).verdict, sequence_verdict::append);
+    ASSERT_EQ(table.check_marker(7, 1, 0), marker_verdict::append);
+    // While the marker is being written, the fenced epoch's batches are refused already.
+    EXPECT_EQ(produce_at(table, txn_batch(7, 0, 1), 1).verdict, sequence_verdict::invalid_epoch);
+    EXPECT_EQ(table.last_stable_offset(1), 0);  // the transaction closes with the marker
+    table.marker_appended(7, 1, 0, false, 1, 5000);
+    EXPECT_EQ(table.last_stable_offset(2), 2);
+    auto listed = table.active_producers();
+    ASSERT_EQ(listed.size(), 1u);
+    EXPECT_EQ(listed[0].epoch, 1);
+    EXPECT_EQ(listed[0].last_sequence, -1);
+    EXPECT_EQ(listed[0].last_timestamp, 5000);  // the marker's, as Kafka's lastTimestamp
+}
+
+TEST(producer_state_txn, a_failed_old_epoch_batch_leaves_a_newer_transaction_open) {
+    producer_state_table table;
+    auto old_batch = txn_batch(7, 0, 0);
+    ASSERT_EQ(table.check_and_record(old_batch, 0).verdict, sequence_verdict::append);
+    table.appended(old_batch, 0);
+    table.marker_appended(7, 1, 0, false, 1, 5000);
+    auto fresh = txn_batch(7, 1, 0);
+    ASSERT_EQ(table.check_and_record(fresh, 2).verdict, sequence_verdict::append);
+    table.append_failed(old_batch);  // a stale failure report of the old epoch's batch
+    EXPECT_EQ(table.last_stable_offset(3), 2);
 }
 
 }  // namespace

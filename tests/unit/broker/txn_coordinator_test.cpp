@@ -439,5 +439,73 @@ TEST(txn_coordinator, verify_list_and_describe) {
     EXPECT_EQ(h.coordinator->list({}, {}).size(), 2u);
 }
 
+TEST(txn_coordinator, an_expected_id_without_an_epoch_is_invalid) {
+    harness h;
+    h.init("tx");
+    EXPECT_EQ(h.init("tx", 60'000, 1000, -1).error, kafka_error::invalid_request);
+    EXPECT_EQ(h.init("tx", 60'000, -1, 0).error, kafka_error::invalid_request);
+}
+
+TEST(txn_coordinator, a_failed_fence_keeps_the_producer_fenced_and_bumps_once) {
+    harness h;
+    auto old = h.init("tx");
+    ASSERT_EQ(h.add("tx", old.producer_id, old.producer_epoch, {t0}).error, kafka_error::none);
+    h.auto_persist = false;
+    request_id fence = h.next_id++;
+    h.coordinator->init_producer_id(fence, {"tx", 60'000, -1, -1}, 5000, h.now);
+    h.drain();
+    h.persist_all(kafka_error::not_leader_or_follower);
+    h.drain();
+    EXPECT_EQ(h.take_reply(fence).error, kafka_error::not_coordinator);
+    EXPECT_EQ(h.state_of("tx"), txn_state::ongoing);
+    // The old producer may not commit what the coordinator set out to abort.
+    EXPECT_EQ(h.end("tx", old.producer_id, old.producer_epoch, true).error,
+              kafka_error::producer_fenced);
+    h.auto_persist = true;
+    h.auto_markers = false;
+    EXPECT_EQ(h.init("tx").error, kafka_error::concurrent_transactions);
+    ASSERT_EQ(h.markers.size(), 1u);
+    EXPECT_EQ(h.markers[0].producer_epoch, old.producer_epoch + 1);  // not + 2
+}
+
+TEST(txn_coordinator, stale_markers_settle_and_unanswered_partitions_are_retried) {
+    coordinator_config config;
+    config.marker_retry_backoff_ms = 50;
+    harness h(config);
+    auto id = h.init("tx");
+    ASSERT_EQ(h.add("tx", id.producer_id, id.producer_epoch, {t0, t1}).error, kafka_error::none);
+    h.auto_markers = false;
+    ASSERT_EQ(h.end("tx", id.producer_id, id.producer_epoch, true).error, kafka_error::none);
+    auto sent = std::exchange(h.markers, {});
+    ASSERT_EQ(sent.size(), 1u);
+    std::vector<marker_outcome> outcomes = {{t0, kafka_error::invalid_producer_epoch}};
+    h.coordinator->markers_written(sent[0].token, outcomes, h.now);  // t1 not answered
+    h.drain();
+    EXPECT_TRUE(h.markers.empty());  // not at once: after the backoff
+    h.advance_to(h.now + 50);
+    ASSERT_EQ(h.markers.size(), 1u);
+    EXPECT_EQ(h.markers[0].partitions, (std::vector<topic_partition>{t1}));
+    h.write_markers(kafka_error::none);
+    h.drain();
+    EXPECT_EQ(h.state_of("tx"), txn_state::complete_commit);
+}
+
+TEST(txn_coordinator, the_previous_producer_id_is_the_one_before_each_change) {
+    harness h({}, false);
+    txn_log_value value;
+    value.producer_id = 77;
+    value.producer_epoch = 32766;
+    value.transaction_timeout_ms = 60'000;
+    value.transaction_status = static_cast<std::int8_t>(txn_state::complete_commit);
+    h.coordinator->load_record(encode_txn_log_key("tx"), encode_txn_log_value(value));
+    h.coordinator->load_complete(h.now);
+    auto rotated = h.init("tx", 60'000, 77, 32766);
+    ASSERT_EQ(rotated.producer_id, 1000);
+    ASSERT_EQ(h.add("tx", 1000, 0, {t0}).error, kafka_error::none);
+    EXPECT_EQ(decode_txn_log_value(*h.log.back().value)->previous_producer_id, 1000);
+    // The retry window of the rotation closed with the next change.
+    EXPECT_EQ(h.init("tx", 60'000, 77, 32766).error, kafka_error::producer_fenced);
+}
+
 }  // namespace
 }  // namespace laminar::broker::txn
