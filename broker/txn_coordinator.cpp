@@ -196,6 +196,22 @@ struct txn_coordinator::state {
         begin(transactional_id, txn, std::move(abort), then_do::markers, reply_to);
     }
 
+    // The transaction of `transactional_id` when the producer named is its current one; else
+    // Kafka's error is the reply and nullptr the result.
+    metadata* of_producer(request_id id, const std::string& transactional_id,
+                          std::int64_t producer_id, std::int16_t producer_epoch) {
+        auto found = transactions.find(transactional_id);
+        if (found == transactions.end() || found->second.current.producer_id != producer_id) {
+            reply(id, kafka_error::invalid_producer_id_mapping);
+            return nullptr;
+        }
+        if (found->second.current.producer_epoch != producer_epoch) {
+            reply(id, kafka_error::producer_fenced);
+            return nullptr;
+        }
+        return &found->second;
+    }
+
     void init_existing(request_id id, const std::string& transactional_id, metadata& txn,
                        const init_producer_id_input& input, std::int64_t fresh_producer_id,
                        std::int64_t now_ms);
@@ -269,21 +285,10 @@ void txn_coordinator::state::add_partitions(request_id id, const std::string& tr
                                             std::int64_t producer_id, std::int16_t producer_epoch,
                                             const std::vector<topic_partition>& partitions,
                                             std::int64_t now_ms) {
-    auto found = transactions.find(transactional_id);
-    if (found == transactions.end()) {
-        reply(id, kafka_error::invalid_producer_id_mapping);
-        return;
-    }
-    metadata& txn = found->second;
+    metadata* found = of_producer(id, transactional_id, producer_id, producer_epoch);
+    if (found == nullptr) return;
+    metadata& txn = *found;
     const transit& now = txn.current;
-    if (now.producer_id != producer_id) {
-        reply(id, kafka_error::invalid_producer_id_mapping);
-        return;
-    }
-    if (now.producer_epoch != producer_epoch) {
-        reply(id, kafka_error::producer_fenced);
-        return;
-    }
     if (txn.pending || is_prepare(now.state)) {
         reply(id, kafka_error::concurrent_transactions);
         return;
@@ -312,21 +317,10 @@ void txn_coordinator::state::add_partitions(request_id id, const std::string& tr
 void txn_coordinator::state::end_txn(request_id id, const std::string& transactional_id,
                                      std::int64_t producer_id, std::int16_t producer_epoch,
                                      bool commit, std::int64_t now_ms) {
-    auto found = transactions.find(transactional_id);
-    if (found == transactions.end()) {
-        reply(id, kafka_error::invalid_producer_id_mapping);
-        return;
-    }
-    metadata& txn = found->second;
+    metadata* found = of_producer(id, transactional_id, producer_id, producer_epoch);
+    if (found == nullptr) return;
+    metadata& txn = *found;
     const transit& now = txn.current;
-    if (now.producer_id != producer_id) {
-        reply(id, kafka_error::invalid_producer_id_mapping);
-        return;
-    }
-    if (now.producer_epoch != producer_epoch) {
-        reply(id, kafka_error::producer_fenced);
-        return;
-    }
     if (txn.pending) {
         reply(id, kafka_error::concurrent_transactions);
         return;

@@ -114,6 +114,17 @@ struct harness {
     }
 };
 
+// Loads "tx" with producer id 77 at `epoch` in `state`, then completes the load.
+void load_one(harness& h, txn_state state, std::int16_t epoch) {
+    txn_log_value value;
+    value.producer_id = 77;
+    value.producer_epoch = epoch;
+    value.transaction_timeout_ms = 60'000;
+    value.transaction_status = static_cast<std::int8_t>(state);
+    h.coordinator->load_record(encode_txn_log_key("tx"), encode_txn_log_value(value));
+    h.coordinator->load_complete(h.now);
+}
+
 const topic_partition t0{"t", 0};
 const topic_partition t1{"t", 1};
 
@@ -355,13 +366,7 @@ TEST(txn_coordinator, idle_ids_expire_with_a_tombstone) {
 
 TEST(txn_coordinator, an_exhausted_epoch_rotates_to_a_new_producer_id) {
     harness h({}, false);
-    txn_log_value value;
-    value.producer_id = 77;
-    value.producer_epoch = 32766;
-    value.transaction_timeout_ms = 60'000;
-    value.transaction_status = static_cast<std::int8_t>(txn_state::complete_commit);
-    h.coordinator->load_record(encode_txn_log_key("tx"), encode_txn_log_value(value));
-    h.coordinator->load_complete(h.now);
+    load_one(h, txn_state::complete_commit, 32766);
     auto rotated = h.init("tx", 60'000, 77, 32766);
     EXPECT_EQ(rotated.error, kafka_error::none);
     EXPECT_EQ(rotated.producer_id, 1000);
@@ -380,13 +385,7 @@ TEST(txn_coordinator, an_exhausted_epoch_rotates_to_a_new_producer_id) {
 
 TEST(txn_coordinator, an_exhausted_epoch_rotates_for_a_producer_without_an_id_too) {
     harness h({}, false);
-    txn_log_value value;
-    value.producer_id = 77;
-    value.producer_epoch = 32767;  // fenced by a last abort
-    value.transaction_timeout_ms = 60'000;
-    value.transaction_status = static_cast<std::int8_t>(txn_state::complete_abort);
-    h.coordinator->load_record(encode_txn_log_key("tx"), encode_txn_log_value(value));
-    h.coordinator->load_complete(h.now);
+    load_one(h, txn_state::complete_abort, 32767);  // fenced by a last abort
     auto rotated = h.init("tx");
     EXPECT_EQ(rotated.producer_id, 1000);
     EXPECT_EQ(rotated.producer_epoch, 0);
@@ -492,13 +491,7 @@ TEST(txn_coordinator, stale_markers_settle_and_unanswered_partitions_are_retried
 
 TEST(txn_coordinator, the_previous_producer_id_is_the_one_before_each_change) {
     harness h({}, false);
-    txn_log_value value;
-    value.producer_id = 77;
-    value.producer_epoch = 32766;
-    value.transaction_timeout_ms = 60'000;
-    value.transaction_status = static_cast<std::int8_t>(txn_state::complete_commit);
-    h.coordinator->load_record(encode_txn_log_key("tx"), encode_txn_log_value(value));
-    h.coordinator->load_complete(h.now);
+    load_one(h, txn_state::complete_commit, 32766);
     auto rotated = h.init("tx", 60'000, 77, 32766);
     ASSERT_EQ(rotated.producer_id, 1000);
     ASSERT_EQ(h.add("tx", 1000, 0, {t0}).error, kafka_error::none);
