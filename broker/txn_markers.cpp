@@ -1,7 +1,5 @@
 #include "broker/txn_markers.h"
 
-#include <chrono>
-
 #include "broker/group_manager.h"
 #include "broker/partition_access.h"
 #include "core/log.h"
@@ -12,11 +10,6 @@ namespace laminar::broker {
 
 namespace {
 
-struct marker_outcome {
-    kafka_error error = kafka_error::none;
-    explicit marker_outcome(kafka_error failed = kafka_error::none) : error(failed) {}
-};
-
 kafka_error marker_error(marker_verdict verdict) noexcept {
     switch (verdict) {
         case marker_verdict::append: return kafka_error::none;
@@ -24,12 +17,6 @@ kafka_error marker_error(marker_verdict verdict) noexcept {
         case marker_verdict::coordinator_fenced: return kafka_error::transaction_coordinator_fenced;
     }
     return kafka_error::unknown_server_error;
-}
-
-std::int64_t wall_clock_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
 }
 
 // The marker's settled: the partition's transaction state, waiting fetches, and on
@@ -65,7 +52,7 @@ task<kafka_error> write_txn_marker(const std::string& topic, std::int32_t partit
     kafka::record_batch_options options;
     options.partition_leader_epoch =
         state->partitions[static_cast<std::size_t>(partition)].leader_epoch;
-    options.base_timestamp = wall_clock_ms();
+    options.base_timestamp = group_manager::now_ms();  // the coordinators' wall clock
     options.producer_id = marker.producer_id;
     options.producer_epoch = marker.producer_epoch;
     options.transactional = true;
@@ -77,12 +64,12 @@ task<kafka_error> write_txn_marker(const std::string& topic, std::int32_t partit
     if (!built) co_return kafka_error::unknown_server_error;
     const std::int64_t timestamp = options.base_timestamp;
     auto write = [&topic, partition, &marker, timestamp, batch = std::move(*built)](
-                     storage::partition_log& log) mutable -> task<marker_outcome> {
+                     storage::partition_log& log) mutable -> task<kafka_error> {
         auto* producers = shard_context::current().partitions->producers(topic, partition);
-        if (producers == nullptr) co_return marker_outcome(kafka_error::not_leader_or_follower);
+        if (producers == nullptr) co_return kafka_error::not_leader_or_follower;
         const auto verdict = producers->check_marker(marker.producer_id, marker.producer_epoch,
                                                      marker.coordinator_epoch);
-        if (verdict != marker_verdict::append) co_return marker_outcome(marker_error(verdict));
+        if (verdict != marker_verdict::append) co_return marker_error(verdict);
         storage::append_result written{.base_offset = -1};
         auto appended = co_await log.append(std::span<std::byte>(batch), &written);
         const std::int64_t offset = appended ? appended->base_offset : written.base_offset;
@@ -90,12 +77,11 @@ task<kafka_error> write_txn_marker(const std::string& topic, std::int32_t partit
         if (!appended) {
             LAMINAR_LOG_WARN("{}-{}: transaction marker of producer {} not written: {}", topic,
                              partition, marker.producer_id, to_string(appended.error()));
-            co_return marker_outcome(to_kafka_error(appended.error()));
+            co_return to_kafka_error(appended.error());
         }
-        co_return marker_outcome();
+        co_return kafka_error::none;
     };
-    auto outcome = co_await on_partition<marker_outcome>(state->topic_id, topic, partition, write);
-    co_return outcome.error;
+    co_return co_await on_partition<kafka_error>(state->topic_id, topic, partition, write);
 }
 
 namespace {

@@ -128,6 +128,22 @@ void load_one(harness& h, txn_state state, std::int16_t epoch) {
 const topic_partition t0{"t", 0};
 const topic_partition t1{"t", 1};
 
+coordinator_config retrying_config() {
+    coordinator_config config;
+    config.marker_retry_backoff_ms = 50;
+    return config;
+}
+
+// A transaction on t0 and t1 ended (commit or abort); returns the markers it asked for, which
+// the harness holds unwritten.
+std::vector<markers_effect> end_holding_markers(harness& h, bool commit) {
+    auto id = h.init("tx");
+    EXPECT_EQ(h.add("tx", id.producer_id, id.producer_epoch, {t0, t1}).error, kafka_error::none);
+    h.auto_markers = false;
+    EXPECT_EQ(h.end("tx", id.producer_id, id.producer_epoch, commit).error, kafka_error::none);
+    return std::exchange(h.markers, {});
+}
+
 TEST(txn_coordinator, init_gives_a_new_id_epoch_zero_then_bumps_the_epoch) {
     harness h;
     auto first = h.init("tx");
@@ -284,15 +300,9 @@ TEST(txn_coordinator, a_failed_append_changes_nothing_and_maps_the_error) {
 }
 
 TEST(txn_coordinator, failed_markers_are_retried_and_gone_partitions_dropped) {
-    coordinator_config config;
-    config.marker_retry_backoff_ms = 50;
-    harness h(config);
-    auto id = h.init("tx");
-    ASSERT_EQ(h.add("tx", id.producer_id, id.producer_epoch, {t0, t1}).error, kafka_error::none);
-    h.auto_markers = false;
-    ASSERT_EQ(h.end("tx", id.producer_id, id.producer_epoch, false).error, kafka_error::none);
-    ASSERT_EQ(h.markers.size(), 1u);
-    auto first = std::exchange(h.markers, {});
+    harness h(retrying_config());
+    auto first = end_holding_markers(h, false);
+    ASSERT_EQ(first.size(), 1u);
     std::vector<marker_outcome> outcomes = {{t0, kafka_error::not_leader_or_follower},
                                             {t1, kafka_error::none}};
     h.coordinator->markers_written(first[0].token, outcomes, h.now);
@@ -468,14 +478,8 @@ TEST(txn_coordinator, a_failed_fence_keeps_the_producer_fenced_and_bumps_once) {
 }
 
 TEST(txn_coordinator, stale_markers_settle_and_unanswered_partitions_are_retried) {
-    coordinator_config config;
-    config.marker_retry_backoff_ms = 50;
-    harness h(config);
-    auto id = h.init("tx");
-    ASSERT_EQ(h.add("tx", id.producer_id, id.producer_epoch, {t0, t1}).error, kafka_error::none);
-    h.auto_markers = false;
-    ASSERT_EQ(h.end("tx", id.producer_id, id.producer_epoch, true).error, kafka_error::none);
-    auto sent = std::exchange(h.markers, {});
+    harness h(retrying_config());
+    auto sent = end_holding_markers(h, true);
     ASSERT_EQ(sent.size(), 1u);
     std::vector<marker_outcome> outcomes = {{t0, kafka_error::invalid_producer_epoch}};
     h.coordinator->markers_written(sent[0].token, outcomes, h.now);  // t1 not answered
