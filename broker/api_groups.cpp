@@ -5,6 +5,7 @@
 #include "broker/group_manager.h"
 #include "broker/kafka_errors.h"
 #include "broker/metadata_controller.h"
+#include "broker/txn_manager.h"
 #include "core/cross_shard.h"
 #include "core/log.h"
 
@@ -50,14 +51,27 @@ task<void> wait_for_coordinator(shard_context& context, std::string_view group_i
     co_await submit_to(location->shard, wait);
 }
 
+// The same for the transaction coordinator of `transactional_id`.
+task<void> wait_for_txn_coordinator(shard_context& context, std::string_view transactional_id) {
+    const auto location = locate_transaction(context, transactional_id);
+    if (!location) co_return;
+    auto wait = [partition = location->partition]() -> task<void> {
+        co_await shard_context::current().transactions->wait_loaded(partition);
+    };
+    co_await submit_to(location->shard, wait);
+}
+
 task<coordinator_answer> find_one(shard_context& context, std::int8_t key_type,
                                   std::string_view key) {
     coordinator_answer answer;
     if (key_type == key_type_transaction) {
-        // Transactions are not implemented yet: no transaction coordinator exists.
-        answer.error_code = code(kafka_error::coordinator_not_available);
-        answer.error_message = "Transactions are not supported by this broker yet.";
-        co_return answer;
+        if (auto error = co_await ensure_txn_state_topic(context); error != 0) {
+            answer.error_code = error;
+            answer.error_message = "The coordinator is not available.";
+            co_return answer;
+        }
+        co_await wait_for_txn_coordinator(context, key);
+        co_return this_broker(context);
     }
     if (key_type != key_type_group) {
         answer.error_code = code(kafka_error::invalid_request);
@@ -118,25 +132,45 @@ kafka::bytes to_wire(const groups::bytes& data) { return kafka::bytes(data.begin
 
 }  // namespace
 
-task<std::int16_t> ensure_offsets_topic(shard_context& context) {
-    if (context.metadata.find_topic(std::string(offsets_topic_name)) != nullptr) co_return 0;
-    const auto& groups = context.settings->groups;
-    auto create = [&groups]() {
+namespace {
+
+// Creates the compacted internal topic `name` unless it exists.
+task<std::int16_t> ensure_internal_topic(shard_context& context, std::string_view name,
+                                         std::int32_t partitions, std::int16_t replication_factor,
+                                         std::uint64_t segment_bytes) {
+    if (context.metadata.find_topic(std::string(name)) != nullptr) co_return 0;
+    auto create = [name = std::string(name), partitions, replication_factor, segment_bytes]() {
         ctl::create_topic_request request;
-        request.name = std::string(offsets_topic_name);
-        request.partitions = groups.offsets_partitions;
-        request.replication_factor = groups.offsets_replication_factor;
+        request.name = name;
+        request.partitions = partitions;
+        request.replication_factor = replication_factor;
         request.configs = {{"cleanup.policy", "compact"},
                            {"compression.type", "producer"},
-                           {"segment.bytes", std::to_string(groups.offsets_segment_bytes)}};
+                           {"segment.bytes", std::to_string(segment_bytes)}};
         return shard_context::current().controller->create_topic(std::move(request), false);
     };
     auto created = co_await submit_to(controller_shard, create);
     if (!created && created.error().code != ctl::command_errc::topic_already_exists) {
-        LAMINAR_LOG_WARN("cannot create {}: {}", offsets_topic_name, created.error().message);
+        LAMINAR_LOG_WARN("cannot create {}: {}", name, created.error().message);
         co_return code(kafka_error::coordinator_not_available);
     }
     co_return 0;
+}
+
+}  // namespace
+
+task<std::int16_t> ensure_offsets_topic(shard_context& context) {
+    const auto& groups = context.settings->groups;
+    co_return co_await ensure_internal_topic(context, offsets_topic_name, groups.offsets_partitions,
+                                             groups.offsets_replication_factor,
+                                             groups.offsets_segment_bytes);
+}
+
+task<std::int16_t> ensure_txn_state_topic(shard_context& context) {
+    const auto& transactions = context.settings->transactions;
+    co_return co_await ensure_internal_topic(
+        context, txn_state_topic_name, transactions.state_log_partitions,
+        transactions.state_log_replication_factor, transactions.state_log_segment_bytes);
 }
 
 task<kafka::find_coordinator_response> handle_find_coordinator(
@@ -293,54 +327,46 @@ task<kafka::leave_group_response> handle_leave_group(shard_context& context,
     co_return response;
 }
 
-task<kafka::offset_commit_response> handle_offset_commit(shard_context& context,
-                                                         const kafka::request_header& header,
-                                                         kafka::offset_commit_request request) {
-    // Partitions of topics that do not exist are answered here; the rest go to the coordinator,
-    // which answers them in the order given. `sent` remembers where each of those goes back.
+namespace {
+
+// OffsetCommit and TxnOffsetCommit: partitions of topics that do not exist are answered here
+// (UNKNOWN_TOPIC_OR_PARTITION); the rest go to the coordinator through `send(plain)`, which
+// answers them in the order given (NOT_COORDINATOR when it does not answer). `sent` remembers
+// where each of those goes back.
+template <typename Response, typename Topics, typename ToPlain, typename Send>
+task<Response> commit_known_partitions(shard_context& context, const Topics& topics,
+                                       groups::offset_commit_request& plain, ToPlain to_plain,
+                                       Send send) {
     struct position {
         std::size_t topic = 0;
         std::size_t partition = 0;
     };
-    kafka::offset_commit_response response;
-    groups::offset_commit_request plain;
-    plain.group_id = request.group_id;
-    plain.generation_id_or_member_epoch = request.generation_id_or_member_epoch;
-    plain.member_id = request.member_id;
-    plain.group_instance_id = request.group_instance_id;
-    plain.retention_time_ms =
-        header.api_version >= 2 && header.api_version <= 4 ? request.retention_time_ms : -1;
+    Response response;
     std::vector<position> sent;
-    for (std::size_t t = 0; t < request.topics.size(); ++t) {
-        auto& topic = request.topics[t];
-        kafka::offset_commit_response_topic answered{topic.name, {}};
+    for (std::size_t t = 0; t < topics.size(); ++t) {
+        const auto& topic = topics[t];
+        typename decltype(response.topics)::value_type answered;
+        answered.name = topic.name;
         groups::commit_topic known{topic.name, {}};
         const auto* state = context.metadata.find_topic(topic.name);
         for (std::size_t p = 0; p < topic.partitions.size(); ++p) {
-            auto& partition = topic.partitions[p];
+            const auto& partition = topic.partitions[p];
             const bool exists = state != nullptr && partition.partition_index >= 0 &&
                                 static_cast<std::size_t>(partition.partition_index) <
                                     state->partitions.size();
-            answered.partitions.push_back(
-                {partition.partition_index,
-                 exists ? not_coordinator : code(kafka_error::unknown_topic_or_partition)});
+            auto& result = answered.partitions.emplace_back();
+            result.partition_index = partition.partition_index;
+            result.error_code =
+                exists ? not_coordinator : code(kafka_error::unknown_topic_or_partition);
             if (!exists) continue;
-            known.partitions.push_back({partition.partition_index, partition.committed_offset,
-                                        partition.committed_leader_epoch,
-                                        header.api_version == 1 ? partition.commit_timestamp
-                                                                : std::int64_t{-1},
-                                        partition.committed_metadata});
+            known.partitions.push_back(to_plain(partition));
             sent.push_back({t, p});
         }
         response.topics.push_back(std::move(answered));
         if (!known.partitions.empty()) plain.topics.push_back(std::move(known));
     }
     if (plain.topics.empty()) co_return response;
-    auto reply = co_await through_coordinator<groups::offset_commit_response>(
-        context, request.group_id, plain,
-        [](groups::group_coordinator& machine, groups::request_id id,
-           const groups::offset_commit_request& commit,
-           std::int64_t now) { machine.offset_commit(id, commit, now); });
+    std::optional<groups::offset_commit_response> reply = co_await send();
     if (!reply) co_return response;  // every sent partition says NOT_COORDINATOR
     std::size_t next = 0;
     for (const auto& topic : reply->topics) {
@@ -349,6 +375,76 @@ task<kafka::offset_commit_response> handle_offset_commit(shard_context& context,
             const auto where = sent[next++];
             response.topics[where.topic].partitions[where.partition].error_code =
                 partition.error_code;
+        }
+    }
+    co_return response;
+}
+
+}  // namespace
+
+task<kafka::offset_commit_response> handle_offset_commit(shard_context& context,
+                                                         const kafka::request_header& header,
+                                                         kafka::offset_commit_request request) {
+    groups::offset_commit_request plain;
+    plain.group_id = request.group_id;
+    plain.generation_id_or_member_epoch = request.generation_id_or_member_epoch;
+    plain.member_id = request.member_id;
+    plain.group_instance_id = request.group_instance_id;
+    plain.retention_time_ms =
+        header.api_version >= 2 && header.api_version <= 4 ? request.retention_time_ms : -1;
+    const auto version = header.api_version;
+    auto to_plain = [version](const kafka::offset_commit_request_partition& partition) {
+        return groups::commit_partition{
+            partition.partition_index, partition.committed_offset, partition.committed_leader_epoch,
+            version == 1 ? partition.commit_timestamp : std::int64_t{-1},
+            partition.committed_metadata};
+    };
+    auto send = [&context, &plain]() {
+        return through_coordinator<groups::offset_commit_response>(
+            context, plain.group_id, plain,
+            [](groups::group_coordinator& machine, groups::request_id id,
+               const groups::offset_commit_request& commit,
+               std::int64_t now) { machine.offset_commit(id, commit, now); });
+    };
+    co_return co_await commit_known_partitions<kafka::offset_commit_response>(
+        context, request.topics, plain, to_plain, send);
+}
+
+task<kafka::txn_offset_commit_response> handle_txn_offset_commit(
+    shard_context& context, const kafka::request_header& header,
+    kafka::txn_offset_commit_request request) {
+    groups::txn_offset_commit_request plain;
+    plain.producer_id = request.producer_id;
+    plain.producer_epoch = request.producer_epoch;
+    auto& commit = plain.commit;
+    commit.group_id = request.group_id;
+    if (header.api_version >= 3) {
+        commit.generation_id_or_member_epoch = request.generation_id;
+        commit.member_id = request.member_id;
+        commit.group_instance_id = request.group_instance_id;
+    }
+    auto to_plain = [](const kafka::txn_offset_commit_request_partition& partition) {
+        return groups::commit_partition{partition.partition_index, partition.committed_offset,
+                                        partition.committed_leader_epoch, -1,
+                                        partition.committed_metadata};
+    };
+    auto send = [&context, &plain]() {
+        return through_coordinator<groups::offset_commit_response>(
+            context, plain.commit.group_id, plain,
+            [](groups::group_coordinator& machine, groups::request_id id,
+               const groups::txn_offset_commit_request& txn_commit,
+               std::int64_t now) { machine.txn_offset_commit(id, txn_commit, now); });
+    };
+    auto response = co_await commit_known_partitions<kafka::txn_offset_commit_response>(
+        context, request.topics, commit, to_plain, send);
+    // Clients before v3 know no PRODUCER_FENCED (Kafka's TxnOffsetCommitResponse downgrade).
+    if (header.api_version < 3) {
+        for (auto& topic : response.topics) {
+            for (auto& partition : topic.partitions) {
+                if (partition.error_code == code(kafka_error::producer_fenced)) {
+                    partition.error_code = code(kafka_error::invalid_producer_epoch);
+                }
+            }
         }
     }
     co_return response;

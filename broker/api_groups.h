@@ -16,12 +16,15 @@
 #include "net/kafka/cluster_admin.h"
 #include "net/kafka/groups.h"
 #include "net/kafka/header.h"
+#include "net/kafka/transactions.h"
 
 namespace laminar::broker {
 
 // Creates __consumer_offsets (offsets.topic.* settings, compacted) if it does not exist yet.
 // Returns none, or the Kafka error a coordinator lookup answers with.
 task<std::int16_t> ensure_offsets_topic(shard_context& context);
+// The same for __transaction_state (transaction.state.log.* settings, compacted).
+task<std::int16_t> ensure_txn_state_topic(shard_context& context);
 
 task<kafka::find_coordinator_response> handle_find_coordinator(
     shard_context& context, const kafka::request_header& header,
@@ -43,6 +46,10 @@ task<kafka::leave_group_response> handle_leave_group(shard_context& context,
 task<kafka::offset_commit_response> handle_offset_commit(shard_context& context,
                                                          const kafka::request_header& header,
                                                          kafka::offset_commit_request request);
+// TxnOffsetCommit: a transaction's offsets, pending in the group until its marker.
+task<kafka::txn_offset_commit_response> handle_txn_offset_commit(
+    shard_context& context, const kafka::request_header& header,
+    kafka::txn_offset_commit_request request);
 task<kafka::offset_fetch_response> handle_offset_fetch(shard_context& context,
                                                        const kafka::request_header& header,
                                                        kafka::offset_fetch_request request);

@@ -1,5 +1,6 @@
 #include "broker/api_init_producer_id.h"
 
+#include "broker/api_transactions.h"
 #include "broker/kafka_errors.h"
 #include "broker/producer_ids.h"
 #include "core/cross_shard.h"
@@ -8,7 +9,8 @@
 namespace laminar::broker {
 
 task<kafka::init_producer_id_response> handle_init_producer_id(
-    shard_context&, const kafka::request_header&, const kafka::init_producer_id_request& request) {
+    shard_context& context, const kafka::request_header& header,
+    const kafka::init_producer_id_request& request) {
     kafka::init_producer_id_response response;
     // v3+: the current id and epoch come together or not at all (Kafka's KafkaApis).
     if ((request.producer_id == -1) != (request.producer_epoch == -1)) {
@@ -16,8 +18,7 @@ task<kafka::init_producer_id_response> handle_init_producer_id(
         co_return response;
     }
     if (request.transactional_id) {
-        response.error_code = code(kafka_error::transactional_id_authorization_failed);
-        co_return response;
+        co_return co_await init_transactional_producer(context, header, request);
     }
     auto allocate = []() -> task<storage::result<std::int64_t>> {
         co_return co_await shard_context::current().producer_ids->next();

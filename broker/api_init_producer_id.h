@@ -4,9 +4,7 @@
 // a fresh id with epoch 0: without a transactional id there is no state to bump an epoch in
 // (clients bump an idempotent producer's epoch themselves; producer_state.h accepts that).
 //
-// Transactions are not served yet: a transactional id is answered
-// TRANSACTIONAL_ID_AUTHORIZATION_FAILED (53), what Redpanda answers with transactions disabled;
-// clients report it as a fatal, clearly named error instead of retrying forever.
+// A transactional id goes to its transaction coordinator (api_transactions.h).
 //
 // @locality any shard; the allocation runs on the controller shard.
 #pragma once

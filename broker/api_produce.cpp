@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "broker/api_transactions.h"
 #include "broker/batch_checks.h"
 #include "broker/partition_access.h"
 #include "broker/producer_state.h"
@@ -57,10 +58,6 @@ kafka_error apply_compression_type(const topic_settings& settings,
 // original offset (base_offset >= 0: answer without appending), or go on (none, -1).
 append_outcome check_producer(const record_batch_header& header, producer_state_table* producers,
                               const storage::partition_log& log) {
-    if (header.is_transactional()) {
-        // No transaction coordinator yet: what Redpanda answers with transactions disabled.
-        return append_outcome(kafka_error::transactional_id_authorization_failed);
-    }
     if (header.base_sequence < 0) return append_outcome(kafka_error::invalid_record);
     if (producers == nullptr) return append_outcome(kafka_error::not_leader_or_follower);
     auto checked = producers->check_and_record(header, log.log_end_offset());
@@ -116,6 +113,7 @@ kafka_error check_batch_contents(const std::string& topic_name, std::int32_t ind
 // Fills `answer` for one partition. Copies what it needs from the shard's metadata before its
 // first suspension: the image may be replaced by a metadata change while it waits.
 task<void> produce_one(const std::string& topic_name, std::int16_t version,
+                       const std::optional<std::string>& transactional_id,
                        kafka::produce_request_partition& data,
                        kafka::produce_response_partition& answer, wait_group& pending) {
     answer.index = data.index;
@@ -153,11 +151,36 @@ task<void> produce_one(const std::string& topic_name, std::int16_t version,
     // answers from these.
     set_partition_leader_epoch(
         batch, topic->partitions[static_cast<std::size_t>(data.index)].leader_epoch);
-    auto append = [batch, &topic_name, index = data.index](
-                      storage::partition_log& log) -> task<append_outcome> {
+    const bool verify =
+        context.settings == nullptr || context.settings->transactions.partition_verification;
+    auto append = [batch, &topic_name, &transactional_id, verify,
+                   index = data.index](storage::partition_log& log) -> task<append_outcome> {
         auto& partitions = *shard_context::current().partitions;
         const auto header = read_record_batch_header(batch);  // validated by check_produced_batch
         const bool idempotent = header->producer_id >= 0;
+        if (header->is_transactional()) {
+            // Kafka answers transactional records without a transactional id so.
+            if (!transactional_id) {
+                co_return append_outcome(kafka_error::transactional_id_authorization_failed);
+            }
+            auto* producers = partitions.producers(topic_name, index);
+            std::optional<std::uint64_t> guard;
+            if (verify && producers != nullptr) {
+                guard =
+                    producers->txn_verification_needed(header->producer_id, header->producer_epoch);
+            }
+            if (guard) {
+                const auto verified =
+                    co_await verify_in_transaction(*transactional_id, header->producer_id,
+                                                   header->producer_epoch, topic_name, index);
+                if (verified != kafka_error::none) co_return append_outcome(verified);
+                producers = partitions.producers(topic_name, index);
+                if (producers != nullptr &&
+                    !producers->verification_holds(header->producer_id, *guard)) {
+                    co_return append_outcome(kafka_error::invalid_txn_state);
+                }
+            }
+        }
         if (idempotent) {
             auto checked = check_producer(*header, partitions.producers(topic_name, index), log);
             if (checked.error != kafka_error::none) co_return checked;
@@ -236,7 +259,7 @@ task<kafka::produce_response> handle_produce(shard_context&, const kafka::reques
         for (std::size_t p = 0; p < topic.partition_data.size(); ++p) {
             pending.add();
             reactor::current().spawn(produce_one(topic.name, header.api_version,
-                                                 topic.partition_data[p],
+                                                 request.transactional_id, topic.partition_data[p],
                                                  out.partition_responses[p], pending));
         }
     }

@@ -212,9 +212,24 @@ config_schema make_schema() {
         .add_ignored("socket.send.buffer.bytes", "the kernel's autotuned socket buffers are used")
         .add_ignored("socket.receive.buffer.bytes",
                      "the kernel's autotuned socket buffers are used")
-        .add_ignored("transaction.state.log.replication.factor", "transactions are not supported")
-        .add_ignored("transaction.state.log.min.isr", "transactions are not supported")
-        .add_ignored("transaction.state.log.num.partitions", "transactions are not supported")
+        .add_int64("transaction.state.log.num.partitions", 50, 1, 1000,
+                   "Partitions of __transaction_state (fixed once the topic exists).")
+        .add_int64("transaction.state.log.replication.factor", 1, 1, 32767,
+                   "Replication factor of __transaction_state.")
+        .add_ignored("transaction.state.log.min.isr", "a single-node broker has one replica")
+        .add_size("transaction.state.log.segment.bytes", 104857600, 1 << 20, int32_max,
+                  "segment.bytes of __transaction_state.")
+        .add_int64("transaction.max.timeout.ms", 900000, 1, int32_max,
+                   "Largest transaction timeout a producer may ask for.")
+        .add_int64("transactional.id.expiration.ms", 604800000, 1, int32_max,
+                   "How long a transactional id without transactions is kept.")
+        .add_int64("transaction.abort.timed.out.transaction.cleanup.interval.ms", 10000, 1,
+                   int32_max, "How often transactions past their timeout are aborted.")
+        .add_int64("transaction.remove.expired.transaction.cleanup.interval.ms", 3600000, 1,
+                   int32_max, "How often expired transactional ids are removed.")
+        .add_bool("transaction.partition.verification.enable", true,
+                  "Before a transactional batch opens a transaction on a partition, ask the "
+                  "coordinator whether the partition is in the producer's transaction.")
         .add_ignored("share.coordinator.state.topic.replication.factor",
                      "share groups are not supported")
         .add_ignored("share.coordinator.state.topic.min.isr", "share groups are not supported")
@@ -372,6 +387,22 @@ result<broker_settings, std::string> read_broker_settings(const config& values) 
     groups.group_initial_rebalance_delay_ms =
         values.get_int64("group.initial.rebalance.delay.ms");
     groups.group_max_size = values.get_int64("group.max.size");
+    auto& transactions = settings.transactions;
+    transactions.state_log_partitions =
+        static_cast<std::int32_t>(values.get_int64("transaction.state.log.num.partitions"));
+    transactions.state_log_replication_factor =
+        static_cast<std::int16_t>(values.get_int64("transaction.state.log.replication.factor"));
+    transactions.state_log_segment_bytes =
+        static_cast<std::uint64_t>(values.get_size("transaction.state.log.segment.bytes"));
+    transactions.max_timeout_ms = values.get_int64("transaction.max.timeout.ms");
+    transactions.transactional_id_expiration_ms =
+        values.get_int64("transactional.id.expiration.ms");
+    transactions.abort_timed_out_interval_ms =
+        values.get_int64("transaction.abort.timed.out.transaction.cleanup.interval.ms");
+    transactions.remove_expired_interval_ms =
+        values.get_int64("transaction.remove.expired.transaction.cleanup.interval.ms");
+    transactions.partition_verification =
+        values.get_bool("transaction.partition.verification.enable");
     auto& maintenance = settings.maintenance;
     maintenance.retention_check_interval_ms = values.get_int64("log.retention.check.interval.ms");
     maintenance.cleaner_enable = values.get_bool("log.cleaner.enable");

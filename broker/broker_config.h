@@ -53,6 +53,18 @@ struct group_settings {
     std::int64_t group_max_size = INT32_MAX;
 };
 
+// The transaction coordinators (Kafka's transaction.* keys and defaults).
+struct txn_settings {
+    std::int32_t state_log_partitions = 50;             // transaction.state.log.num.partitions
+    std::int16_t state_log_replication_factor = 1;      // transaction.state.log.replication.factor
+    std::uint64_t state_log_segment_bytes = 104857600;  // transaction.state.log.segment.bytes
+    std::int64_t max_timeout_ms = 900000;               // transaction.max.timeout.ms
+    std::int64_t transactional_id_expiration_ms = 604800000;
+    std::int64_t abort_timed_out_interval_ms = 10000;
+    std::int64_t remove_expired_interval_ms = 3600000;
+    bool partition_verification = true;  // transaction.partition.verification.enable
+};
+
 // The per-shard log maintenance (retention, interval flushes, compaction), by Kafka's names.
 struct log_maintenance_settings {
     std::int64_t retention_check_interval_ms = 300000;  // log.retention.check.interval.ms
@@ -99,6 +111,7 @@ struct broker_settings {
     std::uint64_t inline_write_bytes_max = 262144;  // laminar.log.write.inline.bytes.max
     std::string log_level;
     group_settings groups;
+    txn_settings transactions;
     log_maintenance_settings maintenance;
     // Topic keys the broker's log.* (and other synonym) keys set (topic_defaults_of).
     std::map<std::string, std::string> topic_defaults;

@@ -11,14 +11,15 @@
 
 #include <fmt/format.h>
 
+#include "broker/group_manager.h"
 #include "broker/kafka_handler.h"
 #include "broker/meta_properties.h"
-#include "broker/group_manager.h"
 #include "broker/metadata_controller.h"
-#include "broker/producer_ids.h"
 #include "broker/partition_manager.h"
+#include "broker/producer_ids.h"
 #include "broker/server.h"
 #include "broker/shard_context.h"
+#include "broker/txn_manager.h"
 #include "core/log.h"
 #include "core/memory.h"
 #include "core/runtime.h"
@@ -200,6 +201,7 @@ result<void, std::string> run_broker(const config& values, const broker_settings
     std::vector<shard_context> contexts(shard_count);
     std::vector<std::unique_ptr<partition_manager>> partitions;
     std::vector<std::unique_ptr<group_manager>> group_managers;
+    std::vector<std::unique_ptr<txn_manager>> txn_managers;
     const auto open_logs_max = open_logs_max_per_shard(settings.log_open_max, shard_count);
     for (unsigned shard = 0; shard < shard_count; ++shard) {
         partitions.push_back(std::make_unique<partition_manager>(
@@ -207,6 +209,8 @@ result<void, std::string> run_broker(const config& values, const broker_settings
         contexts[shard].partitions = partitions.back().get();
         group_managers.push_back(std::make_unique<group_manager>(settings.groups, shard));
         contexts[shard].groups = group_managers.back().get();
+        txn_managers.push_back(std::make_unique<txn_manager>(settings.transactions, shard));
+        contexts[shard].transactions = txn_managers.back().get();
         contexts[shard].shard_count = shard_count;
         contexts[shard].partition_shards = owners;
         contexts[shard].shard_id = shard;
@@ -243,6 +247,7 @@ result<void, std::string> run_broker(const config& values, const broker_settings
         co_await context.partitions->drop_removed(context.metadata);
         context.partitions->start_maintenance(settings.maintenance);
         context.groups->adopt(context);  // loads the group coordinators of this shard
+        context.transactions->adopt(context);  // and its transaction coordinators
         kafka_handler handler(context);
         server_options serving{
             .frame_bytes_max = settings.socket_request_bytes_max,
@@ -252,6 +257,7 @@ result<void, std::string> run_broker(const config& values, const broker_settings
             .mesh = settings.connections_follow_partitions && shard_count > 1 ? &mesh : nullptr,
             .connections_max_idle_ms = settings.connections_max_idle_ms};
         co_await serve((*listeners)[shard].get(), handler, serving, counters[shard]);
+        co_await context.transactions->stop();  // its markers may reach the groups
         co_await context.groups->stop();
         co_await context.partitions->close_all();
     };

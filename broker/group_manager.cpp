@@ -8,6 +8,7 @@
 #include "broker/kafka_errors.h"
 #include "broker/partition_access.h"
 #include "broker/partition_manager.h"
+#include "broker/partition_replay.h"
 #include "broker/shard_context.h"
 #include "core/log.h"
 #include "net/kafka/records.h"
@@ -17,8 +18,6 @@ namespace laminar::broker {
 
 namespace {
 
-// A load reads the partition in chunks of this many bytes (whole batches, at least one).
-constexpr std::uint64_t load_read_bytes = 1 << 20;
 // With nothing due, the timer still wakes this often (it costs nothing and bounds any drift).
 constexpr std::int64_t idle_timer_ms = 60'000;
 
@@ -29,13 +28,8 @@ std::int32_t clamp_to_int32(std::int64_t value) {
 // A transaction marker in __consumer_offsets settles the offsets its producer's transaction
 // wrote; other control records change nothing.
 void load_marker(groups::group_coordinator& machine, const kafka::parsed_batch& batch) {
-    if (batch.records.size() != 1 || !batch.records[0].key) return;
-    auto key = kafka::parse_control_record_key(*batch.records[0].key);
-    if (!key) return;
-    if (key->type == kafka::control_record_type::commit) {
-        machine.load_txn_marker(batch.header.producer_id, true);
-    } else if (key->type == kafka::control_record_type::abort) {
-        machine.load_txn_marker(batch.header.producer_id, false);
+    if (auto marker = kafka::transaction_marker_of(batch.records)) {
+        machine.load_txn_marker(batch.header.producer_id, marker->commit);
     }
 }
 
@@ -64,15 +58,6 @@ groups::coordinator_config coordinator_config_of(const group_settings& settings)
     config.offset_metadata_max_bytes = clamp_to_int32(settings.offset_metadata_max_bytes);
     config.offsets_retention_check_interval_ms = settings.offsets_retention_check_interval_ms;
     return config;
-}
-
-void group_manager::waiter::complete(std::optional<groups::response> value) {
-    reply = std::move(value);
-    done = true;
-    if (resume) {
-        reactor::current().schedule(resume);
-        resume = {};
-    }
 }
 
 group_manager::group_manager(const group_settings& settings, unsigned shard_id)
@@ -211,64 +196,28 @@ task<void> group_manager::load(slot& target) {
     }
     auto* log = *opened;
     std::uint64_t records = 0;
-    std::int64_t offset = log->log_start_offset();
-    std::vector<std::byte> buffer;
-    bool failed = false;
-    while (!_stopping && offset < log->log_end_offset()) {
-        auto read = co_await log->read(offset, load_read_bytes);
-        if (!read || read->range.length == 0) {
-            failed = !read;
-            break;
-        }
-        buffer.resize(read->range.length);
-        std::size_t filled = 0;
-        while (filled < buffer.size()) {
-            auto got = co_await io::read(read->range.fd,
-                                         std::span<std::byte>(buffer).subspan(filled),
-                                         read->range.position + filled);
-            if (!got || *got == 0) break;
-            filled += *got;
-        }
-        if (filled < buffer.size()) {
-            failed = true;
-            break;
-        }
-        std::span<const std::byte> rest(buffer);
-        const auto before = offset;
-        while (!rest.empty()) {
-            auto parsed = kafka::parse_record_batch(rest);
-            if (!parsed) {
-                failed = true;
-                break;
-            }
-            const auto& header = parsed->header;
-            rest = rest.subspan(header.total_bytes());
-            if (header.last_offset() < offset) continue;
+    auto& machine = *target.machine;
+    auto replayed = co_await replay_partition(
+        *log, _stopping, [&](const kafka::parsed_batch& batch, std::int64_t from) {
+            const auto& header = batch.header;
             if (header.is_control()) {
-                load_marker(*target.machine, *parsed);
-            } else {
-                const std::int64_t producer_id =
-                    header.is_transactional() ? header.producer_id : -1;
-                for (const auto& record : parsed->records) {
-                    if (header.base_offset + record.offset_delta < offset) continue;
-                    if (!record.key) continue;
-                    std::optional<std::span<const std::byte>> value;
-                    if (record.value) value = std::span<const std::byte>(*record.value);
-                    target.machine->load_record(*record.key, value, producer_id);
-                    ++records;
-                }
+                load_marker(machine, batch);
+                return;
             }
-            offset = header.last_offset() + 1;
-        }
-        if (failed || offset == before) {
-            failed = true;
-            break;
-        }
-    }
-    if (failed) {
-        LAMINAR_LOG_ERROR("{}-{}: replay stopped at offset {} (unreadable batch); groups load "
-                          "from what was read",
-                          offsets_topic_name, target.partition, offset);
+            const std::int64_t producer_id = header.is_transactional() ? header.producer_id : -1;
+            for (const auto& record : batch.records) {
+                if (header.base_offset + record.offset_delta < from || !record.key) continue;
+                std::optional<std::span<const std::byte>> value;
+                if (record.value) value = std::span<const std::byte>(*record.value);
+                machine.load_record(*record.key, value, producer_id);
+                ++records;
+            }
+        });
+    if (replayed.failed) {
+        LAMINAR_LOG_ERROR(
+            "{}-{}: replay stopped at offset {} (unreadable batch); groups load "
+            "from what was read",
+            offsets_topic_name, target.partition, replayed.next_offset);
     }
     target.log = log;
     target.machine->load_complete(now_ms());

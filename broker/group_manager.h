@@ -20,6 +20,7 @@
 #include "broker/broker_config.h"
 #include "broker/group_coordinator.h"
 #include "core/reactor.h"
+#include "core/reply_slot.h"
 #include "core/task.h"
 #include "core/wait_group.h"
 #include "ctl/metadata_image.h"
@@ -89,16 +90,7 @@ public:
     static std::int64_t now_ms() noexcept;
 
 private:
-    struct waiter {
-        std::optional<groups::response> reply;
-        bool done = false;
-        std::coroutine_handle<> resume;
-
-        bool await_ready() const noexcept { return done; }
-        void await_suspend(std::coroutine_handle<> handle) noexcept { resume = handle; }
-        void await_resume() const noexcept {}
-        void complete(std::optional<groups::response> value);
-    };
+    using waiter = reply_slot<groups::response>;
 
     struct slot {
         std::int32_t partition = 0;
@@ -135,9 +127,9 @@ task<std::optional<Response>> group_manager::call(std::int32_t partition, Invoke
     target->waiting.emplace(id, &pending);
     invoke(*target->machine, id, now_ms());
     pump(*target);
-    co_await pending;
-    if (!pending.reply) co_return std::nullopt;
-    auto* reply = std::get_if<Response>(&*pending.reply);
+    auto& answer = co_await pending;
+    if (!answer) co_return std::nullopt;
+    auto* reply = std::get_if<Response>(&*answer);
     if (reply == nullptr) co_return std::nullopt;
     co_return std::move(*reply);
 }

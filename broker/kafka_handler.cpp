@@ -13,6 +13,7 @@
 #include "broker/api_replica_admin.h"
 #include "broker/api_security.h"
 #include "broker/api_topics.h"
+#include "broker/api_transactions.h"
 #include "broker/kafka_response.h"
 #include "broker/partition_manager.h"
 #include "broker/txn_markers.h"
@@ -83,7 +84,13 @@ bool broker_handles(std::int16_t key) noexcept {
     case api_key::alter_partition_reassignments:
     case api_key::list_partition_reassignments:
     case api_key::describe_producers:
-    case api_key::write_txn_markers: return true;
+    case api_key::add_partitions_to_txn:
+    case api_key::add_offsets_to_txn:
+    case api_key::end_txn:
+    case api_key::write_txn_markers:
+    case api_key::txn_offset_commit:
+    case api_key::describe_transactions:
+    case api_key::list_transactions: return true;
     default:
         return false;
     }
@@ -405,6 +412,34 @@ task<status> kafka_handler::dispatch(connection_info& connection,
         co_return co_await answer<kafka::describe_producers_request>(
             header, body, response,
             [&](auto& request) { return handle_describe_producers(request); });
+    case api_key::add_partitions_to_txn:
+        co_return co_await answer<kafka::add_partitions_to_txn_request>(
+            header, body, response, [&](auto& request) {
+                return handle_add_partitions_to_txn(context, header, std::move(request));
+            });
+    case api_key::add_offsets_to_txn:
+        co_return co_await answer<kafka::add_offsets_to_txn_request>(
+            header, body, response, [&](auto& request) {
+                return handle_add_offsets_to_txn(context, header, std::move(request));
+            });
+    case api_key::end_txn:
+        co_return co_await answer<kafka::end_txn_request>(
+            header, body, response,
+            [&](auto& request) { return handle_end_txn(context, header, std::move(request)); });
+    case api_key::txn_offset_commit:
+        co_return co_await answer<kafka::txn_offset_commit_request>(
+            header, body, response, [&](auto& request) {
+                return handle_txn_offset_commit(context, header, std::move(request));
+            });
+    case api_key::describe_transactions:
+        co_return co_await answer<kafka::describe_transactions_request>(
+            header, body, response, [&](auto& request) {
+                return handle_describe_transactions(context, std::move(request));
+            });
+    case api_key::list_transactions:
+        co_return co_await answer<kafka::list_transactions_request>(
+            header, body, response,
+            [&](auto& request) { return handle_list_transactions(context, std::move(request)); });
     case api_key::write_txn_markers:
         co_return co_await answer<kafka::write_txn_markers_request>(
             header, body, response,

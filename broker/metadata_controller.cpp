@@ -5,6 +5,7 @@
 #include "broker/partition_manager.h"
 #include "broker/server.h"
 #include "broker/shard_context.h"
+#include "broker/txn_manager.h"
 #include "core/cross_shard.h"
 #include "core/log.h"
 
@@ -79,6 +80,7 @@ task<ctl::command_result<void>> metadata_controller::commit(
                 here.groups->adopt(here);
                 if (!removed.empty()) here.groups->topics_deleted(removed);
             }
+            if (here.transactions != nullptr) here.transactions->adopt(here);
         });
     }
     co_return ctl::command_result<void>{};

@@ -204,6 +204,7 @@ void producer_state_table::take_marker_epochs(producer_entry& entry, std::int16_
         entry.head = 0;
     }
     entry.coordinator_epoch = std::max(entry.coordinator_epoch, coordinator_epoch);
+    entry.last_marker_at = ++_marker_clock;
 }
 
 marker_verdict producer_state_table::check_marker(std::int64_t producer_id,
@@ -232,6 +233,21 @@ void producer_state_table::marker_appended(std::int64_t producer_id, std::int16_
     if (commit) return;
     const std::int64_t stable = _open_txns.empty() ? offset + 1 : _open_txns.begin()->first;
     _aborted.push_back({producer_id, first, offset, stable});
+}
+
+std::optional<std::uint64_t> producer_state_table::txn_verification_needed(
+    std::int64_t producer_id, std::int16_t producer_epoch) const {
+    auto found = _producers.find(producer_id);
+    if (found != _producers.end() && found->second.txn_first_offset >= 0 &&
+        found->second.epoch == producer_epoch) {
+        return std::nullopt;
+    }
+    return _marker_clock;
+}
+
+bool producer_state_table::verification_holds(std::int64_t producer_id, std::uint64_t guard) const {
+    auto found = _producers.find(producer_id);
+    return found == _producers.end() || found->second.last_marker_at <= guard;
 }
 
 std::int64_t producer_state_table::last_stable_offset(std::int64_t high_watermark) const noexcept {
@@ -299,16 +315,10 @@ constexpr std::size_t control_batch_bytes_max = 4096;
 void replay_control(producer_state_table& table, std::span<const std::byte> batch,
                     const record_batch_header& header) {
     auto records = kafka::parse_records(batch, header, control_batch_bytes_max);
-    if (!records || records->size() != 1 || !(*records)[0].key || !(*records)[0].value) return;
-    auto key = kafka::parse_control_record_key(*(*records)[0].key);
-    if (!key || (key->type != kafka::control_record_type::abort &&
-                 key->type != kafka::control_record_type::commit)) {
-        return;
-    }
-    auto marker = kafka::parse_end_transaction_marker(*(*records)[0].value);
+    if (!records) return;
+    auto marker = kafka::transaction_marker_of(*records);
     if (!marker) return;
-    table.replay_marker(header, key->type == kafka::control_record_type::commit,
-                        marker->coordinator_epoch);
+    table.replay_marker(header, marker->commit, marker->coordinator_epoch);
 }
 
 }  // namespace

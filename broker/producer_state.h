@@ -38,6 +38,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -130,6 +131,17 @@ public:
                         batch.base_offset, batch.max_timestamp);
     }
 
+    // Transaction verification (Kafka's transaction.partition.verification.enable, KIP-890
+    // part 1): a transactional batch that would open a transaction here is appended only once
+    // its coordinator confirmed the partition is in the producer's ongoing transaction.
+    // nullopt: the batch continues the producer's open transaction, nothing to verify. Else a
+    // guard to pass to verification_holds() after the verification: false when a marker of the
+    // producer arrived meanwhile (the transaction the coordinator confirmed may have ended, and
+    // the batch would open a hanging one).
+    std::optional<std::uint64_t> txn_verification_needed(std::int64_t producer_id,
+                                                         std::int16_t producer_epoch) const;
+    bool verification_holds(std::int64_t producer_id, std::uint64_t guard) const;
+
     // The LSO for a partition whose high watermark is `high_watermark`.
     std::int64_t last_stable_offset(std::int64_t high_watermark) const noexcept;
     // The aborted transactions a read of [from, to) must know of: those with a batch there.
@@ -163,6 +175,7 @@ private:
         // The last marker's timestamp while no batch came after it (Kafka's lastTimestamp
         // follows markers too), else -1.
         std::int64_t marker_timestamp = -1;
+        std::uint64_t last_marker_at = 0;  // _marker_clock when its last marker came
         std::array<batch_sequences, producer_batches_retained> batches{};  // ring, oldest first
         std::size_t count = 0;
         std::size_t head = 0;  // index of the oldest
@@ -183,6 +196,7 @@ private:
 
     std::size_t _producers_max;
     std::uint64_t _clock = 0;
+    std::uint64_t _marker_clock = 0;  // counts markers (checked or replayed)
     std::unordered_map<std::int64_t, producer_entry> _producers;
     // Open transactions by first offset (a producer has at most one).
     std::multimap<std::int64_t, std::int64_t> _open_txns;

@@ -23,6 +23,7 @@ class group_manager;
 class metadata_controller;
 class partition_manager;
 class producer_id_allocator;
+class txn_manager;
 
 // The shard that runs the (single-voter, --dev) controller.
 inline constexpr unsigned controller_shard = 0;
@@ -42,6 +43,7 @@ struct shard_context {
     producer_id_allocator* producer_ids = nullptr; // on controller_shard only
     partition_manager* partitions = nullptr;       // the logs this shard owns
     group_manager* groups = nullptr;               // the group coordinators this shard hosts
+    txn_manager* transactions = nullptr;           // the transaction coordinators it hosts
     fetch_waiters waiters;                         // fetches parked on this shard
     std::unique_ptr<fetch_session_cache> fetch_sessions;  // made by the first fetch
     topic_settings_cache topic_settings;           // resolved settings, per metadata change

@@ -104,8 +104,24 @@ bool with_messages(std::int16_t key, F&& fn) {
     case api_key::describe_producers:
         fn(describe_producers_request{}, describe_producers_response{});
         return true;
+    case api_key::add_partitions_to_txn:
+        fn(add_partitions_to_txn_request{}, add_partitions_to_txn_response{});
+        return true;
+    case api_key::add_offsets_to_txn:
+        fn(add_offsets_to_txn_request{}, add_offsets_to_txn_response{});
+        return true;
+    case api_key::end_txn: fn(end_txn_request{}, end_txn_response{}); return true;
     case api_key::write_txn_markers:
         fn(write_txn_markers_request{}, write_txn_markers_response{});
+        return true;
+    case api_key::txn_offset_commit:
+        fn(txn_offset_commit_request{}, txn_offset_commit_response{});
+        return true;
+    case api_key::describe_transactions:
+        fn(describe_transactions_request{}, describe_transactions_response{});
+        return true;
+    case api_key::list_transactions:
+        fn(list_transactions_request{}, list_transactions_response{});
         return true;
     default: return false;
     }

@@ -171,6 +171,18 @@ codec_result<end_transaction_marker> parse_end_transaction_marker(
     return end_transaction_marker{*version, *epoch};
 }
 
+std::optional<transaction_marker> transaction_marker_of(std::span<const record> records) {
+    if (records.size() != 1 || !records[0].key || !records[0].value) return std::nullopt;
+    auto key = parse_control_record_key(*records[0].key);
+    if (!key ||
+        (key->type != control_record_type::abort && key->type != control_record_type::commit)) {
+        return std::nullopt;
+    }
+    auto value = parse_end_transaction_marker(*records[0].value);
+    if (!value) return std::nullopt;
+    return transaction_marker{key->type == control_record_type::commit, value->coordinator_epoch};
+}
+
 record make_transaction_marker(control_record_type type, std::int32_t coordinator_epoch) {
     record marker;
     bytes key;

@@ -82,6 +82,13 @@ struct end_transaction_marker {
 codec_result<control_record_key> parse_control_record_key(std::span<const std::byte> key);
 codec_result<end_transaction_marker> parse_end_transaction_marker(
     std::span<const std::byte> value);
+// The transaction marker a control batch's records are: its one record is a COMMIT or ABORT
+// with a readable value. nullopt for any other control batch.
+struct transaction_marker {
+    bool commit = false;
+    std::int32_t coordinator_epoch = 0;
+};
+std::optional<transaction_marker> transaction_marker_of(std::span<const record> records);
 // The record of a transaction marker (commit or abort), for a control batch.
 record make_transaction_marker(control_record_type type, std::int32_t coordinator_epoch);
 

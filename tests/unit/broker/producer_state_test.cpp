@@ -241,6 +241,33 @@ TEST(producer_state_txn, a_batch_in_flight_holds_the_lso_at_the_log_end_it_found
     EXPECT_EQ(table.last_stable_offset(25), 25);
 }
 
+TEST(producer_state_txn, only_a_batch_opening_a_transaction_needs_verification) {
+    producer_state_table table;
+    auto guard = table.txn_verification_needed(7, 0);  // unknown producer: it would open one
+    ASSERT_TRUE(guard.has_value());
+    EXPECT_TRUE(table.verification_holds(7, *guard));
+    ASSERT_EQ(produce_at(table, txn_batch(7, 0, 0), 0).verdict, sequence_verdict::append);
+    EXPECT_FALSE(table.txn_verification_needed(7, 0).has_value());  // continues its own
+    EXPECT_TRUE(table.txn_verification_needed(7, 1).has_value());   // a newer epoch opens anew
+    EXPECT_TRUE(table.txn_verification_needed(8, 0).has_value());
+    table.marker_appended(7, 0, 0, true, 1, 5000);
+    EXPECT_TRUE(table.txn_verification_needed(7, 0).has_value());  // closed: the next opens
+}
+
+TEST(producer_state_txn, a_marker_during_verification_voids_it) {
+    producer_state_table table;
+    ASSERT_EQ(produce_at(table, txn_batch(7, 0, 0), 0).verdict, sequence_verdict::append);
+    table.marker_appended(7, 0, 0, true, 1, 5000);
+    const auto guard = table.txn_verification_needed(7, 0);
+    ASSERT_TRUE(guard.has_value());
+    table.marker_appended(8, 0, 0, false, 2, 5000);  // another producer's marker: no matter
+    EXPECT_TRUE(table.verification_holds(7, *guard));
+    // The transaction the coordinator confirmed ended (a late batch of a zombie, say): the
+    // batch would open a transaction nobody ends.
+    ASSERT_EQ(table.check_marker(7, 0, 0), marker_verdict::append);
+    EXPECT_FALSE(table.verification_holds(7, *guard));
+}
+
 TEST(producer_state_txn, aborts_are_recorded_for_read_committed_reads) {
     producer_state_table table;
     ASSERT_EQ(produce_at(table, txn_batch(7, 0, 0), 0).verdict, sequence_verdict::append);
