@@ -144,7 +144,7 @@ task<kafka::init_producer_id_response> init_transactional_producer(
         machine.init_producer_id(id, input, fresh, now);
     };
     auto reply = co_await through_txn_coordinator(context, input.transactional_id, init);
-    response.error_code = error_for(reply.error, header.api_version >= 3);
+    response.error_code = error_for(reply.error, header.api_version >= 4);
     response.producer_id = reply.producer_id;
     response.producer_epoch = reply.producer_epoch;
     co_return response;

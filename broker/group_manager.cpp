@@ -1,6 +1,5 @@
 #include "broker/group_manager.h"
 
-#include <chrono>
 #include <random>
 #include <utility>
 
@@ -17,9 +16,6 @@
 namespace laminar::broker {
 
 namespace {
-
-// With nothing due, the timer still wakes this often (it costs nothing and bounds any drift).
-constexpr std::int64_t idle_timer_ms = 60'000;
 
 std::int32_t clamp_to_int32(std::int64_t value) {
     return static_cast<std::int32_t>(std::clamp<std::int64_t>(value, INT32_MIN, INT32_MAX));
@@ -61,54 +57,20 @@ groups::coordinator_config coordinator_config_of(const group_settings& settings)
 }
 
 group_manager::group_manager(const group_settings& settings, unsigned shard_id)
-    : _config(coordinator_config_of(settings)), _shard_id(shard_id) {}
+    : coordinator_host(shard_id), _config(coordinator_config_of(settings)) {}
 
-group_manager::~group_manager() = default;
-
-std::int64_t group_manager::now_ms() noexcept {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-group_manager::slot* group_manager::find(std::int32_t partition) noexcept {
-    auto found = _slots.find(partition);
-    return found == _slots.end() ? nullptr : found->second.get();
-}
-
-void group_manager::adopt(shard_context& context) {
-    if (_stopping) return;
-    const auto* topic = context.metadata.find_topic(std::string(offsets_topic_name));
-    if (topic == nullptr) return;
-    for (const auto& partition : topic->partitions) {
-        const auto index = partition.partition;
-        if (owner_shard(topic->topic_id, index, context.partition_shards) != _shard_id) continue;
-        if (_slots.contains(index)) continue;
-        auto made = std::make_unique<slot>();
-        made->partition = index;
-        // Member ids carry randomness: seeded per partition and start, never reused.
-        const std::uint64_t seed = std::random_device{}() ^
-                                   (static_cast<std::uint64_t>(now_ms()) << 16) ^
-                                   static_cast<std::uint64_t>(index);
-        made->machine = std::make_unique<groups::group_coordinator>(_config, seed);
-        auto& target = *made;
-        _slots.emplace(index, std::move(made));
-        _tasks.add();
-        reactor::current().spawn(load(target));
-    }
-}
-
-task<void> group_manager::wait_loaded(std::int32_t partition) {
-    slot* target = find(partition);
-    if (target == nullptr || !target->loading || _stopping) co_return;
-    waiter pending;
-    target->load_waiters.push_back(&pending);
-    co_await pending;
+std::unique_ptr<groups::group_coordinator> group_manager::make_machine(
+    const ctl::partition_state& partition) {
+    // Member ids carry randomness: seeded per partition and start, never reused.
+    const std::uint64_t seed = std::random_device{}() ^
+                               (static_cast<std::uint64_t>(now_ms()) << 16) ^
+                               static_cast<std::uint64_t>(partition.partition);
+    return std::make_unique<groups::group_coordinator>(_config, seed);
 }
 
 void group_manager::topics_deleted(const std::vector<std::string>& topics) {
-    if (_stopping) return;
-    for (auto& [partition, target] : _slots) {
+    if (stopping()) return;
+    for (auto& [partition, target] : slots()) {
         if (!target->machine->loaded()) continue;
         target->machine->topics_deleted(topics, now_ms());
         pump(*target);
@@ -117,22 +79,13 @@ void group_manager::topics_deleted(const std::vector<std::string>& topics) {
 
 void group_manager::pump(slot& target) {
     for (auto& effect : target.machine->take_effects()) {
-        if (auto* reply = std::get_if<groups::reply_effect>(&effect)) {
-            auto waiting = target.waiting.find(reply->id);
-            if (waiting == target.waiting.end()) continue;  // its caller is gone (stopping)
-            auto* pending = waiting->second;
-            target.waiting.erase(waiting);
-            pending->complete(std::move(reply->body));
+        if (auto* answer = std::get_if<groups::reply_effect>(&effect)) {
+            reply(target, answer->id, std::move(answer->body));
         } else {
-            auto& persist = std::get<groups::persist_effect>(effect);
-            _tasks.add();
-            reactor::current().spawn(append(target, std::move(persist)));
+            spawn_tracked(append(target, std::get<groups::persist_effect>(std::move(effect))));
         }
     }
-    const auto next = target.machine->next_deadline();
-    if (target.timer_wake != nullptr && next && (!target.armed || *next < *target.armed)) {
-        target.timer_wake->cancel();  // the timer re-reads the deadline
-    }
+    rearm(target);
 }
 
 task<void> group_manager::append(slot& target, groups::persist_effect persist) {
@@ -178,96 +131,24 @@ task<void> group_manager::append(slot& target, groups::persist_effect persist) {
     }
     target.machine->persisted(token, error, now_ms());
     pump(target);
-    _tasks.done();
+    tracked_done();
 }
 
-task<void> group_manager::load(slot& target) {
-    auto& here = shard_context::current();
-    const auto started = std::chrono::steady_clock::now();
-    std::string topic(offsets_topic_name);
-    auto opened = co_await here.partitions->get(here.metadata, topic, target.partition);
-    if (!opened) {
-        LAMINAR_LOG_ERROR("{}-{}: cannot open the partition; its groups stay unavailable",
-                          offsets_topic_name, target.partition);
-        target.loading = false;
-        for (auto* pending : std::exchange(target.load_waiters, {})) pending->complete(std::nullopt);
-        _tasks.done();
-        co_return;
+void group_manager::replay(groups::group_coordinator& machine, const kafka::parsed_batch& batch,
+                           std::int64_t from, std::uint64_t& records) {
+    const auto& header = batch.header;
+    if (header.is_control()) {
+        load_marker(machine, batch);
+        return;
     }
-    auto* log = *opened;
-    std::uint64_t records = 0;
-    auto& machine = *target.machine;
-    auto replayed = co_await replay_partition(
-        *log, _stopping, [&](const kafka::parsed_batch& batch, std::int64_t from) {
-            const auto& header = batch.header;
-            if (header.is_control()) {
-                load_marker(machine, batch);
-                return;
-            }
-            const std::int64_t producer_id = header.is_transactional() ? header.producer_id : -1;
-            for (const auto& record : batch.records) {
-                if (header.base_offset + record.offset_delta < from || !record.key) continue;
-                std::optional<std::span<const std::byte>> value;
-                if (record.value) value = std::span<const std::byte>(*record.value);
-                machine.load_record(*record.key, value, producer_id);
-                ++records;
-            }
-        });
-    if (replayed.failed) {
-        LAMINAR_LOG_ERROR(
-            "{}-{}: replay stopped at offset {} (unreadable batch); groups load "
-            "from what was read",
-            offsets_topic_name, target.partition, replayed.next_offset);
+    const std::int64_t producer_id = header.is_transactional() ? header.producer_id : -1;
+    for (const auto& record : batch.records) {
+        if (header.base_offset + record.offset_delta < from || !record.key) continue;
+        std::optional<std::span<const std::byte>> value;
+        if (record.value) value = std::span<const std::byte>(*record.value);
+        machine.load_record(*record.key, value, producer_id);
+        ++records;
     }
-    target.log = log;
-    target.machine->load_complete(now_ms());
-    target.loading = false;
-    for (auto* pending : std::exchange(target.load_waiters, {})) pending->complete(std::nullopt);
-    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - started);
-    LAMINAR_LOG_DEBUG("{}-{}: loaded {} records, {} groups in {} ms", offsets_topic_name,
-                      target.partition, records, target.machine->group_count(), took.count());
-    pump(target);
-    if (!_stopping) {
-        _tasks.add();
-        reactor::current().spawn(run_timer(target));
-    }
-    _tasks.done();
-}
-
-task<void> group_manager::run_timer(slot& target) {
-    while (!_stopping) {
-        const auto now = now_ms();
-        const auto next = target.machine->next_deadline();
-        const auto until = next ? *next : now + idle_timer_ms;
-        target.armed = until;
-        if (until > now) {
-            cancel_token wake;
-            reactor::current().cancel_on_stop(wake);
-            target.timer_wake = &wake;
-            (void)co_await io::sleep_for(std::chrono::milliseconds(until - now)).with_cancel(wake);
-            target.timer_wake = nullptr;
-        }
-        target.armed.reset();
-        if (_stopping || reactor::current().stopping()) break;
-        target.machine->advance(now_ms());
-        pump(target);
-    }
-    _tasks.done();
-}
-
-task<void> group_manager::stop() {
-    _stopping = true;
-    for (auto& [partition, target] : _slots) {
-        if (target->timer_wake != nullptr) target->timer_wake->cancel();
-        for (auto* pending : std::exchange(target->load_waiters, {})) {
-            pending->complete(std::nullopt);
-        }
-        auto waiting = std::move(target->waiting);
-        target->waiting.clear();
-        for (auto& [id, pending] : waiting) pending->complete(std::nullopt);
-    }
-    co_await _tasks.wait();
 }
 
 }  // namespace laminar::broker

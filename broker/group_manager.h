@@ -1,8 +1,7 @@
 // The driver of the group coordinators a shard hosts: one groups::group_coordinator (a pure state
-// machine) per partition of __consumer_offsets this shard owns. It feeds the machines requests
-// with the wall clock, carries out their effects (replies to waiting requests, appends of
-// records to the partition), arms one timer per machine for its next deadline, and loads each
-// machine by replaying its partition when the shard starts or the topic appears.
+// machine) per partition of __consumer_offsets this shard owns (coordinator_host.h has what it
+// shares with txn_manager: requests, replies, timers, the load). Its effects are replies to
+// waiting requests and appends of records to the partition.
 //
 // Effects are carried out in the order the machine emits them: appends of one partition start in
 // that order (spawned tasks start in spawn order and append before any other suspension), so
@@ -18,12 +17,11 @@
 #include <vector>
 
 #include "broker/broker_config.h"
+#include "broker/coordinator_host.h"
 #include "broker/group_coordinator.h"
-#include "core/reactor.h"
-#include "core/reply_slot.h"
 #include "core/task.h"
-#include "core/wait_group.h"
 #include "ctl/metadata_image.h"
+#include "net/kafka/records.h"
 
 namespace laminar::storage {
 class partition_log;
@@ -47,102 +45,42 @@ std::optional<group_location> locate_group(const shard_context& context,
 
 groups::coordinator_config coordinator_config_of(const group_settings& settings);
 
-class group_manager {
+class group_manager
+    : public coordinator_host<group_manager, groups::group_coordinator, groups::response> {
 public:
-    group_manager(const group_settings& settings, unsigned shard_id);
-    ~group_manager();
-    group_manager(const group_manager&) = delete;
-    group_manager& operator=(const group_manager&) = delete;
+    static constexpr std::string_view topic_name = offsets_topic_name;
 
-    // Starts a coordinator (and its load) for every partition of __consumer_offsets this shard
-    // owns and has none for yet. Called at start and when the metadata changes.
-    void adopt(shard_context& context);
+    group_manager(const group_settings& settings, unsigned shard_id);
 
     // Runs `invoke(machine, request_id, now_ms)` on the coordinator of `partition` and waits for
-    // the reply it eventually emits. nullopt: this shard hosts no coordinator for the partition,
-    // or the broker is stopping (the caller answers NOT_COORDINATOR).
+    // its reply of type Response. nullopt: this shard hosts no coordinator for the partition, or
+    // the broker is stopping (the caller answers NOT_COORDINATOR).
     template <typename Response, typename Invoke>
     task<std::optional<Response>> call(std::int32_t partition, Invoke invoke);
-
-    // Runs `work(machine, now_ms)` for a request answered at once, then carries out the effects
-    // it left. nullopt when this shard hosts no coordinator for the partition.
-    template <typename Work>
-    auto with_coordinator(std::int32_t partition, const Work& work)
-        -> std::optional<decltype(work(std::declval<groups::group_coordinator&>(),
-                                       std::int64_t{}))>;
-
-    // Completes once the coordinator of `partition` has replayed its partition (at once when it
-    // has, or when this shard hosts no coordinator for it, or the broker is stopping).
-    task<void> wait_loaded(std::int32_t partition);
 
     // Topics deleted from the cluster: every coordinator drops their committed offsets.
     void topics_deleted(const std::vector<std::string>& topics);
 
-    // Every coordinator of this shard, for ListGroups.
-    template <typename Visit>
-    void for_each(Visit visit) const {
-        for (const auto& [partition, slot] : _slots) visit(partition, *slot->machine);
-    }
-
-    // Stops timers, answers waiting requests with nullopt and waits for appends in flight.
-    task<void> stop();
-
-    static std::int64_t now_ms() noexcept;
-
 private:
-    using waiter = reply_slot<groups::response>;
+    friend class coordinator_host<group_manager, groups::group_coordinator, groups::response>;
 
-    struct slot {
-        std::int32_t partition = 0;
-        std::unique_ptr<groups::group_coordinator> machine;
-        storage::partition_log* log = nullptr;  // set once loaded
-        std::map<groups::request_id, waiter*> waiting;
-        std::optional<std::int64_t> armed;  // the deadline the timer sleeps towards
-        cancel_token* timer_wake = nullptr;
-        bool loading = true;
-        std::vector<waiter*> load_waiters;  // wait_loaded() callers
-    };
-
-    slot* find(std::int32_t partition) noexcept;
+    std::unique_ptr<groups::group_coordinator> make_machine(const ctl::partition_state& partition);
+    void replay(groups::group_coordinator& machine, const kafka::parsed_batch& batch,
+                std::int64_t from, std::uint64_t& records);
     // Carries out the effects the machine has queued and re-arms its timer if needed.
     void pump(slot& target);
-    task<void> load(slot& target);
-    task<void> run_timer(slot& target);
     task<void> append(slot& target, groups::persist_effect persist);
 
     groups::coordinator_config _config;
-    unsigned _shard_id;
-    std::uint64_t _next_id = 0;
-    bool _stopping = false;
-    std::map<std::int32_t, std::unique_ptr<slot>> _slots;
-    wait_group _tasks;
 };
 
 template <typename Response, typename Invoke>
 task<std::optional<Response>> group_manager::call(std::int32_t partition, Invoke invoke) {
-    slot* target = find(partition);
-    if (target == nullptr || _stopping) co_return std::nullopt;
-    waiter pending;
-    const auto id = ++_next_id;
-    target->waiting.emplace(id, &pending);
-    invoke(*target->machine, id, now_ms());
-    pump(*target);
-    auto& answer = co_await pending;
+    auto answer = co_await call_machine(partition, std::move(invoke));
     if (!answer) co_return std::nullopt;
     auto* reply = std::get_if<Response>(&*answer);
     if (reply == nullptr) co_return std::nullopt;
     co_return std::move(*reply);
-}
-
-template <typename Work>
-auto group_manager::with_coordinator(std::int32_t partition, const Work& work)
-    -> std::optional<decltype(work(std::declval<groups::group_coordinator&>(),
-                                   std::int64_t{}))> {
-    slot* target = find(partition);
-    if (target == nullptr || _stopping) return std::nullopt;
-    auto outcome = work(*target->machine, now_ms());
-    pump(*target);
-    return outcome;
 }
 
 }  // namespace laminar::broker

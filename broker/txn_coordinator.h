@@ -179,7 +179,7 @@ private:
 };
 
 // Kafka's PRODUCER_FENCED for clients too old to know it: AddPartitionsToTxn, AddOffsetsToTxn
-// and EndTxn before v2, InitProducerId before v3, TxnOffsetCommit before v3 get
+// and EndTxn before v2, InitProducerId before v4, TxnOffsetCommit before v3 get
 // INVALID_PRODUCER_EPOCH instead.
 kafka_error for_version(kafka_error error, bool knows_producer_fenced) noexcept;
 

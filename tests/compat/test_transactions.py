@@ -365,6 +365,33 @@ def test_committed_transaction_and_its_coordinator_state_survive_a_restart():
         second.stop()
 
 
+def test_acknowledged_commit_survives_kill_9_and_its_markers_are_written_after():
+    """EndTxn is answered once PrepareCommit is in __transaction_state; the markers come after.
+    A broker killed right after the answer finishes the commit when it starts again: the
+    coordinator's load resumes the markers, and read_committed readers see the transaction."""
+    topic, transactional_id = "txn.kill", "txn-kill"
+    first = Broker(BROKER_ARGS)
+    directory, port = first.directory, first.port
+    try:
+        create(first.bootstrap, topic, 3)
+        producer = transactional_producer(first.bootstrap, transactional_id)
+        producer.begin_transaction()
+        produce(producer, topic, [f"v-{i}" for i in range(6)], partitions=3)
+        producer.commit_transaction(TIMEOUT_S)
+    finally:
+        first.process.kill()
+        first.process.wait(timeout=30)
+    del producer
+    second = Broker(BROKER_ARGS, directory=directory, port=port)
+    try:
+        done = settled_state(second.bootstrap, transactional_id, "CompleteCommit")
+        assert done.topics == []
+        assert read(second.bootstrap, topic, "read_committed", 6, partitions=3) == {
+            p: [(0, f"v-{p}"), (1, f"v-{p + 3}")] for p in range(3)}
+    finally:
+        second.stop()
+
+
 def test_open_transaction_survives_a_restart_until_the_next_producer_aborts_it():
     topic, transactional_id = "txn.restart-open", "txn-restart-open"
     first = Broker(BROKER_ARGS)
