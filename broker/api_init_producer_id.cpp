@@ -20,12 +20,8 @@ task<kafka::init_producer_id_response> handle_init_producer_id(
     if (request.transactional_id) {
         co_return co_await init_transactional_producer(context, header, request);
     }
-    auto allocate = []() -> task<storage::result<std::int64_t>> {
-        co_return co_await shard_context::current().producer_ids->next();
-    };
-    auto allocated = co_await submit_to(controller_shard, allocate);
+    auto allocated = co_await reserve_producer_id();
     if (!allocated) {
-        LAMINAR_LOG_ERROR("cannot reserve producer ids: {}", storage::to_string(allocated.error()));
         response.error_code = code(kafka_error::coordinator_not_available);  // retriable
         co_return response;
     }

@@ -124,12 +124,8 @@ task<kafka::init_producer_id_response> init_transactional_producer(
     kafka::init_producer_id_response response;
     // An unused id, which the coordinator takes when the transactional id is new or its epochs
     // are exhausted (ids are plentiful: the rest of the time it stays unused).
-    auto allocate = []() -> task<storage::result<std::int64_t>> {
-        co_return co_await shard_context::current().producer_ids->next();
-    };
-    auto allocated = co_await submit_to(controller_shard, allocate);
+    auto allocated = co_await reserve_producer_id();
     if (!allocated) {
-        LAMINAR_LOG_ERROR("cannot reserve producer ids: {}", storage::to_string(allocated.error()));
         response.error_code = code(kafka_error::coordinator_not_available);  // retriable
         co_return response;
     }

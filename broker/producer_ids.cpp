@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <limits>
 
+#include "broker/shard_context.h"
+#include "core/cross_shard.h"
 #include "core/log.h"
 #include "storage/checkpoint.h"
 
@@ -42,6 +44,18 @@ task<storage::result<std::int64_t>> producer_id_allocator::next() {
         }
     }
     co_return _next++;
+}
+
+task<std::optional<std::int64_t>> reserve_producer_id() {
+    auto allocate = []() -> task<storage::result<std::int64_t>> {
+        co_return co_await shard_context::current().producer_ids->next();
+    };
+    auto allocated = co_await submit_to(controller_shard, allocate);
+    if (!allocated) {
+        LAMINAR_LOG_ERROR("cannot reserve producer ids: {}", storage::to_string(allocated.error()));
+        co_return std::nullopt;
+    }
+    co_return *allocated;
 }
 
 }  // namespace laminar::broker

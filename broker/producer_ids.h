@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/async_mutex.h"
@@ -43,5 +44,9 @@ private:
     std::int64_t _block_end = 0;  // first id not reserved
     async_mutex _reserving;
 };
+
+// A new producer id from the controller shard's allocator, asked from any shard; nullopt (logged)
+// when no id could be reserved (InitProducerId answers COORDINATOR_NOT_AVAILABLE, retriable).
+task<std::optional<std::int64_t>> reserve_producer_id();
 
 }  // namespace laminar::broker

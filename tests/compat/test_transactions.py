@@ -163,7 +163,7 @@ def test_committed_transaction_is_read_in_order(broker):
     assert read(broker.bootstrap, topic, "read_committed", 10, partitions=2) == expected
 
 
-def test_aborted_transaction_is_skipped_by_read_committed_only(broker):
+def test_aborted_transaction_is_hidden_from_read_committed_only(broker):
     topic = "txn.abort"
     create(broker.bootstrap, topic, 1)
     producer = transactional_producer(broker.bootstrap, "txn-abort")
