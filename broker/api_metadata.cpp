@@ -22,10 +22,6 @@ constexpr std::int32_t topic_operations_all =
 constexpr std::int32_t cluster_operations_all =
     (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12);
 
-bool is_internal_topic(std::string_view name) {
-    return name == "__consumer_offsets" || name == "__transaction_state";
-}
-
 kafka::metadata_response_topic describe_topic(const ctl::topic_state& topic,
                                               const ctl::metadata_image& image,
                                               bool with_operations) {
@@ -74,6 +70,10 @@ task<ctl::command_result<ctl::uuid>> auto_create(std::string name) {
 }
 
 }  // namespace
+
+bool is_internal_topic(std::string_view name) {
+    return name == "__consumer_offsets" || name == "__transaction_state";
+}
 
 kafka::api_versions_response unsupported_api_versions() {
     kafka::api_versions_response response = handle_api_versions({}, {});

@@ -4,6 +4,8 @@
 // @locality owning shard.
 #pragma once
 
+#include <string_view>
+
 #include "broker/shard_context.h"
 #include "core/task.h"
 #include "net/kafka/api_versions.h"
@@ -11,6 +13,10 @@
 #include "net/kafka/metadata.h"
 
 namespace laminar::broker {
+
+// Kafka's internal topics (Topic.isInternal): __consumer_offsets and __transaction_state. Clients
+// may read them but not produce to them or delete their records.
+bool is_internal_topic(std::string_view name);
 
 kafka::api_versions_response handle_api_versions(const kafka::request_header& header,
                                                  const kafka::api_versions_request& request);

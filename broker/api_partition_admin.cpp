@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "broker/api_metadata.h"
 #include "broker/offset_answers.h"
 #include "broker/partition_access.h"
 #include "broker/topic_config.h"
@@ -39,6 +40,12 @@ task<void> delete_one(const std::string& topic_name, const kafka::delete_records
     const auto* topic = find_partition(topic_name, wanted.partition_index);
     if (topic == nullptr) {
         answer.error_code = code(kafka_error::unknown_topic_or_partition);
+        pending.done();
+        co_return;
+    }
+    if (is_internal_topic(topic_name)) {
+        // Kafka: "Cannot delete records of internal topic".
+        answer.error_code = code(kafka_error::invalid_topic_exception);
         pending.done();
         co_return;
     }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "broker/api_metadata.h"
 #include "broker/api_transactions.h"
 #include "broker/batch_checks.h"
 #include "broker/partition_access.h"
@@ -110,10 +111,22 @@ kafka_error check_batch_contents(const std::string& topic_name, std::int32_t ind
     return check_batch_records(batch, create_time, &check, message);
 }
 
+// Kafka's RequestUtils.hasTransactionalRecords: a partition's batch says it is transactional.
+bool has_transactional_records(const kafka::produce_request& request) {
+    for (const auto& topic : request.topic_data) {
+        for (const auto& partition : topic.partition_data) {
+            if (!partition.records) continue;
+            const auto header = read_record_batch_header(*partition.records);
+            if (header && header->is_transactional()) return true;
+        }
+    }
+    return false;
+}
+
 // Fills `answer` for one partition. Copies what it needs from the shard's metadata before its
 // first suspension: the image may be replaced by a metadata change while it waits.
 task<void> produce_one(const std::string& topic_name, std::int16_t version,
-                       const std::optional<std::string>& transactional_id,
+                       const std::optional<std::string>& transactional_id, bool internal_allowed,
                        kafka::produce_request_partition& data,
                        kafka::produce_response_partition& answer, wait_group& pending) {
     answer.index = data.index;
@@ -129,14 +142,26 @@ task<void> produce_one(const std::string& topic_name, std::int16_t version,
     // A reference into the shard's cache: used only before the first suspension below.
     const topic_settings& settings = context.topic_settings.of(context.metadata, *topic);
     std::string message;
-    auto invalid = check_produced_batch(data.records, version, settings.max_message_bytes,
-                                        message);
+    kafka_error invalid = kafka_error::none;
+    if (!internal_allowed && is_internal_topic(topic_name)) {
+        message = "Cannot append to internal topic " + topic_name;
+        invalid = kafka_error::invalid_topic_exception;
+    }
+    if (invalid == kafka_error::none) {
+        invalid = check_produced_batch(data.records, version, settings.max_message_bytes, message);
+    }
     if (invalid == kafka_error::none) {
         invalid = check_batch_contents(topic_name, data.index, settings, *data.records,
                                        answer.record_errors, message);
     }
     if (invalid == kafka_error::none) {
         invalid = apply_compression_type(settings, *data.records, message);
+    }
+    if (invalid == kafka_error::none &&
+        static_cast<std::int64_t>(data.records->size()) > settings.segment_bytes) {
+        // Kafka's RecordBatchTooLargeException: a batch must fit in one segment.
+        message = "The record batch is larger than the topic's segment.bytes";
+        invalid = kafka_error::record_list_too_large;
     }
     if (invalid != kafka_error::none) {
         answer.error_code = code(invalid);
@@ -158,11 +183,7 @@ task<void> produce_one(const std::string& topic_name, std::int16_t version,
         auto& partitions = *shard_context::current().partitions;
         const auto header = read_record_batch_header(batch);  // validated by check_produced_batch
         const bool idempotent = header->producer_id >= 0;
-        if (header->is_transactional()) {
-            // Kafka answers transactional records without a transactional id so.
-            if (!transactional_id) {
-                co_return append_outcome(kafka_error::transactional_id_authorization_failed);
-            }
+        if (header->is_transactional() && transactional_id) {
             auto* producers = partitions.producers(topic_name, index);
             std::optional<std::uint64_t> guard;
             if (verify && producers != nullptr) {
@@ -235,19 +256,29 @@ task<void> produce_one(const std::string& topic_name, std::int16_t version,
 task<kafka::produce_response> handle_produce(shard_context&, const kafka::request_header& header,
                                              kafka::produce_request& request) {
     kafka::produce_response response;
-    if (request.acks != 0 && request.acks != 1 && request.acks != -1) {
+    // Refused whole, as Kafka does: transactional records without a transactional id (checked
+    // first), and acks it does not know.
+    kafka_error refused = kafka_error::none;
+    if (!request.transactional_id && has_transactional_records(request)) {
+        refused = kafka_error::transactional_id_authorization_failed;
+    } else if (request.acks != 0 && request.acks != 1 && request.acks != -1) {
+        refused = kafka_error::invalid_required_acks;
+    }
+    if (refused != kafka_error::none) {
         for (const auto& topic : request.topic_data) {
             auto& out = response.responses.emplace_back();
             out.name = topic.name;
             for (const auto& partition : topic.partition_data) {
                 auto& answer = out.partition_responses.emplace_back();
                 answer.index = partition.index;
-                answer.error_code = code(kafka_error::invalid_required_acks);
+                answer.error_code = code(refused);
                 answer.base_offset = -1;
             }
         }
         co_return response;
     }
+    // Kafka lets only its own admin tools append to internal topics.
+    const bool internal_allowed = header.client_id == "__admin_client";
     // Fan out: every partition appends concurrently on its owner; gather before answering.
     wait_group pending;
     response.responses.resize(request.topic_data.size());
@@ -258,9 +289,9 @@ task<kafka::produce_response> handle_produce(shard_context&, const kafka::reques
         out.partition_responses.resize(topic.partition_data.size());
         for (std::size_t p = 0; p < topic.partition_data.size(); ++p) {
             pending.add();
-            reactor::current().spawn(produce_one(topic.name, header.api_version,
-                                                 request.transactional_id, topic.partition_data[p],
-                                                 out.partition_responses[p], pending));
+            reactor::current().spawn(produce_one(
+                topic.name, header.api_version, request.transactional_id, internal_allowed,
+                topic.partition_data[p], out.partition_responses[p], pending));
         }
     }
     co_await pending.wait();

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "broker/api_groups.h"
+#include "broker/api_metadata.h"
 #include "broker/group_manager.h"
 #include "broker/kafka_errors.h"
 #include "broker/producer_ids.h"
@@ -53,32 +54,39 @@ struct txn_identity {
     std::int16_t producer_epoch = -1;
 };
 
-// One transaction's AddPartitionsToTxn, as Kafka's KafkaApis answers it: partitions of topics
-// that do not exist are UNKNOWN_TOPIC_OR_PARTITION and then the others OPERATION_NOT_ATTEMPTED
-// (nothing is added); else every partition gets the coordinator's answer. verify_only (v4)
-// asks whether each partition is in the ongoing transaction.
+// One transaction's AddPartitionsToTxn, as Kafka's KafkaApis answers it: a client's request
+// (v0-v3) may not add internal topics (TOPIC_AUTHORIZATION_FAILED: Kafka leaves them out of
+// what it authorizes); partitions of topics that do not exist are UNKNOWN_TOPIC_OR_PARTITION;
+// with either, the others are OPERATION_NOT_ATTEMPTED (nothing is added). Else every partition
+// gets the coordinator's answer. verify_only (v4) asks whether each partition is in the ongoing
+// transaction.
 task<std::vector<kafka::add_partitions_to_txn_topic_result>> add_partitions(
     shard_context& context, const txn_identity& who,
     const std::vector<kafka::add_partitions_to_txn_topic>& topics, bool verify_only,
-    bool knows_producer_fenced) {
+    bool knows_producer_fenced, bool refuse_internal) {
     std::vector<kafka::add_partitions_to_txn_topic_result> results;
     std::vector<txn::topic_partition> wanted;
-    bool unknown = false;
+    bool refused = false;
     for (const auto& topic : topics) {
         const auto* state = context.metadata.find_topic(topic.name);
+        const bool internal = refuse_internal && is_internal_topic(topic.name);
         auto& result = results.emplace_back();
         result.name = topic.name;
         for (const auto partition : topic.partitions) {
             const bool exists = state != nullptr && partition >= 0 &&
                                 static_cast<std::size_t>(partition) < state->partitions.size();
-            unknown = unknown || !exists;
-            result.results_by_partition.push_back(
-                {partition, code(exists ? kafka_error::operation_not_attempted
-                                        : kafka_error::unknown_topic_or_partition)});
+            kafka_error error = kafka_error::operation_not_attempted;
+            if (internal) {
+                error = kafka_error::topic_authorization_failed;
+            } else if (!exists) {
+                error = kafka_error::unknown_topic_or_partition;
+            }
+            refused = refused || error != kafka_error::operation_not_attempted;
+            result.results_by_partition.push_back({partition, code(error)});
             wanted.push_back({topic.name, partition});
         }
     }
-    if (unknown || wanted.empty()) co_return results;
+    if (refused || wanted.empty()) co_return results;
     std::vector<kafka_error> errors;
     if (verify_only) {
         auto verify = [&who, &wanted](txn::txn_coordinator& machine, std::int64_t) {
@@ -175,7 +183,7 @@ task<kafka::add_partitions_to_txn_response> handle_add_partitions_to_txn(
         txn_identity who{request.v3_and_below_transactional_id, request.v3_and_below_producer_id,
                          request.v3_and_below_producer_epoch};
         response.results_by_topic_v3_and_below = co_await add_partitions(
-            context, who, request.v3_and_below_topics, false, knows_producer_fenced);
+            context, who, request.v3_and_below_topics, false, knows_producer_fenced, true);
         co_return response;
     }
     for (const auto& transaction : request.transactions) {
@@ -184,7 +192,7 @@ task<kafka::add_partitions_to_txn_response> handle_add_partitions_to_txn(
         kafka::add_partitions_to_txn_result result;
         result.transactional_id = transaction.transactional_id;
         result.topic_results = co_await add_partitions(context, who, transaction.topics,
-                                                       transaction.verify_only, true);
+                                                       transaction.verify_only, true, false);
         response.results_by_transaction.push_back(std::move(result));
     }
     co_return response;
@@ -283,14 +291,14 @@ task<kafka::list_transactions_response> handle_list_transactions(
         }
     }
     // Filters that name no known state match nothing (Kafka's shouldInclude).
-    if (!request.state_filters.empty() && states.empty()) co_return response;
+    const bool match_none = !request.state_filters.empty() && states.empty();
     struct gathered {
         bool loading = false;
         std::vector<txn::txn_description> transactions;
     };
     const auto& producer_ids = request.producer_id_filters;
     for (unsigned shard = 0; shard < context.shard_count; ++shard) {
-        auto gather = [states, producer_ids]() -> task<gathered> {
+        auto gather = [states, producer_ids, match_none]() -> task<gathered> {
             gathered merged;
             shard_context::current().transactions->for_each(
                 [&](std::int32_t, const txn::txn_coordinator& machine) {
@@ -298,6 +306,7 @@ task<kafka::list_transactions_response> handle_list_transactions(
                         merged.loading = true;
                         return;
                     }
+                    if (match_none) return;
                     for (auto& txn : machine.list(states, producer_ids)) {
                         merged.transactions.push_back(std::move(txn));
                     }
@@ -310,6 +319,11 @@ task<kafka::list_transactions_response> handle_list_transactions(
             response.transaction_states.push_back(
                 {txn.transactional_id, txn.producer_id, std::string(txn::state_name(txn.state))});
         }
+    }
+    if (response.error_code != 0) {
+        // Kafka answers a coordinator still loading with the error alone.
+        response.transaction_states.clear();
+        response.unknown_state_filters.clear();
     }
     co_return response;
 }

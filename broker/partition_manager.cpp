@@ -128,6 +128,7 @@ void partition_manager::watch(const std::string& topic, std::int32_t partition,
 void partition_manager::appended(const std::string& topic, std::int32_t partition) {
     auto found = _logs.find({topic, partition});
     if (found == _logs.end()) return;
+    maybe_snapshot(found->second);
     auto& watchers = found->second.watchers;
     for (unsigned target = 0; target < watchers.size(); ++target) {
         if (!watchers[target]) continue;
@@ -140,6 +141,48 @@ void partition_manager::appended(const std::string& topic, std::int32_t partitio
         auto& wake = *_wakes[target];
         if (wake.in_flight.exchange(true)) continue;  // one already on its way
         reactor::current().send_message(target, wake);
+    }
+}
+
+namespace {
+
+task<void> write_snapshot_in_background(std::string dir, producer_snapshot snapshot,
+                                        wait_group& writes) {
+    if (auto written = co_await write_producer_snapshot(dir, snapshot); !written) {
+        // The next roll or the close writes another; a restart replays more meanwhile.
+        LAMINAR_LOG_WARN("{}: producer snapshot at {} not written: {}", dir, snapshot.offset,
+                         storage::to_string(written.error()));
+    }
+    writes.done();
+}
+
+}  // namespace
+
+void partition_manager::maybe_snapshot(open_log& entry) {
+    if (!entry.producers || !entry.log || !entry.producers->settled() || entry.log->failed()) {
+        return;
+    }
+    const storage::partition_log& log = *entry.log;
+    // A restart replays from the snapshot (or the log start): past the active segment's start,
+    // it would read a whole sealed segment or more.
+    if (log.active_segment().base_offset() <=
+        std::max(entry.snapshot_offset, log.log_start_offset())) {
+        return;
+    }
+    entry.snapshot_offset = log.log_end_offset();
+    _snapshot_writes.add();
+    reactor::current().spawn(write_snapshot_in_background(
+        log.dir(), entry.producers->snapshot(entry.snapshot_offset), _snapshot_writes));
+}
+
+task<void> partition_manager::snapshot_at_close(const storage::partition_log& log,
+                                                const producer_state_table* producers) {
+    if (producers == nullptr || !producers->settled() || log.failed()) co_return;
+    const auto offset = log.log_end_offset();
+    if (auto written = co_await write_producer_snapshot(log.dir(), producers->snapshot(offset));
+        !written) {
+        LAMINAR_LOG_WARN("{}: producer snapshot at {} not written: {}", log.dir(), offset,
+                         storage::to_string(written.error()));
     }
 }
 
@@ -269,6 +312,7 @@ task<bool> partition_manager::close_for_room(const async_mutex* held) {
         std::optional<async_mutex::guard> guard;
         if (&stripe != held) guard.emplace(co_await stripe.lock());  // free: no suspension
         auto log = std::move(entry.log);
+        auto producers = std::move(entry.producers);
         if (std::find(entry.watchers.begin(), entry.watchers.end(), true) !=
             entry.watchers.end()) {
             _parked[found->first] = parked_watchers{entry.topic_id, std::move(entry.watchers)};
@@ -278,6 +322,8 @@ task<bool> partition_manager::close_for_room(const async_mutex* held) {
         if (auto closed = co_await log->close(); !closed) {
             LAMINAR_LOG_WARN("closing {} to stay under laminar.log.open.max: {}", log->dir(),
                              storage::to_string(closed.error()));
+        } else {
+            co_await snapshot_at_close(*log, producers.get());
         }
         co_return true;
     }
@@ -318,16 +364,22 @@ task<result<partition_manager::open_log*, partition_errc>> partition_manager::op
         }
     }
     auto producers = std::make_unique<producer_state_table>();
-    if (auto rebuilt = co_await rebuild_producer_state(**opened, *producers); !rebuilt) {
+    auto rebuilt = co_await rebuild_producer_state(**opened, *producers);
+    if (!rebuilt) {
         LAMINAR_LOG_ERROR("cannot read the producers of {}-{}: {}", topic.name, partition,
                           storage::to_string(rebuilt.error()));
         co_return fail(partition_errc::storage_failed);
     }
     const partition_key key{topic.name, partition};
     _recency.push_front(key);
-    auto& entry = _logs[key] = open_log{
-        topic.topic_id, std::shared_ptr<storage::partition_log>(std::move(*opened)), {},
-        std::move(producers), _recency.begin(), false};
+    auto& entry = _logs[key] = open_log{topic.topic_id,
+                                        std::shared_ptr<storage::partition_log>(std::move(*opened)),
+                                        {},
+                                        std::move(producers),
+                                        _recency.begin(),
+                                        false,
+                                        *rebuilt};
+    maybe_snapshot(entry);  // the replay read sealed segments: spare the next open that
     if (_config_changes != config_changes && _config_image != nullptr) {
         reconfigure_one(key, entry, *_config_image);  // a config changed while it opened
     }
@@ -429,6 +481,8 @@ task<void> partition_manager::close_entries(std::vector<open_log*>& entries, std
         if (auto closed = co_await entry.log->close(); !closed) {
             LAMINAR_LOG_WARN("closing {}: {}", entry.log->dir(),
                              storage::to_string(closed.error()));
+        } else {
+            co_await snapshot_at_close(*entry.log, entry.producers.get());
         }
     }
     closing.done();
@@ -451,6 +505,7 @@ task<void> partition_manager::close_all() {
         reactor::current().spawn(close_entries(entries, next, closing));
     }
     co_await closing.wait();
+    co_await _snapshot_writes.wait();
     _logs.clear();
     _recency.clear();
     _parked.clear();

@@ -134,6 +134,7 @@ private:
         std::unique_ptr<producer_state_table> producers;
         std::list<partition_key>::iterator recency;  // its place in _recency
         bool pinned = false;
+        std::int64_t snapshot_offset = -1;  // of its newest producer snapshot (-1: none)
     };
     // Watchers of a log the cap closed, given back when it reopens (a parked fetch must still
     // hear of the next append).
@@ -148,6 +149,12 @@ private:
     task<result<open_log*, partition_errc>> open(const ctl::topic_state& topic,
                                                  std::int32_t partition);
     void touch(open_log& entry) noexcept;
+    // Writes a producer snapshot in the background when the log's active segment is newer than
+    // its last one and no producer's append is in flight (producer_state.h).
+    void maybe_snapshot(open_log& entry);
+    // At a close: a snapshot at the log end offset, so that the reopen replays nothing.
+    static task<void> snapshot_at_close(const storage::partition_log& log,
+                                        const producer_state_table* producers);
     void reconfigure_one(const partition_key& key, open_log& entry,
                          const ctl::metadata_image& image);
     // Under the cap: closes least recently used idle logs until one more may open (the opens in
@@ -190,6 +197,7 @@ private:
     std::uint64_t _logs_closed_for_room = 0;
     std::vector<std::unique_ptr<wake_message>> _wakes;  // by target shard
     std::unique_ptr<log_maintenance> _maintenance;
+    wait_group _snapshot_writes;  // background producer snapshots (maybe_snapshot)
 };
 
 }  // namespace laminar::broker

@@ -1,12 +1,21 @@
 #include "broker/producer_state.h"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <limits>
 #include <vector>
 
 #include "core/assert.h"
+#include "core/log.h"
 #include "core/reactor.h"
 #include "net/kafka/records.h"
+#include "storage/checkpoint.h"
+#include "storage/file_ops.h"
+#include "storage/segment.h"
 
 namespace laminar::broker {
 
@@ -133,6 +142,7 @@ sequence_check producer_state_table::check_and_record(const record_batch_header&
     }
     auto& entry = entry_for(batch.producer_id);
     record(entry, batch, -1);
+    ++_in_flight;
     if (batch.is_transactional() && entry.txn_first_offset < 0) {
         open_txn(batch.producer_id, entry, log_end_offset, true, batch.base_sequence);
     }
@@ -141,6 +151,7 @@ sequence_check producer_state_table::check_and_record(const record_batch_header&
 
 void producer_state_table::appended(const record_batch_header& batch, std::int64_t base_offset,
                                     std::int64_t log_append_time_ms) {
+    if (_in_flight > 0) --_in_flight;
     auto found = _producers.find(batch.producer_id);
     if (found == _producers.end() || found->second.epoch != batch.producer_epoch) return;
     producer_entry& entry = found->second;
@@ -160,6 +171,7 @@ void producer_state_table::appended(const record_batch_header& batch, std::int64
 }
 
 void producer_state_table::append_failed(const record_batch_header& batch) {
+    if (_in_flight > 0) --_in_flight;
     auto found = _producers.find(batch.producer_id);
     if (found == _producers.end()) return;
     producer_entry& entry = found->second;
@@ -218,7 +230,12 @@ marker_verdict producer_state_table::check_marker(std::int64_t producer_id,
         }
     }
     take_marker_epochs(entry_for(producer_id), producer_epoch, coordinator_epoch);
+    ++_in_flight;
     return marker_verdict::append;
+}
+
+void producer_state_table::marker_settled() noexcept {
+    if (_in_flight > 0) --_in_flight;
 }
 
 void producer_state_table::marker_appended(std::int64_t producer_id, std::int16_t producer_epoch,
@@ -299,6 +316,54 @@ std::vector<producer_summary> producer_state_table::active_producers() const {
     return listed;
 }
 
+producer_snapshot producer_state_table::snapshot(std::int64_t offset) const {
+    producer_snapshot out;
+    out.offset = offset;
+    out.producers.reserve(_producers.size());
+    for (const auto& [producer_id, entry] : _producers) {
+        snapshot_producer producer{producer_id,
+                                   entry.epoch,
+                                   entry.coordinator_epoch,
+                                   entry.txn_first_in_flight ? -1 : entry.txn_first_offset,
+                                   entry.marker_timestamp,
+                                   {}};
+        for (std::size_t index = 0; index < entry.count; ++index) {
+            const auto& batch = entry.batches[(entry.head + index) % entry.batches.size()];
+            if (batch.base_offset < 0 || batch.base_offset >= offset) continue;  // in flight
+            producer.batches.push_back({batch.first_sequence, batch.last_sequence,
+                                        batch.base_offset, batch.max_timestamp});
+        }
+        out.producers.push_back(std::move(producer));
+    }
+    std::sort(out.producers.begin(), out.producers.end(),
+              [](const auto& a, const auto& b) { return a.producer_id < b.producer_id; });
+    for (const auto& txn : _aborted) {
+        if (txn.last_offset < offset) out.aborted.push_back(txn);
+    }
+    return out;
+}
+
+void producer_state_table::restore(const producer_snapshot& snapshot) {
+    _producers.clear();
+    _open_txns.clear();
+    _in_flight = 0;
+    for (const auto& producer : snapshot.producers) {
+        auto& entry = _producers[producer.producer_id];
+        entry.epoch = producer.epoch;
+        entry.coordinator_epoch = producer.coordinator_epoch;
+        entry.marker_timestamp = producer.marker_timestamp;
+        for (const auto& batch : producer.batches) {
+            entry.push({batch.first_sequence, batch.last_sequence, batch.base_offset,
+                        batch.max_timestamp});
+        }
+        entry.last_used = ++_clock;
+        if (producer.txn_first_offset >= 0) {
+            open_txn(producer.producer_id, entry, producer.txn_first_offset, false, 0);
+        }
+    }
+    _aborted = snapshot.aborted;
+}
+
 std::pair<std::int16_t, std::int32_t> producer_state_table::last_of(
     std::int64_t producer_id) const {
     auto found = _producers.find(producer_id);
@@ -321,14 +386,12 @@ void replay_control(producer_state_table& table, std::span<const std::byte> batc
     table.replay_marker(header, marker->commit, marker->coordinator_epoch);
 }
 
-}  // namespace
-
-// Walks the batch headers of the active segment in 64 KiB reads. The log was recovered (or
-// closed cleanly) when it opened, so the segment holds whole valid batches up to its size.
-task<storage::status> rebuild_producer_state(const storage::partition_log& log,
-                                             producer_state_table& table) {
-    const storage::segment& active = log.active_segment();
-    const std::uint64_t end = active.size_bytes();
+// Walks the batch headers of `segment` in 64 KiB reads and replays those with an offset at or
+// above `from`. The log was recovered (or closed cleanly) when it opened, so the segment holds
+// whole valid batches up to its size.
+task<storage::status> replay_segment(const storage::segment& segment, std::int64_t from,
+                                     producer_state_table& table) {
+    const std::uint64_t end = segment.size_bytes();
     std::vector<std::byte> chunk(rebuild_chunk_bytes);
     std::uint64_t position = 0;
     while (position + record_batch_layout::header_bytes <= end) {
@@ -336,7 +399,7 @@ task<storage::status> rebuild_producer_state(const storage::partition_log& log,
         std::size_t filled = 0;
         while (filled < wanted) {
             auto target = std::span(chunk).subspan(filled, wanted - filled);
-            auto got = co_await io::read(active.fd(), target, position + filled);
+            auto got = co_await io::read(segment.fd(), target, position + filled);
             if (!got) co_return fail(storage::errc_from_core(got.error()));
             if (*got == 0) co_return fail(storage::errc::corrupt_log);
             filled += *got;
@@ -347,7 +410,9 @@ task<storage::status> rebuild_producer_state(const storage::partition_log& log,
             if (!header || header->total_bytes() < record_batch_layout::header_bytes) {
                 co_return fail(storage::errc::corrupt_log);
             }
-            if (!header->is_control()) {
+            if (header->base_offset + header->last_offset_delta < from) {
+                // Below the snapshot: already in the table.
+            } else if (!header->is_control()) {
                 table.replay(*header);
             } else if (inside + header->total_bytes() <= filled) {
                 replay_control(table, std::span(chunk).subspan(inside, header->total_bytes()),
@@ -360,6 +425,103 @@ task<storage::status> rebuild_producer_state(const storage::partition_log& log,
         position += inside;  // may be past the chunk: the next header is read from there
     }
     co_return storage::status{};
+}
+
+std::string snapshot_path(const std::string& dir, std::int64_t offset) {
+    return dir + "/" + storage::segment_file_name(offset, producer_snapshot_suffix);
+}
+
+// The offsets of the snapshots in `dir`, ascending.
+std::vector<std::int64_t> list_snapshots(const std::string& dir) {
+    std::vector<std::int64_t> offsets;
+    DIR* handle = ::opendir(dir.c_str());
+    if (handle == nullptr) return offsets;
+    while (const dirent* entry = ::readdir(handle)) {
+        if (auto offset =
+                storage::parse_segment_file_name(entry->d_name, producer_snapshot_suffix)) {
+            offsets.push_back(*offset);
+        }
+    }
+    ::closedir(handle);
+    std::sort(offsets.begin(), offsets.end());
+    return offsets;
+}
+
+// A file whole; nullopt when it cannot be read or is larger than any snapshot we write.
+task<std::optional<std::vector<std::byte>>> read_snapshot_file(const std::string& path) {
+    constexpr std::uint64_t snapshot_bytes_max = 1ull << 30;
+    auto fd = co_await storage::open_existing_file(path, O_RDONLY);
+    if (!fd || !*fd) co_return std::nullopt;
+    struct stat status {};
+    if (::fstat((*fd)->get(), &status) != 0 || status.st_size < 0 ||
+        static_cast<std::uint64_t>(status.st_size) > snapshot_bytes_max) {
+        co_return std::nullopt;
+    }
+    std::vector<std::byte> bytes(static_cast<std::size_t>(status.st_size));
+    std::size_t filled = 0;
+    while (filled < bytes.size()) {
+        auto got = co_await io::read((*fd)->get(), std::span(bytes).subspan(filled), filled);
+        if (!got || *got == 0) co_return std::nullopt;
+        filled += *got;
+    }
+    co_return bytes;
+}
+
+}  // namespace
+
+task<storage::status> write_producer_snapshot(const std::string& dir,
+                                              const producer_snapshot& snapshot) {
+    constexpr std::size_t snapshots_kept = 2;
+    const auto bytes = encode_producer_snapshot(snapshot);
+    const auto path = snapshot_path(dir, snapshot.offset);
+    const auto temporary = path + std::string(storage::checkpoint_temporary_suffix);
+    auto fd = co_await storage::open_file(temporary, O_WRONLY | O_CREAT | O_TRUNC);
+    if (!fd) co_return fail(fd.error());
+    if (auto written = co_await storage::write_fully(fd->get(), bytes, 0); !written) {
+        ::unlink(temporary.c_str());
+        co_return written;
+    }
+    if (::rename(temporary.c_str(), path.c_str()) != 0) {
+        const auto error = storage::errc_from_core(errc_from_errno(errno));
+        ::unlink(temporary.c_str());
+        co_return fail(error);
+    }
+    const auto listed = list_snapshots(dir);
+    for (std::size_t index = 0; index + snapshots_kept < listed.size(); ++index) {
+        ::unlink(snapshot_path(dir, listed[index]).c_str());
+    }
+    co_return storage::status{};
+}
+
+task<storage::result<std::int64_t>> rebuild_producer_state(const storage::partition_log& log,
+                                                           producer_state_table& table) {
+    const auto listed = list_snapshots(log.dir());
+    std::int64_t used = -1;
+    for (auto it = listed.rbegin(); it != listed.rend() && used < 0; ++it) {
+        const auto path = snapshot_path(log.dir(), *it);
+        if (*it > log.log_end_offset()) {
+            ::unlink(path.c_str());  // the log it describes was lost in a crash
+            continue;
+        }
+        const auto bytes = co_await read_snapshot_file(path);
+        const auto snapshot = bytes ? decode_producer_snapshot(*bytes) : std::nullopt;
+        if (!snapshot || snapshot->offset != *it) {
+            LAMINAR_LOG_WARN("{}: not a whole producer snapshot, removed", path);
+            ::unlink(path.c_str());
+            continue;
+        }
+        table.restore(*snapshot);
+        used = *it;
+    }
+    const std::int64_t from = std::max(used, log.log_start_offset());
+    for (const auto& segment : log.segments()) {
+        if (segment->next_offset() <= from) continue;
+        if (auto replayed = co_await replay_segment(*segment, from, table); !replayed) {
+            co_return fail(replayed.error());
+        }
+    }
+    table.forget_aborted_below(log.log_start_offset());
+    co_return used;
 }
 
 }  // namespace laminar::broker

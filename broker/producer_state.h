@@ -39,10 +39,13 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "broker/producer_snapshot.h"
 #include "core/record_batch.h"
 #include "core/task.h"
 #include "storage/partition_log.h"
@@ -65,15 +68,6 @@ enum class marker_verdict : std::uint8_t {
     append,              // write it
     invalid_epoch,       // INVALID_PRODUCER_EPOCH
     coordinator_fenced,  // TRANSACTION_COORDINATOR_FENCED
-};
-
-// A transaction aborted on this partition, as Kafka's transaction index keeps it (AbortedTxn).
-struct aborted_txn {
-    std::int64_t producer_id = -1;
-    std::int64_t first_offset = 0;
-    std::int64_t last_offset = 0;         // the ABORT marker
-    std::int64_t last_stable_offset = 0;  // the LSO once the marker was written
-    bool operator==(const aborted_txn&) const = default;
 };
 
 // A producer as DescribeProducers lists it.
@@ -150,6 +144,17 @@ public:
     void forget_aborted_below(std::int64_t log_start_offset);
     const std::vector<aborted_txn>& aborted() const noexcept { return _aborted; }
 
+    // Batches recorded by check_and_record and markers passed by check_marker whose appends
+    // have not settled (appended, append_failed, marker_settled). A snapshot is exact only while
+    // none is: then the table holds every producer batch and marker below the log end offset.
+    bool settled() const noexcept { return _in_flight == 0; }
+    // A marker passed by check_marker was written (after marker_appended) or failed.
+    void marker_settled() noexcept;
+    // The table as of `offset` (take it while settled(), at the log end offset), and the table
+    // rebuilt from one (replacing what it held).
+    producer_snapshot snapshot(std::int64_t offset) const;
+    void restore(const producer_snapshot& snapshot);
+
     std::size_t size() const noexcept { return _producers.size(); }
     // The producers with a batch in the log (not only in flight), by producer id, each with its
     // newest such batch; and those known only from a marker (last sequence and timestamp -1).
@@ -197,19 +202,35 @@ private:
     std::size_t _producers_max;
     std::uint64_t _clock = 0;
     std::uint64_t _marker_clock = 0;  // counts markers (checked or replayed)
+    std::size_t _in_flight = 0;
     std::unordered_map<std::int64_t, producer_entry> _producers;
     // Open transactions by first offset (a producer has at most one).
     std::multimap<std::int64_t, std::int64_t> _open_txns;
     std::vector<aborted_txn> _aborted;  // by last offset
 };
 
-// Replays the producer batches and transaction markers of the log's active segment into
-// `table`: what a partition remembers of its producers after a restart. Bounded to the active
-// segment (Kafka keeps producer snapshots instead); producers whose last batches are older become
-// unknown (rule 3), so a restart never refuses a well-behaved producer, it can only miss a
-// duplicate of a batch written before the last roll. Not yet carried across a restart: a
-// transaction opened before the active segment, and aborted transactions before it.
-task<storage::status> rebuild_producer_state(const storage::partition_log& log,
-                                             producer_state_table& table);
+// Producer snapshots: <offset>.snapshot files in the partition's directory (Kafka's names; our
+// format, producer_snapshot.h). One is written when a partition's active segment is newer than
+// its last snapshot (after a roll, once no append of a producer is in flight) and when the log
+// closes, so a restart replays only the log past the newest one. The newest two are kept.
+//
+// Faults tolerated: a snapshot is written to a temporary and renamed, without an fsync: a crash
+// may leave it missing, torn or empty, and the CRC (or the name's offset) rejects it; one above
+// the log end offset after recovery (its data was lost) is removed unread. Either way the open
+// falls back to the older snapshot, or to replaying the log from its start. Promises: a snapshot
+// that is used describes exactly the log below its offset.
+inline constexpr std::string_view producer_snapshot_suffix = ".snapshot";
+
+// Writes <dir>/<offset>.snapshot and removes all but the newest two snapshots.
+task<storage::status> write_producer_snapshot(const std::string& dir,
+                                              const producer_snapshot& snapshot);
+
+// What a partition remembers of its producers when it opens: the newest usable snapshot at or
+// below the log end offset, then the producer batches and transaction markers of the log from
+// there (from its start when there is none), header by header. Producers whose batches are
+// older than that become unknown (rule 3). Aborted transactions wholly below the log start
+// offset are forgotten. Gives the offset of the snapshot used, -1 for none.
+task<storage::result<std::int64_t>> rebuild_producer_state(const storage::partition_log& log,
+                                                           producer_state_table& table);
 
 }  // namespace laminar::broker

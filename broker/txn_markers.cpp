@@ -27,6 +27,7 @@ void settle(const std::string& topic, std::int32_t partition, const txn_marker& 
     if (auto* producers = here.partitions->producers(topic, partition)) {
         producers->marker_appended(marker.producer_id, marker.producer_epoch,
                                    marker.coordinator_epoch, marker.commit, offset, timestamp);
+        producers->marker_settled();
         producers->forget_aborted_below(log.log_start_offset());
     }
     here.partitions->appended(topic, partition);
@@ -73,7 +74,12 @@ task<kafka_error> write_txn_marker(const std::string& topic, std::int32_t partit
         storage::append_result written{.base_offset = -1};
         auto appended = co_await log.append(std::span<std::byte>(batch), &written);
         const std::int64_t offset = appended ? appended->base_offset : written.base_offset;
-        if (offset >= 0) settle(topic, partition, marker, offset, timestamp, log);
+        if (offset >= 0) {
+            settle(topic, partition, marker, offset, timestamp, log);
+        } else if (auto* settled =
+                       shard_context::current().partitions->producers(topic, partition)) {
+            settled->marker_settled();
+        }
         if (!appended) {
             LAMINAR_LOG_WARN("{}-{}: transaction marker of producer {} not written: {}", topic,
                              partition, marker.producer_id, to_string(appended.error()));

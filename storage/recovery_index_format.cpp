@@ -1,44 +1,13 @@
 // Faults and promises: see recovery_index.h.
 #include "storage/recovery_index_format.h"
 
+#include "core/byte_io.h"
 #include "core/crc32c.h"
 #include "core/endian.h"
 
 namespace laminar::storage {
 
 namespace {
-
-class byte_writer {
-public:
-    explicit byte_writer(std::vector<std::byte>& out) noexcept : _out(out) {}
-    template <typename T>
-    void put(T value) {
-        const std::size_t at = _out.size();
-        _out.resize(at + sizeof(T));
-        store_be(_out.data() + at, value);
-    }
-
-private:
-    std::vector<std::byte>& _out;
-};
-
-class byte_reader {
-public:
-    explicit byte_reader(std::span<const std::byte> in) noexcept : _in(in) {}
-    template <typename T>
-    bool get(T& value) noexcept {
-        if (_in.size() - _at < sizeof(T)) return false;
-        value = load_be<T>(_in.data() + _at);
-        _at += sizeof(T);
-        return true;
-    }
-    std::size_t at() const noexcept { return _at; }
-    std::size_t left() const noexcept { return _in.size() - _at; }
-
-private:
-    std::span<const std::byte> _in;
-    std::size_t _at = 0;
-};
 
 // The chunk's state fields, entries aside.
 struct chunk_state {

@@ -27,8 +27,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BROKER_ARGS = ["--set", "group.initial.rebalance.delay.ms=0"]
 TIMEOUT_S = 30
 TRANSACTIONAL_ID_NOT_FOUND = 105
+INVALID_TOPIC_EXCEPTION = 17
+TOPIC_AUTHORIZATION_FAILED = 29
 INVALID_TXN_STATE = 48
 TRANSACTIONAL_ID_AUTHORIZATION_FAILED = 53
+OPERATION_NOT_ATTEMPTED = 55
 # librdkafka folds PRODUCER_FENCED and INVALID_PRODUCER_EPOCH into the fatal _FENCED; produce()
 # raises _FATAL once a fatal error is set. Which one a fenced producer sees depends on timing.
 FENCED_CODES = {KafkaError._FENCED, KafkaError.PRODUCER_FENCED, KafkaError.INVALID_PRODUCER_EPOCH,
@@ -436,6 +439,65 @@ def test_open_transaction_survives_a_restart_until_the_next_producer_aborts_it()
         second.stop()
 
 
+def test_transactions_rolled_past_survive_kill_9():
+    """A partition remembers its aborted and open transactions across a kill -9 even when its
+    segments rolled past them: the restart starts from a producer snapshot written at the roll
+    (or replays every segment), not from the active segment alone."""
+    topic = "txn.rolled"
+    first = Broker(BROKER_ARGS)
+    directory, port = first.directory, first.port
+    filler = "x" * 900
+    try:
+        admin = AdminClient({"bootstrap.servers": first.bootstrap})
+        admin.create_topics([NewTopic(topic, 1, 1, config={"segment.bytes": "4096"})])[
+            topic].result(15)
+        aborting = transactional_producer(first.bootstrap, "txn-rolled-abort")
+        aborting.begin_transaction()
+        produce(aborting, topic, [f"aborted-{i}" for i in range(3)])
+        aborting.abort_transaction(TIMEOUT_S)
+        committing = transactional_producer(first.bootstrap, "txn-rolled-commit")
+        committing.begin_transaction()
+        produce(committing, topic, [f"committed-{i}" for i in range(3)])
+        committing.commit_transaction(TIMEOUT_S)
+        plain = Producer({"bootstrap.servers": first.bootstrap, "linger.ms": 0})
+        for i in range(12):  # one batch each (a batch must fit a segment): rolls several times
+            produce(plain, topic, [f"plain-{i}-{filler}"])
+        zombie = transactional_producer(first.bootstrap, "txn-rolled-open")
+        zombie.begin_transaction()
+        produce(zombie, topic, ["open-0"])
+        for i in range(12):  # rolls past it
+            produce(plain, topic, [f"late-{i}-{filler}"])
+        files = os.listdir(os.path.join(directory, "laminar-data", f"{topic}-0"))
+        assert len([name for name in files if name.endswith(".log")]) >= 3
+        assert any(name.endswith(".snapshot") for name in files)  # written at a roll
+    finally:
+        first.process.kill()
+        first.process.wait(timeout=30)
+    del aborting, committing, plain
+
+    second = Broker(BROKER_ARGS, directory=directory, port=port)
+    try:
+        # Aborted [0..2], ABORT at 3, committed [4..6], COMMIT at 7, plain [8..19], open at 20:
+        # read_committed stops at the open transaction's first offset.
+        committed = [(4 + i, f"committed-{i}") for i in range(3)]
+        plain = [(8 + i, f"plain-{i}-{filler}") for i in range(12)]
+        assert read(second.bootstrap, topic, "read_committed", 15, linger_s=1) == {
+            0: committed + plain}
+        everything = read(second.bootstrap, topic, "read_uncommitted", 31)[0]
+        assert len(everything) == 31
+        assert [value for _, value in everything[:3]] == [f"aborted-{i}" for i in range(3)]
+        assert everything[18] == (20, "open-0")
+        # The next producer with the open transaction's id aborts it: the reader moves on,
+        # still without the aborted records of either transaction.
+        successor = transactional_producer(second.bootstrap, "txn-rolled-open")
+        del successor, zombie
+        late = [(21 + i, f"late-{i}-{filler}") for i in range(12)]
+        assert read(second.bootstrap, topic, "read_committed", 27, linger_s=1) == {
+            0: committed + plain + late}
+    finally:
+        second.stop()
+
+
 def test_describe_and_list_transactions(broker):
     topic, transactional_id = "txn.admin", "txn-admin"
     create(broker.bootstrap, topic, 2)
@@ -569,3 +631,67 @@ def test_kafkajs_transactions_commit_abort_and_send_offsets(broker):
     # The offset becomes the group's when the COMMIT marker reaches __consumer_offsets.
     assert wait_until(lambda: committed_offset() == 5, timeout=10), committed_offset()
     reader.close()
+
+
+def produce_partitions_on_the_wire(connection, transactional_id, topic, batches):
+    """Produce v3 of batches[p] to partition p of `topic`: [(partition, error code)]."""
+    w = Writer(False).string(transactional_id).int16(-1).int32(10000)
+    w.array([topic], lambda w, t: w.string(t).array(
+        list(enumerate(batches)), lambda w, pb: w.int32(pb[0]).bytes_(pb[1])))
+    r = connection.call(0, 3, False, w)
+
+    def partition(r):
+        index, error, _, _ = r.int32(), r.int16(), r.int64(), r.int64()
+        return index, error
+
+    [(_, answers)] = r.array(lambda r: (r.string(), r.array(partition)))
+    return sorted(answers)
+
+
+def test_internal_topics_and_transactional_records_are_refused_as_kafka_refuses_them(broker):
+    """Clients may not append to __consumer_offsets (INVALID_TOPIC_EXCEPTION, as Kafka's
+    ReplicaManager), delete its records (the same), or add it to a transaction
+    (TOPIC_AUTHORIZATION_FAILED, the other partitions OPERATION_NOT_ATTEMPTED); a Produce with
+    transactional records but no transactional id is refused whole."""
+    topic, transactional_id = "txn.refused", "txn-refused"
+    create(broker.bootstrap, topic, 2)
+    connection = Connection(broker.bootstrap)
+    try:
+        r = connection.call(10, 1, False, Writer(False).string("refused-group").int8(0))
+        r.int32()
+        assert r.int16() == 0  # __consumer_offsets exists from here on
+        plain = record_batch(-1, -1, -1, [b"forged"])
+        assert produce_partitions_on_the_wire(connection, None, "__consumer_offsets", [plain]) == [
+            (0, INVALID_TOPIC_EXCEPTION)]
+        w = Writer(False)
+        w.array(["__consumer_offsets"],
+                lambda w, t: w.string(t).array([0], lambda w, p: w.int32(p).int64(-1)))
+        r = connection.call(21, 1, False, w.int32(10000))
+        r.int32()
+        assert r.array(lambda r: (r.string(), r.array(
+            lambda r: (r.int32(), r.int64(), r.int16())))) == [
+            ("__consumer_offsets", [(0, -1, INVALID_TOPIC_EXCEPTION)])]
+
+        transactional = record_batch(7, 0, 0, [b"t"], attributes=0x10)
+        assert produce_partitions_on_the_wire(connection, None, topic, [transactional, plain]) == [
+            (0, TRANSACTIONAL_ID_AUTHORIZATION_FAILED), (1, TRANSACTIONAL_ID_AUTHORIZATION_FAILED)]
+
+        r = connection.call(10, 1, False, Writer(False).string(transactional_id).int8(1))
+        r.int32()
+        assert r.int16() == 0
+        r = connection.call(22, 1, False, Writer(False).string(transactional_id).int32(60000))
+        r.int32()
+        assert r.int16() == 0
+        producer_id, epoch = r.int64(), r.int16()
+        add = Writer(False).string(transactional_id).int64(producer_id).int16(epoch)
+        add.array([topic, "__consumer_offsets"],
+                  lambda w, t: w.string(t).array([0], lambda w, p: w.int32(p)))
+        r = connection.call(24, 1, False, add)
+        r.int32()
+        answers = r.array(lambda r: (r.string(), r.array(lambda r: (r.int32(), r.int16()))))
+        assert dict(answers) == {topic: [(0, OPERATION_NOT_ATTEMPTED)],
+                                 "__consumer_offsets": [(0, TOPIC_AUTHORIZATION_FAILED)]}
+    finally:
+        connection.close()
+    # Nothing was added: the topic's partitions hold no record.
+    assert read(broker.bootstrap, topic, "read_uncommitted", 0, partitions=2) == {0: [], 1: []}
