@@ -4,11 +4,12 @@
 #include <set>
 
 #include "broker/api_configs.h"
+#include "broker/api_metadata.h"
 #include "broker/kafka_errors.h"
 #include "broker/metadata_controller.h"
 #include "broker/topic_config.h"
-#include "core/cross_shard.h"
 #include "broker/wire_uuid.h"
+#include "core/cross_shard.h"
 
 namespace laminar::broker {
 
@@ -154,6 +155,14 @@ task<kafka::delete_topics_response> handle_delete_topics(shard_context& context,
             }
             name = by_id->name;
             result.name = name;
+        }
+        if (is_internal_topic(name) && context.metadata.find_topic(name) != nullptr) {
+            // Kafka would delete it; like Redpanda's protected topics we refuse: the group and
+            // transaction coordinators keep their state there and hold its logs open.
+            result.error_code = code(kafka_error::topic_authorization_failed);
+            result.error_message = "Internal topic " + name + " cannot be deleted.";
+            response.responses.push_back(std::move(result));
+            continue;
         }
         auto remove = [name]() {
             return shard_context::current().controller->delete_topic(name);

@@ -650,7 +650,8 @@ def produce_partitions_on_the_wire(connection, transactional_id, topic, batches)
 
 def test_internal_topics_and_transactional_records_are_refused_as_kafka_refuses_them(broker):
     """Clients may not append to __consumer_offsets (INVALID_TOPIC_EXCEPTION, as Kafka's
-    ReplicaManager), delete its records (the same), or add it to a transaction
+    ReplicaManager), delete its records (the same), delete it (TOPIC_AUTHORIZATION_FAILED; Kafka
+    allows it, Redpanda does not), or add it to a transaction
     (TOPIC_AUTHORIZATION_FAILED, the other partitions OPERATION_NOT_ATTEMPTED); a Produce with
     transactional records but no transactional id is refused whole."""
     topic, transactional_id = "txn.refused", "txn-refused"
@@ -671,6 +672,13 @@ def test_internal_topics_and_transactional_records_are_refused_as_kafka_refuses_
         assert r.array(lambda r: (r.string(), r.array(
             lambda r: (r.int32(), r.int64(), r.int16())))) == [
             ("__consumer_offsets", [(0, -1, INVALID_TOPIC_EXCEPTION)])]
+
+        # Kafka would delete it; we refuse, as Redpanda protects it (the coordinators' state).
+        r = connection.call(20, 1, False, Writer(False).array(
+            ["__consumer_offsets"], lambda w, t: w.string(t)).int32(10000))
+        r.int32()
+        assert r.array(lambda r: (r.string(), r.int16())) == [
+            ("__consumer_offsets", TOPIC_AUTHORIZATION_FAILED)]
 
         transactional = record_batch(7, 0, 0, [b"t"], attributes=0x10)
         assert produce_partitions_on_the_wire(connection, None, topic, [transactional, plain]) == [
