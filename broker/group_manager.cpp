@@ -119,14 +119,28 @@ task<void> group_manager::append(slot& target, groups::persist_effect persist) {
     if (!batch || target.log == nullptr) {
         error = code(kafka_error::not_coordinator);
     } else if (!batch->empty()) {
+        auto& partitions = *shard_context::current().partitions;
+        const std::string topic(offsets_topic_name);
+        const bool transactional = persist.producer_id >= 0;
+        // The partition's producer state follows the transaction's offsets as Kafka's does.
+        auto* producers = transactional ? partitions.producers(topic, target.partition) : nullptr;
+        if (producers != nullptr) producers->coordinator_append_started();
         auto appended = co_await target.log->append(std::span<std::byte>(*batch));
+        producers = transactional ? partitions.producers(topic, target.partition) : nullptr;
+        std::optional<record_batch_header> header;
+        if (appended) {
+            if (auto written = read_record_batch_header(*batch)) {
+                header = *written;
+                header->base_offset = appended->base_offset;
+            }
+        }
+        if (producers != nullptr) producers->coordinator_append_done(header ? &*header : nullptr);
         if (!appended) {
             LAMINAR_LOG_WARN("{}-{}: group records not appended: {}", offsets_topic_name,
                              target.partition, to_string(appended.error()));
             error = code(to_kafka_error(appended.error()));
         } else {
-            shard_context::current().partitions->appended(std::string(offsets_topic_name),
-                                                          target.partition);
+            partitions.appended(topic, target.partition);
         }
     }
     target.machine->persisted(token, error, now_ms());

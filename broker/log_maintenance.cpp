@@ -76,6 +76,7 @@ task<void> log_maintenance::tick(std::int64_t now_ms) {
     ++_counters.ticks;
     _budget.refill(_settings.cleaner_tick_bytes_max);
     co_await _partitions.trim_to_cap(trim_closes_per_tick_max);  // before this tick holds logs
+    _partitions.snapshot_due_logs();
     co_await flush_due_logs();
     co_await retention_step(now_ms);
 }

@@ -175,6 +175,11 @@ void partition_manager::maybe_snapshot(open_log& entry) {
         log.dir(), entry.producers->snapshot(entry.snapshot_offset), _snapshot_writes));
 }
 
+void partition_manager::snapshot_due_logs() {
+    if (_closed) return;
+    for (auto& [key, entry] : _logs) maybe_snapshot(entry);
+}
+
 task<void> partition_manager::snapshot_at_close(const storage::partition_log& log,
                                                 const producer_state_table* producers) {
     if (producers == nullptr || !producers->settled() || log.failed()) co_return;
@@ -419,6 +424,9 @@ task<std::vector<async_mutex::guard>> partition_manager::lock_all_openings() {
 
 task<void> partition_manager::drop_removed(const ctl::metadata_image& image) {
     auto held = co_await lock_all_openings();
+    // A snapshot still being written must not land in a directory removed below (or in the one
+    // a topic of the same name makes next).
+    co_await _snapshot_writes.wait();
     // Directories of topics that are gone (deleted while this broker was down, or never
     // opened since), claimed by the shard their topic id and partition hash to.
     std::error_code error;

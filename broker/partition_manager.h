@@ -97,6 +97,9 @@ public:
     // idle logs, one after another and at most `closes_max`, until the open ones fit. The
     // maintenance tick calls it (logs a retention pass still holds wait for a later tick).
     task<void> trim_to_cap(std::size_t closes_max = SIZE_MAX);
+    // The maintenance tick's retry of the producer snapshots an append could not start (a busy
+    // partition may never be settled right after an append completes).
+    void snapshot_due_logs();
 
     // Starts the periodic retention, flush and compaction work on this shard's open logs.
     void start_maintenance(const log_maintenance_settings& settings);

@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "core/assert.h"
@@ -238,6 +240,11 @@ void producer_state_table::marker_settled() noexcept {
     if (_in_flight > 0) --_in_flight;
 }
 
+void producer_state_table::coordinator_append_done(const record_batch_header* appended) {
+    if (_in_flight > 0) --_in_flight;
+    if (appended != nullptr) replay(*appended);
+}
+
 void producer_state_table::marker_appended(std::int64_t producer_id, std::int16_t producer_epoch,
                                            std::int32_t coordinator_epoch, bool commit,
                                            std::int64_t offset, std::int64_t timestamp) {
@@ -447,25 +454,36 @@ std::vector<std::int64_t> list_snapshots(const std::string& dir) {
     return offsets;
 }
 
-// A file whole; nullopt when it cannot be read or is larger than any snapshot we write.
-task<std::optional<std::vector<std::byte>>> read_snapshot_file(const std::string& path) {
+// A file whole: an I/O error (EMFILE, EIO: the file may be fine) or, as an empty vector, a file
+// that is gone or larger than any snapshot we write (not one).
+task<storage::result<std::vector<std::byte>>> read_snapshot_file(const std::string& path) {
     constexpr std::uint64_t snapshot_bytes_max = 1ull << 30;
     auto fd = co_await storage::open_existing_file(path, O_RDONLY);
-    if (!fd || !*fd) co_return std::nullopt;
+    if (!fd) co_return fail(fd.error());
+    if (!*fd) co_return std::vector<std::byte>{};
     struct stat status {};
-    if (::fstat((*fd)->get(), &status) != 0 || status.st_size < 0 ||
-        static_cast<std::uint64_t>(status.st_size) > snapshot_bytes_max) {
-        co_return std::nullopt;
+    if (::fstat((*fd)->get(), &status) != 0) {
+        co_return fail(storage::errc_from_core(errc_from_errno(errno)));
+    }
+    if (status.st_size < 0 || static_cast<std::uint64_t>(status.st_size) > snapshot_bytes_max) {
+        co_return std::vector<std::byte>{};
     }
     std::vector<std::byte> bytes(static_cast<std::size_t>(status.st_size));
     std::size_t filled = 0;
     while (filled < bytes.size()) {
         auto got = co_await io::read((*fd)->get(), std::span(bytes).subspan(filled), filled);
-        if (!got || *got == 0) co_return std::nullopt;
+        if (!got) co_return fail(storage::errc_from_core(got.error()));
+        if (*got == 0) {
+            bytes.resize(filled);  // shorter than it was: torn, the decode rejects it
+            break;
+        }
         filled += *got;
     }
     co_return bytes;
 }
+
+// Each write's own temporary: two writes of one offset (a roll's and a close's) never share one.
+std::atomic<std::uint64_t> snapshot_temporaries{0};
 
 }  // namespace
 
@@ -474,7 +492,8 @@ task<storage::status> write_producer_snapshot(const std::string& dir,
     constexpr std::size_t snapshots_kept = 2;
     const auto bytes = encode_producer_snapshot(snapshot);
     const auto path = snapshot_path(dir, snapshot.offset);
-    const auto temporary = path + std::string(storage::checkpoint_temporary_suffix);
+    const auto temporary = path + "." + std::to_string(++snapshot_temporaries) +
+                           std::string(storage::checkpoint_temporary_suffix);
     auto fd = co_await storage::open_file(temporary, O_WRONLY | O_CREAT | O_TRUNC);
     if (!fd) co_return fail(fd.error());
     if (auto written = co_await storage::write_fully(fd->get(), bytes, 0); !written) {
@@ -504,7 +523,12 @@ task<storage::result<std::int64_t>> rebuild_producer_state(const storage::partit
             continue;
         }
         const auto bytes = co_await read_snapshot_file(path);
-        const auto snapshot = bytes ? decode_producer_snapshot(*bytes) : std::nullopt;
+        if (!bytes) {
+            LAMINAR_LOG_WARN("{}: cannot be read ({}), an older snapshot is used", path,
+                             storage::to_string(bytes.error()));
+            continue;
+        }
+        const auto snapshot = decode_producer_snapshot(*bytes);
         if (!snapshot || snapshot->offset != *it) {
             LAMINAR_LOG_WARN("{}: not a whole producer snapshot, removed", path);
             ::unlink(path.c_str());

@@ -150,6 +150,12 @@ public:
     bool settled() const noexcept { return _in_flight == 0; }
     // A marker passed by check_marker was written (after marker_appended) or failed.
     void marker_settled() noexcept;
+    // A batch the broker appends itself, without the sequence checks (Kafka's
+    // AppendOrigin.COORDINATOR: a TxnOffsetCommit's transactional offsets): in flight from
+    // before its append until coordinator_append_done, which records it when `appended` (its
+    // header, base offset set) is given and only settles it otherwise.
+    void coordinator_append_started() noexcept { ++_in_flight; }
+    void coordinator_append_done(const record_batch_header* appended);
     // The table as of `offset` (take it while settled(), at the log end offset), and the table
     // rebuilt from one (replacing what it held).
     producer_snapshot snapshot(std::int64_t offset) const;

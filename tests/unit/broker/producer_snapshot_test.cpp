@@ -134,6 +134,16 @@ TEST(producer_snapshot, the_table_is_settled_only_with_nothing_in_flight) {
     table.marker_appended(1, 0, 0, true, 1, 10);
     table.marker_settled();
     EXPECT_TRUE(table.settled());
+    // A coordinator's transactional batch (TxnOffsetCommit) is recorded once appended.
+    table.coordinator_append_started();
+    EXPECT_FALSE(table.settled());
+    const auto offsets = batch_of(2, 0, 0, 1, true, 2);
+    table.coordinator_append_done(&offsets);
+    EXPECT_TRUE(table.settled());
+    EXPECT_EQ(table.last_stable_offset(3), 2);
+    table.coordinator_append_started();
+    table.coordinator_append_done(nullptr);
+    EXPECT_TRUE(table.settled());
 }
 
 // A log of segments of 1 KiB: batches of producer 5 (transactional) and 6 (plain idempotent).
