@@ -38,9 +38,20 @@ TEST(producer_snapshot, round_trips_and_seeds_its_fuzz_target) {
     producer_snapshot empty;
     empty.offset = 0;
     EXPECT_EQ(decode_producer_snapshot(encode_producer_snapshot(empty)), empty);
+    // Seeds that fail the checks behind the CRC, one each: a start for the fuzzer there.
+    auto twice = snapshot;
+    twice.producers[1].producer_id = 7;
+    auto unordered = snapshot;
+    std::swap(unordered.aborted[0], unordered.aborted[1]);
+    auto open_beyond = snapshot;
+    open_beyond.producers[0].txn_first_offset = snapshot.offset;
     testing::check_or_write_fuzz_seeds(
         "producer_snapshot_fuzz",
-        {{"three_producers_two_aborted", bytes}, {"empty", encode_producer_snapshot(empty)}});
+        {{"three_producers_two_aborted", bytes},
+         {"empty", encode_producer_snapshot(empty)},
+         {"producer_twice", encode_producer_snapshot(twice)},
+         {"aborted_out_of_order", encode_producer_snapshot(unordered)},
+         {"transaction_past_the_offset", encode_producer_snapshot(open_beyond)}});
 }
 
 TEST(producer_snapshot, damaged_bytes_do_not_decode) {
