@@ -243,7 +243,19 @@ task<status> kafka_handler::dispatch(connection_info& connection,
             connection.placement = placement_of(context, *request);
         }
         auto reply = co_await handle_produce(context, header, *request);
-        if (request->acks == 0) co_return status{};  // acks=0: no response, as in Kafka
+        if (request->acks == 0) {
+            // No response, as in Kafka; but a partition's error closes the connection, so that
+            // the producer learns of it (and refreshes its metadata).
+            for (const auto& topic : reply.responses) {
+                for (const auto& partition : topic.partition_responses) {
+                    if (partition.error_code == 0) continue;
+                    LAMINAR_LOG_DEBUG("acks=0 produce to {}-{} failed ({}): closing the connection",
+                                      topic.name, partition.index, partition.error_code);
+                    co_return fail(errc::connection_closed);
+                }
+            }
+            co_return status{};
+        }
         co_return append_response(header, reply, response);
     }
     case api_key::fetch: {

@@ -3,13 +3,17 @@
 consumer woken by a produce."""
 import json
 import os
+import struct
 import threading
 import time
 
+import pytest
 from confluent_kafka import TIMESTAMP_CREATE_TIME, Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from conftest import run
+from kafka_wire import Connection, Writer
+from test_idempotent_wire import record_batch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CODECS = ["none", "gzip", "snappy", "lz4", "zstd"]
@@ -197,3 +201,32 @@ def test_a_producers_log_append_time_flag_is_rewritten_to_the_topics_type(broker
     records = consume_all(broker, "python.flagged", 0, 2)
     assert [(m.value(), m.timestamp()) for m in records] == [
         (b"a", (TIMESTAMP_CREATE_TIME, 1000)), (b"b", (TIMESTAMP_CREATE_TIME, 1000))]
+
+
+def produce_acks_zero(connection, topic, partition, batch):
+    """Produce v3 with acks=0: no response is read."""
+    w = Writer(False).string(None).int16(0).int32(10000)
+    w.array([topic], lambda w, t: w.string(t).array(
+        [partition], lambda w, p: w.int32(p).bytes_(batch)))
+    connection.correlation += 1
+    header = Writer(False).int16(0).int16(3).int32(connection.correlation).string("compat")
+    frame = bytes(header.out) + bytes(w.out)
+    connection.sock.sendall(struct.pack(">i", len(frame)) + frame)
+
+
+def test_acks_zero_is_unanswered_and_an_error_closes_the_connection(broker):
+    """Kafka answers no acks=0 Produce, and closes the connection when one had an error, so the
+    producer learns of it (and refreshes its metadata)."""
+    create(broker, "acks-zero")
+    connection = Connection(broker.bootstrap)
+    try:
+        produce_acks_zero(connection, "acks-zero", 0, record_batch(-1, -1, -1, [b"kept"]))
+        # Unanswered: the next request's answer is the next frame on the connection.
+        r = connection.call(18, 0, False, Writer(False))
+        assert r.int16() == 0
+        produce_acks_zero(connection, "acks-zero", 7, record_batch(-1, -1, -1, [b"lost"]))
+        with pytest.raises(ConnectionError):
+            connection.call(18, 0, False, Writer(False))
+    finally:
+        connection.close()
+    assert [m.value() for m in consume_all(broker, "acks-zero", 0, 2, timeout=3)] == [b"kept"]
