@@ -110,6 +110,22 @@ command_result<std::vector<std::vector<std::int32_t>>> replicas_for(
 
 }  // namespace
 
+std::optional<std::string> colliding_topic(const metadata_image& image, std::string_view name) {
+    if (name.find_first_of("._") == std::string_view::npos) return std::nullopt;
+    const auto unified = [](std::string_view text) {
+        std::string out(text);
+        std::replace(out.begin(), out.end(), '.', '_');
+        return out;
+    };
+    const auto wanted = unified(name);
+    for (const auto& [existing, topic] : image.topics()) {  // by name: the least one collides
+        if (existing != name && existing.size() == name.size() && unified(existing) == wanted) {
+            return existing;
+        }
+    }
+    return std::nullopt;
+}
+
 command_result<void> validate_topic_name(std::string_view name) {
     if (name.empty()) {
         return refuse(command_errc::invalid_topic, "Topic name is illegal, it can't be empty");
@@ -142,6 +158,12 @@ command_result<std::vector<metadata_record>> plan_create_topic(
     if (image.find_topic(request.name) != nullptr) {
         return refuse(command_errc::topic_already_exists,
                       fmt::format("Topic '{}' already exists.", request.name));
+    }
+    if (auto colliding = colliding_topic(image, request.name)) {
+        // Kafka: '.' and '_' are the same in metric names, so such names may not coexist.
+        return refuse(
+            command_errc::invalid_topic,
+            fmt::format("Topic '{}' collides with existing topic: {}", request.name, *colliding));
     }
     if (!request.assignment.empty() &&
         (request.partitions != -1 || request.replication_factor != -1)) {

@@ -37,6 +37,9 @@ using command_result = result<T, command_error>;
 
 // Kafka's rule: 1 to 249 characters of [a-zA-Z0-9._-], and not "." or "..".
 command_result<void> validate_topic_name(std::string_view name);
+// The existing topic whose name equals `name` with every '.' and '_' made the same (Kafka's
+// Topic.hasCollision), other than `name` itself; nullopt for none.
+std::optional<std::string> colliding_topic(const metadata_image& image, std::string_view name);
 
 struct create_topic_request {
     std::string name;

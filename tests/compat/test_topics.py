@@ -66,6 +66,11 @@ def test_create_topic_errors(broker):
     only_checked = results(admin.create_topics([NewTopic("dry-run", 2, 1)], validate_only=True))
     assert only_checked == {"dry-run": None}
     assert "dry-run" not in admin.list_topics(timeout=10).topics
+    # '.' and '_' are one in Kafka's metric names: such topics may not coexist.
+    assert results(admin.create_topics([NewTopic("metrics.name_clash", 1, 1)])) == {
+        "metrics.name_clash": None}
+    assert results(admin.create_topics([NewTopic("metrics_name.clash", 1, 1)])) == {
+        "metrics_name.clash": 17}  # INVALID_TOPIC_EXCEPTION
 
 
 def test_topics_survive_a_broker_restart():

@@ -112,6 +112,13 @@ TEST(metadata_commands, create_topic_errors_match_kafka) {
     EXPECT_EQ(code({"ok.topic_name-1", -1, -1}), std::nullopt);  // defaults: 1 partition, rf 1
     ASSERT_TRUE(image.apply(*plan_create_topic(image, {"t", 1, 1}, {}, random)));
     EXPECT_EQ(code({"t", 1, 1}), command_errc::topic_already_exists);
+    // '.' and '_' collide (Kafka's metric names); an exact repeat is still "already exists".
+    ASSERT_TRUE(image.apply(*plan_create_topic(image, {"a.b_c", 1, 1}, {}, random)));
+    EXPECT_EQ(code({"a.b_c", 1, 1}), command_errc::topic_already_exists);
+    EXPECT_EQ(code({"a_b.c", 1, 1}), command_errc::invalid_topic);
+    EXPECT_EQ(plan_create_topic(image, {"a_b_c", 1, 1}, {}, random).error().message,
+              "Topic 'a_b_c' collides with existing topic: a.b_c");
+    EXPECT_EQ(code({"a-b_c", 1, 1}), std::nullopt);  // '-' is not one of them
 }
 
 TEST(metadata_commands, partitions_configs_and_deletion) {
