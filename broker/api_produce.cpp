@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include <fmt/format.h>
+
 #include "broker/api_metadata.h"
 #include "broker/api_transactions.h"
 #include "broker/batch_checks.h"
@@ -127,7 +129,7 @@ bool has_transactional_records(const kafka::produce_request& request) {
 // first suspension: the image may be replaced by a metadata change while it waits.
 task<void> produce_one(const std::string& topic_name, std::int16_t version,
                        const std::optional<std::string>& transactional_id, bool internal_allowed,
-                       kafka::produce_request_partition& data,
+                       std::int16_t acks, kafka::produce_request_partition& data,
                        kafka::produce_response_partition& answer, wait_group& pending) {
     answer.index = data.index;
     auto& context = shard_context::current();
@@ -146,6 +148,16 @@ task<void> produce_one(const std::string& topic_name, std::int16_t version,
     if (!internal_allowed && is_internal_topic(topic_name)) {
         message = "Cannot append to internal topic " + topic_name;
         invalid = kafka_error::invalid_topic_exception;
+    }
+    const auto& isr = topic->partitions[static_cast<std::size_t>(data.index)].isr;
+    if (invalid == kafka_error::none && acks == -1 &&
+        static_cast<std::int64_t>(isr.size()) < settings.min_insync_replicas) {
+        // Kafka's Partition.appendRecordsToLeader, before anything is appended.
+        message = fmt::format(
+            "The size of the current ISR ({}) is insufficient to satisfy the min.isr requirement "
+            "of {} for partition {}-{}",
+            isr.size(), settings.min_insync_replicas, topic_name, data.index);
+        invalid = kafka_error::not_enough_replicas;
     }
     if (invalid == kafka_error::none) {
         invalid = check_produced_batch(data.records, version, settings.max_message_bytes, message);
@@ -291,7 +303,7 @@ task<kafka::produce_response> handle_produce(shard_context&, const kafka::reques
             pending.add();
             reactor::current().spawn(produce_one(
                 topic.name, header.api_version, request.transactional_id, internal_allowed,
-                topic.partition_data[p], out.partition_responses[p], pending));
+                request.acks, topic.partition_data[p], out.partition_responses[p], pending));
         }
     }
     co_await pending.wait();

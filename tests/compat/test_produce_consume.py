@@ -230,3 +230,28 @@ def test_acks_zero_is_unanswered_and_an_error_closes_the_connection(broker):
     finally:
         connection.close()
     assert [m.value() for m in consume_all(broker, "acks-zero", 0, 2, timeout=3)] == [b"kept"]
+
+
+def produce_on_the_wire(connection, topic, acks, batch):
+    """Produce v3 of one batch to partition 0: (error code, base offset)."""
+    w = Writer(False).string(None).int16(acks).int32(10000)
+    w.array([topic], lambda w, t: w.string(t).array([0], lambda w, p: w.int32(p).bytes_(batch)))
+    r = connection.call(0, 3, False, w)
+    [(_, [answer])] = r.array(lambda r: (r.string(), r.array(
+        lambda r: (r.int32(), r.int16(), r.int64(), r.int64())[1:3])))
+    return answer
+
+
+def test_acks_all_needs_min_insync_replicas_in_sync(broker):
+    """min.insync.replicas above the in-sync replicas (one, here) refuses acks=all writes with
+    NOT_ENOUGH_REPLICAS and appends nothing; acks=1 writes go on."""
+    create(broker, "min-isr", config={"min.insync.replicas": "2"})
+    connection = Connection(broker.bootstrap)
+    try:
+        assert produce_on_the_wire(connection, "min-isr", -1,
+                                   record_batch(-1, -1, -1, [b"refused"])) == (19, -1)
+        assert produce_on_the_wire(connection, "min-isr", 1,
+                                   record_batch(-1, -1, -1, [b"taken"])) == (0, 0)
+    finally:
+        connection.close()
+    assert [m.value() for m in consume_all(broker, "min-isr", 0, 2, timeout=3)] == [b"taken"]
