@@ -543,6 +543,18 @@ def test_describe_and_list_transactions(broker):
         TRANSACTIONAL_ID_NOT_FOUND, "txn-admin-unknown")
 
 
+def init_on_the_wire(connection, transactional_id):
+    """FindCoordinator (key type 1) and InitProducerId v1 for `transactional_id`: (producer id,
+    epoch)."""
+    r = connection.call(10, 1, False, Writer(False).string(transactional_id).int8(1))
+    r.int32()
+    assert r.int16() == 0
+    r = connection.call(22, 1, False, Writer(False).string(transactional_id).int32(60000))
+    r.int32()
+    assert r.int16() == 0
+    return r.int64(), r.int16()
+
+
 def produce_on_the_wire(connection, transactional_id, topic, batch):
     """Produce v3 of one batch to partition 0: (error code, base offset)."""
     w = Writer(False).string(transactional_id).int16(-1).int32(10000)
@@ -568,13 +580,7 @@ def test_transactional_produce_is_verified_with_the_coordinator(broker):
     create(broker.bootstrap, topic, 1)
     connection = Connection(broker.bootstrap)
     try:
-        r = connection.call(10, 1, False, Writer(False).string(transactional_id).int8(1))
-        r.int32()
-        assert r.int16() == 0
-        r = connection.call(22, 1, False, Writer(False).string(transactional_id).int32(60000))
-        r.int32()
-        assert r.int16() == 0
-        producer_id, epoch = r.int64(), r.int16()
+        producer_id, epoch = init_on_the_wire(connection, transactional_id)
         transactional = 0x10
         first = record_batch(producer_id, epoch, 0, [b"v-0"], attributes=transactional)
         assert produce_on_the_wire(connection, transactional_id, topic, first) == (
@@ -684,13 +690,7 @@ def test_internal_topics_and_transactional_records_are_refused_as_kafka_refuses_
         assert produce_partitions_on_the_wire(connection, None, topic, [transactional, plain]) == [
             (0, TRANSACTIONAL_ID_AUTHORIZATION_FAILED), (1, TRANSACTIONAL_ID_AUTHORIZATION_FAILED)]
 
-        r = connection.call(10, 1, False, Writer(False).string(transactional_id).int8(1))
-        r.int32()
-        assert r.int16() == 0
-        r = connection.call(22, 1, False, Writer(False).string(transactional_id).int32(60000))
-        r.int32()
-        assert r.int16() == 0
-        producer_id, epoch = r.int64(), r.int16()
+        producer_id, epoch = init_on_the_wire(connection, transactional_id)
         add = Writer(False).string(transactional_id).int64(producer_id).int16(epoch)
         add.array([topic, "__consumer_offsets"],
                   lambda w, t: w.string(t).array([0], lambda w, p: w.int32(p)))
