@@ -134,7 +134,12 @@ task<kafka::metadata_response> handle_metadata(shard_context& context,
         const auto* topic = context.metadata.find_topic(name);
         if (topic == nullptr && may_create && !is_internal_topic(name)) {
             auto created = co_await auto_create(name);
-            if (!created && created.error().code != ctl::command_errc::topic_already_exists) {
+            if (!created && created.error().code == ctl::command_errc::invalid_topic) {
+                // A client's choice of name (one colliding with a topic): not worth a warning on
+                // every Metadata request that names it.
+                LAMINAR_LOG_DEBUG("auto-creating topic {}: {}", name, created.error().message);
+            } else if (!created &&
+                       created.error().code != ctl::command_errc::topic_already_exists) {
                 LAMINAR_LOG_WARN("auto-creating topic {}: {}", name, created.error().message);
             }
             topic = context.metadata.find_topic(name);

@@ -1,5 +1,6 @@
 #include "broker/api_produce.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include <fmt/format.h>
@@ -118,8 +119,10 @@ bool has_transactional_records(const kafka::produce_request& request) {
     for (const auto& topic : request.topic_data) {
         for (const auto& partition : topic.partition_data) {
             if (!partition.records) continue;
+            // Only magic 2 has the flag (older message sets are never transactional).
             const auto header = read_record_batch_header(*partition.records);
-            if (header && header->is_transactional()) return true;
+            if (header && header->magic == record_batch_magic && header->is_transactional())
+                return true;
         }
     }
     return false;
@@ -149,14 +152,17 @@ task<void> produce_one(const std::string& topic_name, std::int16_t version,
         message = "Cannot append to internal topic " + topic_name;
         invalid = kafka_error::invalid_topic_exception;
     }
-    const auto& isr = topic->partitions[static_cast<std::size_t>(data.index)].isr;
+    // Kafka 3.7's Partition.appendRecordsToLeader, before anything is appended: the effective
+    // min.insync.replicas is at most the replication factor (KAFKA-15583).
+    const auto& partition = topic->partitions[static_cast<std::size_t>(data.index)];
+    const auto min_isr = std::min<std::int64_t>(
+        settings.min_insync_replicas, static_cast<std::int64_t>(partition.replicas.size()));
     if (invalid == kafka_error::none && acks == -1 &&
-        static_cast<std::int64_t>(isr.size()) < settings.min_insync_replicas) {
-        // Kafka's Partition.appendRecordsToLeader, before anything is appended.
+        static_cast<std::int64_t>(partition.isr.size()) < min_isr) {
         message = fmt::format(
             "The size of the current ISR ({}) is insufficient to satisfy the min.isr requirement "
             "of {} for partition {}-{}",
-            isr.size(), settings.min_insync_replicas, topic_name, data.index);
+            partition.isr.size(), min_isr, topic_name, data.index);
         invalid = kafka_error::not_enough_replicas;
     }
     if (invalid == kafka_error::none) {

@@ -242,16 +242,18 @@ def produce_on_the_wire(connection, topic, acks, batch):
     return answer
 
 
-def test_acks_all_needs_min_insync_replicas_in_sync(broker):
-    """min.insync.replicas above the in-sync replicas (one, here) refuses acks=all writes with
-    NOT_ENOUGH_REPLICAS and appends nothing; acks=1 writes go on."""
+def test_min_insync_replicas_counts_at_most_the_replicas(broker):
+    """Kafka 3.7 caps min.insync.replicas at the replication factor (KAFKA-15583): a topic of
+    one replica with min.insync.replicas=2 takes acks=all writes (Kafka 3.6 refused them with
+    NOT_ENOUGH_REPLICAS)."""
     create(broker, "min-isr", config={"min.insync.replicas": "2"})
     connection = Connection(broker.bootstrap)
     try:
         assert produce_on_the_wire(connection, "min-isr", -1,
-                                   record_batch(-1, -1, -1, [b"refused"])) == (19, -1)
+                                   record_batch(-1, -1, -1, [b"all"])) == (0, 0)
         assert produce_on_the_wire(connection, "min-isr", 1,
-                                   record_batch(-1, -1, -1, [b"taken"])) == (0, 0)
+                                   record_batch(-1, -1, -1, [b"one"])) == (0, 1)
     finally:
         connection.close()
-    assert [m.value() for m in consume_all(broker, "min-isr", 0, 2, timeout=3)] == [b"taken"]
+    assert [m.value() for m in consume_all(broker, "min-isr", 0, 3, timeout=3)] == [
+        b"all", b"one"]
