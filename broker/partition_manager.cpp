@@ -384,7 +384,7 @@ task<result<partition_manager::open_log*, partition_errc>> partition_manager::op
                                         _recency.begin(),
                                         false,
                                         *rebuilt};
-    maybe_snapshot(entry);  // the replay read sealed segments: spare the next open that
+    maybe_snapshot(entry);  // when the replay read sealed segments, the next open will not
     if (_config_changes != config_changes && _config_image != nullptr) {
         reconfigure_one(key, entry, *_config_image);  // a config changed while it opened
     }
