@@ -139,13 +139,13 @@ task<std::shared_ptr<storage::partition_log>> log_maintenance::log_to_clean() {
     std::shared_ptr<storage::partition_log> chosen;
     std::int64_t chosen_delay_ms = 0;
     double chosen_ratio = 0;
-    for (auto& log : _cleaner_logs) {
+    for (auto& [log, stable_end] : _cleaner_logs) {
         if (_stopping) break;
         const auto& config = log->config();
         if (!config.cleanup_compact || log->failed() || _uncleanable.contains(log)) continue;
-        const double ratio = log->dirty_ratio();
+        const double ratio = log->dirty_ratio(stable_end);
         if (ratio == 0) continue;  // nothing cleanable is dirty
-        auto delay = co_await log->max_compaction_delay_ms();
+        auto delay = co_await log->max_compaction_delay_ms(stable_end);
         const std::int64_t delay_ms = delay ? *delay : 0;
         const bool due = delay_ms > 0 || ratio >= config.min_cleanable_dirty_ratio;
         if (!due || delay_ms < chosen_delay_ms) continue;
@@ -189,8 +189,12 @@ task<void> log_maintenance::run_cleaner() {
             co_await cleaner_backoff();
             continue;
         }
-        const storage::compaction_options options;
-        auto report = co_await log->compact(options, _budget);
+        // Taken after the choice (which waited on reads): the LSO and the aborted transactions
+        // now. The LSO only moves up meanwhile (a transaction opens at the log end), and every
+        // transaction below it has its marker, so the pass needs no later news.
+        auto options = _partitions.compaction_bounds(*log);
+        if (!options) continue;  // closed meanwhile
+        auto report = co_await log->compact(*options, _budget);
         if (!report) {
             if (worth_logging(report.error())) {
                 ++_counters.compaction_failures;

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <memory>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "broker/broker_config.h"
@@ -78,7 +79,9 @@ private:
     task<void> retention_step(std::int64_t now_ms);
     // The cleaner: compacts, one pass at a time, the cleanup.policy=compact log whose earliest
     // dirty record is longest past max.compaction.lag.ms, else the dirtiest one above its
-    // min.cleanable.dirty.ratio; its reads paced by _budget (refilled each tick); with nothing
+    // min.cleanable.dirty.ratio, both counted below the log's last stable offset (segments
+    // holding an open transaction are not cleanable; aborted transactions' batches go, from
+    // the producer state); its reads paced by _budget (refilled each tick); with nothing
     // to clean it waits log.cleaner.backoff.ms. A pass that fails on the log's data or on I/O
     // marks the partition uncleanable (Kafka's LogCleanerManager): skipped until a restart,
     // still serving.
@@ -105,7 +108,7 @@ private:
     cancel_token* _checkpoint_wake = nullptr;
     std::vector<std::shared_ptr<storage::partition_log>> _checkpoint_logs;
     storage::cleaner_budget _budget{0};
-    std::vector<std::shared_ptr<storage::partition_log>> _cleaner_logs;
+    std::vector<std::pair<std::shared_ptr<storage::partition_log>, std::int64_t>> _cleaner_logs;
     // By identity (a log dropped and created again is a new one).
     std::set<std::weak_ptr<storage::partition_log>, std::owner_less<>> _uncleanable;
     wait_group _tasks;

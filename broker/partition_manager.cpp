@@ -116,6 +116,30 @@ void partition_manager::collect_open_logs(
     for (const auto& [key, entry] : _logs) out.push_back(entry.log);
 }
 
+// One node: the high watermark is the log end offset (every replica in the ISR is this one).
+void partition_manager::collect_open_logs(
+    std::vector<std::pair<std::shared_ptr<storage::partition_log>, std::int64_t>>& out) const {
+    out.clear();
+    out.reserve(_logs.size());
+    for (const auto& [key, entry] : _logs) {
+        out.emplace_back(entry.log, entry.producers->last_stable_offset(entry.log->log_end_offset()));
+    }
+}
+
+std::optional<storage::compaction_options> partition_manager::compaction_bounds(
+    const storage::partition_log& log) const {
+    for (const auto& [key, entry] : _logs) {
+        if (entry.log.get() != &log) continue;
+        storage::compaction_options options;
+        options.stable_end = entry.producers->last_stable_offset(log.log_end_offset());
+        for (const auto& txn : entry.producers->aborted()) {
+            options.aborted.push_back({txn.producer_id, txn.first_offset, txn.last_offset});
+        }
+        return options;
+    }
+    return std::nullopt;
+}
+
 void partition_manager::watch(const std::string& topic, std::int32_t partition,
                               unsigned waiter) {
     auto found = _logs.find({topic, partition});

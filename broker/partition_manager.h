@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -108,6 +109,13 @@ public:
     // Replaces `out` with every open log (for the maintenance walks); the pointers keep a log
     // alive while it is worked on even if its topic is dropped meanwhile.
     void collect_open_logs(std::vector<std::shared_ptr<storage::partition_log>>& out) const;
+    // The same with each log's last stable offset (the cleaner's bound; compaction_options).
+    void collect_open_logs(std::vector<std::pair<std::shared_ptr<storage::partition_log>,
+                                                 std::int64_t>>& out) const;
+    // What the cleaner must know of an open log's transactions: its last stable offset and its
+    // aborted transactions; nullopt when the log is no longer open here.
+    std::optional<storage::compaction_options> compaction_bounds(
+        const storage::partition_log& log) const;
 
     // Stops the maintenance, then cleanly shuts down every open log; later get() calls fail
     // (the broker is stopping).

@@ -1,18 +1,22 @@
 // Compaction of a partition log (cleanup.policy=compact): keeps the latest record per key.
 //
 // One pass: the cleanable range is the inactive segments before the first one holding a record
-// younger than min.compaction.lag.ms. An offset map (key -> latest offset) is built over its
+// younger than min.compaction.lag.ms or an offset at or above the last stable offset (the
+// owner's; an open transaction is never cleaned, as Kafka's firstUncleanableOffset). An offset
+// map (key -> latest offset) is built over its
 // dirty part (from the cleaner offset on), then every segment from the log start to the end of
 // the mapped part is rewritten, consecutive segments whose sizes sum to at most segment.bytes
 // (and whose offsets fit the index's 32-bit relative offsets) into one (Kafka's
 // groupSegmentsBySize; the sizes are the sources', so a group's output fits too). A record goes
 // when its key has a later record in the map, when it has no key (Kafka refuses those at
-// produce), or when it is a tombstone in a batch whose delete horizon has passed. Delete horizon
+// produce), when it is a tombstone in a batch whose delete horizon has passed, or when its batch
+// belongs to a transaction the owner says was aborted (compaction_options::aborted; such batches
+// also map no key, so an aborted value never hides the committed one before it). Delete horizon
 // (KIP-534): a batch that keeps a tombstone and has no horizon yet is rewritten with attribute
 // bit 6 and base timestamp = now + delete.retention.ms (record timestamps unchanged); a later
 // pass after that time drops its tombstones. Transaction markers (control batches) stay while
-// a batch of their transaction is left before them; then they get a horizon the same way and go
-// once it has passed (Kafka's CleanedTransactionMetadata; aborted data is not removed here).
+// the pass read a batch of their transaction before them; then they get a horizon the same way
+// and go once it has passed (Kafka's CleanedTransactionMetadata).
 // Batches whose records do not parse stay whole (they map nothing). A batch keeps its header
 // (offsets, timestamps, producer fields) with fewer records and a new CRC; a batch left without
 // records goes (Kafka keeps the last batch of each producer for idempotence; Laminar does not,
@@ -153,11 +157,38 @@ struct offset_map {
     }
 };
 
+// Which data batches belong to an aborted transaction: a transactional batch of the producer
+// whose base offset falls in one of its aborted transactions' [first, last] (a producer has at
+// most one transaction open, so its aborted ranges do not overlap).
+class aborted_batches {
+public:
+    explicit aborted_batches(std::span<const aborted_transaction> aborted) {
+        for (const auto& txn : aborted) {
+            _ranges[txn.producer_id].emplace_back(txn.first_offset, txn.last_offset);
+        }
+        for (auto& [producer, ranges] : _ranges) std::sort(ranges.begin(), ranges.end());
+    }
+    bool contains(const record_batch_header& header) const {
+        if (!header.is_transactional() || header.is_control()) return false;
+        auto found = _ranges.find(header.producer_id);
+        if (found == _ranges.end()) return false;
+        const auto& ranges = found->second;
+        auto after = std::upper_bound(
+            ranges.begin(), ranges.end(), header.base_offset,
+            [](std::int64_t offset, const auto& range) { return offset < range.first; });
+        return after != ranges.begin() && header.base_offset <= std::prev(after)->second;
+    }
+
+private:
+    std::unordered_map<std::int64_t, std::vector<std::pair<std::int64_t, std::int64_t>>> _ranges;
+};
+
 namespace {
 
-// Adds the keyed records of one segment to the map.
-task<result<std::uint64_t>> map_segment(const segment& source, cleaner_budget& budget,
-                                        offset_map& map, compaction_failure& failure) {
+// Adds the keyed records of one segment to the map (aborted batches map nothing).
+task<result<std::uint64_t>> map_segment(const segment& source, const aborted_batches& aborted,
+                                        cleaner_budget& budget, offset_map& map,
+                                        compaction_failure& failure) {
     batch_reader reader(source, budget);
     std::vector<std::byte> scratch;
     std::vector<record_entry> records;
@@ -171,7 +202,7 @@ task<result<std::uint64_t>> map_segment(const segment& source, cleaner_budget& b
         if (batch->empty()) break;
         auto header = read_record_batch_header(*batch);
         if (!header) co_return fail(errc::corrupt_log);
-        if (header->is_control()) continue;
+        if (header->is_control() || aborted.contains(*header)) continue;
         auto bytes = batch_records_bytes(*batch, *header, scratch);
         // Records that do not parse (written before the topic became compacted, when produce
         // did not read records): the batch is kept whole and maps nothing.
@@ -220,11 +251,13 @@ private:
 };
 
 // Transactions met in offset order over one pass (from the log start): a marker's transaction
-// still has data when a transactional batch of its producer was kept since that producer's
-// previous marker (Kafka's CleanedTransactionMetadata, without the aborted-transaction index).
+// still has data when this pass read a transactional batch of its producer since that
+// producer's previous marker, whether it kept the batch or not (Kafka's
+// CleanedTransactionMetadata). So a marker outlives its data by at least one pass: were a group
+// holding the data skipped (the log moved on under the pass), the marker still stays.
 class transaction_tracker {
 public:
-    void data_kept(const record_batch_header& header) {
+    void data_read(const record_batch_header& header) {
         if (header.is_transactional()) _with_data.insert(header.producer_id);
     }
     // For each marker in order: true when no batch of its transaction is left.
@@ -239,6 +272,7 @@ private:
 // What decides a record's and a batch's fate in one pass.
 struct cleaning_rules {
     const offset_map& map;
+    const aborted_batches& aborted;
     std::int64_t now_ms = 0;
     std::int64_t new_horizon_ms = 0;  // now + delete.retention.ms (saturated)
     transaction_tracker& transactions;
@@ -254,6 +288,7 @@ status clean_data_batch(std::span<const std::byte> batch, const record_batch_hea
                         std::span<const std::byte> records, std::span<const record_entry> entries,
                         cleaning_rules& rules, group_cleaning& outcome,
                         std::vector<std::byte>& out) {
+    rules.transactions.data_read(header);
     const bool drop_tombstones = horizon_passed(header, rules.now_ms);
     std::vector<record_entry> kept;
     std::string key_scratch;
@@ -275,7 +310,6 @@ status clean_data_batch(std::span<const std::byte> batch, const record_batch_hea
         ++outcome.batches_dropped;
         return {};
     }
-    rules.transactions.data_kept(header);
     const bool set_horizon = kept_tombstone && !delete_horizon_of(header);
     if (kept.size() == entries.size() && !set_horizon) {
         out.insert(out.end(), batch.begin(), batch.end());
@@ -335,12 +369,17 @@ task<status> clean_segment(const segment& source, cleaning_rules& rules, chunked
         status cleaned;
         if (header->is_control()) {
             cleaned = clean_marker(*batch, *header, rules, outcome, out);
+        } else if (rules.aborted.contains(*header)) {
+            // Aborted data goes whole, whatever its records (Kafka's shouldDiscardBatch).
+            rules.transactions.data_read(*header);
+            outcome.records_removed += static_cast<std::uint32_t>(header->records_count);
+            ++outcome.batches_dropped;
         } else if (auto bytes = batch_records_bytes(*batch, *header, scratch);
                    bytes && parse_batch_records(*bytes, *header, records)) {
             cleaned = clean_data_batch(*batch, *header, *bytes, records, rules, outcome, out);
         } else {
             // Records that do not parse (written before the topic became compacted): whole.
-            rules.transactions.data_kept(*header);
+            rules.transactions.data_read(*header);
             out.insert(out.end(), batch->begin(), batch->end());
         }
         if (!cleaned) {
@@ -485,13 +524,16 @@ task<status> complete_cleaned_swap(const std::string& dir, std::int64_t base,
     co_return status{};
 }
 
-partition_log::cleanable_range partition_log::cleanable(std::int64_t now_ms) const noexcept {
+partition_log::cleanable_range partition_log::cleanable(std::int64_t now_ms,
+                                                        std::int64_t stable_end) const noexcept {
     cleanable_range range;
     const auto& config = _options.config;
     range.end_index = _segments.empty() ? 0 : _segments.size() - 1;
     for (std::size_t i = 0; i < range.end_index; ++i) {
-        if (config.min_compaction_lag_ms > 0 &&
-            _segments[i]->max_timestamp() > now_ms - config.min_compaction_lag_ms) {
+        const bool too_young =
+            config.min_compaction_lag_ms > 0 &&
+            _segments[i]->max_timestamp() > now_ms - config.min_compaction_lag_ms;
+        if (too_young || _segments[i]->next_offset() > stable_end) {
             range.end_index = i;
             break;
         }
@@ -508,8 +550,8 @@ partition_log::cleanable_range partition_log::cleanable(std::int64_t now_ms) con
     return range;
 }
 
-double partition_log::dirty_ratio() const noexcept {
-    const auto range = cleanable(_clock->now_ms());
+double partition_log::dirty_ratio(std::int64_t stable_end) const noexcept {
+    const auto range = cleanable(_clock->now_ms(), stable_end);
     const auto total = range.clean_bytes + range.dirty_bytes;
     return total == 0 ? 0.0 : static_cast<double>(range.dirty_bytes) / static_cast<double>(total);
 }
@@ -530,7 +572,7 @@ task<result<std::int64_t>> partition_log::first_batch_timestamp(
     co_return timestamp;
 }
 
-task<result<std::int64_t>> partition_log::max_compaction_delay_ms() {
+task<result<std::int64_t>> partition_log::max_compaction_delay_ms(std::int64_t stable_end) {
     const std::int64_t max_lag = std::max<std::int64_t>(_options.config.max_compaction_lag_ms, 0);
     if (max_lag == std::numeric_limits<std::int64_t>::max() || _segments.size() < 2) co_return 0;
     std::erase_if(_first_batch_timestamps, [](const auto& entry) { return entry.first.expired(); });
@@ -539,6 +581,7 @@ task<result<std::int64_t>> partition_log::max_compaction_delay_ms() {
     std::int64_t earliest = std::numeric_limits<std::int64_t>::max();
     for (const auto& each : inactive) {
         if (each->next_offset() <= first_dirty) continue;
+        if (each->next_offset() > stable_end) break;
         auto timestamp = co_await first_batch_timestamp(each);
         if (!timestamp) co_return fail(timestamp.error());
         if (*timestamp > 0) earliest = std::min(earliest, *timestamp);
@@ -553,14 +596,14 @@ task<result<compaction_report>> partition_log::compact(const compaction_options&
     if (_failed) co_return fail(errc::log_failed);
     compaction_report report;
     const std::int64_t now = _clock->now_ms();
-    const auto range = cleanable(now);
+    const auto range = cleanable(now, options.stable_end);
     const auto total = range.clean_bytes + range.dirty_bytes;
     report.clean_offset = _cleaner_offset;
     report.dirty_ratio = total == 0 ? 0.0
                                     : static_cast<double>(range.dirty_bytes) /
                                           static_cast<double>(total);
     if (range.dirty_bytes == 0) co_return report;
-    auto delay = co_await max_compaction_delay_ms();
+    auto delay = co_await max_compaction_delay_ms(options.stable_end);
     if (!delay) co_return fail(delay.error());
     report.max_compaction_delay_ms = *delay;
     if (!options.force && *delay == 0 &&
@@ -570,17 +613,20 @@ task<result<compaction_report>> partition_log::compact(const compaction_options&
     _compaction_failure = {};
     // Segments are immutable once inactive; the snapshot keeps them readable whatever happens.
     const std::vector<std::shared_ptr<segment>> snapshot(_segments.begin(), _segments.end());
+    const aborted_batches aborted(options.aborted);
     offset_map map;
     std::size_t mapped_end = range.dirty_index;
     while (mapped_end < range.end_index &&
            (mapped_end == range.dirty_index || map.bytes < options.map_bytes_max)) {
-        auto read = co_await map_segment(*snapshot[mapped_end], budget, map, _compaction_failure);
+        auto read =
+            co_await map_segment(*snapshot[mapped_end], aborted, budget, map, _compaction_failure);
         if (!read) co_return fail(read.error());
         report.bytes_read += *read;
         ++mapped_end;
     }
     const std::int64_t clean_end = snapshot[mapped_end]->base_offset();
-    auto cleaned = co_await clean_mapped(snapshot, mapped_end, map, options, budget, report);
+    auto cleaned =
+        co_await clean_mapped(snapshot, mapped_end, map, aborted, options, budget, report);
     if (!cleaned) co_return fail(cleaned.error());
     report.ran = true;
     // After a truncation below clean_end the offsets there are new: leave them dirty.
@@ -599,13 +645,15 @@ task<result<compaction_report>> partition_log::compact(const compaction_options&
 
 // Rewrites the groups of snapshot[0, end) and swaps them in; false when a segment changed under
 // the pass (truncation, retention) and was skipped.
-task<result<bool>> partition_log::clean_mapped(
-    std::span<const std::shared_ptr<segment>> snapshot, std::size_t end, const offset_map& map,
-    const compaction_options& options, cleaner_budget& budget, compaction_report& report) {
+task<result<bool>> partition_log::clean_mapped(std::span<const std::shared_ptr<segment>> snapshot,
+                                               std::size_t end, const offset_map& map,
+                                               const aborted_batches& aborted,
+                                               const compaction_options& options,
+                                               cleaner_budget& budget, compaction_report& report) {
     const std::int64_t now = _clock->now_ms();
     transaction_tracker transactions;
-    cleaning_rules rules{map, now, saturating_add(now, _options.config.delete_retention_ms),
-                         transactions};
+    cleaning_rules rules{map, aborted, now,
+                         saturating_add(now, _options.config.delete_retention_ms), transactions};
     bool whole = true;
     for (const auto& group : group_by_size(snapshot, end, _options.config.segment_bytes)) {
         const auto members = snapshot.subspan(group.first, group.count);

@@ -92,8 +92,28 @@ enum class cleaner_crash_point : std::uint8_t {
     after_replace
 };
 
+// A transaction aborted on the partition, as the log's owner knows it (the broker's producer
+// state; Kafka's aborted transaction index): the producer's transactional batches from
+// first_offset up to last_offset (its ABORT marker) are aborted data.
+struct aborted_transaction {
+    std::int64_t producer_id = -1;
+    std::int64_t first_offset = 0;
+    std::int64_t last_offset = 0;
+};
+
+// No last stable offset: a log without transactions (tests, tools) is cleanable up to its
+// active segment.
+inline constexpr std::int64_t unbounded_stable_offset = std::numeric_limits<std::int64_t>::max();
+
 struct compaction_options {
     bool force = false;  // clean even below min.cleanable.dirty.ratio
+    // The last stable offset (the first offset of the oldest open transaction, else the high
+    // watermark): a segment holding it or anything above it is not cleanable (Kafka's
+    // firstUncleanableOffset), so an open transaction's records are never mapped or removed.
+    std::int64_t stable_end = unbounded_stable_offset;
+    // Every aborted transaction with a batch below stable_end, in any order: their batches are
+    // removed and map no key, so an aborted value never replaces a committed one.
+    std::vector<aborted_transaction> aborted;
     // Bound of the key -> latest offset map (key bytes plus a per-entry overhead); the dirty
     // range mapped in one pass ends at the segment where it is reached (at least one segment).
     std::uint64_t map_bytes_max = 64ull << 20;
@@ -119,6 +139,8 @@ struct compaction_report {
 
 // The cleaner's key -> latest offset map over the mapped segments (compactor.cpp).
 struct offset_map;
+// Which batches the pass removes as aborted data (compactor.cpp).
+class aborted_batches;
 
 // Where a pass failed on the log's data or an I/O error (the owner names it when it marks the
 // partition uncleanable): the segment, the byte position in it and the offset the cleaner

@@ -207,12 +207,14 @@ public:
     // reads go on meanwhile (the append lock is held only to swap each cleaned segment in).
     task<result<compaction_report>> compact(const compaction_options& options,
                                             cleaner_budget& budget);
-    // Bytes past the cleaner offset over all cleanable bytes (0: nothing to clean); no I/O.
-    double dirty_ratio() const noexcept;
-    // How long ago the earliest dirty record (the first batch of each dirty inactive segment,
-    // as Kafka) passed max.compaction.lag.ms; 0 when none did. Reads one header per dirty
-    // segment the first time it is asked about.
-    task<result<std::int64_t>> max_compaction_delay_ms();
+    // Bytes past the cleaner offset over all cleanable bytes (0: nothing to clean), below the
+    // last stable offset `stable_end` (compaction_options); no I/O.
+    double dirty_ratio(std::int64_t stable_end = unbounded_stable_offset) const noexcept;
+    // How long ago the earliest dirty record (the first batch of each dirty inactive segment
+    // wholly below `stable_end`, as Kafka) passed max.compaction.lag.ms; 0 when none did. Reads
+    // one header per dirty segment the first time it is asked about.
+    task<result<std::int64_t>> max_compaction_delay_ms(
+        std::int64_t stable_end = unbounded_stable_offset);
     std::int64_t cleaner_offset() const noexcept { return _cleaner_offset; }
     // Where the last failed compact() failed on the data or on I/O (error ok: none did).
     const compaction_failure& last_compaction_failure() const noexcept {
@@ -344,11 +346,13 @@ private:
     // compactor.cpp
     struct cleanable_range {
         std::size_t dirty_index = 0;  // first segment holding offsets past the cleaner offset
-        std::size_t end_index = 0;    // first segment not cleanable (active or too young)
+        // First segment not cleanable: the active one, one too young, or one holding an
+        // offset at or above the last stable offset.
+        std::size_t end_index = 0;
         std::uint64_t clean_bytes = 0;
         std::uint64_t dirty_bytes = 0;
     };
-    cleanable_range cleanable(std::int64_t now_ms) const noexcept;
+    cleanable_range cleanable(std::int64_t now_ms, std::int64_t stable_end) const noexcept;
     // Replaces the consecutive segments `group` (still in place, each still `sizes` bytes) by
     // the cleaned file written at <first base>.log.cleaned, or removes them when `empty`;
     // false when the log moved on meanwhile.
@@ -357,6 +361,7 @@ private:
                                        cleaner_crash_point crash_at);
     task<result<bool>> clean_mapped(std::span<const std::shared_ptr<segment>> snapshot,
                                     std::size_t end, const offset_map& map,
+                                    const aborted_batches& aborted,
                                     const compaction_options& options, cleaner_budget& budget,
                                     compaction_report& report);
     task<status> replace_by_swap(std::size_t index, std::size_t count,

@@ -245,3 +245,82 @@ def test_consumer_offsets_is_compacted_and_replays_the_latest_commit():
         assert committed[0].offset == 9000
     finally:
         restarted.stop()
+
+
+def read_all(broker, topic, isolation):
+    """[(offset, key, value)] a consumer with isolation.level `isolation` reads from the start,
+    until nothing more comes for a second."""
+    consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "unused",
+                         "enable.auto.commit": False, "fetch.wait.max.ms": 100,
+                         "isolation.level": isolation, "auto.offset.reset": "earliest"})
+    consumer.assign([TopicPartition(topic, 0, -2)])
+    records = []
+    quiet_since = time.monotonic()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and time.monotonic() - quiet_since < 1.0:
+        for message in consumer.consume(num_messages=1000, timeout=0.1):
+            assert message.error() is None, message.error()
+            value = None if message.value() is None else message.value().decode()
+            records.append((message.offset(), message.key().decode(), value))
+            quiet_since = time.monotonic()
+    consumer.close()
+    return records
+
+
+def test_transactions_on_a_compacted_topic_keep_the_committed_values(broker):
+    """As Kafka's cleaner (Kafka Streams' exactly-once changelogs rely on it): an aborted
+    transaction's records are removed and never replace the committed value of their key, and
+    nothing at or above the last stable offset is cleaned, so a value in an open transaction
+    does not remove the committed one before it until it commits."""
+    topic = "compacted.txn"
+    create(broker, topic, {"cleanup.policy": "compact", "segment.bytes": "1024",
+                           "min.cleanable.dirty.ratio": "0.01"})
+    producer = Producer({"bootstrap.servers": broker.bootstrap, "transactional.id": "cleaned",
+                         "linger.ms": 5})
+    producer.init_transactions(15)
+
+    def in_transaction(records, then):
+        producer.begin_transaction()
+        for key, value in records:
+            producer.produce(topic, key=key.encode(), value=value.encode())
+        assert producer.flush(15) == 0
+        then(15)
+
+    def filler(prefix):
+        records = [(f"{prefix}{i}".encode(), b"f" * 200) for i in range(20)]
+        assert produce_one_batch_each(broker, topic, records) == []
+
+    keys = [f"key{i}" for i in range(5)]
+    in_transaction([(key, f"committed-{key}") for key in keys], producer.commit_transaction)
+    in_transaction([(key, f"aborted-{key}") for key in keys], producer.abort_transaction)
+    filler("f")
+    # An open transaction, then enough plain records after it to roll segments past it.
+    producer.begin_transaction()
+    delivered = []
+    producer.produce(topic, key=b"key0", value=b"open",
+                     on_delivery=lambda error, message: delivered.append(message.offset()))
+    assert producer.flush(15) == 0
+    [open_offset] = delivered
+    filler("g")
+    assert watermarks(broker, topic)[1] == open_offset  # read_committed: the LSO
+
+    assert wait_until(lambda: cleaner_offset(broker, topic) > 12, timeout=30)
+    time.sleep(1)  # more passes: none may pass the open transaction
+    assert cleaner_offset(broker, topic) <= open_offset
+    committed = read_all(broker, topic, "read_committed")
+    latest = {key: value for _, key, value in committed}
+    assert {key: latest.get(key) for key in keys} == {key: f"committed-{key}" for key in keys}
+    assert all(offset < open_offset for offset, _, _ in committed)
+    uncommitted = read_all(broker, topic, "read_uncommitted")
+    assert not [value for _, _, value in uncommitted if value.startswith("aborted")]
+    assert (open_offset, "key0", "open") in uncommitted
+    assert sum(1 for _, key, _ in uncommitted if key.startswith("f")) == 20
+
+    producer.commit_transaction(15)
+    filler("h")
+    assert wait_until(lambda: cleaner_offset(broker, topic) > open_offset + 1, timeout=30)
+    committed = read_all(broker, topic, "read_committed")
+    latest = {key: value for _, key, value in committed}
+    assert latest["key0"] == "open"
+    assert {key: latest[key] for key in keys[1:]} == {key: f"committed-{key}" for key in keys[1:]}
+    assert "committed-key0" not in [value for _, _, value in committed]

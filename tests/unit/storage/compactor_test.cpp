@@ -626,6 +626,141 @@ TEST_F(compactor, tombstones_and_markers_get_a_delete_horizon_then_go) {
     with_log(test);
 }
 
+// One forced pass told of the log's transactions.
+task<compaction_report> compact_knowing(partition_log& log, std::int64_t stable_end,
+                                        std::vector<aborted_transaction> aborted) {
+    cleaner_budget budget;
+    compaction_options options;
+    options.force = true;
+    options.stable_end = stable_end;
+    options.aborted = std::move(aborted);
+    auto report = co_await log.compact(options, budget);
+    EXPECT_TRUE(report);
+    co_return report ? *report : compaction_report{};
+}
+
+// key -> value of every data record the log serves, the later offset winning.
+task<std::map<std::string, std::string>> latest_values(const partition_log& log) {
+    auto back = co_await read_everything(log);
+    EXPECT_TRUE(back.valid);
+    std::map<std::string, std::string> latest;
+    for (const auto& record : back.records) {
+        if (record.key && record.value) latest[*record.key] = *record.value;
+    }
+    co_return latest;
+}
+
+std::vector<std::int64_t> offsets_of(const std::vector<stamped_record>& records) {
+    std::vector<std::int64_t> offsets;
+    for (const auto& record : records) offsets.push_back(record.offset);
+    return offsets;
+}
+
+const auto transactional = record_batch_attributes::transactional;
+const auto marker_attributes =
+    static_cast<std::int16_t>(record_batch_attributes::control | transactional);
+const test_record commit_record{std::string("\0\0\0\1", 4), std::string("\0\0\0\0\0\0", 6)};
+const test_record abort_record{std::string("\0\0\0\0", 4), std::string("\0\0\0\0\0\0", 6)};
+
+// One batch to append in its own segment: plain (producer -1), transactional or a marker.
+struct planned_batch {
+    std::vector<test_record> records;
+    std::int64_t producer = -1;
+    std::int16_t attributes = 0;
+};
+
+// Appends each batch in its own segment (the clock steps a second before each).
+task<void> append_each(partition_log& log, manual_clock& clock,
+                       const std::vector<planned_batch>& batches) {
+    for (const auto& each : batches) {
+        auto batch = own_segment_batch(clock, each.records, compression_codec::none, each.producer,
+                                       each.attributes);
+        EXPECT_TRUE(co_await log.append(batch));
+    }
+}
+
+// Kafka's cleaner drops an aborted transaction's batches and maps none of their keys: the value
+// a transaction aborted never replaces the committed one before it. Its marker stays for the
+// pass that read its data, then gets a delete horizon, then goes.
+TEST_F(compactor, aborted_transactions_go_and_never_hide_a_committed_value) {
+    options.config.delete_retention_ms = hour_ms;
+    options.config.segment_ms = 1000;
+    auto test = [&](partition_log& log) -> task<void> {
+        const std::vector<planned_batch> first{
+            {{{"k", "v0"}}, 9, transactional},               // 0
+            {{commit_record}, 9, marker_attributes},         // 1: commits 0
+            {{{"k", "v1"}, {"m", "m1"}}, 9, transactional},  // 2, 3
+            {{abort_record}, 9, marker_attributes},          // 4: aborts 2-3
+            {{{"j", "x"}}},                                  // 5
+            {{{"active", "a"}}}};                            // 6
+        co_await append_each(log, clock, first);
+        const std::vector<aborted_transaction> aborted{{9, 2, 4}};
+        auto report = co_await compact_knowing(log, unbounded_stable_offset, aborted);
+        EXPECT_EQ(report.records_removed, 2u);
+        EXPECT_EQ(report.horizons_set, 0u);  // both markers' data was read by this pass
+        const std::map<std::string, std::string> expected{{"k", "v0"}, {"j", "x"}, {"active", "a"}};
+        EXPECT_EQ(co_await latest_values(log), expected);
+        const std::vector<std::int64_t> after_first{0, 1, 4, 5, 6};
+        EXPECT_EQ(offsets_of(co_await stamped_records(log)), after_first);
+        // The abort marker's transaction has nothing left: a horizon; the commit keeps k=v0.
+        const std::vector<planned_batch> later{{{{"later", "b"}}}};  // 7
+        co_await append_each(log, clock, later);
+        report = co_await compact_knowing(log, unbounded_stable_offset, aborted);
+        EXPECT_EQ(report.records_removed, 0u);
+        EXPECT_EQ(report.horizons_set, 1u);
+        clock.advance(hour_ms);
+        const std::vector<planned_batch> last{{{{"last", "c"}}}};  // 8
+        co_await append_each(log, clock, last);
+        report = co_await compact_knowing(log, unbounded_stable_offset, aborted);
+        EXPECT_EQ(report.markers_removed, 1u);
+        const std::vector<std::int64_t> at_end{0, 1, 5, 6, 7, 8};
+        EXPECT_EQ(offsets_of(co_await stamped_records(log)), at_end);
+    };
+    with_log(test);
+}
+
+// Nothing at or above the last stable offset is mapped or cleaned: a value in a transaction
+// still open may yet be aborted, so the committed value before it must stay.
+TEST_F(compactor, an_open_transaction_is_never_cleaned) {
+    options.config.segment_ms = 1000;
+    auto test = [&](partition_log& log) -> task<void> {
+        const std::vector<planned_batch> first{{{{"k", "v0"}}},                    // 0
+                                               {{{"k", "v1"}}, 9, transactional},  // 1: open
+                                               {{{"k", "v2"}}},                    // 2
+                                               {{{"active", "a"}}}};               // 3
+        co_await append_each(log, clock, first);
+        EXPECT_DOUBLE_EQ(log.dirty_ratio(1), 1.0);
+        EXPECT_EQ(log.dirty_ratio(0), 0.0);  // the first segment holds the LSO itself
+        const std::vector<aborted_transaction> none;
+        auto report = co_await compact_knowing(log, 1, none);
+        EXPECT_EQ(report.records_removed, 0u);
+        EXPECT_EQ(report.clean_offset, 1);
+        const std::vector<std::int64_t> untouched{0, 1, 2, 3};
+        EXPECT_EQ(offsets_of(co_await stamped_records(log)), untouched);
+        // The transaction aborts: its value goes, and k=v2 (not transactional) wins.
+        const std::vector<planned_batch> second{{{abort_record}, 9, marker_attributes},  // 4
+                                                {{{"k", "v3"}}, 10, transactional},      // 5: open
+                                                {{{"tail", "t"}}}};                      // 6
+        co_await append_each(log, clock, second);
+        const std::vector<aborted_transaction> aborted{{9, 1, 4}};
+        report = co_await compact_knowing(log, 5, aborted);
+        EXPECT_EQ(report.records_removed, 2u);  // k=v0, k=v1
+        EXPECT_EQ(report.clean_offset, 5);
+        const std::vector<std::int64_t> cleaned{2, 3, 4, 5, 6};
+        EXPECT_EQ(offsets_of(co_await stamped_records(log)), cleaned);
+        // Producer 10 commits: its k=v3 now supersedes k=v2.
+        const std::vector<planned_batch> third{{{commit_record}, 10, marker_attributes},  // 7
+                                               {{{"end", "e"}}}};                         // 8
+        co_await append_each(log, clock, third);
+        report = co_await compact_knowing(log, 9, aborted);
+        EXPECT_EQ(report.records_removed, 1u);  // k=v2
+        const std::map<std::string, std::string> expected{
+            {"k", "v3"}, {"active", "a"}, {"tail", "t"}, {"end", "e"}};
+        EXPECT_EQ(co_await latest_values(log), expected);
+    };
+    with_log(test);
+}
+
 TEST_F(compactor, small_cleaned_segments_are_grouped_up_to_segment_bytes) {
     options.config.segment_ms = 1000;
     auto test = [&](partition_log& log) -> task<void> {
@@ -900,6 +1035,244 @@ TEST_F(compactor, model_of_random_appends_cleans_and_reopens) {
     EXPECT_GT(totals.records_removed, 100u);  // the cleans did clean
     EXPECT_GT(totals.horizons_set, 0u);
     EXPECT_GT(totals.segments_merged, 0u);
+}
+
+// What the transaction model knows of the log: every data record with its transaction (-1:
+// not transactional), every transaction with its first offset, its marker and its outcome.
+struct transaction_model {
+    struct transaction {
+        std::int64_t producer = -1;
+        std::int64_t first_offset = 0;
+        std::int64_t marker_offset = -1;  // -1: still open
+        bool aborted = false;
+    };
+    std::vector<read_record> appended;
+    std::map<std::int64_t, std::size_t> transaction_of;  // offset -> index in transactions
+    std::vector<transaction> transactions;
+    std::map<std::int64_t, std::size_t> open;  // producer -> its open transaction
+
+    bool open_at(std::int64_t offset) const {
+        auto found = transaction_of.find(offset);
+        return found != transaction_of.end() && transactions[found->second].marker_offset < 0;
+    }
+    bool aborted_at(std::int64_t offset) const {
+        auto found = transaction_of.find(offset);
+        return found != transaction_of.end() && transactions[found->second].aborted;
+    }
+    // What the broker's producer state would tell the cleaner.
+    compaction_options options() const {
+        compaction_options out;
+        out.force = true;
+        for (const auto& [producer, index] : open) {
+            out.stable_end = std::min(out.stable_end, transactions[index].first_offset);
+        }
+        for (const auto& txn : transactions) {
+            if (txn.aborted)
+                out.aborted.push_back({txn.producer, txn.first_offset, txn.marker_offset});
+        }
+        return out;
+    }
+
+    // Every record served was appended with the same content; below the cleaner offset no
+    // aborted record is served and a served record is the latest of its key that was not
+    // aborted; the latest record of each key outside aborted and open transactions is served,
+    // and so is every record of an open transaction; a marker is served while a record of its
+    // transaction is.
+    void check(const read_back& back, std::int64_t cleaner_offset) const {
+        std::map<std::int64_t, const read_record*> by_offset;
+        std::map<std::string, std::int64_t> latest_decided;
+        std::map<std::string, std::int64_t> latest_cleaned;
+        for (const auto& record : appended) {
+            by_offset[record.offset] = &record;
+            if (aborted_at(record.offset)) continue;
+            if (!open_at(record.offset)) latest_decided[*record.key] = record.offset;
+            if (record.offset < cleaner_offset) latest_cleaned[*record.key] = record.offset;
+        }
+        std::set<std::int64_t> served;
+        for (const auto& record : back.records) {
+            served.insert(record.offset);
+            auto found = by_offset.find(record.offset);
+            EXPECT_NE(found, by_offset.end());
+            if (found == by_offset.end()) continue;
+            EXPECT_EQ(record, *found->second);
+            if (record.offset >= cleaner_offset) continue;
+            EXPECT_FALSE(aborted_at(record.offset))
+                << "an aborted record below the cleaner offset is served at " << record.offset;
+            EXPECT_FALSE(open_at(record.offset))
+                << "an open transaction below the cleaner offset at " << record.offset;
+            EXPECT_EQ(latest_cleaned[*record.key], record.offset)
+                << "a shadowed record is served at " << record.offset;
+        }
+        for (const auto& [key, offset] : latest_decided) {
+            EXPECT_TRUE(served.contains(offset)) << key << " at " << offset;
+        }
+        std::set<std::int64_t> markers;
+        for (const auto& batch : back.batches) {
+            if (batch.is_control()) markers.insert(batch.base_offset);
+        }
+        for (const auto& [offset, index] : transaction_of) {
+            const auto& txn = transactions[index];
+            if (txn.marker_offset < 0) {
+                EXPECT_TRUE(served.contains(offset)) << "open transaction record at " << offset;
+            } else if (served.contains(offset)) {
+                EXPECT_TRUE(markers.contains(txn.marker_offset))
+                    << "the marker at " << txn.marker_offset << " went before its record at "
+                    << offset;
+            }
+        }
+    }
+};
+
+// Random plain records and transactions of three producers (committed, aborted, left open)
+// with cleans told of the last stable offset and the aborted transactions (as the broker tells
+// them), cleans that crash part-way, reopens and clock steps (delete horizons of markers
+// passing); after each step the log is checked against transaction_model. At the end every
+// transaction is closed and the markers' horizons pass: aborted records and empty
+// transactions' markers are gone.
+TEST_F(compactor, model_of_random_transactions_cleans_and_reopens) {
+    const auto seed = model_seed();
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    std::printf("compactor transaction model seed %u\n", seed);
+    options.config.segment_bytes = 400;
+    options.config.segment_ms = 20 * 60'000;
+    options.config.delete_retention_ms = hour_ms;
+    compaction_report totals;
+    auto body = [&]() -> task<void> {
+        std::mt19937 random(seed);
+        auto opened = co_await partition_log::open(options);
+        EXPECT_TRUE(opened);
+        if (!opened) co_return;
+        std::unique_ptr<partition_log> log = std::move(*opened);
+        transaction_model model;
+        auto add = [&](std::vector<std::byte>& batch) -> task<std::int64_t> {
+            auto done = co_await log->append(batch);
+            EXPECT_TRUE(done);
+            co_return done ? done->base_offset : -1;
+        };
+        auto clean = [&]() -> task<void> {
+            cleaner_budget budget;
+            const auto knowing = model.options();
+            auto report = co_await log->compact(knowing, budget);
+            EXPECT_TRUE(report);
+            if (!report) co_return;
+            totals.records_removed += report->records_removed;
+            totals.markers_removed += report->markers_removed;
+            totals.horizons_set += report->horizons_set;
+        };
+        auto end_transaction = [&](std::int64_t producer, bool abort) -> task<void> {
+            auto batch = keyed_batch({abort ? abort_record : commit_record}, clock.now_ms(),
+                                     compression_codec::none, producer, marker_attributes);
+            const auto offset = co_await add(batch);
+            auto& txn = model.transactions[model.open.at(producer)];
+            txn.marker_offset = offset;
+            txn.aborted = abort;
+            model.open.erase(producer);
+        };
+        for (int step = 0; step < 400; ++step) {
+            const auto action = random() % 20;
+            if (action < 12) {
+                // Plain records (action < 6) or a batch of one producer's transaction.
+                const std::int64_t producer =
+                    action < 6 ? -1 : static_cast<std::int64_t>(1 + random() % 3);
+                std::vector<test_record> records;
+                const int count = 1 + static_cast<int>(random() % 3);
+                for (int i = 0; i < count; ++i) {
+                    records.push_back({"key" + std::to_string(random() % 8),
+                                       "v" + std::to_string(step) + "." + std::to_string(i)});
+                }
+                const auto codec = static_cast<compression_codec>(random() % 5);
+                auto batch = keyed_batch(records, clock.now_ms(), codec, producer,
+                                         producer < 0 ? 0 : transactional);
+                const auto base = co_await add(batch);
+                if (base < 0) co_return;
+                if (producer >= 0 && !model.open.contains(producer)) {
+                    model.open[producer] = model.transactions.size();
+                    model.transactions.push_back({producer, base});
+                }
+                for (std::size_t i = 0; i < records.size(); ++i) {
+                    const auto offset = base + static_cast<std::int64_t>(i);
+                    model.appended.push_back({offset, records[i].key, records[i].value});
+                    if (producer >= 0) model.transaction_of[offset] = model.open.at(producer);
+                }
+            } else if (action < 14) {
+                if (model.open.empty()) continue;
+                auto chosen = model.open.begin();
+                std::advance(chosen, static_cast<long>(random() % model.open.size()));
+                co_await end_transaction(chosen->first, random() % 2 == 0);
+            } else if (action < 16) {
+                co_await clean();
+            } else if (action < 17) {
+                const auto point = static_cast<cleaner_crash_point>(1 + random() % 4);
+                cleaner_budget budget;
+                auto crashing = model.options();
+                crashing.crash_at = point;
+                auto report = co_await log->compact(crashing, budget);
+                if (!report) log.reset();  // as a killed process: no close()
+                if (log) {
+                    EXPECT_TRUE(co_await log->close());
+                }
+                auto again = co_await partition_log::open(options);
+                EXPECT_TRUE(again);
+                if (!again) co_return;
+                log = std::move(*again);
+            } else if (action < 18) {
+                clock.advance(random() % (30 * 60'000));
+            } else if (action < 19) {
+                clock.advance(random() % (2 * hour_ms));
+            } else {
+                EXPECT_TRUE(co_await log->close());
+                auto again = co_await partition_log::open(options);
+                EXPECT_TRUE(again);
+                if (!again) co_return;
+                log = std::move(*again);
+            }
+            auto back = co_await read_everything(*log);
+            EXPECT_TRUE(back.valid);
+            model.check(back, log->cleaner_offset());
+            if (::testing::Test::HasFailure()) co_return;
+        }
+        // Every transaction ends; three rounds of (a roll past the log end, a clean, the
+        // horizon passing): one drops the aborted data, the next gives empty transactions'
+        // markers a horizon, the last removes them.
+        while (!model.open.empty()) {
+            co_await end_transaction(model.open.begin()->first, true);
+        }
+        for (int round = 0; round < 3; ++round) {
+            clock.advance(2 * hour_ms);
+            auto batch = keyed_batch({{"roll", "r"}}, clock.now_ms());
+            const auto offset = co_await add(batch);
+            model.appended.push_back({offset, "roll", "r"});
+            co_await clean();
+        }
+        auto back = co_await read_everything(*log);
+        EXPECT_TRUE(back.valid);
+        model.check(back, log->cleaner_offset());
+        for (const auto& record : back.records) {
+            EXPECT_FALSE(model.aborted_at(record.offset)) << record.offset;
+        }
+        std::size_t markers = 0;
+        for (const auto& batch : back.batches) markers += batch.is_control() ? 1 : 0;
+        std::size_t with_data = 0;  // committed transactions with a record left
+        std::set<std::int64_t> served;
+        for (const auto& record : back.records) served.insert(record.offset);
+        for (std::size_t index = 0; index < model.transactions.size(); ++index) {
+            for (const auto& [offset, owner] : model.transaction_of) {
+                if (owner == index && served.contains(offset)) {
+                    ++with_data;
+                    break;
+                }
+            }
+        }
+        EXPECT_EQ(markers, with_data);  // the markers of empty transactions went
+        EXPECT_TRUE(co_await log->close());
+    };
+    run_on_reactor(body);
+    std::printf("%zu removed records, %zu removed markers, %zu horizons\n",
+                static_cast<std::size_t>(totals.records_removed),
+                static_cast<std::size_t>(totals.markers_removed),
+                static_cast<std::size_t>(totals.horizons_set));
+    EXPECT_GT(totals.records_removed, 50u);
+    EXPECT_GT(totals.markers_removed, 0u);
 }
 
 }  // namespace
