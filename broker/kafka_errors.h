@@ -112,6 +112,7 @@ constexpr kafka_error to_kafka_error(ctl::command_errc error) noexcept {
         return kafka_error::invalid_replica_assignment;
     case ctl::command_errc::invalid_request: return kafka_error::invalid_request;
     case ctl::command_errc::invalid_config: return kafka_error::invalid_config;
+    case ctl::command_errc::unsupported_version: return kafka_error::unsupported_version;
     }
     return kafka_error::unknown_server_error;
 }

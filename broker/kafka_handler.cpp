@@ -2,6 +2,7 @@
 
 #include "broker/api_acls.h"
 #include "broker/api_alter_configs.h"
+#include "broker/api_client_quotas.h"
 #include "broker/api_configs.h"
 #include "broker/api_fetch.h"
 #include "broker/api_groups.h"
@@ -53,6 +54,8 @@ bool broker_handles(std::int16_t key) noexcept {
     case api_key::delete_topics:
     case api_key::create_partitions:
     case api_key::describe_cluster:
+    case api_key::describe_client_quotas:
+    case api_key::alter_client_quotas:
     case api_key::describe_configs:
     case api_key::find_coordinator:
     case api_key::join_group:
@@ -290,6 +293,14 @@ task<status> kafka_handler::dispatch(connection_info& connection,
             header, body, response, [&](auto& request) -> task<kafka::describe_cluster_response> {
                 co_return handle_describe_cluster(context, request);
             });
+    case api_key::describe_client_quotas:
+        co_return answer_now<kafka::describe_client_quotas_request>(
+            header, body, response,
+            [&](const auto& request) { return handle_describe_client_quotas(context, request); });
+    case api_key::alter_client_quotas:
+        co_return co_await answer<kafka::alter_client_quotas_request>(
+            header, body, response,
+            [&](auto& request) { return handle_alter_client_quotas(std::move(request)); });
     case api_key::describe_acls:
         co_return answer_now<kafka::describe_acls_request>(header, body, response,
                                                            answer_describe_acls);

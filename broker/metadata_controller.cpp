@@ -141,6 +141,19 @@ task<ctl::command_result<void>> metadata_controller::alter_topic_configs(
     co_return co_await commit(std::move(*planned));
 }
 
+task<std::vector<ctl::quota_alteration_outcome>> metadata_controller::alter_client_quotas(
+    std::vector<ctl::quota_alteration> alterations, bool validate_only) {
+    auto held = co_await _changes.lock();
+    auto plan = ctl::plan_alter_client_quotas(_image, alterations);
+    if (validate_only || plan.records.empty()) co_return std::move(plan.outcomes);
+    if (auto committed = co_await commit(std::move(plan.records)); !committed) {
+        for (auto& outcome : plan.outcomes) {
+            if (!outcome.error) outcome.error = committed.error();
+        }
+    }
+    co_return std::move(plan.outcomes);
+}
+
 task<ctl::command_result<void>> metadata_controller::rewrite_topic_configs(
     std::string name, config_rewrite rewrite, bool validate_only) {
     auto held = co_await _changes.lock();

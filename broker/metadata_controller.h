@@ -18,6 +18,7 @@
 
 #include "core/async_mutex.h"
 #include "core/task.h"
+#include "ctl/client_quotas.h"
 #include "ctl/metadata_commands.h"
 #include "ctl/metadata_log.h"
 
@@ -54,6 +55,11 @@ public:
     task<ctl::command_result<void>> rewrite_broker_configs(std::string name,
                                                            config_rewrite rewrite,
                                                            bool validate_only);
+
+    // AlterClientQuotas: every entity that passes is changed in one batch; the outcome of each
+    // (a failed commit fails those that passed).
+    task<std::vector<ctl::quota_alteration_outcome>> alter_client_quotas(
+        std::vector<ctl::quota_alteration> alterations, bool validate_only);
 
 private:
     // Appends, applies, and spreads one planned batch to every shard.

@@ -122,7 +122,8 @@ void partition_manager::collect_open_logs(
     out.clear();
     out.reserve(_logs.size());
     for (const auto& [key, entry] : _logs) {
-        out.emplace_back(entry.log, entry.producers->last_stable_offset(entry.log->log_end_offset()));
+        out.emplace_back(entry.log,
+                         entry.producers->last_stable_offset(entry.log->log_end_offset()));
     }
 }
 

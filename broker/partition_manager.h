@@ -20,8 +20,8 @@
 #pragma once
 
 #include <array>
-#include <list>
 #include <cstdint>
+#include <list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -110,8 +110,8 @@ public:
     // alive while it is worked on even if its topic is dropped meanwhile.
     void collect_open_logs(std::vector<std::shared_ptr<storage::partition_log>>& out) const;
     // The same with each log's last stable offset (the cleaner's bound; compaction_options).
-    void collect_open_logs(std::vector<std::pair<std::shared_ptr<storage::partition_log>,
-                                                 std::int64_t>>& out) const;
+    void collect_open_logs(
+        std::vector<std::pair<std::shared_ptr<storage::partition_log>, std::int64_t>>& out) const;
     // What the cleaner must know of an open log's transactions: its last stable offset and its
     // aborted transactions; nullopt when the log is no longer open here.
     std::optional<storage::compaction_options> compaction_bounds(

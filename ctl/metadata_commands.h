@@ -25,6 +25,7 @@ enum class command_errc : std::uint8_t {
     invalid_replica_assignment,  // INVALID_REPLICA_ASSIGNMENT
     invalid_request,             // INVALID_REQUEST
     invalid_config,              // INVALID_CONFIG
+    unsupported_version,         // UNSUPPORTED_VERSION
 };
 
 struct command_error {

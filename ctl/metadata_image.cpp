@@ -77,6 +77,19 @@ result<void, std::string> metadata_image::apply_config(const config_record& reco
     return {};
 }
 
+result<void, std::string> metadata_image::apply_client_quota(const client_quota_record& record) {
+    if (record.entity.empty()) return fail(std::string("client quota record without an entity"));
+    if (record.remove) {
+        auto found = _client_quotas.find(record.entity);
+        if (found == _client_quotas.end()) return {};
+        found->second.erase(record.key);
+        if (found->second.empty()) _client_quotas.erase(found);
+        return {};
+    }
+    _client_quotas[record.entity][record.key] = record.value;
+    return {};
+}
+
 result<void, std::string> metadata_image::apply(const metadata_record& record) {
     switch (record.type) {
     case metadata_record_type::register_broker: {
@@ -101,6 +114,7 @@ result<void, std::string> metadata_image::apply(const metadata_record& record) {
         return apply_config(record.config);
     case metadata_record_type::partition_change:
         return apply_change(record.partition_change);
+    case metadata_record_type::client_quota: return apply_client_quota(record.client_quota);
     case metadata_record_type::remove_topic: {
         auto name = _topic_names.find(record.remove_topic.topic_id);
         if (name == _topic_names.end()) return fail(std::string("removal of an unknown topic id"));

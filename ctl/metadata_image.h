@@ -1,8 +1,9 @@
-// The cluster metadata as of some offset of the metadata log: brokers, topics, partitions and
-// configs. The image changes only by apply(), record by record in log order, so every node that
-// applies the same log holds the same image (the Raft state machine). Records are validated by
-// the controller before they are appended (metadata_commands.h); a record that does not fit the
-// image here means a corrupt or divergent log, reported as an error rather than applied.
+// The cluster metadata as of some offset of the metadata log: brokers, topics, partitions,
+// configs and client quotas. The image changes only by apply(), record by record in log order, so
+// every node that applies the same log holds the same image (the Raft state machine). Records are
+// validated by the controller before they are appended (metadata_commands.h); a record that does
+// not fit the image here means a corrupt or divergent log, reported as an error rather than
+// applied.
 //
 // @locality single owner (the controller shard, or a broker shard's cache); not thread-safe.
 #pragma once
@@ -56,6 +57,12 @@ public:
     // Broker-level configs set dynamically ("" = cluster-wide default).
     const std::map<std::string, std::string>* broker_configs(std::string_view name) const;
 
+    // Client quotas by entity: key -> value (Kafka's ClientQuotasImage); an entity with no key
+    // left is gone.
+    const std::map<quota_entity, std::map<std::string, double>>& client_quotas() const noexcept {
+        return _client_quotas;
+    }
+
     // Batches applied so far (the metadata log offset the image is at).
     std::uint64_t applied_batches() const noexcept { return _applied_batches; }
 
@@ -63,12 +70,14 @@ private:
     result<void, std::string> apply_partition(const partition_record& record);
     result<void, std::string> apply_change(const partition_change_record& record);
     result<void, std::string> apply_config(const config_record& record);
+    result<void, std::string> apply_client_quota(const client_quota_record& record);
     topic_state* mutable_topic(const uuid& topic_id);
 
     std::map<std::string, topic_state, std::less<>> _topics;
     std::map<uuid, std::string> _topic_names;
     std::map<std::int32_t, broker_state> _brokers;
     std::map<std::string, std::map<std::string, std::string>, std::less<>> _broker_configs;
+    std::map<quota_entity, std::map<std::string, double>> _client_quotas;
     std::uint64_t _applied_batches = 0;
 };
 

@@ -1,5 +1,6 @@
 #include "ctl/metadata_records.h"
 
+#include <bit>
 #include <random>
 
 #include "core/endian.h"
@@ -140,7 +141,36 @@ void encode_one(writer& out, const metadata_record& record) {
     case metadata_record_type::remove_topic:
         out.put_uuid(record.remove_topic.topic_id);
         break;
+    case metadata_record_type::client_quota: {
+        const auto& quota = record.client_quota;
+        out.put(static_cast<std::uint32_t>(quota.entity.size()));
+        for (const auto& [type, name] : quota.entity) {
+            out.put_string(type);
+            out.put_optional(name, [&](const std::string& v) { out.put_string(v); });
+        }
+        out.put_string(quota.key);
+        out.put(std::bit_cast<std::uint64_t>(quota.value));
+        out.put(static_cast<std::uint8_t>(quota.remove));
+        break;
     }
+    }
+}
+
+bool decode_client_quota(reader& in, client_quota_record& quota) {
+    const auto count = in.get<std::uint32_t>();
+    if (count > metadata_list_items_max) return false;
+    for (std::uint32_t i = 0; i < count && in.ok(); ++i) {
+        auto type = in.get_string();
+        std::optional<std::string> name;
+        if (in.get_flag()) name = in.get_string();
+        // Types in increasing order, each once, as the encoder writes them (a map).
+        if (!quota.entity.empty() && !(quota.entity.rbegin()->first < type)) return false;
+        quota.entity.emplace_hint(quota.entity.end(), std::move(type), std::move(name));
+    }
+    quota.key = in.get_string();
+    quota.value = std::bit_cast<double>(in.get<std::uint64_t>());
+    quota.remove = in.get_flag();
+    return in.ok();
 }
 
 bool decode_broker(reader& in, register_broker_record& broker) {
@@ -201,6 +231,7 @@ bool decode_one(reader& in, metadata_record& record) {
     case metadata_record_type::remove_topic:
         record.remove_topic.topic_id = in.get_uuid();
         return in.ok();
+    case metadata_record_type::client_quota: return decode_client_quota(in, record.client_quota);
     }
     return false;  // unknown type
 }
@@ -294,6 +325,10 @@ metadata_record metadata_record::of(partition_change_record record) {
 }
 metadata_record metadata_record::of(remove_topic_record record) {
     return record_of(metadata_record_type::remove_topic, &metadata_record::remove_topic,
+                     std::move(record));
+}
+metadata_record metadata_record::of(client_quota_record record) {
+    return record_of(metadata_record_type::client_quota, &metadata_record::client_quota,
                      std::move(record));
 }
 

@@ -1,13 +1,14 @@
 // The records of the cluster metadata log, after KRaft's: a broker registers, a topic and its
 // partitions are created, a config is set, a partition changes leader or ISR, a topic is
-// removed. Records are appended in batches (creating a topic is one batch: the topic, its
-// partitions, its configs), applied in order to a metadata_image, and will be what the Raft
-// quorum replicates. Encoding: our own versioned binary layout, big-endian, bounds-checked on
-// decode (a batch from disk or the network is untrusted input).
+// removed, a client quota is set or removed. Records are appended in batches (creating a topic is
+// one batch: the topic, its partitions, its configs), applied in order to a metadata_image, and
+// will be what the Raft quorum replicates. Encoding: our own versioned binary layout, big-endian,
+// bounds-checked on decode (a batch from disk or the network is untrusted input).
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -33,6 +34,7 @@ enum class metadata_record_type : std::uint8_t {
     config = 4,
     partition_change = 5,
     remove_topic = 6,
+    client_quota = 7,
 };
 
 // Kafka's ConfigResource types.
@@ -93,6 +95,19 @@ struct remove_topic_record {
     friend bool operator==(const remove_topic_record&, const remove_topic_record&) = default;
 };
 
+// A client quota entity (Kafka's ClientQuotaEntity): entity type ("user", "client-id", "ip") ->
+// name, nullopt for the type's default entity; one entry per type.
+using quota_entity = std::map<std::string, std::optional<std::string>>;
+
+// Sets (or removes) one quota key of an entity (Kafka's ClientQuotaRecord).
+struct client_quota_record {
+    quota_entity entity;
+    std::string key;
+    double value = 0;  // ignored when removing
+    bool remove = false;
+    friend bool operator==(const client_quota_record&, const client_quota_record&) = default;
+};
+
 // One record; `type` says which member is meaningful. (Not a std::variant: the fuzz build's
 // clang 14 cannot compile libstdc++ 12's variant.)
 struct metadata_record {
@@ -103,6 +118,7 @@ struct metadata_record {
     config_record config;
     partition_change_record partition_change;
     remove_topic_record remove_topic;
+    client_quota_record client_quota;
 
     static metadata_record of(register_broker_record record);
     static metadata_record of(topic_record record);
@@ -110,6 +126,7 @@ struct metadata_record {
     static metadata_record of(config_record record);
     static metadata_record of(partition_change_record record);
     static metadata_record of(remove_topic_record record);
+    static metadata_record of(client_quota_record record);
     friend bool operator==(const metadata_record&, const metadata_record&) = default;
 };
 

@@ -64,6 +64,8 @@ enum class api_key : std::int16_t {
     alter_partition_reassignments = 45,
     list_partition_reassignments = 46,
     offset_delete = 47,
+    describe_client_quotas = 48,
+    alter_client_quotas = 49,
     describe_cluster = 60,
     describe_producers = 61,
     describe_transactions = 65,

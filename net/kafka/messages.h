@@ -7,6 +7,7 @@
 #include "net/kafka/admin_configs.h"
 #include "net/kafka/admin_topics.h"
 #include "net/kafka/api_versions.h"
+#include "net/kafka/client_quotas.h"
 #include "net/kafka/cluster_admin.h"
 #include "net/kafka/fetch.h"
 #include "net/kafka/groups.h"
@@ -65,6 +66,12 @@ bool with_messages(std::int16_t key, F&& fn) {
     case api_key::offset_delete: fn(offset_delete_request{}, offset_delete_response{}); return true;
     case api_key::describe_cluster:
         fn(describe_cluster_request{}, describe_cluster_response{});
+        return true;
+    case api_key::describe_client_quotas:
+        fn(describe_client_quotas_request{}, describe_client_quotas_response{});
+        return true;
+    case api_key::alter_client_quotas:
+        fn(alter_client_quotas_request{}, alter_client_quotas_response{});
         return true;
     case api_key::delete_records:
         fn(delete_records_request{}, delete_records_response{});

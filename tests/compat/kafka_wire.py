@@ -15,6 +15,7 @@ class Writer:
     def int16(self, v): self.out += struct.pack(">h", v); return self
     def int32(self, v): self.out += struct.pack(">i", v); return self
     def int64(self, v): self.out += struct.pack(">q", v); return self
+    def float64(self, v): self.out += struct.pack(">d", v); return self
     def boolean(self, v): return self.int8(1 if v else 0)
 
     def uvarint(self, v):
@@ -75,6 +76,7 @@ class Reader:
     def int16(self): return self._take(">h")
     def int32(self): return self._take(">i")
     def int64(self): return self._take(">q")
+    def float64(self): return self._take(">d")
     def boolean(self): return self.int8() != 0
 
     def uvarint(self):

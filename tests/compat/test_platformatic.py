@@ -220,3 +220,31 @@ def test_no_topic_is_created_when_the_broker_does_not_auto_create():
         closed.stop()
     assert report == {"missing": unknown_topic("plat.missing"),
                       "missingAutocreate": unknown_topic("plat.auto"), "listed": []}
+
+
+def test_client_quotas_are_set_described_and_removed(broker):
+    """alterClientQuotas and describeClientQuotas (KIP-546) as a Kafka 3.7 broker answers them:
+    validate_only changes nothing, a non-strict filter also lists combined entities, "any name"
+    lists the default too, a fractional byte rate is refused with INVALID_REQUEST."""
+    report = script("quotas", broker.bootstrap)
+    assert report["validated"] == {"ok": [{"errorCode": 0, "errorMessage": None,
+                                           "entity": [{"entityType": "user",
+                                                       "entityName": "alice"}]}]}
+    assert report["afterValidation"] == []
+    assert sorted(entry["errorCode"] for entry in report["set"]["ok"]) == [0, 0, 0]
+    alice = {"entity": [["user", "alice"]],
+             "values": [["producer_byte_rate", 1048576], ["request_percentage", 25.5]]}
+    alice_app = {"entity": [["client-id", "app"], ["user", "alice"]],
+                 "values": [["consumer_byte_rate", 2048]]}
+    default_client = {"entity": [["client-id", None]], "values": [["consumer_byte_rate", 4096]]}
+    def same(entries, expected):
+        return sorted(entries, key=json.dumps) == sorted(expected, key=json.dumps)
+
+    assert same(report["exact"], [alice, alice_app])
+    assert report["exactStrict"] == [alice]
+    assert report["defaultClient"] == [default_client]
+    assert same(report["anyClient"], [alice_app, default_client])
+    assert report["refused"] == error("INVALID_REQUEST", 42, "/entries/0")
+    assert report["removed"]["ok"][0]["errorCode"] == 0
+    assert report["afterRemoval"] == [{"entity": [["user", "alice"]],
+                                       "values": [["producer_byte_rate", 1048576]]}]

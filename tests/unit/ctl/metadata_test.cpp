@@ -46,6 +46,9 @@ TEST(metadata_records, every_type_round_trips) {
         metadata_record::of(partition_change_record{random_uuid(), 1, 2, std::nullopt,
                                                     std::vector<std::int32_t>{2, 1}}),
         metadata_record::of(remove_topic_record{random_uuid()}),
+        metadata_record::of(client_quota_record{
+            {{"client-id", std::nullopt}, {"user", "alice"}}, "producer_byte_rate", 1024.5, false}),
+        metadata_record::of(client_quota_record{{{"ip", "10.0.0.1"}}, "x", 0, true}),
     };
     auto encoded = encode_records(batch);
     auto decoded = decode_records(encoded);

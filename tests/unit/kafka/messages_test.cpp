@@ -44,7 +44,9 @@ using all_messages = ::testing::Types<
     write_txn_markers_response, add_partitions_to_txn_request, add_partitions_to_txn_response,
     add_offsets_to_txn_request, add_offsets_to_txn_response, end_txn_request, end_txn_response,
     txn_offset_commit_request, txn_offset_commit_response, describe_transactions_request,
-    describe_transactions_response, list_transactions_request, list_transactions_response>;
+    describe_transactions_response, list_transactions_request, list_transactions_response,
+    describe_client_quotas_request, describe_client_quotas_response, alter_client_quotas_request,
+    alter_client_quotas_response>;
 TYPED_TEST_SUITE(messages_test, all_messages);
 
 template <typename M>
@@ -172,7 +174,7 @@ TEST(messages, check_request_body_dispatches_by_key) {
     ASSERT_TRUE(encode_message(metadata_request{}, 12, encoded));
     EXPECT_TRUE(check_request_body(3, 12, encoded));
     EXPECT_EQ(check_request_body(3, 13, encoded).error(), codec_error::unsupported_version);
-    EXPECT_EQ(check_request_body(48, 0, encoded).error(), codec_error::unknown_api);
+    EXPECT_EQ(check_request_body(50, 0, encoded).error(), codec_error::unknown_api);
     EXPECT_EQ(check_request_body(0, 2, encoded).error(), codec_error::unsupported_version);
 }
 
