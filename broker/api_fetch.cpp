@@ -6,6 +6,7 @@
 #include <random>
 
 #include "broker/batch_checks.h"
+#include "broker/client_quota_manager.h"
 #include "broker/kafka_response.h"
 #include "broker/partition_access.h"
 #include "broker/topic_config.h"
@@ -144,10 +145,9 @@ std::vector<wanted_partition> resolve(shard_context& context, std::int16_t versi
 // One pass over the partitions, in order, within max_bytes (KIP-74: the first batch found is
 // returned whole even when larger). Returns the bytes found.
 task<std::uint64_t> read_pass(std::vector<wanted_partition>& wanted,
-                              const kafka::fetch_request& request, fetch_answers& answers,
-                              unsigned requester) {
+                              const kafka::fetch_request& request, std::uint64_t response_max,
+                              fetch_answers& answers, unsigned requester) {
     std::uint64_t total = 0;
-    const auto response_max = static_cast<std::uint64_t>(std::max(request.max_bytes, 0));
     for (auto& partition : wanted) {
         const auto partition_max =
             static_cast<std::uint64_t>(std::max(partition.request->partition_max_bytes, 0));
@@ -189,14 +189,15 @@ std::optional<unsigned> single_owner(const std::vector<wanted_partition>& wanted
 // request and its reply: three wake-ups of a sleeping shard between an append and the response).
 // @locality any shard; `wanted`, `request` and `answers` belong to the caller, suspended meanwhile.
 task<void> read_until(std::vector<wanted_partition>& wanted, const kafka::fetch_request& request,
-                      fetch_answers& answers, clock::time_point deadline,
-                      std::uint64_t min_bytes) {
+                      std::uint64_t response_max, fetch_answers& answers,
+                      clock::time_point deadline, std::uint64_t min_bytes) {
     auto& context = shard_context::current();
     while (true) {
         // A wake during the pass (an append to a partition it already read, whose watch it
         // spent) must not be lost: the park below then returns at once and the fetch reads again.
         const std::uint64_t wakes = context.waiters.wakes();
-        const auto found = co_await read_pass(wanted, request, answers, context.shard_id);
+        const auto found =
+            co_await read_pass(wanted, request, response_max, answers, context.shard_id);
         bool errors = false;
         for (const auto& partition : wanted) {
             errors |= answers.partitions[partition.slot].error_code != 0;
@@ -270,6 +271,9 @@ status append_spliced_response(const kafka::request_header& header,
     return {};
 }
 
+// What a partition's answer adds to a fetch response besides its records, as the quota counts it.
+constexpr double fetch_partition_overhead = 64;
+
 std::int64_t now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                clock::now().time_since_epoch())
@@ -308,7 +312,8 @@ std::vector<fetch_item> items_of(const kafka::fetch_request& request, std::int16
 }  // namespace
 
 task<status> handle_fetch(shard_context& context, const kafka::request_header& header,
-                          const kafka::fetch_request& request, net::outbound_chain& response) {
+                          const kafka::fetch_request& request, net::outbound_chain& response,
+                          std::int64_t& throttle_ms) {
     kafka::fetch_response message;
     const std::int16_t version = header.api_version;
     const std::int32_t replica = version >= 15 ? request.replica.replica_id : request.replica_id;
@@ -335,14 +340,28 @@ task<status> handle_fetch(shard_context& context, const kafka::request_header& h
         clock::now() + std::chrono::milliseconds(
                            answers.failed_early ? 0 : std::max(request.max_wait_ms, 0));
     const auto min_bytes = static_cast<std::uint64_t>(std::max(request.min_bytes, 1));
+    auto response_max = static_cast<std::uint64_t>(std::max(request.max_bytes, 0));
+    const auto quota =
+        context.quotas == nullptr
+            ? std::nullopt
+            : client_quota_of(context.metadata, quota_kind::fetch, header.client_id.value_or(""));
+    if (quota) {
+        // Kafka's getMaxValueInQuotaWindow: the quota over (samples - 1) windows.
+        const auto& window = context.quotas->settings();
+        const double window_bytes = quota->bytes_per_second *
+                                    static_cast<double>(std::max(window.samples - 1, 1)) *
+                                    static_cast<double>(window.window_ms) / 1000.0;
+        response_max = std::min<std::uint64_t>(
+            response_max, static_cast<std::uint64_t>(std::min(window_bytes, 2147483647.0)));
+    }
     const auto owner = single_owner(wanted);
     if (owner && *owner != context.shard_id) {
-        auto wait_on_owner = [&wanted, &request, &answers, deadline, min_bytes] {
-            return read_until(wanted, request, answers, deadline, min_bytes);
+        auto wait_on_owner = [&wanted, &request, response_max, &answers, deadline, min_bytes] {
+            return read_until(wanted, request, response_max, answers, deadline, min_bytes);
         };
         co_await submit_to(*owner, wait_on_owner);
     } else {
-        co_await read_until(wanted, request, answers, deadline, min_bytes);
+        co_await read_until(wanted, request, response_max, answers, deadline, min_bytes);
     }
     for (const auto slot : answers.refused_codec) {
         auto& answer = answers.partitions[slot];
@@ -351,6 +370,24 @@ task<status> handle_fetch(shard_context& context, const kafka::request_header& h
         answer.error_code = code(kafka_error::unsupported_compression_type);
         answer.high_watermark = -1;
         answers.ranges[slot] = {};
+    }
+    if (quota) {
+        double bytes = 0;
+        for (std::size_t slot = 0; slot < fetch.items.size(); ++slot) {
+            bytes += static_cast<double>(answers.ranges[slot].length) + fetch_partition_overhead;
+        }
+        const auto now = quota_clock_ms();
+        throttle_ms = context.quotas->record(quota_kind::fetch, *quota, bytes, now);
+        if (throttle_ms > 0) {
+            // Kafka's getThrottledResponse: nothing read is sent, the session stays as it was.
+            context.quotas->unrecord(quota_kind::fetch, *quota, bytes, now);
+            message.throttle_time_ms =
+                static_cast<std::int32_t>(std::min<std::int64_t>(throttle_ms, INT32_MAX));
+            if (fetch.type == fetch_context::kind::incremental) {
+                message.session_id = fetch.session->id();
+            }
+            co_return append_response(header, message, response);
+        }
     }
     std::vector<std::size_t> chosen;
     switch (fetch.type) {

@@ -94,6 +94,10 @@ config_schema make_schema() {
                     "Addresses given to clients in Metadata; empty: the listeners.")
         .add_list("log.dirs", {"./laminar-data"}, "Directory holding the partition logs.")
         .add_int64("num.partitions", 1, 1, 100000, "Partitions of an auto-created topic.")
+        .add_int64("quota.window.num", 11, 1, INT32_MAX,
+                   "The number of samples to retain in memory for client quotas.")
+        .add_int64("quota.window.size.seconds", 1, 1, INT32_MAX,
+                   "The time span of each sample for client quotas.")
         .add_int64("default.replication.factor", 1, 1, 32767,
                    "Replication factor of an auto-created topic.")
         .add_bool("auto.create.topics.enable", true,
@@ -341,6 +345,8 @@ result<broker_settings, std::string> read_broker_settings(const config& values) 
     if (dirs.size() != 1) return fail(std::string("log.dirs: give exactly one directory"));
     settings.data_dir = dirs.front();
     settings.num_partitions = static_cast<std::int32_t>(values.get_int64("num.partitions"));
+    settings.quota_window_samples = static_cast<std::int32_t>(values.get_int64("quota.window.num"));
+    settings.quota_window_ms = values.get_int64("quota.window.size.seconds") * 1000;
     settings.default_replication_factor =
         static_cast<std::int16_t>(values.get_int64("default.replication.factor"));
     settings.auto_create_topics = values.get_bool("auto.create.topics.enable");

@@ -101,6 +101,8 @@ struct broker_settings {
     std::int64_t connections_max_idle_ms = 600000;    // connections.max.idle.ms (< 0: never)
     std::int64_t fetch_session_slots = 1000;          // max.incremental.fetch.session.cache.slots
     std::int64_t fetch_session_eviction_ms = 120000;  // min.incremental.fetch.session.eviction.ms
+    std::int32_t quota_window_samples = 11;           // quota.window.num
+    std::int64_t quota_window_ms = 1000;              // quota.window.size.seconds, in ms
     std::int64_t log_open_max = 0;  // laminar.log.open.max (0: from RLIMIT_NOFILE)
     std::optional<std::string> cpus;
     std::optional<unsigned> numa_node;

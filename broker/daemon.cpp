@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "broker/client_quota_manager.h"
 #include "broker/group_manager.h"
 #include "broker/kafka_handler.h"
 #include "broker/meta_properties.h"
@@ -198,6 +199,7 @@ result<void, std::string> run_broker(const config& values, const broker_settings
     const auto shard_count = static_cast<unsigned>(shards->size());
     const auto owners = partition_owners(*machine, *shards, settings);
     connection_admission admission(settings.connections_max, settings.connections_per_ip_max);
+    client_quota_registry quotas({settings.quota_window_samples, settings.quota_window_ms});
     std::vector<shard_context> contexts(shard_count);
     std::vector<std::unique_ptr<partition_manager>> partitions;
     std::vector<std::unique_ptr<group_manager>> group_managers;
@@ -219,6 +221,7 @@ result<void, std::string> run_broker(const config& values, const broker_settings
         contexts[shard].cluster_id = meta->cluster_id;
         contexts[shard].metadata = image;
         contexts[shard].admission = &admission;
+        contexts[shard].quotas = &quotas;
         apply_broker_configs(contexts[shard]);  // the file's, under the dynamic ones in `image`
     }
     ctl::topic_defaults defaults{settings.num_partitions, settings.default_replication_factor};

@@ -15,6 +15,7 @@
 #include "broker/api_security.h"
 #include "broker/api_topics.h"
 #include "broker/api_transactions.h"
+#include "broker/client_quota_manager.h"
 #include "broker/kafka_response.h"
 #include "broker/partition_manager.h"
 #include "broker/txn_markers.h"
@@ -121,6 +122,7 @@ task<status> kafka_handler::handle(connection_info& connection,
                           header->api_version);
         co_return fail(errc::unsupported);
     }
+    connection.request_bytes = frame.size();
     co_return co_await dispatch(connection, *header, body, response);
 }
 
@@ -246,6 +248,16 @@ task<status> kafka_handler::dispatch(connection_info& connection,
             connection.placement = placement_of(context, *request);
         }
         auto reply = co_await handle_produce(context, header, *request);
+        // producer_byte_rate counts the whole request (Kafka's request.sizeInBytes), acks=0 too.
+        if (auto quota = client_quota_of(context.metadata, quota_kind::produce,
+                                         header.client_id.value_or(""));
+            quota && context.quotas != nullptr) {
+            connection.throttle_ms = context.quotas->record(
+                quota_kind::produce, *quota, static_cast<double>(connection.request_bytes),
+                quota_clock_ms());
+            reply.throttle_time_ms = static_cast<std::int32_t>(
+                std::min<std::int64_t>(connection.throttle_ms, INT32_MAX));
+        }
         if (request->acks == 0) {
             // No response, as in Kafka; but a partition's error closes the connection, so that
             // the producer learns of it (and refreshes its metadata).
@@ -267,7 +279,8 @@ task<status> kafka_handler::dispatch(connection_info& connection,
         if (context.partition_shards.size() > 1) {
             connection.placement = placement_of(context, header.api_version, *request);
         }
-        co_return co_await handle_fetch(context, header, *request, response);
+        co_return co_await handle_fetch(context, header, *request, response,
+                                        connection.throttle_ms);
     }
     case api_key::list_offsets:
         co_return co_await answer<kafka::list_offsets_request>(

@@ -228,12 +228,19 @@ task<void> serve_connection(unique_fd connection, connection_info peer, shard_se
         ++counters.requests;
         response.clear();
         peer.placement = {};
+        peer.throttle_ms = 0;
         auto handled = co_await server.handler.handle(peer, *frame, response);
         if (!handled) break;
         if (!response.empty()) {
             auto sent = co_await net::send_chain(connection.get(), response, server.pipes,
                                                  server.copies, options.send);
             if (!sent) break;
+        }
+        if (peer.throttle_ms > 0) {
+            // Muted: the client's next requests wait in its socket until the throttle ends.
+            ++counters.throttled_requests;
+            (void)co_await io::sleep_for(std::chrono::milliseconds(peer.throttle_ms))
+                .with_cancel(stop);
         }
         if (options.mesh == nullptr) continue;
         const auto now = clock::now();

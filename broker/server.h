@@ -50,6 +50,11 @@ struct connection_info {
         bool holds_fetch_session = false;  // a Fetch that creates or uses a fetch session
     };
     request_placement placement;
+    // A client quota's throttle time for this request: once its response is sent (or at once,
+    // with none due), the server reads nothing more from the connection for this long (KIP-219).
+    std::int64_t throttle_ms = 0;
+    // The request's size without its size prefix (Kafka's request.sizeInBytes).
+    std::size_t request_bytes = 0;
 };
 
 // What a connection does with a request frame.
@@ -120,6 +125,7 @@ struct server_counters {
     std::uint64_t connections_moved_out = 0;  // handed over to the shard of their partitions
     std::uint64_t connections_moved_in = 0;
     std::uint64_t connections_idle_closed = 0;  // past connections.max.idle.ms
+    std::uint64_t throttled_requests = 0;       // followed by a client quota's throttle time
 };
 
 namespace detail {

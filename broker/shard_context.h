@@ -23,6 +23,7 @@ class group_manager;
 class metadata_controller;
 class partition_manager;
 class producer_id_allocator;
+class client_quota_registry;
 class txn_manager;
 
 // The shard that runs the (single-voter, --dev) controller.
@@ -37,6 +38,7 @@ struct shard_context {
     const broker_settings* settings = nullptr;
     const config* broker_config = nullptr;         // every key with its source
     connection_admission* admission = nullptr;     // the limits every shard's listener keeps
+    client_quota_registry* quotas = nullptr;       // the client quota rates, of every shard
     std::string cluster_id;                        // from meta.properties
     ctl::metadata_image metadata;                  // this shard's copy
     metadata_controller* controller = nullptr;     // on controller_shard only

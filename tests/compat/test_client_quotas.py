@@ -1,13 +1,21 @@
 """DescribeClientQuotas (48) and AlterClientQuotas (49), v0 and v1, on the wire: what a Kafka 3.7
 KRaft broker answers (error codes, messages, a null entry list on a refused filter, "" as the
 message of a success), and quotas kept in the metadata log across a SIGKILL of the broker.
-@platformatic/kafka's admin calls are in test_platformatic.py."""
+Then enforcement: producer_byte_rate throttles Produce (the throttle time in the response, the
+connection muted for it), consumer_byte_rate answers an over-quota Fetch empty with its
+throttle time. @platformatic/kafka's admin calls are in test_platformatic.py."""
 import signal
+import time
 
 import pytest
+from confluent_kafka.admin import AdminClient, NewTopic
 
 from conftest import Broker
-from kafka_wire import Writer, call_once
+from kafka_wire import Connection, Reader, Writer, call_once
+from test_idempotent_wire import record_batch
+
+# Two windows of a second: a rate is measured over 1 to 2 s, so a test sees throttling at once.
+BROKER_ARGS = ["--set", "quota.window.num=2", "--set", "quota.window.size.seconds=1"]
 
 USER, CLIENT_ID, IP = "user", "client-id", "ip"
 EXACT, DEFAULT, ANY = 0, 1, 2
@@ -145,3 +153,94 @@ def test_quotas_survive_a_sigkill():
     finally:
         if running.process.poll() is None:
             running.stop()
+
+
+def create_topic(bootstrap, topic):
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(15)
+
+
+def produce_v7(connection, topic, batch):
+    """Produce v7, acks=1: (error code, throttle_time_ms)."""
+    w = Writer(False)
+    w.string(None).int16(1).int32(10000)
+    w.array([topic], lambda w, name: (w.string(name), w.array(
+        [0], lambda w, index: (w.int32(index), w.bytes_(batch)))))
+    r = connection.call(0, 7, False, w)
+
+    def partition(r):
+        index, error = r.int32(), r.int16()
+        r.int64(), r.int64(), r.int64()  # base offset, log append time, log start offset
+        return error
+
+    [[error]] = r.array(lambda r: (r.string(), r.array(partition))[1])
+    throttle = r.int32()
+    r.done()
+    return error, throttle
+
+
+def fetch_v4(connection, topic):
+    """Fetch v4 of partition 0 from offset 0: (throttle_time_ms, record bytes per partition)."""
+    w = Writer(False)
+    w.int32(-1).int32(0).int32(1).int32(1 << 20).int8(0)
+    w.array([topic], lambda w, name: (w.string(name), w.array(
+        [0], lambda w, index: w.int32(index).int64(0).int32(1 << 20))))
+    r = connection.call(1, 4, False, w)
+    throttle = r.int32()
+
+    def partition(r):
+        r.int32(), r.int16(), r.int64(), r.int64()
+        r.array(lambda r: (r.int64(), r.int64()))
+        return len(r.bytes_() or b"")
+
+    responses = r.array(lambda r: (r.string(), r.array(partition)))
+    r.done()
+    return throttle, responses
+
+
+def test_producer_byte_rate_throttles_and_mutes_the_connection(broker):
+    topic = "quota.produce"
+    create_topic(broker.bootstrap, topic)
+    # kafka_wire's client id is "compat"; its user, as every PLAINTEXT client's, ANONYMOUS.
+    assert alter(broker.bootstrap, [([(CLIENT_ID, "compat")],
+                                     [("producer_byte_rate", 1000.0)])]) == [
+        (0, None, [(CLIENT_ID, "compat")])]
+    connection = Connection(broker.bootstrap)
+    try:
+        # About 3.1 KB in a window measured as 1 s: 2.1 times over the bound, ~2.1 s of throttle.
+        error, throttle = produce_v7(connection, topic, record_batch(-1, -1, -1, [b"x" * 3000]))
+        assert error == 0 and 1500 <= throttle <= 3000, throttle
+        started = time.monotonic()
+        w = Writer(False)
+        connection.call(18, 0, False, w)  # ApiVersions v0: read only after the throttle
+        assert time.monotonic() - started >= throttle / 1000 - 0.25
+    finally:
+        connection.close()
+    # Within the bound: no throttle.
+    assert alter(broker.bootstrap, [([(CLIENT_ID, "compat")],
+                                     [("producer_byte_rate", 1e9)])])[0][0] == 0
+    connection = Connection(broker.bootstrap)
+    try:
+        assert produce_v7(connection, topic, record_batch(-1, -1, -1, [b"y" * 100])) == (0, 0)
+    finally:
+        connection.close()
+    alter(broker.bootstrap, [([(CLIENT_ID, "compat")], [("producer_byte_rate", None)])])
+
+
+def test_consumer_byte_rate_answers_an_over_quota_fetch_empty(broker):
+    topic = "quota.fetch"
+    create_topic(broker.bootstrap, topic)
+    connection = Connection(broker.bootstrap)
+    try:
+        assert produce_v7(connection, topic, record_batch(-1, -1, -1, [b"z" * 3000])) == (0, 0)
+        throttle, responses = fetch_v4(connection, topic)
+        assert throttle == 0 and responses[0][1][0] > 3000
+        assert alter(broker.bootstrap, [([(CLIENT_ID, "compat")],
+                                         [("consumer_byte_rate", 500.0)])])[0][0] == 0
+        # The first batch is read whole (KIP-74), ~3 KB against 500 B/s: taken back, answered
+        # with nothing but the throttle time, ~5 s.
+        throttle, responses = fetch_v4(connection, topic)
+        assert throttle > 3000 and responses == [], (throttle, responses)
+    finally:
+        connection.close()
+    alter(broker.bootstrap, [([(CLIENT_ID, "compat")], [("consumer_byte_rate", None)])])
