@@ -351,8 +351,10 @@ task<status> handle_fetch(shard_context& context, const kafka::request_header& h
         const double window_bytes = quota->bytes_per_second *
                                     static_cast<double>(std::max(window.samples - 1, 1)) *
                                     static_cast<double>(window.window_ms) / 1000.0;
-        response_max = std::min<std::uint64_t>(
-            response_max, static_cast<std::uint64_t>(std::min(window_bytes, 2147483647.0)));
+        // (A bound that is not a positive number, from a damaged metadata log, reads nothing
+        // more than the first batch.)
+        const double bounded = window_bytes > 0 ? std::min(window_bytes, 2147483647.0) : 0.0;
+        response_max = std::min<std::uint64_t>(response_max, static_cast<std::uint64_t>(bounded));
     }
     const auto owner = single_owner(wanted);
     if (owner && *owner != context.shard_id) {
@@ -385,6 +387,9 @@ task<status> handle_fetch(shard_context& context, const kafka::request_header& h
                 static_cast<std::int32_t>(std::min<std::int64_t>(throttle_ms, INT32_MAX));
             if (fetch.type == fetch_context::kind::incremental) {
                 message.session_id = fetch.session->id();
+                if (fetch.session->epoch() != fetch.expected_epoch) {
+                    message.error_code = code(kafka_error::invalid_fetch_session_epoch);
+                }
             }
             co_return append_response(header, message, response);
         }

@@ -96,17 +96,21 @@ void client_quota_registry::add(sensor& s, double bytes, std::int64_t now_ms) co
 }
 
 double client_quota_registry::window_ms(sensor& s, std::int64_t now_ms) const {
+    // In doubles: quota.window.num x quota.window.size.seconds may pass an int64 of ms.
     const std::int64_t samples = std::max(_settings.samples, 1);
-    const std::int64_t expire_after = samples * _settings.window_ms;
+    const auto window = static_cast<double>(std::max<std::int64_t>(_settings.window_ms, 1));
+    const double expire_after = static_cast<double>(samples) * window;
     std::int64_t oldest = now_ms;
     for (auto& each : s.samples) {
-        if (now_ms - each.start_ms >= expire_after) each = {now_ms, 0};
+        if (static_cast<double>(now_ms - each.start_ms) >= expire_after) each = {now_ms, 0};
         oldest = std::min(oldest, each.start_ms);
     }
-    std::int64_t elapsed = now_ms - oldest;
-    const std::int64_t full_windows = elapsed / _settings.window_ms;
-    if (full_windows < samples - 1) elapsed += (samples - 1 - full_windows) * _settings.window_ms;
-    return static_cast<double>(elapsed);
+    double elapsed = static_cast<double>(now_ms - oldest);
+    const double full_windows = std::floor(elapsed / window);
+    if (full_windows < static_cast<double>(samples - 1)) {
+        elapsed += (static_cast<double>(samples - 1) - full_windows) * window;
+    }
+    return elapsed;
 }
 
 double client_quota_registry::rate_of(sensor& s, std::int64_t now_ms) const {

@@ -124,17 +124,15 @@ task<void> group_manager::append(slot& target, groups::persist_effect persist) {
         const bool transactional = persist.producer_id >= 0;
         // The partition's producer state follows the transaction's offsets as Kafka's does.
         auto* producers = transactional ? partitions.producers(topic, target.partition) : nullptr;
-        if (producers != nullptr) producers->coordinator_append_started();
+        const auto header = read_record_batch_header(*batch);
+        if (producers != nullptr && header) {
+            producers->coordinator_append_started(*header, target.log->log_end_offset());
+        }
         auto appended = co_await target.log->append(std::span<std::byte>(*batch));
         producers = transactional ? partitions.producers(topic, target.partition) : nullptr;
-        std::optional<record_batch_header> header;
-        if (appended) {
-            if (auto written = read_record_batch_header(*batch)) {
-                header = *written;
-                header->base_offset = appended->base_offset;
-            }
+        if (producers != nullptr && header) {
+            producers->coordinator_append_done(*header, appended ? appended->base_offset : -1);
         }
-        if (producers != nullptr) producers->coordinator_append_done(header ? &*header : nullptr);
         if (!appended) {
             LAMINAR_LOG_WARN("{}-{}: group records not appended: {}", offsets_topic_name,
                              target.partition, to_string(appended.error()));

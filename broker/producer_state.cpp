@@ -240,9 +240,29 @@ void producer_state_table::marker_settled() noexcept {
     if (_in_flight > 0) --_in_flight;
 }
 
-void producer_state_table::coordinator_append_done(const record_batch_header* appended) {
+void producer_state_table::coordinator_append_started(const record_batch_header& batch,
+                                                      std::int64_t log_end_offset) {
+    ++_in_flight;
+    if (batch.producer_id < 0 || !batch.is_transactional()) return;
+    auto& entry = entry_for(batch.producer_id);
+    if (batch.producer_epoch < entry.epoch || entry.txn_first_offset >= 0) return;
+    open_txn(batch.producer_id, entry, log_end_offset, true, batch.base_sequence);
+}
+
+void producer_state_table::coordinator_append_done(const record_batch_header& batch,
+                                                   std::int64_t base_offset) {
     if (_in_flight > 0) --_in_flight;
-    if (appended != nullptr) replay(*appended);
+    if (batch.producer_id >= 0) {
+        // The provisional start goes; the replay opens the transaction where it landed.
+        auto found = _producers.find(batch.producer_id);
+        if (found != _producers.end() && found->second.txn_first_in_flight) {
+            close_txn(batch.producer_id, found->second);
+        }
+    }
+    if (base_offset < 0) return;
+    auto appended = batch;
+    appended.base_offset = base_offset;
+    replay(appended);
 }
 
 void producer_state_table::marker_appended(std::int64_t producer_id, std::int16_t producer_epoch,

@@ -152,10 +152,12 @@ public:
     void marker_settled() noexcept;
     // A batch the broker appends itself, without the sequence checks (Kafka's
     // AppendOrigin.COORDINATOR: a TxnOffsetCommit's transactional offsets): in flight from
-    // before its append until coordinator_append_done, which records it when `appended` (its
-    // header, base offset set) is given and only settles it otherwise.
-    void coordinator_append_started() noexcept { ++_in_flight; }
-    void coordinator_append_done(const record_batch_header* appended);
+    // before its append (`batch`, to go at `log_end_offset`) until coordinator_append_done,
+    // which records it at `base_offset` when appended (-1: it was not). A transactional batch
+    // that starts its producer's transaction here opens it provisionally at the log end, as
+    // check_and_record does, so the LSO (and the cleaner's bound) stays below it meanwhile.
+    void coordinator_append_started(const record_batch_header& batch, std::int64_t log_end_offset);
+    void coordinator_append_done(const record_batch_header& batch, std::int64_t base_offset);
     // The table as of `offset` (take it while settled(), at the log end offset), and the table
     // rebuilt from one (replacing what it held).
     producer_snapshot snapshot(std::int64_t offset) const;

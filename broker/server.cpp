@@ -237,10 +237,20 @@ task<void> serve_connection(unique_fd connection, connection_info peer, shard_se
             if (!sent) break;
         }
         if (peer.throttle_ms > 0) {
-            // Muted: the client's next requests wait in its socket until the throttle ends.
+            // Muted: the client's next requests wait in its socket until the throttle ends (at
+            // most what the response said, an int32). The request's memory goes back first; the
+            // mute counts as waiting for connections.max.idle.ms, as Kafka's idle expiry closes
+            // a muted channel too.
             ++counters.throttled_requests;
-            (void)co_await io::sleep_for(std::chrono::milliseconds(peer.throttle_ms))
-                .with_cancel(stop);
+            reader.frame_handled();
+            if (watch_idle) {
+                watched->since = clock::now();
+                watched->received = reader.bytes_received();
+                watched->waiting = true;
+            }
+            const auto mute = std::min<std::int64_t>(peer.throttle_ms, INT32_MAX);
+            (void)co_await io::sleep_for(std::chrono::milliseconds(mute)).with_cancel(stop);
+            if (watch_idle) watched->waiting = false;
         }
         if (options.mesh == nullptr) continue;
         const auto now = clock::now();

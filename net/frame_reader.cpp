@@ -64,8 +64,8 @@ task<status> frame_reader::fill(std::size_t bytes_needed) {
     co_return status{};
 }
 
-task<result<std::span<const std::byte>>> frame_reader::next() {
-    release_reservation();  // the previous frame has been handled
+void frame_reader::frame_handled() noexcept {
+    release_reservation();
     if (_begin == _end) {
         _begin = _end = 0;
         // A large frame's buffer is given back once it has been consumed.
@@ -74,6 +74,10 @@ task<result<std::span<const std::byte>>> frame_reader::next() {
             _buffer.shrink_to_fit();
         }
     }
+}
+
+task<result<std::span<const std::byte>>> frame_reader::next() {
+    frame_handled();  // the previous frame has been handled
     if (auto filled = co_await fill(size_prefix_bytes); !filled) co_return fail(filled.error());
     const auto size = load_be<std::int32_t>(_buffer.data() + _begin);
     if (size < 0) co_return fail(errc::corrupt_data);

@@ -46,6 +46,11 @@ public:
     // True while next() waits for the budget (the shard, not the peer, holds the request back).
     bool awaiting_budget() const noexcept { return _awaiting_budget; }
 
+    // The frame last returned has been handled and will not be read again: gives back its
+    // reservation now, and a large frame's buffer when nothing past it is buffered (what next()
+    // does first), for a caller that waits before its next call (a throttled connection).
+    void frame_handled() noexcept;
+
     // Hands a connection over to another reader (on another shard): gives back the reservation
     // of the frame last returned and moves out the bytes received past it (the start of the
     // requests that follow). The reader is empty afterwards.

@@ -2,6 +2,8 @@
 // AlterClientQuotas (49, v0-1, flexible from 1).
 #pragma once
 
+#include <bit>
+
 #include "net/kafka/schema.h"
 
 namespace laminar::kafka {
@@ -44,10 +46,18 @@ void visit(V& v, quota_entity_part& m) {
     v.field(m.entity_name, {.nullable_min = 0});
 }
 
+// The float64 fields compare by their bits, so that a NaN decoded off the wire equals itself
+// (the fuzz target checks decode(encode(decode(x))) == decode(x)).
+inline bool same_float64(double a, double b) noexcept {
+    return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
+}
+
 struct quota_value {
     std::string key;
     double value = 0;
-    bool operator==(const quota_value&) const = default;
+    bool operator==(const quota_value& other) const {
+        return key == other.key && same_float64(value, other.value);
+    }
 };
 template <typename V>
 void visit(V& v, quota_value& m) {
@@ -88,7 +98,9 @@ struct quota_op {
     std::string key;
     double value = 0;  // ignored when removing
     bool remove = false;
-    bool operator==(const quota_op&) const = default;
+    bool operator==(const quota_op& other) const {
+        return key == other.key && same_float64(value, other.value) && remove == other.remove;
+    }
 };
 template <typename V>
 void visit(V& v, quota_op& m) {

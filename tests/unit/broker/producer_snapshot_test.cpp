@@ -145,16 +145,23 @@ TEST(producer_snapshot, the_table_is_settled_only_with_nothing_in_flight) {
     table.marker_appended(1, 0, 0, true, 1, 10);
     table.marker_settled();
     EXPECT_TRUE(table.settled());
-    // A coordinator's transactional batch (TxnOffsetCommit) is recorded once appended.
-    table.coordinator_append_started();
+    // A coordinator's transactional batch (TxnOffsetCommit) holds the LSO at the log end it
+    // goes to while in flight, and is recorded where it lands once appended.
+    const auto offsets = batch_of(2, 0, 0, 1, true, 0);
+    table.coordinator_append_started(offsets, 2);
     EXPECT_FALSE(table.settled());
-    const auto offsets = batch_of(2, 0, 0, 1, true, 2);
-    table.coordinator_append_done(&offsets);
+    EXPECT_EQ(table.last_stable_offset(3), 2);
+    table.coordinator_append_done(offsets, 2);
     EXPECT_TRUE(table.settled());
     EXPECT_EQ(table.last_stable_offset(3), 2);
-    table.coordinator_append_started();
-    table.coordinator_append_done(nullptr);
+    // One that fails leaves no transaction behind.
+    const auto failed = batch_of(3, 0, 0, 1, true, 0);
+    table.coordinator_append_started(failed, 3);
+    EXPECT_EQ(table.last_stable_offset(4), 2);
+    table.coordinator_append_done(failed, -1);
     EXPECT_TRUE(table.settled());
+    table.marker_appended(2, 0, 0, true, 3, 10);
+    EXPECT_EQ(table.last_stable_offset(4), 4);
 }
 
 // A log of segments of 1 KiB: batches of producer 5 (transactional) and 6 (plain idempotent).
