@@ -344,7 +344,7 @@ task<status> handle_fetch(shard_context& context, const kafka::request_header& h
     const auto quota =
         context.quotas == nullptr
             ? std::nullopt
-            : client_quota_of(context.metadata, quota_kind::fetch, header.client_id.value_or(""));
+            : client_quota_of(context.metadata, quota_kind::fetch, client_id_of(header));
     if (quota) {
         // Kafka's getMaxValueInQuotaWindow: the quota over (samples - 1) windows.
         const auto& window = context.quotas->settings();

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "ctl/metadata_image.h"
+#include "net/kafka/header.h"
 
 namespace laminar::broker {
 
@@ -102,6 +103,11 @@ private:
 
 // The milliseconds the quotas count time in (monotonic).
 std::int64_t quota_clock_ms() noexcept;
+
+// A request's client id ("" when null), without a copy: every Produce and Fetch asks.
+inline std::string_view client_id_of(const kafka::request_header& header) noexcept {
+    return header.client_id ? std::string_view(*header.client_id) : std::string_view();
+}
 
 // The `kind` quota (producer_byte_rate, consumer_byte_rate) of an unauthenticated client
 // `client_id`; nullopt when none applies (no locking: a broker without quotas pays one check).

@@ -249,8 +249,8 @@ task<status> kafka_handler::dispatch(connection_info& connection,
         }
         auto reply = co_await handle_produce(context, header, *request);
         // producer_byte_rate counts the whole request (Kafka's request.sizeInBytes), acks=0 too.
-        if (auto quota = client_quota_of(context.metadata, quota_kind::produce,
-                                         header.client_id.value_or(""));
+        if (auto quota =
+                client_quota_of(context.metadata, quota_kind::produce, client_id_of(header));
             quota && context.quotas != nullptr) {
             connection.throttle_ms = context.quotas->record(
                 quota_kind::produce, *quota, static_cast<double>(connection.request_bytes),
