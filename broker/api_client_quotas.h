@@ -2,7 +2,7 @@
 // a description from this shard's copy of the metadata image, an alteration on the controller
 // (ctl/client_quotas.h has the rules, the errors and the messages). Laminar has no authorizer,
 // so neither is refused for authorization. The quotas are kept in the metadata log and survive
-// restarts; the broker does not enforce them yet (no produce, fetch or request throttling).
+// restarts; client_quota_manager.h enforces the byte rates.
 //
 // @locality any shard; the alteration hops to controller_shard.
 #pragma once

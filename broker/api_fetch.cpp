@@ -127,12 +127,19 @@ std::vector<wanted_partition> resolve(shard_context& context, std::int16_t versi
             fetch_refuses_codec(compression_type_of(context, *state), version)) {
             answers.refused_codec.push_back(slot);
         }
-        const auto epoch =
-            state->partitions[static_cast<std::size_t>(partition.partition)].leader_epoch;
+        const auto& partition_state =
+            state->partitions[static_cast<std::size_t>(partition.partition)];
+        const auto epoch = partition_state.leader_epoch;
         if (partition.current_leader_epoch >= 0 && partition.current_leader_epoch != epoch) {
             answer.error_code = code(partition.current_leader_epoch > epoch
                                          ? kafka_error::unknown_leader_epoch
                                          : kafka_error::fenced_leader_epoch);
+            answers.failed_early = true;
+            continue;
+        }
+        // Kafka checks the epoch first, then leadership (Partition.localLogWithEpochOrThrow).
+        if (!context.leads(partition_state)) {
+            answer.error_code = code(kafka_error::not_leader_or_follower);
             answers.failed_early = true;
             continue;
         }

@@ -1,12 +1,12 @@
 #include "broker/api_metadata.h"
 
-
 #include "broker/kafka_errors.h"
 #include "broker/kafka_handler.h"
 #include "broker/metadata_controller.h"
 #include "broker/wire_uuid.h"
 #include "core/cross_shard.h"
 #include "core/log.h"
+#include "ctl/features.h"
 #include "net/kafka/messages.h"
 
 namespace laminar::broker {
@@ -75,19 +75,39 @@ bool is_internal_topic(std::string_view name) {
     return name == "__consumer_offsets" || name == "__transaction_state";
 }
 
+namespace {
+
+// What the codec advertises, less what the broker does not serve yet.
+kafka::api_versions_response served_api_versions() {
+    auto response = kafka::make_api_versions_response();
+    std::erase_if(response.api_keys,
+                  [](const auto& entry) { return !broker_handles(entry.api_key); });
+    return response;
+}
+
+}  // namespace
+
 kafka::api_versions_response unsupported_api_versions() {
-    kafka::api_versions_response response = handle_api_versions({}, {});
+    // Encoded as v0, which has no features.
+    kafka::api_versions_response response = served_api_versions();
     response.error_code = code(kafka_error::unsupported_version);
     return response;
 }
 
-kafka::api_versions_response handle_api_versions(const kafka::request_header&,
+kafka::api_versions_response handle_api_versions(const shard_context& context,
                                                  const kafka::api_versions_request&) {
-    // What the codec advertises, less what the broker does not serve yet.
-    auto response = kafka::make_api_versions_response();
-    std::erase_if(response.api_keys, [](const auto& entry) {
-        return !broker_handles(entry.api_key);
-    });
+    auto response = served_api_versions();
+    for (const auto& feature : ctl::supported_features()) {
+        response.supported_features.push_back(
+            {std::string(feature.name), feature.min_level, feature.max_level});
+    }
+    // Kafka: the finalized levels (min = max = the level) and, as their epoch, the offset of the
+    // last record of the metadata image.
+    for (const auto& [name, level] : context.metadata.features()) {
+        response.finalized_features.push_back({name, level, level});
+    }
+    const auto records = context.metadata.applied_records();
+    if (records > 0) response.finalized_features_epoch = static_cast<std::int64_t>(records) - 1;
     return response;
 }
 

@@ -18,7 +18,9 @@ namespace laminar::broker {
 // may read them but not produce to them or delete their records.
 bool is_internal_topic(std::string_view name);
 
-kafka::api_versions_response handle_api_versions(const kafka::request_header& header,
+// Our API versions, and from v3 the supported and finalized features (ctl/features.h) with the
+// offset of the last metadata record this shard's image has applied as their epoch.
+kafka::api_versions_response handle_api_versions(const shard_context& context,
                                                  const kafka::api_versions_request& request);
 // For an ApiVersions request of a version we do not speak: UNSUPPORTED_VERSION plus our versions,
 // to be encoded as v0.

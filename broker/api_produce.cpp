@@ -157,6 +157,11 @@ task<void> produce_one(const std::string& topic_name, std::int16_t version,
     const auto& partition = topic->partitions[static_cast<std::size_t>(data.index)];
     const auto min_isr = std::min<std::int64_t>(
         settings.min_insync_replicas, static_cast<std::int64_t>(partition.replicas.size()));
+    if (invalid == kafka_error::none && !context.leads(partition)) {
+        message = fmt::format("Broker {} is not the leader of {}-{}", context.settings->node_id,
+                              topic_name, data.index);
+        invalid = kafka_error::not_leader_or_follower;
+    }
     if (invalid == kafka_error::none && acks == -1 &&
         static_cast<std::int64_t>(partition.isr.size()) < min_isr) {
         message = fmt::format(

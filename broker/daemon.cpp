@@ -6,6 +6,7 @@
 #include <sys/file.h>
 
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <vector>
 
@@ -226,7 +227,7 @@ result<void, std::string> run_broker(const config& values, const broker_settings
     }
     ctl::topic_defaults defaults{settings.num_partitions, settings.default_replication_factor};
     metadata_controller controller(std::move(metadata->log), std::move(image), defaults,
-                                   shard_count);
+                                   shard_count, settings.node_id);
     contexts[controller_shard].controller = &controller;
     producer_id_allocator producer_ids(settings.data_dir);
     contexts[controller_shard].producer_ids = &producer_ids;
@@ -237,13 +238,18 @@ result<void, std::string> run_broker(const config& values, const broker_settings
     server_mesh mesh(shard_count);  // outlives the shards
     runtime shard_runtime(std::move(options));
     std::vector<server_counters> counters(shard_count);
+    // Set once the controller has taken its epoch and registered this broker (on every shard's
+    // image): only then does the broker say it is listening.
+    std::promise<void> controller_started;
+    auto controller_ready = controller_started.get_future();
     auto shard_main = [&](unsigned shard) -> task<void> {
         if (shard == controller_shard) {
-            auto registered = co_await controller.register_broker(registration_of(settings));
-            if (!registered) {
-                LAMINAR_LOG_ERROR("cannot register broker {}: {}", settings.node_id,
-                                  registered.error().message);
+            auto started = co_await controller.start(registration_of(settings));
+            if (!started) {
+                LAMINAR_LOG_ERROR("cannot start the metadata controller of broker {}: {}",
+                                  settings.node_id, started.error().message);
             }
+            controller_started.set_value();
         }
         auto& context = contexts[shard];
         // Directories of topics deleted while the broker was down.
@@ -266,6 +272,9 @@ result<void, std::string> run_broker(const config& values, const broker_settings
     };
     if (auto started = shard_runtime.start(shard_main); !started) {
         return fail(fmt::format("cannot start shards: {}", to_string(started.error())));
+    }
+    if (controller_ready.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+        LAMINAR_LOG_WARN("the metadata controller has not started after 60 s");
     }
     LAMINAR_LOG_INFO("laminar-broker node {} listening on {} with {} shard(s), idle {}, data in {}",
                      settings.node_id, net::to_string(address), shards->size(),

@@ -91,7 +91,9 @@ enum class kafka_error : std::int16_t {
     invalid_record = 87,
     unstable_offset_commit = 88,
     producer_fenced = 90,
+    invalid_update_version = 95,
     unknown_topic_id = 100,
+    broker_id_not_registered = 102,
     inconsistent_topic_id = 103,
     transactional_id_not_found = 105,
     fetch_session_topic_id_error = 106,
@@ -113,6 +115,8 @@ constexpr kafka_error to_kafka_error(ctl::command_errc error) noexcept {
     case ctl::command_errc::invalid_request: return kafka_error::invalid_request;
     case ctl::command_errc::invalid_config: return kafka_error::invalid_config;
     case ctl::command_errc::unsupported_version: return kafka_error::unsupported_version;
+    case ctl::command_errc::invalid_update_version: return kafka_error::invalid_update_version;
+    case ctl::command_errc::broker_id_not_registered: return kafka_error::broker_id_not_registered;
     }
     return kafka_error::unknown_server_error;
 }

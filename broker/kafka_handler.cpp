@@ -4,6 +4,7 @@
 #include "broker/api_alter_configs.h"
 #include "broker/api_client_quotas.h"
 #include "broker/api_configs.h"
+#include "broker/api_features.h"
 #include "broker/api_fetch.h"
 #include "broker/api_groups.h"
 #include "broker/api_init_producer_id.h"
@@ -55,6 +56,9 @@ bool broker_handles(std::int16_t key) noexcept {
     case api_key::delete_topics:
     case api_key::create_partitions:
     case api_key::describe_cluster:
+    case api_key::describe_quorum:
+    case api_key::update_features:
+    case api_key::unregister_broker:
     case api_key::describe_client_quotas:
     case api_key::alter_client_quotas:
     case api_key::describe_configs:
@@ -235,7 +239,7 @@ task<status> kafka_handler::dispatch(connection_info& connection,
     case api_key::api_versions:
         co_return co_await answer<kafka::api_versions_request>(
             header, body, response, [&](auto& request) -> task<kafka::api_versions_response> {
-                co_return handle_api_versions(header, request);
+                co_return handle_api_versions(context, request);
             });
     case api_key::metadata:
         co_return co_await answer<kafka::metadata_request>(
@@ -306,6 +310,18 @@ task<status> kafka_handler::dispatch(connection_info& connection,
             header, body, response, [&](auto& request) -> task<kafka::describe_cluster_response> {
                 co_return handle_describe_cluster(context, request);
             });
+    case api_key::describe_quorum:
+        co_return answer_now<kafka::describe_quorum_request>(
+            header, body, response,
+            [&](const auto& request) { return answer_describe_quorum(context, request); });
+    case api_key::update_features:
+        co_return co_await answer<kafka::update_features_request>(
+            header, body, response,
+            [&](auto& request) { return handle_update_features(header, std::move(request)); });
+    case api_key::unregister_broker:
+        co_return co_await answer<kafka::unregister_broker_request>(
+            header, body, response,
+            [&](auto& request) { return handle_unregister_broker(request); });
     case api_key::describe_client_quotas:
         co_return answer_now<kafka::describe_client_quotas_request>(
             header, body, response,

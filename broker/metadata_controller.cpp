@@ -32,9 +32,14 @@ shard_context& shard_context::current() noexcept {
 void shard_context::set_current(shard_context* context) noexcept { current_context = context; }
 
 metadata_controller::metadata_controller(ctl::metadata_log log, ctl::metadata_image image,
-                                         ctl::topic_defaults defaults, unsigned shard_count)
-    : _log(std::move(log)), _image(std::move(image)), _defaults(defaults),
-      _shard_count(shard_count), _next_random([this] { return _random(); }) {}
+                                         ctl::topic_defaults defaults, unsigned shard_count,
+                                         std::int32_t node_id)
+    : _log(std::move(log)),
+      _image(std::move(image)),
+      _defaults(defaults),
+      _shard_count(shard_count),
+      _node_id(node_id),
+      _next_random([this] { return _random(); }) {}
 
 task<ctl::command_result<void>> metadata_controller::commit(
     std::vector<ctl::metadata_record> batch) {
@@ -86,15 +91,53 @@ task<ctl::command_result<void>> metadata_controller::commit(
     co_return ctl::command_result<void>{};
 }
 
-task<ctl::command_result<void>> metadata_controller::register_broker(
-    ctl::register_broker_record broker) {
+task<ctl::command_result<void>> metadata_controller::start(ctl::register_broker_record broker) {
     auto held = co_await _changes.lock();
-    const auto* known = _image.find_broker(broker.node_id);
-    if (known && known->endpoints == broker.endpoints && known->rack == broker.rack) {
-        co_return ctl::command_result<void>{};
+    std::vector<ctl::metadata_record> batch;
+    batch.push_back(ctl::metadata_record::of(
+        ctl::leader_change_record{_node_id, _image.quorum().epoch + 1, {_node_id}}));
+    if (!_image.features().contains(ctl::metadata_version_feature)) {
+        batch.push_back(ctl::metadata_record::of(ctl::feature_level_record{
+            std::string(ctl::metadata_version_feature), ctl::metadata_version_latest}));
     }
-    std::vector<ctl::metadata_record> batch{ctl::metadata_record::of(std::move(broker))};
+    const auto* known = _image.find_broker(broker.node_id);
+    if (!known || known->endpoints != broker.endpoints || known->rack != broker.rack) {
+        batch.push_back(ctl::metadata_record::of(std::move(broker)));
+    }
+    auto elected = ctl::plan_elect_leaderless(_image, _node_id);
+    if (!elected.empty()) {
+        LAMINAR_LOG_INFO("broker {} leads {} partitions that had no leader", _node_id,
+                         elected.size());
+    }
+    for (auto& change : elected) batch.push_back(std::move(change));
     co_return co_await commit(std::move(batch));
+}
+
+task<ctl::command_result<void>> metadata_controller::unregister_broker(std::int32_t node_id) {
+    auto held = co_await _changes.lock();
+    auto planned = ctl::plan_unregister_broker(_image, node_id);
+    if (!planned) co_return fail(planned.error());
+    LAMINAR_LOG_WARN("unregistering broker {}: {} partitions change leader or ISR", node_id,
+                     planned->size() - 1);
+    co_return co_await commit(std::move(*planned));
+}
+
+task<std::vector<ctl::feature_update_outcome>> metadata_controller::update_features(
+    std::vector<ctl::feature_update> updates, bool validate_only) {
+    auto held = co_await _changes.lock();
+    auto plan = ctl::plan_update_features(_image, updates, _node_id);
+    if (validate_only || plan.records.empty()) co_return std::move(plan.outcomes);
+    for (const auto& record : plan.records) {
+        LAMINAR_LOG_INFO("finalizing feature {} at level {} (was {})", record.feature_level.name,
+                         record.feature_level.level,
+                         _image.feature_level(record.feature_level.name));
+    }
+    if (auto committed = co_await commit(std::move(plan.records)); !committed) {
+        for (auto& outcome : plan.outcomes) {
+            if (!outcome.error) outcome.error = committed.error();
+        }
+    }
+    co_return std::move(plan.outcomes);
 }
 
 task<ctl::command_result<ctl::uuid>> metadata_controller::create_topic(

@@ -19,6 +19,7 @@
 #include "core/async_mutex.h"
 #include "core/task.h"
 #include "ctl/client_quotas.h"
+#include "ctl/features.h"
 #include "ctl/metadata_commands.h"
 #include "ctl/metadata_log.h"
 
@@ -27,12 +28,15 @@ namespace laminar::broker {
 class metadata_controller {
 public:
     metadata_controller(ctl::metadata_log log, ctl::metadata_image image,
-                        ctl::topic_defaults defaults, unsigned shard_count);
+                        ctl::topic_defaults defaults, unsigned shard_count, std::int32_t node_id);
 
     const ctl::metadata_image& image() const noexcept { return _image; }
 
-    // Registers (or re-registers, when its endpoints changed) a broker.
-    task<ctl::command_result<void>> register_broker(ctl::register_broker_record broker);
+    // Takes the metadata log's next epoch as its only voter (a leader change record), bootstraps
+    // metadata.version in a new log (ctl/features.h), registers this broker (again when its
+    // endpoints changed or it was unregistered) and makes it the leader of the partitions left
+    // without one that it is in the ISR of: one durable batch, before the first change.
+    task<ctl::command_result<void>> start(ctl::register_broker_record broker);
     task<ctl::command_result<ctl::uuid>> create_topic(ctl::create_topic_request request,
                                                       bool validate_only);
     task<ctl::command_result<ctl::uuid>> delete_topic(std::string name);
@@ -61,6 +65,15 @@ public:
     task<std::vector<ctl::quota_alteration_outcome>> alter_client_quotas(
         std::vector<ctl::quota_alteration> alterations, bool validate_only);
 
+    // UnregisterBroker (ctl::plan_unregister_broker). The broker stays out of the metadata until
+    // it starts again, as a Kafka broker whose registration was removed.
+    task<ctl::command_result<void>> unregister_broker(std::int32_t node_id);
+
+    // UpdateFeatures: the updates that pass are committed in one batch; the outcome of each
+    // feature (a failed commit fails those that passed).
+    task<std::vector<ctl::feature_update_outcome>> update_features(
+        std::vector<ctl::feature_update> updates, bool validate_only);
+
 private:
     // Appends, applies, and spreads one planned batch to every shard.
     task<ctl::command_result<void>> commit(std::vector<ctl::metadata_record> batch);
@@ -69,6 +82,7 @@ private:
     ctl::metadata_image _image;
     ctl::topic_defaults _defaults;
     unsigned _shard_count;
+    std::int32_t _node_id;
     async_mutex _changes;
     std::mt19937 _random{std::random_device{}()};
     std::function<std::uint32_t()> _next_random;

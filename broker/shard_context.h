@@ -53,6 +53,12 @@ struct shard_context {
     // (apply_broker_configs, after every broker config change).
     std::map<std::string, std::string> topic_defaults;
 
+    // Whether this broker leads `partition` (every partition when no settings are known: tests
+    // that run handlers without a broker).
+    bool leads(const ctl::partition_state& partition) const noexcept {
+        return settings == nullptr || partition.leader == settings->node_id;
+    }
+
     static shard_context& current() noexcept;
     static void set_current(shard_context* context) noexcept;
 };

@@ -270,4 +270,49 @@ command_result<std::vector<metadata_record>> plan_alter_topic_configs(
     return batch;
 }
 
+command_result<std::vector<metadata_record>> plan_unregister_broker(const metadata_image& image,
+                                                                    std::int32_t node_id) {
+    if (image.find_broker(node_id) == nullptr) {
+        return refuse(command_errc::broker_id_not_registered,
+                      fmt::format("Broker ID {} is not currently registered", node_id));
+    }
+    std::vector<metadata_record> batch;
+    for (const auto& [name, topic] : image.topics()) {
+        for (const auto& partition : topic.partitions) {
+            if (std::find(partition.isr.begin(), partition.isr.end(), node_id) ==
+                partition.isr.end()) {
+                continue;
+            }
+            partition_change_record change{topic.topic_id, partition.partition, std::nullopt,
+                                           std::nullopt, std::nullopt};
+            if (partition.isr.size() > 1) {
+                auto isr = partition.isr;
+                std::erase(isr, node_id);
+                change.isr = std::move(isr);
+            }
+            if (partition.leader == node_id) change.leader = -1;
+            if (change.isr || change.leader)
+                batch.push_back(metadata_record::of(std::move(change)));
+        }
+    }
+    batch.push_back(metadata_record::of(unregister_broker_record{node_id}));
+    return batch;
+}
+
+std::vector<metadata_record> plan_elect_leaderless(const metadata_image& image,
+                                                   std::int32_t node_id) {
+    std::vector<metadata_record> batch;
+    for (const auto& [name, topic] : image.topics()) {
+        for (const auto& partition : topic.partitions) {
+            if (partition.leader >= 0 || std::find(partition.isr.begin(), partition.isr.end(),
+                                                   node_id) == partition.isr.end()) {
+                continue;
+            }
+            batch.push_back(metadata_record::of(partition_change_record{
+                topic.topic_id, partition.partition, node_id, std::nullopt, std::nullopt}));
+        }
+    }
+    return batch;
+}
+
 }  // namespace laminar::ctl

@@ -26,6 +26,8 @@ enum class command_errc : std::uint8_t {
     invalid_request,             // INVALID_REQUEST
     invalid_config,              // INVALID_CONFIG
     unsupported_version,         // UNSUPPORTED_VERSION
+    invalid_update_version,      // INVALID_UPDATE_VERSION
+    broker_id_not_registered,    // BROKER_ID_NOT_REGISTERED
 };
 
 struct command_error {
@@ -77,5 +79,17 @@ command_result<std::vector<metadata_record>> plan_create_partitions(
 command_result<std::vector<metadata_record>> plan_alter_topic_configs(
     const metadata_image& image, std::string_view name,
     const std::map<std::string, std::optional<std::string>>& changes);
+
+// Kafka's ReplicationControlManager.unregisterBroker: the broker leaves every ISR (except as the
+// last member, which KRaft keeps so that the partition can elect it cleanly again) and gives up
+// every leadership (leader -1), then its registration is removed. broker_id_not_registered for a
+// broker that is not registered.
+command_result<std::vector<metadata_record>> plan_unregister_broker(const metadata_image& image,
+                                                                    std::int32_t node_id);
+
+// Makes `node_id` the leader of every partition that has none and whose ISR holds it: the clean
+// election Kafka's controller runs when a broker comes back (is unfenced).
+std::vector<metadata_record> plan_elect_leaderless(const metadata_image& image,
+                                                   std::int32_t node_id);
 
 }  // namespace laminar::ctl

@@ -90,7 +90,37 @@ result<void, std::string> metadata_image::apply_client_quota(const client_quota_
     return {};
 }
 
+std::int16_t metadata_image::feature_level(std::string_view name) const {
+    auto found = _features.find(name);
+    return found == _features.end() ? std::int16_t{0} : found->second;
+}
+
+result<void, std::string> metadata_image::apply_feature_level(const feature_level_record& record) {
+    if (record.level < 0 || (record.name == "metadata.version" && record.level == 0)) {
+        return fail(fmt::format("feature {} at level {}", record.name, record.level));
+    }
+    if (record.level == 0)
+        _features.erase(record.name);
+    else
+        _features[record.name] = record.level;
+    return {};
+}
+
+result<void, std::string> metadata_image::apply_leader_change(const leader_change_record& record) {
+    if (record.epoch <= _quorum.epoch) {
+        return fail(fmt::format("leader epoch {} after epoch {}", record.epoch, _quorum.epoch));
+    }
+    _quorum = quorum_state{record.leader_id, record.epoch, record.voters};
+    return {};
+}
+
 result<void, std::string> metadata_image::apply(const metadata_record& record) {
+    auto applied = apply_one(record);
+    if (applied) ++_applied_records;
+    return applied;
+}
+
+result<void, std::string> metadata_image::apply_one(const metadata_record& record) {
     switch (record.type) {
     case metadata_record_type::register_broker: {
         const auto& r = record.broker;
@@ -115,6 +145,14 @@ result<void, std::string> metadata_image::apply(const metadata_record& record) {
     case metadata_record_type::partition_change:
         return apply_change(record.partition_change);
     case metadata_record_type::client_quota: return apply_client_quota(record.client_quota);
+    case metadata_record_type::feature_level: return apply_feature_level(record.feature_level);
+    case metadata_record_type::leader_change: return apply_leader_change(record.leader_change);
+    case metadata_record_type::unregister_broker:
+        if (_brokers.erase(record.unregister_broker.node_id) == 0) {
+            return fail(fmt::format("unregistration of unknown broker {}",
+                                    record.unregister_broker.node_id));
+        }
+        return {};
     case metadata_record_type::remove_topic: {
         auto name = _topic_names.find(record.remove_topic.topic_id);
         if (name == _topic_names.end()) return fail(std::string("removal of an unknown topic id"));

@@ -153,6 +153,16 @@ void encode_one(writer& out, const metadata_record& record) {
         out.put(static_cast<std::uint8_t>(quota.remove));
         break;
     }
+    case metadata_record_type::feature_level:
+        out.put_string(record.feature_level.name);
+        out.put(record.feature_level.level);
+        break;
+    case metadata_record_type::leader_change:
+        out.put(record.leader_change.leader_id);
+        out.put(record.leader_change.epoch);
+        out.put_ints(record.leader_change.voters);
+        break;
+    case metadata_record_type::unregister_broker: out.put(record.unregister_broker.node_id); break;
     }
 }
 
@@ -232,6 +242,18 @@ bool decode_one(reader& in, metadata_record& record) {
         record.remove_topic.topic_id = in.get_uuid();
         return in.ok();
     case metadata_record_type::client_quota: return decode_client_quota(in, record.client_quota);
+    case metadata_record_type::feature_level:
+        record.feature_level.name = in.get_string();
+        record.feature_level.level = in.get<std::int16_t>();
+        return in.ok();
+    case metadata_record_type::leader_change:
+        record.leader_change.leader_id = in.get<std::int32_t>();
+        record.leader_change.epoch = in.get<std::int32_t>();
+        record.leader_change.voters = in.get_ints();
+        return in.ok();
+    case metadata_record_type::unregister_broker:
+        record.unregister_broker.node_id = in.get<std::int32_t>();
+        return in.ok();
     }
     return false;  // unknown type
 }
@@ -329,6 +351,18 @@ metadata_record metadata_record::of(remove_topic_record record) {
 }
 metadata_record metadata_record::of(client_quota_record record) {
     return record_of(metadata_record_type::client_quota, &metadata_record::client_quota,
+                     std::move(record));
+}
+metadata_record metadata_record::of(feature_level_record record) {
+    return record_of(metadata_record_type::feature_level, &metadata_record::feature_level,
+                     std::move(record));
+}
+metadata_record metadata_record::of(leader_change_record record) {
+    return record_of(metadata_record_type::leader_change, &metadata_record::leader_change,
+                     std::move(record));
+}
+metadata_record metadata_record::of(unregister_broker_record record) {
+    return record_of(metadata_record_type::unregister_broker, &metadata_record::unregister_broker,
                      std::move(record));
 }
 

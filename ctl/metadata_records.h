@@ -1,6 +1,7 @@
 // The records of the cluster metadata log, after KRaft's: a broker registers, a topic and its
 // partitions are created, a config is set, a partition changes leader or ISR, a topic is
-// removed, a client quota is set or removed. Records are appended in batches (creating a topic is
+// removed, a client quota is set or removed, a feature level is finalized, a leader takes an
+// epoch, a broker is unregistered. Records are appended in batches (creating a topic is
 // one batch: the topic, its partitions, its configs), applied in order to a metadata_image, and
 // will be what the Raft quorum replicates. Encoding: our own versioned binary layout, big-endian,
 // bounds-checked on decode (a batch from disk or the network is untrusted input).
@@ -35,6 +36,9 @@ enum class metadata_record_type : std::uint8_t {
     partition_change = 5,
     remove_topic = 6,
     client_quota = 7,
+    feature_level = 8,
+    leader_change = 9,
+    unregister_broker = 10,
 };
 
 // Kafka's ConfigResource types.
@@ -108,6 +112,30 @@ struct client_quota_record {
     friend bool operator==(const client_quota_record&, const client_quota_record&) = default;
 };
 
+// Finalizes a feature at a level (Kafka's FeatureLevelRecord); level 0 removes a feature other
+// than metadata.version.
+struct feature_level_record {
+    std::string name;
+    std::int16_t level = 0;
+    friend bool operator==(const feature_level_record&, const feature_level_record&) = default;
+};
+
+// A voter became the leader of the metadata log for `epoch` (Kafka's LeaderChangeMessage): the
+// first record of each epoch, so the epoch survives restarts and only ever grows.
+struct leader_change_record {
+    std::int32_t leader_id = 0;
+    std::int32_t epoch = 0;
+    std::vector<std::int32_t> voters;
+    friend bool operator==(const leader_change_record&, const leader_change_record&) = default;
+};
+
+// Removes a broker's registration (Kafka's UnregisterBrokerRecord).
+struct unregister_broker_record {
+    std::int32_t node_id = 0;
+    friend bool operator==(const unregister_broker_record&,
+                           const unregister_broker_record&) = default;
+};
+
 // One record; `type` says which member is meaningful. (Not a std::variant: the fuzz build's
 // clang 14 cannot compile libstdc++ 12's variant.)
 struct metadata_record {
@@ -119,6 +147,9 @@ struct metadata_record {
     partition_change_record partition_change;
     remove_topic_record remove_topic;
     client_quota_record client_quota;
+    feature_level_record feature_level;
+    leader_change_record leader_change;
+    unregister_broker_record unregister_broker;
 
     static metadata_record of(register_broker_record record);
     static metadata_record of(topic_record record);
@@ -127,6 +158,9 @@ struct metadata_record {
     static metadata_record of(partition_change_record record);
     static metadata_record of(remove_topic_record record);
     static metadata_record of(client_quota_record record);
+    static metadata_record of(feature_level_record record);
+    static metadata_record of(leader_change_record record);
+    static metadata_record of(unregister_broker_record record);
     friend bool operator==(const metadata_record&, const metadata_record&) = default;
 };
 

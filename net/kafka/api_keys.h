@@ -66,8 +66,11 @@ enum class api_key : std::int16_t {
     offset_delete = 47,
     describe_client_quotas = 48,
     alter_client_quotas = 49,
+    describe_quorum = 55,
+    update_features = 57,
     describe_cluster = 60,
     describe_producers = 61,
+    unregister_broker = 64,
     describe_transactions = 65,
     list_transactions = 66,
 };

@@ -9,6 +9,7 @@
 #include "net/kafka/api_versions.h"
 #include "net/kafka/client_quotas.h"
 #include "net/kafka/cluster_admin.h"
+#include "net/kafka/cluster_features.h"
 #include "net/kafka/fetch.h"
 #include "net/kafka/groups.h"
 #include "net/kafka/header.h"
@@ -66,6 +67,15 @@ bool with_messages(std::int16_t key, F&& fn) {
     case api_key::offset_delete: fn(offset_delete_request{}, offset_delete_response{}); return true;
     case api_key::describe_cluster:
         fn(describe_cluster_request{}, describe_cluster_response{});
+        return true;
+    case api_key::describe_quorum:
+        fn(describe_quorum_request{}, describe_quorum_response{});
+        return true;
+    case api_key::update_features:
+        fn(update_features_request{}, update_features_response{});
+        return true;
+    case api_key::unregister_broker:
+        fn(unregister_broker_request{}, unregister_broker_response{});
         return true;
     case api_key::describe_client_quotas:
         fn(describe_client_quotas_request{}, describe_client_quotas_response{});

@@ -248,3 +248,16 @@ def test_client_quotas_are_set_described_and_removed(broker):
     assert report["removed"]["ok"][0]["errorCode"] == 0
     assert report["afterRemoval"] == [{"entity": [["user", "alice"]],
                                        "values": [["producer_byte_rate", 1048576]]}]
+
+
+def test_update_features_and_unregister_broker_from_platformatics_encodings(broker):
+    """UpdateFeatures v1 and UnregisterBroker v0 as @platformatic/kafka encodes and decodes them:
+    per-feature results, Kafka's INVALID_UPDATE_VERSION (95) for a level this broker does not
+    support, BROKER_ID_NOT_REGISTERED (102) for an unknown broker."""
+    report = script("features", broker.bootstrap)
+    success = {"throttleTimeMs": 0, "errorCode": 0, "errorMessage": None,
+               "results": [{"feature": "metadata.version", "errorCode": 0, "errorMessage": None}]}
+    assert report["validatedDowngrade"] == {"ok": success}
+    assert report["refusedUpgrade"] == error("INVALID_UPDATE_VERSION", 95, "/results/0")
+    assert report["sameLevel"] == {"ok": success}
+    assert report["unknownBroker"] == error("BROKER_ID_NOT_REGISTERED", 102, "/")

@@ -10,6 +10,7 @@
 #include "ctl/metadata_commands.h"
 #include "ctl/metadata_image.h"
 #include "ctl/metadata_log.h"
+#include "tests/unit/fuzz_seed_files.h"
 
 namespace laminar::ctl {
 namespace {
@@ -49,6 +50,9 @@ TEST(metadata_records, every_type_round_trips) {
         metadata_record::of(client_quota_record{
             {{"client-id", std::nullopt}, {"user", "alice"}}, "producer_byte_rate", 1024.5, false}),
         metadata_record::of(client_quota_record{{{"ip", "10.0.0.1"}}, "x", 0, true}),
+        metadata_record::of(feature_level_record{"metadata.version", 19}),
+        metadata_record::of(leader_change_record{1, 7, {1, 2, 3}}),
+        metadata_record::of(unregister_broker_record{4}),
     };
     auto encoded = encode_records(batch);
     auto decoded = decode_records(encoded);
@@ -58,6 +62,39 @@ TEST(metadata_records, every_type_round_trips) {
     for (std::size_t size = 0; size < encoded.size(); ++size) {
         EXPECT_FALSE(decode_records(std::span(encoded).first(size))) << size;
     }
+}
+
+// The metadata_records_fuzz target starts from a batch of each record type (fixed ids, so the
+// files do not change from run to run) and one batch of them all.
+TEST(metadata_records, fuzz_seeds_are_one_batch_per_type_and_one_of_all) {
+    uuid id{};
+    for (std::size_t i = 0; i < id.size(); ++i) id[i] = static_cast<std::uint8_t>(i * 17);
+    const std::vector<std::pair<std::string, metadata_record>> records{
+        {"register_broker", metadata_record::of(register_broker_record{
+                                3, id, {{"PLAINTEXT", "127.0.0.1", 9092}}, "rack-a"})},
+        {"topic", metadata_record::of(topic_record{"orders", id})},
+        {"partition", metadata_record::of(partition_record{id, 2, {1, 2, 3}, {1, 3}, 1, 4, 7})},
+        {"config", metadata_record::of(config_record{config_resource_type::topic, "orders",
+                                                     "retention.ms", std::string("1000")})},
+        {"partition_change",
+         metadata_record::of(partition_change_record{id, 1, 2, std::vector<std::int32_t>{2},
+                                                     std::vector<std::int32_t>{2, 1}})},
+        {"remove_topic", metadata_record::of(remove_topic_record{id})},
+        {"client_quota",
+         metadata_record::of(client_quota_record{
+             {{"client-id", std::nullopt}, {"user", "alice"}}, "producer_byte_rate", 1024, false})},
+        {"feature_level", metadata_record::of(feature_level_record{"metadata.version", 19})},
+        {"leader_change", metadata_record::of(leader_change_record{1, 7, {1}})},
+        {"unregister_broker", metadata_record::of(unregister_broker_record{4})},
+    };
+    laminar::testing::fuzz_seed_set seeds;
+    std::vector<metadata_record> all;
+    for (const auto& [name, record] : records) {
+        seeds[name] = encode_records(std::span(&record, 1));
+        all.push_back(record);
+    }
+    seeds["all_types"] = encode_records(all);
+    laminar::testing::check_or_write_fuzz_seeds("metadata_records_fuzz", seeds);
 }
 
 TEST(metadata_records, uuid_is_v4_and_prints_like_kafka) {
@@ -177,6 +214,59 @@ TEST(metadata_image, partition_changes_bump_epochs_and_bad_batches_change_nothin
     EXPECT_FALSE(image.apply(bad));
     EXPECT_EQ(image.find_topic("u"), nullptr);  // all or nothing
     EXPECT_EQ(image.applied_batches(), batches);
+}
+
+TEST(metadata_commands, unregistering_a_broker_takes_it_out_of_isrs_and_leadership) {
+    auto image = image_with_brokers(2);
+    auto random = seeded(5);
+    ASSERT_TRUE(image.apply(*plan_create_topic(image, {"two", 4, 2}, {}, random)));
+    ASSERT_TRUE(image.apply(*plan_create_topic(image, {"one", 2, 1}, {}, random)));
+    const auto records = image.applied_records();
+    const auto before = *image.find_topic("two");
+    const auto single = *image.find_topic("one");
+
+    auto unknown = plan_unregister_broker(image, 7);
+    ASSERT_FALSE(unknown);
+    EXPECT_EQ(unknown.error().code, command_errc::broker_id_not_registered);
+    EXPECT_EQ(unknown.error().message, "Broker ID 7 is not currently registered");
+
+    auto planned = plan_unregister_broker(image, 1);
+    ASSERT_TRUE(planned);
+    EXPECT_EQ(planned->back().type, metadata_record_type::unregister_broker);
+    ASSERT_TRUE(image.apply(*planned));
+    EXPECT_EQ(image.find_broker(1), nullptr);
+    ASSERT_NE(image.find_broker(2), nullptr);
+    for (const auto& partition : image.find_topic("two")->partitions) {
+        const auto& was = before.partitions[static_cast<std::size_t>(partition.partition)];
+        EXPECT_EQ(partition.isr, std::vector<std::int32_t>{2});  // both were in it
+        EXPECT_EQ(partition.replicas, was.replicas);             // replicas stay
+        // The leader was 1: none now (Kafka elects no one on unregistration); else unchanged.
+        EXPECT_EQ(partition.leader, was.leader == 1 ? -1 : 2);
+        EXPECT_EQ(partition.leader_epoch, was.leader_epoch + (was.leader == 1 ? 1 : 0));
+    }
+    for (const auto& partition : image.find_topic("one")->partitions) {
+        const auto& was = single.partitions[static_cast<std::size_t>(partition.partition)];
+        EXPECT_EQ(partition.isr, was.isr);  // the last member stays in the ISR
+        EXPECT_EQ(partition.leader, was.leader == 1 ? -1 : was.leader);
+    }
+    EXPECT_EQ(image.applied_records(), records + planned->size());
+    EXPECT_FALSE(plan_unregister_broker(image, 1));
+
+    // Broker 1 comes back: it leads again what has no leader and lists it in the ISR.
+    ASSERT_TRUE(image.apply(metadata_record::of(broker(1))));
+    auto elected = plan_elect_leaderless(image, 1);
+    ASSERT_TRUE(image.apply(elected));
+    for (const auto& partition : image.find_topic("one")->partitions) {
+        const auto& was = single.partitions[static_cast<std::size_t>(partition.partition)];
+        EXPECT_EQ(partition.leader, was.leader);
+    }
+    for (const auto& partition : image.find_topic("two")->partitions) {
+        // Out of these ISRs: no clean election for broker 1.
+        const auto& was = before.partitions[static_cast<std::size_t>(partition.partition)];
+        EXPECT_EQ(partition.leader, was.leader == 1 ? -1 : 2);
+    }
+    EXPECT_TRUE(plan_elect_leaderless(image, 1).empty());
+    EXPECT_EQ(plan_elect_leaderless(image, 2).size(), 2u);  // "two"'s leaderless partitions
 }
 
 struct temp_dir {

@@ -46,7 +46,9 @@ using all_messages = ::testing::Types<
     txn_offset_commit_request, txn_offset_commit_response, describe_transactions_request,
     describe_transactions_response, list_transactions_request, list_transactions_response,
     describe_client_quotas_request, describe_client_quotas_response, alter_client_quotas_request,
-    alter_client_quotas_response>;
+    alter_client_quotas_response, describe_quorum_request, describe_quorum_response,
+    update_features_request, update_features_response, unregister_broker_request,
+    unregister_broker_response>;
 TYPED_TEST_SUITE(messages_test, all_messages);
 
 template <typename M>
