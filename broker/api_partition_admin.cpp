@@ -3,6 +3,8 @@
 #include <sys/statvfs.h>
 
 #include <filesystem>
+#include <map>
+#include <string>
 
 #include "broker/api_metadata.h"
 #include "broker/offset_answers.h"
@@ -217,15 +219,24 @@ task<kafka::delete_records_response> handle_delete_records(
     co_return response;
 }
 
+namespace {
+
+// The log dir as DescribeLogDirs names it: the data dir's absolute path.
+std::string log_dir_path(const shard_context& context) {
+    std::error_code error;
+    auto path =
+        std::filesystem::absolute(context.settings->data_dir, error).lexically_normal().string();
+    return error ? context.settings->data_dir : path;
+}
+
+}  // namespace
+
 task<kafka::describe_log_dirs_response> handle_describe_log_dirs(
     const shard_context& context, const kafka::request_header& header,
     const kafka::describe_log_dirs_request& request) {
     kafka::describe_log_dirs_response response;
     auto& dir = response.results.emplace_back();
-    std::error_code error;
-    dir.log_dir =
-        std::filesystem::absolute(context.settings->data_dir, error).lexically_normal().string();
-    if (error) dir.log_dir = context.settings->data_dir;
+    dir.log_dir = log_dir_path(context);
     if (header.api_version >= 4) {
         struct statvfs space {};
         if (::statvfs(dir.log_dir.c_str(), &space) == 0) {
@@ -247,6 +258,40 @@ task<kafka::describe_log_dirs_response> handle_describe_log_dirs(
     }
     co_await pending.wait();
     co_return response;
+}
+
+kafka::alter_replica_log_dirs_response answer_alter_replica_log_dirs(
+    const shard_context& context, const kafka::alter_replica_log_dirs_request& request) {
+    std::map<std::pair<std::string_view, std::int32_t>, std::string_view> moves;
+    for (const auto& dir : request.dirs) {
+        for (const auto& topic : dir.topics) {
+            for (const auto partition : topic.partitions) moves[{topic.name, partition}] = dir.path;
+        }
+    }
+    const auto here = log_dir_path(context);
+    kafka::alter_replica_log_dirs_response response;
+    for (const auto& [where, path] : moves) {
+        const auto& [name, partition] = where;
+        if (response.results.empty() || response.results.back().topic_name != name) {
+            response.results.emplace_back().topic_name = std::string(name);
+        }
+        auto& result = response.results.back().partitions.emplace_back();
+        result.partition_index = partition;
+        // The future log's directory, "<topic>-<partition>.<32 hex digits>-future", must fit in
+        // a file name (KAFKA-4893).
+        const auto future_dir_name =
+            name.size() + 1 + std::to_string(partition).size() + 1 + 32 + 7;
+        const auto* topic = context.metadata.find_topic(name);
+        if (future_dir_name > 255) {
+            result.error_code = code(kafka_error::invalid_topic_exception);
+        } else if (path != here) {
+            result.error_code = code(kafka_error::log_dir_not_found);
+        } else if (topic == nullptr || partition < 0 ||
+                   partition >= static_cast<std::int32_t>(topic->partitions.size())) {
+            result.error_code = code(kafka_error::unknown_topic_or_partition);
+        }
+    }
+    return response;
 }
 
 }  // namespace laminar::broker

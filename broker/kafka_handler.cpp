@@ -77,6 +77,7 @@ bool broker_handles(std::int16_t key) noexcept {
     case api_key::incremental_alter_configs:
     case api_key::delete_records:
     case api_key::describe_log_dirs:
+    case api_key::alter_replica_log_dirs:
     case api_key::offset_for_leader_epoch:
     case api_key::init_producer_id:
     case api_key::describe_acls:
@@ -417,6 +418,11 @@ task<status> kafka_handler::dispatch(connection_info& connection,
         co_return co_await answer<kafka::describe_log_dirs_request>(
             header, body, response,
             [&](auto& request) { return handle_describe_log_dirs(context, header, request); });
+    case api_key::alter_replica_log_dirs:
+        co_return answer_now<kafka::alter_replica_log_dirs_request>(
+            header, body, response, [&](const kafka::alter_replica_log_dirs_request& request) {
+                return answer_alter_replica_log_dirs(context, request);
+            });
     case api_key::offset_for_leader_epoch:
         co_return co_await answer<kafka::offset_for_leader_epoch_request>(
             header, body, response,

@@ -1,6 +1,6 @@
 // Config and log administration: AlterConfigs (key 33, v0-2, flexible from 2),
 // IncrementalAlterConfigs (44, v0-1, flexible from 1), DeleteRecords (21, v0-2, flexible from 2),
-// DescribeLogDirs (35, v0-4, flexible from 2).
+// DescribeLogDirs (35, v0-4, flexible from 2), AlterReplicaLogDirs (34, v0-2, flexible from 2).
 #pragma once
 
 #include "net/kafka/schema.h"
@@ -279,6 +279,74 @@ template <typename V>
 void visit(V& v, describe_log_dirs_response& m) {
     v.field(m.throttle_time_ms, {});
     v.field(m.error_code, {.min = 3});
+    v.field(m.results, {});
+}
+
+// AlterReplicaLogDirs
+
+struct alter_replica_log_dir_topic {
+    std::string name;
+    std::vector<std::int32_t> partitions;
+    bool operator==(const alter_replica_log_dir_topic&) const = default;
+};
+template <typename V>
+void visit(V& v, alter_replica_log_dir_topic& m) {
+    v.field(m.name, {});
+    v.field(m.partitions, {});
+}
+
+struct alter_replica_log_dir {
+    std::string path;
+    std::vector<alter_replica_log_dir_topic> topics;
+    bool operator==(const alter_replica_log_dir&) const = default;
+};
+template <typename V>
+void visit(V& v, alter_replica_log_dir& m) {
+    v.field(m.path, {});
+    v.field(m.topics, {});
+}
+
+struct alter_replica_log_dirs_request {
+    static constexpr api_key key = api_key::alter_replica_log_dirs;
+    std::vector<alter_replica_log_dir> dirs;
+    bool operator==(const alter_replica_log_dirs_request&) const = default;
+};
+template <typename V>
+void visit(V& v, alter_replica_log_dirs_request& m) {
+    v.field(m.dirs, {});
+}
+
+struct alter_replica_log_dir_partition_result {
+    std::int32_t partition_index = 0;
+    std::int16_t error_code = 0;
+    bool operator==(const alter_replica_log_dir_partition_result&) const = default;
+};
+template <typename V>
+void visit(V& v, alter_replica_log_dir_partition_result& m) {
+    v.field(m.partition_index, {});
+    v.field(m.error_code, {});
+}
+
+struct alter_replica_log_dir_topic_result {
+    std::string topic_name;
+    std::vector<alter_replica_log_dir_partition_result> partitions;
+    bool operator==(const alter_replica_log_dir_topic_result&) const = default;
+};
+template <typename V>
+void visit(V& v, alter_replica_log_dir_topic_result& m) {
+    v.field(m.topic_name, {});
+    v.field(m.partitions, {});
+}
+
+struct alter_replica_log_dirs_response {
+    static constexpr api_key key = api_key::alter_replica_log_dirs;
+    std::int32_t throttle_time_ms = 0;
+    std::vector<alter_replica_log_dir_topic_result> results;
+    bool operator==(const alter_replica_log_dirs_response&) const = default;
+};
+template <typename V>
+void visit(V& v, alter_replica_log_dirs_response& m) {
+    v.field(m.throttle_time_ms, {});
     v.field(m.results, {});
 }
 

@@ -42,7 +42,7 @@ constexpr std::array<api_info, api_keys_count> apis = {{
     {31, "DeleteAcls", 0, 3, 2, 0, 3, 0},
     {32, "DescribeConfigs", 0, 4, 4, 0, 4, 0},
     {33, "AlterConfigs", 0, 2, 2, 0, 2, 0},
-    {34, "AlterReplicaLogDirs", 0, 2, 2, -1, -1, -1},
+    {34, "AlterReplicaLogDirs", 0, 2, 2, 0, 2, 0},
     {35, "DescribeLogDirs", 0, 4, 2, 0, 4, 0},
     {36, "SaslAuthenticate", 0, 2, 2, 0, 2, 0},
     {37, "CreatePartitions", 0, 3, 2, 0, 3, 0},

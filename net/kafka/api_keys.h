@@ -51,6 +51,7 @@ enum class api_key : std::int16_t {
     delete_acls = 31,
     describe_configs = 32,
     alter_configs = 33,
+    alter_replica_log_dirs = 34,
     describe_log_dirs = 35,
     sasl_authenticate = 36,
     create_partitions = 37,

@@ -87,6 +87,9 @@ bool with_messages(std::int16_t key, F&& fn) {
         fn(delete_records_request{}, delete_records_response{});
         return true;
     case api_key::alter_configs: fn(alter_configs_request{}, alter_configs_response{}); return true;
+    case api_key::alter_replica_log_dirs:
+        fn(alter_replica_log_dirs_request{}, alter_replica_log_dirs_response{});
+        return true;
     case api_key::describe_log_dirs:
         fn(describe_log_dirs_request{}, describe_log_dirs_response{});
         return true;

@@ -1,4 +1,5 @@
-"""DeleteRecords, DescribeLogDirs, OffsetForLeaderEpoch and ListOffsets MAX_TIMESTAMP on the wire
+"""DeleteRecords, DescribeLogDirs, AlterReplicaLogDirs, OffsetForLeaderEpoch and ListOffsets
+MAX_TIMESTAMP on the wire
 (Debian's confluent-kafka 1.7 exposes none of them; kafkajs's deleteTopicRecords is in
 test_admin_configs.py), with produced data from librdkafka."""
 import os
@@ -147,6 +148,59 @@ def test_describe_log_dirs_reports_partition_sizes(broker):
     _, results = describe_log_dirs(broker.bootstrap, [("sized", [1, 7]), ("nope", [0])], 1)
     assert results[0]["topics"] == {
         "sized": [{"partition": 1, "size": 0, "lag": 0, "future": False}]}
+
+
+def alter_replica_log_dirs(bootstrap, dirs, version):
+    """dirs: [(path, [(topic, [partition])])] -> {topic: [(partition, error)]}."""
+    flexible = version >= 2
+
+    def each_topic(w, t):
+        w.string(t[0]).array(t[1], lambda w, p: w.int32(p)).tags()
+
+    body = Writer(flexible).array(
+        dirs, lambda w, d: w.string(d[0]).array(d[1], each_topic).tags()).tags()
+    reply = call_once(bootstrap, 34, version, flexible, body)
+    assert reply.int32() == 0
+
+    def partition(r):
+        outcome = (r.int32(), r.int16())
+        r.tags()
+        return outcome
+
+    def topic(r):
+        outcome = (r.string(), r.array(partition))
+        r.tags()
+        return outcome
+
+    results = dict(reply.array(topic))
+    reply.tags()
+    reply.done()
+    return results
+
+
+def test_alter_replica_log_dirs_to_the_one_log_dir(broker):
+    """Laminar has one log dir: moving a replica to it is a success that changes nothing; any
+    other path is LOG_DIR_NOT_FOUND (57), an unknown partition UNKNOWN_TOPIC_OR_PARTITION (3), a
+    name too long for the future log's directory INVALID_TOPIC_EXCEPTION (17), as Kafka."""
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    create(admin, "moved", partitions=2)
+    produce(broker.bootstrap, "moved", [b"m" * 100] * 2)
+    here = os.path.join(broker.directory, "laminar-data")
+    long_name = "l" * 249
+    create(admin, long_name)
+    for version in range(3):
+        assert alter_replica_log_dirs(broker.bootstrap, [
+            (here, [("moved", [0, 1, 5]), ("absent", [0])]),
+            ("/nowhere", [("moved", [1])]),  # the last dir named for a partition wins
+            (here + "/", [("moved", [0])]),  # not the path DescribeLogDirs reports
+            (here, [(long_name, [0])]),
+        ], version) == {"moved": [(0, 57), (1, 57), (5, 3)], "absent": [(0, 3)],
+                        long_name: [(0, 17)]}
+        assert alter_replica_log_dirs(broker.bootstrap, [(here, [("moved", [1, 0])])],
+                                      version) == {"moved": [(0, 0), (1, 0)]}
+    _, results = describe_log_dirs(broker.bootstrap, [("moved", [0])], 1)
+    assert results[0]["dir"] == here
+    assert results[0]["topics"]["moved"][0]["size"] > 200
 
 
 def offset_for_leader_epoch(bootstrap, topic, partitions, version=3):

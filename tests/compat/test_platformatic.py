@@ -250,14 +250,20 @@ def test_client_quotas_are_set_described_and_removed(broker):
                                        "values": [["producer_byte_rate", 1048576]]}]
 
 
-def test_update_features_and_unregister_broker_from_platformatics_encodings(broker):
-    """UpdateFeatures v1 and UnregisterBroker v0 as @platformatic/kafka encodes and decodes them:
-    per-feature results, Kafka's INVALID_UPDATE_VERSION (95) for a level this broker does not
-    support, BROKER_ID_NOT_REGISTERED (102) for an unknown broker."""
-    report = script("features", broker.bootstrap)
+def test_update_features_unregister_broker_and_log_dirs_from_platformatics_encodings(broker):
+    """UpdateFeatures v1, UnregisterBroker v0 and AlterReplicaLogDirs v2 as @platformatic/kafka
+    encodes and decodes them: per-feature results, Kafka's INVALID_UPDATE_VERSION (95) for a level
+    this broker does not support, BROKER_ID_NOT_REGISTERED (102) for an unknown broker, a move to
+    the one log dir accepted and LOG_DIR_NOT_FOUND (57) for another."""
+    report = script("features", broker.bootstrap, os.path.join(broker.directory, "laminar-data"))
     success = {"throttleTimeMs": 0, "errorCode": 0, "errorMessage": None,
                "results": [{"feature": "metadata.version", "errorCode": 0, "errorMessage": None}]}
     assert report["validatedDowngrade"] == {"ok": success}
     assert report["refusedUpgrade"] == error("INVALID_UPDATE_VERSION", 95, "/results/0")
     assert report["sameLevel"] == {"ok": success}
     assert report["unknownBroker"] == error("BROKER_ID_NOT_REGISTERED", 102, "/")
+    assert report["sameDir"] == {"ok": {"throttleTimeMs": 0, "results": [
+        {"topicName": "plat.logdirs", "partitions": [{"partitionIndex": 0, "errorCode": 0},
+                                                      {"partitionIndex": 1, "errorCode": 0}]}]}}
+    assert report["otherDir"] == {"error": [["LOG_DIR_NOT_FOUND", 57, "/results/0/partitions/0"],
+                                            ["LOG_DIR_NOT_FOUND", 57, "/results/0/partitions/1"]]}

@@ -158,7 +158,7 @@ TEST(header, api_versions_v3_response_bytes) {
 
 TEST(header, response_frames_carry_size_and_header_version) {
     auto advertised = make_api_versions_response();
-    ASSERT_EQ(advertised.api_keys.size(), 52u);
+    ASSERT_EQ(advertised.api_keys.size(), 53u);
     EXPECT_EQ(advertised.api_keys[0].api_key, 0);
     EXPECT_EQ(advertised.api_keys[0].min_version, 0);
     bytes out = of({0xee});

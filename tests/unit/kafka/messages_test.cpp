@@ -48,7 +48,7 @@ using all_messages = ::testing::Types<
     describe_client_quotas_request, describe_client_quotas_response, alter_client_quotas_request,
     alter_client_quotas_response, describe_quorum_request, describe_quorum_response,
     update_features_request, update_features_response, unregister_broker_request,
-    unregister_broker_response>;
+    unregister_broker_response, alter_replica_log_dirs_request, alter_replica_log_dirs_response>;
 TYPED_TEST_SUITE(messages_test, all_messages);
 
 template <typename M>
